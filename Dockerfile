@@ -1,0 +1,24 @@
+# Llais: builds from source and serves on port 8080 with the embedded engines (no downloads).
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
+ENV ONNXRUNTIME_NODE_INSTALL_CUDA=skip
+COPY package.json package-lock.json ./
+RUN npm ci
+COPY tsconfig.json ./
+COPY src ./src
+COPY test ./test
+COPY bench ./bench
+RUN npm run build && npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production LLAIS_HOST=0.0.0.0 LLAIS_PORT=8080 LLAIS_DATA_DIR=/data LLAIS_MODELS_DIR=/app/models
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+COPY models ./models
+VOLUME ["/data"]
+EXPOSE 8080
+STOPSIGNAL SIGTERM
+CMD ["node", "dist/src/cli.js", "serve"]

@@ -1,0 +1,31 @@
+/** What every endpoint module receives: the services behind the HTTP layer. */
+import type { Config } from '../config.js';
+import type { TtsRuntime } from '../engines/tts/registry.js';
+import type { JobQueue } from '../jobs/job-queue.js';
+import type { JobStore } from '../jobs/job-store.js';
+import type { ResultStore } from '../jobs/result-store.js';
+import type { Logger } from '../logger.js';
+import type { HttpExchange } from '../http/exchange.js';
+import type { TtsLimits } from './tts-request.js';
+
+export interface ApiContext {
+  config: Config;
+  logger: Logger;
+  tts: TtsRuntime;
+  jobs: JobStore;
+  queue: JobQueue;
+  results: ResultStore;
+  limits: TtsLimits;
+}
+
+/** The absolute base URL a client used to reach us, for links we hand back. */
+export function baseUrl(ctx: ApiContext, ex: HttpExchange): string {
+  if (ctx.config.publicUrl) return ctx.config.publicUrl.replace(/\/+$/, '');
+  const proto = ex.headers['x-forwarded-proto'] ?? (ctx.config.tls ? 'https' : 'http');
+  const host = ex.headers['x-forwarded-host'] ?? ex.headers.host ?? `127.0.0.1:${ctx.config.port}`;
+  return `${proto}://${host}`;
+}
+
+export function requestLogger(ctx: ApiContext, ex: HttpExchange): Logger {
+  return ctx.logger.child({ reqId: ex.requestId });
+}

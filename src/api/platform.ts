@@ -1,0 +1,91 @@
+/** `GET /v1/health/`, `/v1/models/`, `/v1/voices/` — open to everyone, no key needed. */
+import { ApiError } from '../errors.js';
+import type { HttpExchange } from '../http/exchange.js';
+import type { Router } from '../http/router.js';
+import type { ApiContext } from './context.js';
+
+const GENDERS = new Set(['male', 'female', 'neutral']);
+
+interface HealthBody {
+  status: 'online' | 'degraded';
+  latency_ms: number;
+  queue_size: number;
+  models_loaded: string[];
+  checked_at: string;
+}
+
+export function registerPlatformRoutes(router: Router, ctx: ApiContext): void {
+  let cached: { body: HealthBody; at: number } | null = null;
+  let inFlight: Promise<HealthBody> | null = null;
+
+  // The probe is a real synthesis through the default engine, so `latency_ms` measures the
+  // thing clients wait on. Cached, so health checks cannot load the server.
+  const probe = async (): Promise<HealthBody> => {
+    const started = performance.now();
+    let ok = true;
+    try {
+      const engine = ctx.tts.engine(ctx.config.defaultModel);
+      const voice = ctx.tts.findVoice(ctx.config.defaultVoice) ?? (engine ? ctx.tts.defaultVoiceFor(engine.id, 'en') : undefined);
+      if (!engine || !voice) throw new Error('default engine unavailable');
+      const signal = AbortSignal.timeout(5000);
+      for await (const _ of engine.synthesize({ text: 'ok', voice: voice.id, language: 'en', speed: 1, priority: 'first' }, signal)) break;
+    } catch {
+      ok = false;
+    }
+    return {
+      status: ok ? 'online' : 'degraded',
+      latency_ms: Math.round(performance.now() - started),
+      queue_size: ctx.queue.size + ctx.tts.queueSize(),
+      models_loaded: ctx.tts.models().filter((m) => m.loaded).map((m) => m.id),
+      checked_at: new Date().toISOString(),
+    };
+  };
+
+  router.get('/v1/health', async (ex) => {
+    const now = Date.now();
+    if (!cached || now - cached.at > ctx.config.healthCacheSeconds * 1000) {
+      inFlight ??= probe().finally(() => {
+        inFlight = null;
+      });
+      cached = { body: await inFlight, at: now };
+    }
+    ex.json(cached.body.status === 'online' ? 200 : 503, cached.body, { 'Cache-Control': `max-age=${ctx.config.healthCacheSeconds}` });
+  });
+
+  router.get('/v1/models', (ex) => {
+    const models = ctx.tts.models().map((m) => ({
+      id: m.id,
+      name: m.name,
+      type: m.type,
+      tier: m.tier,
+      languages: m.languages,
+      supports_cloning: m.supports_cloning,
+      supports_streaming: m.supports_streaming,
+      credits_per_1k_chars: m.credits_per_1k_chars,
+      installed: m.installed,
+      loaded: m.loaded,
+      ...(m.installed ? {} : { install_hint: m.install_hint ?? `llais models pull ${m.id}` }),
+    }));
+    ex.json(200, { models, total: models.length });
+  });
+
+  router.get('/v1/voices', (ex) => listVoices(ctx, ex));
+}
+
+function listVoices(ctx: ApiContext, ex: HttpExchange): void {
+  const model = ex.query.get('model') || undefined;
+  const language = ex.query.get('language')?.toLowerCase().replace('_', '-') || undefined;
+  const gender = ex.query.get('gender')?.toLowerCase() || undefined;
+  if (gender && !GENDERS.has(gender)) throw new ApiError(400, 'invalid_value', "'gender' must be one of: male, female, neutral", 'gender');
+  if (model && !ctx.tts.models().some((m) => m.id === model)) {
+    throw new ApiError(400, 'model_not_found', `Unknown model '${model}'. GET /v1/models/ lists the models.`, 'model');
+  }
+  const voices = ctx.tts
+    .voices()
+    .filter((v) => !model || v.model === model)
+    // `en` matches `en-us` and `en-gb`; `en-us` matches only itself.
+    .filter((v) => !language || v.language.toLowerCase() === language || v.language.toLowerCase().startsWith(`${language}-`))
+    .filter((v) => !gender || v.gender === gender)
+    .map((v) => ({ id: v.id, name: v.name, model: v.model, language: v.language, gender: v.gender, preview_url: null }));
+  ex.json(200, { voices, total: voices.length });
+}

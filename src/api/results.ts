@@ -1,0 +1,66 @@
+/** Polling a TTS job and downloading its result. Both are capability URLs: the uuid is the key. */
+import { contentTypeOf, isAudioFormat } from '../audio/formats.js';
+import { ApiError } from '../errors.js';
+import type { HttpExchange } from '../http/exchange.js';
+import type { Router } from '../http/router.js';
+import { sendFile } from '../http/static-file.js';
+import { baseUrl, type ApiContext } from './context.js';
+
+const UUID_HEX = /^[0-9a-f]{32}$/;
+
+export function registerResultRoutes(router: Router, ctx: ApiContext): void {
+  router.get('/v1/speech/results', (ex) => pollResult(ctx, ex));
+  router.get('/static/downloads/:uuid/:file', (ex) => download(ctx, ex));
+}
+
+function pollResult(ctx: ApiContext, ex: HttpExchange): void {
+  const uuid = (ex.query.get('uuid') ?? '').toLowerCase();
+  if (!uuid) throw new ApiError(400, 'missing_required_parameter', "Missing required query parameter 'uuid'", 'uuid');
+  if (!UUID_HEX.test(uuid)) throw new ApiError(400, 'invalid_value', "'uuid' must be the 32-hex-digit uuid returned by POST /v1/tts/", 'uuid');
+  const job = ctx.jobs.get(uuid);
+  if (!job) throw new ApiError(404, 'job_not_found', `No job with uuid ${uuid}`, 'uuid');
+  switch (job.status) {
+    case 'queued':
+    case 'processing':
+      ex.json(200, { status: job.status }, { 'Cache-Control': 'no-store' });
+      return;
+    case 'failed':
+      ex.json(200, { status: 'failed', error: job.error ?? 'unknown error' });
+      return;
+    case 'expired':
+      throw new ApiError(404, 'result_expired', `The result of job ${uuid} has expired and was deleted`, 'uuid');
+    case 'completed':
+      ex.json(200, {
+        status: 'completed',
+        result_url: `${baseUrl(ctx, ex)}/static/downloads/${uuid}/output.${job.format}`,
+        duration: job.durationSec,
+        format: job.format,
+        model: job.model,
+        voice: job.voice,
+        expires_at: job.expiresAt === null ? null : new Date(job.expiresAt).toISOString(),
+      });
+      return;
+    default: {
+      const never: never = job.status;
+      throw new Error(`unexpected job status ${String(never)}`);
+    }
+  }
+}
+
+async function download(ctx: ApiContext, ex: HttpExchange): Promise<void> {
+  const uuid = ex.params.uuid!.toLowerCase();
+  const m = /^output\.([a-z0-9]+)$/.exec(ex.params.file!);
+  const ext = m?.[1];
+  if (!UUID_HEX.test(uuid) || !ext || !isAudioFormat(ext)) throw new ApiError(404, 'not_found', 'No such result file');
+  const file = await ctx.results.find(uuid, ext);
+  if (!file) {
+    const job = ctx.jobs.get(uuid);
+    if (job?.status === 'expired') throw new ApiError(404, 'result_expired', `The result of job ${uuid} has expired and was deleted`);
+    throw new ApiError(404, 'not_found', job && job.status !== 'completed' ? `Job ${uuid} is ${job.status}; poll GET /v1/speech/results/?uuid=${uuid}` : 'No such result file');
+  }
+  await sendFile(ex, file.path, file.sizeBytes, {
+    'Content-Type': contentTypeOf(ext),
+    'Cache-Control': 'private, max-age=3600',
+    'Content-Disposition': `inline; filename="${uuid}.${ext}"`,
+  });
+}

@@ -1,0 +1,139 @@
+/**
+ * The TTS request bodies (ours and OpenAI's), validated once into one `SpeechSpec` that the
+ * streaming endpoints and the job queue share. A spec is plain JSON so a queued job can be
+ * replayed after a restart.
+ */
+import { z } from 'zod';
+import { AUDIO_FORMATS, type AudioFormat } from '../audio/formats.js';
+import type { TtsRuntime } from '../engines/tts/registry.js';
+import { ApiError } from '../errors.js';
+import { parsePronunciations, type PronunciationRule } from '../text/pronunciations.js';
+import { prepareText } from '../text/prepare.js';
+import { resolveModelAndVoice } from '../tts/resolve.js';
+import type { SpeechPlan } from '../tts/synthesize.js';
+import { numberIn, parseBody } from './schema.js';
+
+export interface SpeechSpec {
+  text: string;
+  model: string;
+  voice: string;
+  format: AudioFormat;
+  speed: number;
+  language?: string;
+  instructions?: string;
+  pronunciations: PronunciationRule[];
+}
+
+export interface TtsLimits {
+  maxTextChars: number;
+  defaultModel: string;
+  defaultVoice: string;
+}
+
+const LANGUAGE = z.string().regex(/^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$/, { error: "'language' must be a language code such as 'en', 'en-US' or 'cy'" });
+
+const formats = AUDIO_FORMATS as unknown as [AudioFormat, ...AudioFormat[]];
+
+const nativeBody = z.object({
+  text: z.string(),
+  model: z.string().min(1).optional(),
+  voice: z.string().min(1),
+  format: z.enum(formats).default('mp3'),
+  speed: numberIn('speed', 0.5, 2.0).default(1),
+  language: LANGUAGE.optional(),
+  instructions: z.string().max(500, { error: "'instructions' must be at most 500 characters" }).optional(),
+  pronunciations: z.unknown().optional(),
+  stream: z.boolean().default(false),
+});
+
+const openAiBody = z.object({
+  model: z.string().min(1),
+  input: z.string(),
+  voice: z.union([z.string().min(1), z.object({ id: z.string().min(1) }).transform((v) => v.id)]),
+  instructions: z.string().max(4096, { error: "'instructions' must be at most 4096 characters" }).optional(),
+  response_format: z.enum(['mp3', 'opus', 'aac', 'flac', 'wav', 'pcm']).default('mp3'),
+  speed: numberIn('speed', 0.25, 4.0).default(1),
+  stream_format: z.enum(['audio', 'sse']).default('audio'),
+  language: LANGUAGE.optional(),
+});
+
+function checkText(text: string, param: string, limits: TtsLimits): void {
+  if (text.trim().length === 0) throw new ApiError(400, 'empty_text', `'${param}' must not be empty`, param);
+  if (text.length > limits.maxTextChars) {
+    throw new ApiError(400, 'text_too_long', `'${param}' is ${text.length} characters; the limit is ${limits.maxTextChars}`, param);
+  }
+}
+
+function normalizeLanguage(lang: string | undefined): string | undefined {
+  return lang?.replace('_', '-').toLowerCase();
+}
+
+/** `POST /v1/tts/`, `/v1/tts/stream/`: our body. */
+export function parseNativeTts(body: unknown, limits: TtsLimits): { spec: SpeechSpec; stream: boolean } {
+  const b = parseBody(nativeBody, body);
+  checkText(b.text, 'text', limits);
+  return {
+    stream: b.stream,
+    spec: {
+      text: b.text,
+      model: b.model ?? '',
+      voice: b.voice,
+      format: b.format,
+      speed: b.speed,
+      language: normalizeLanguage(b.language),
+      instructions: b.instructions,
+      pronunciations: b.pronunciations === undefined ? [] : parsePronunciations(b.pronunciations),
+    },
+  };
+}
+
+/** `POST /v1/audio/speech`: OpenAI's body. */
+export function parseOpenAiSpeech(body: unknown, limits: TtsLimits): { spec: SpeechSpec; sse: boolean } {
+  const b = parseBody(openAiBody, body);
+  checkText(b.input, 'input', limits);
+  return {
+    sse: b.stream_format === 'sse',
+    spec: {
+      text: b.input,
+      model: b.model,
+      voice: b.voice,
+      format: b.response_format,
+      speed: b.speed,
+      language: normalizeLanguage(b.language),
+      instructions: b.instructions,
+      pronunciations: [],
+    },
+  };
+}
+
+export interface PlannedSpeech {
+  plan: SpeechPlan;
+  /** The spec with model and voice resolved to real ids, as stored for a job. */
+  spec: SpeechSpec;
+  chars: number;
+  creditsUsed: number;
+}
+
+/**
+ * Resolves model and voice and prepares the text. Every input error surfaces here, before a
+ * response starts, so streams never begin with a 200 and then fail on bad input.
+ */
+export function planSpeech(spec: SpeechSpec, runtime: TtsRuntime, limits: TtsLimits): PlannedSpeech {
+  const resolved = resolveModelAndVoice(runtime, {
+    model: spec.model || undefined,
+    voice: spec.voice,
+    language: spec.language,
+    defaultModel: limits.defaultModel,
+    defaultVoice: limits.defaultVoice,
+  });
+  const prepared = prepareText(spec.text, { language: spec.language, pronunciations: spec.pronunciations });
+  if (prepared.chunks.length === 0) throw new ApiError(400, 'empty_text', 'The text has nothing to speak once markup is removed', 'text');
+  const chars = spec.text.length;
+  return {
+    plan: { engine: resolved.engine, voice: resolved.voice, language: prepared.language, speed: spec.speed, pieces: prepared.chunks },
+    spec: { ...spec, model: resolved.model, voice: resolved.voice.id },
+    chars,
+    // API.md: a charge is ceil(units x rate), at least 1.
+    creditsUsed: Math.max(1, Math.ceil((chars / 1000) * resolved.creditsPer1k)),
+  };
+}

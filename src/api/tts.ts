@@ -1,0 +1,61 @@
+/** `POST /v1/tts/` (queued job or chunked stream) and `POST /v1/tts/stream/` (SSE). */
+import { randomUUID } from 'node:crypto';
+import { readJsonObject } from '../http/body.js';
+import type { HttpExchange } from '../http/exchange.js';
+import type { Router } from '../http/router.js';
+import { requestLogger, type ApiContext } from './context.js';
+import { streamAudio, streamSse } from './speech-stream.js';
+import { parseNativeTts, parseOpenAiSpeech, planSpeech } from './tts-request.js';
+
+export function registerTtsRoutes(router: Router, ctx: ApiContext): void {
+  router.post('/v1/tts', (ex) => createTts(ctx, ex));
+  router.post('/v1/tts/stream', (ex) => streamTts(ctx, ex));
+  router.post('/v1/audio/speech', (ex) => openAiSpeech(ctx, ex));
+}
+
+async function createTts(ctx: ApiContext, ex: HttpExchange): Promise<void> {
+  const body = await readJsonObject(ex, ctx.config.maxJsonBodyBytes);
+  const { spec, stream } = parseNativeTts(body, ctx.limits);
+  const planned = planSpeech(spec, ctx.tts, ctx.limits);
+  if (stream) {
+    await streamAudio(ex, planned, requestLogger(ctx, ex));
+    return;
+  }
+  const uuid = randomUUID().replace(/-/g, '');
+  const job = ctx.jobs.create({
+    uuid,
+    jobId: randomUUID(),
+    request: planned.spec,
+    model: planned.spec.model,
+    voice: planned.spec.voice,
+    format: planned.spec.format,
+    chars: planned.chars,
+    creditsUsed: planned.creditsUsed,
+    clientIp: ex.remoteIp,
+  });
+  ctx.queue.enqueue(uuid);
+  ex.json(200, {
+    uuid: job.uuid,
+    job_id: job.jobId,
+    status: 'queued',
+    credits_used: job.creditsUsed,
+    // Accounts and balances come with the accounts issue; until then there is no balance to report.
+    credits_remaining: null,
+  });
+}
+
+async function streamTts(ctx: ApiContext, ex: HttpExchange): Promise<void> {
+  const body = await readJsonObject(ex, ctx.config.maxJsonBodyBytes);
+  const { spec } = parseNativeTts(body, ctx.limits);
+  // The SSE endpoint's documented default is raw PCM16 unless a format is asked for.
+  if (body.format === undefined) spec.format = 'pcm';
+  await streamSse(ex, planSpeech(spec, ctx.tts, ctx.limits), requestLogger(ctx, ex));
+}
+
+async function openAiSpeech(ctx: ApiContext, ex: HttpExchange): Promise<void> {
+  const body = await readJsonObject(ex, ctx.config.maxJsonBodyBytes);
+  const { spec, sse } = parseOpenAiSpeech(body, ctx.limits);
+  const planned = planSpeech(spec, ctx.tts, ctx.limits);
+  if (sse) await streamSse(ex, planned, requestLogger(ctx, ex));
+  else await streamAudio(ex, planned, requestLogger(ctx, ex));
+}

@@ -1,0 +1,81 @@
+/**
+ * Builds a running server from a config: storage, engines, job queue, routes, HTTP. Used by
+ * the CLI and by tests, which start real servers on port 0.
+ */
+import { join } from 'node:path';
+import { registerPlatformRoutes } from './api/platform.js';
+import { registerResultRoutes } from './api/results.js';
+import { registerTtsRoutes } from './api/tts.js';
+import type { ApiContext } from './api/context.js';
+import type { Config } from './config.js';
+import { TtsRuntime } from './engines/tts/registry.js';
+import { Router } from './http/router.js';
+import { HttpServer } from './http/server.js';
+import { startExpirySweep } from './jobs/expiry-sweep.js';
+import { LocalJobQueue } from './jobs/job-queue.js';
+import { SqliteJobStore } from './jobs/job-store.js';
+import { DiskResultStore } from './jobs/result-store.js';
+import { createLogger, type Logger } from './logger.js';
+import { openDatabase } from './storage/database.js';
+import { ttsJobRunner } from './tts/render-job.js';
+
+export interface App {
+  config: Config;
+  port: number;
+  url: string;
+  context: ApiContext;
+  http: HttpServer;
+  /** Drains HTTP (bounded by `shutdownGraceMs`), stops jobs, closes engines and the database. */
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger?: Logger;
+  /** Tests use false to leave accepted jobs queued, as a crash would. */
+  processJobs?: boolean;
+}
+
+export async function startApp(config: Config, opts: StartOptions = {}): Promise<App> {
+  const logger = opts.logger ?? createLogger(config.logLevel);
+  const db = openDatabase(config.dataDir);
+  const tts = await TtsRuntime.start({ workers: config.ttsWorkers, modelsDir: config.modelsDir, maxQueue: config.ttsMaxQueue });
+  const jobs = new SqliteJobStore(db);
+  const results = new DiskResultStore(join(config.dataDir, 'results'));
+  const limits = { maxTextChars: config.maxTextChars, defaultModel: config.defaultModel, defaultVoice: config.defaultVoice };
+  const queue = new LocalJobQueue(jobs, ttsJobRunner(tts, results, limits), {
+    concurrency: opts.processJobs === false ? 0 : config.jobConcurrency,
+    resultTtlMs: config.resultTtlSeconds * 1000,
+    logger,
+  });
+  const context: ApiContext = { config, logger, tts, jobs, queue, results, limits };
+
+  const router = new Router();
+  registerPlatformRoutes(router, context);
+  registerTtsRoutes(router, context);
+  registerResultRoutes(router, context);
+
+  const http = new HttpServer(router, { host: config.host, port: config.port, corsOrigin: config.corsOrigin, tls: config.tls, logger });
+  const port = await http.listen();
+  const recovered = queue.recover();
+  const stopSweep = startExpirySweep(jobs, results, config.sweepIntervalSeconds * 1000, logger);
+  const scheme = config.tls ? 'https' : 'http';
+  const url = `${scheme}://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+  logger.info({ url, recoveredJobs: recovered, models: tts.models().filter((m) => m.installed).map((m) => m.id) }, 'listening');
+
+  let closing: Promise<void> | null = null;
+  return {
+    config,
+    port,
+    url,
+    context,
+    http,
+    close: () =>
+      (closing ??= (async () => {
+        await http.drain(config.shutdownGraceMs);
+        stopSweep();
+        await queue.stop();
+        await tts.close();
+        db.close();
+      })()),
+  };
+}

@@ -1,0 +1,122 @@
+/**
+ * The one home of configuration: embedded defaults < JSON config file < environment.
+ * Nothing else in the server reads `process.env`.
+ */
+import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { resolve } from 'node:path';
+
+export interface Config {
+  host: string;
+  port: number;
+  /** Absolute URL clients reach us at, for `result_url`; derived from the request when empty. */
+  publicUrl: string;
+  dataDir: string;
+  modelsDir: string;
+  logLevel: string;
+  /** Model used when a request names neither a model nor a voice. */
+  defaultModel: string;
+  /** Voice used when `/v1/tts/*` names a model but no voice. */
+  defaultVoice: string;
+  maxTextChars: number;
+  maxJsonBodyBytes: number;
+  maxUploadBytes: number;
+  ttsWorkers: number;
+  ttsMaxQueue: number;
+  /** Queued synthesis jobs run this many at a time. */
+  jobConcurrency: number;
+  resultTtlSeconds: number;
+  sweepIntervalSeconds: number;
+  /** How long SIGTERM waits for running streams before closing them. */
+  shutdownGraceMs: number;
+  corsOrigin: string;
+  healthCacheSeconds: number;
+  tls: { certFile: string; keyFile: string } | null;
+}
+
+export const DEFAULTS: Config = {
+  host: '0.0.0.0',
+  port: 8080,
+  publicUrl: '',
+  dataDir: './data',
+  modelsDir: './models',
+  logLevel: 'info',
+  defaultModel: 'flite',
+  defaultVoice: 'flite-slt',
+  maxTextChars: 50_000,
+  maxJsonBodyBytes: 1 << 20,
+  maxUploadBytes: 100 << 20,
+  ttsWorkers: Math.max(1, cpus().length),
+  ttsMaxQueue: 256,
+  jobConcurrency: 1,
+  resultTtlSeconds: 24 * 3600,
+  sweepIntervalSeconds: 60,
+  shutdownGraceMs: 10_000,
+  corsOrigin: '*',
+  healthCacheSeconds: 30,
+  tls: null,
+};
+
+const ENV_KEYS: Record<string, keyof Config> = {
+  LLAIS_HOST: 'host',
+  LLAIS_PORT: 'port',
+  LLAIS_PUBLIC_URL: 'publicUrl',
+  LLAIS_DATA_DIR: 'dataDir',
+  LLAIS_MODELS_DIR: 'modelsDir',
+  LLAIS_LOG_LEVEL: 'logLevel',
+  LLAIS_DEFAULT_MODEL: 'defaultModel',
+  LLAIS_DEFAULT_VOICE: 'defaultVoice',
+  LLAIS_MAX_TEXT_CHARS: 'maxTextChars',
+  LLAIS_MAX_JSON_BODY_BYTES: 'maxJsonBodyBytes',
+  LLAIS_MAX_UPLOAD_BYTES: 'maxUploadBytes',
+  LLAIS_TTS_WORKERS: 'ttsWorkers',
+  LLAIS_TTS_MAX_QUEUE: 'ttsMaxQueue',
+  LLAIS_JOB_CONCURRENCY: 'jobConcurrency',
+  LLAIS_RESULT_TTL_SECONDS: 'resultTtlSeconds',
+  LLAIS_SWEEP_INTERVAL_SECONDS: 'sweepIntervalSeconds',
+  LLAIS_SHUTDOWN_GRACE_MS: 'shutdownGraceMs',
+  LLAIS_CORS_ORIGIN: 'corsOrigin',
+  LLAIS_HEALTH_CACHE_SECONDS: 'healthCacheSeconds',
+};
+
+function coerce(key: keyof Config, raw: unknown): unknown {
+  const kind = typeof DEFAULTS[key];
+  if (kind === 'number') {
+    const n = typeof raw === 'number' ? raw : Number(raw);
+    if (!Number.isFinite(n)) throw new Error(`config: ${key} must be a number, got ${JSON.stringify(raw)}`);
+    return n;
+  }
+  return String(raw);
+}
+
+/**
+ * Builds the config. `overrides` (used by tests and the CLI flags) win over everything.
+ * `env` defaults to process.env; a config file is read from `LLAIS_CONFIG` or `configFile`.
+ */
+export function loadConfig(
+  overrides: Partial<Config> = {},
+  opts: { env?: NodeJS.ProcessEnv; configFile?: string } = {},
+): Config {
+  const env = opts.env ?? process.env;
+  const cfg: Config = { ...DEFAULTS };
+  const file = opts.configFile ?? env.LLAIS_CONFIG;
+  if (file) {
+    const fromFile = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    for (const [k, v] of Object.entries(fromFile)) {
+      if (!(k in DEFAULTS)) throw new Error(`config: unknown key "${k}" in ${file}`);
+      if (k === 'tls') cfg.tls = v as Config['tls'];
+      else (cfg as unknown as Record<string, unknown>)[k] = coerce(k as keyof Config, v);
+    }
+  }
+  for (const [name, key] of Object.entries(ENV_KEYS)) {
+    const v = env[name];
+    if (v !== undefined && v !== '') (cfg as unknown as Record<string, unknown>)[key] = coerce(key, v);
+  }
+  if (env.LLAIS_TLS_CERT_FILE && env.LLAIS_TLS_KEY_FILE) {
+    cfg.tls = { certFile: env.LLAIS_TLS_CERT_FILE, keyFile: env.LLAIS_TLS_KEY_FILE };
+  }
+  Object.assign(cfg, overrides);
+  cfg.dataDir = resolve(cfg.dataDir);
+  cfg.modelsDir = resolve(cfg.modelsDir);
+  return cfg;
+}

@@ -1,0 +1,79 @@
+/**
+ * Method + path routing with `:name` parameters. Every path matches with and without its
+ * trailing slash, as the API contract promises.
+ */
+import type { HttpExchange } from './exchange.js';
+
+export type Handler = (ex: HttpExchange) => Promise<void> | void;
+
+interface Route {
+  method: string;
+  segments: string[];
+  handler: Handler;
+}
+
+export type RouteMatch =
+  | { kind: 'found'; handler: Handler; params: Record<string, string> }
+  | { kind: 'method-not-allowed'; allowed: string[] }
+  | { kind: 'not-found' };
+
+function split(path: string): string[] {
+  return path.split('/').filter((s) => s.length > 0);
+}
+
+export class Router {
+  private readonly routes: Route[] = [];
+
+  on(method: string, path: string, handler: Handler): this {
+    this.routes.push({ method: method.toUpperCase(), segments: split(path), handler });
+    return this;
+  }
+
+  get(path: string, handler: Handler): this {
+    return this.on('GET', path, handler);
+  }
+
+  post(path: string, handler: Handler): this {
+    return this.on('POST', path, handler);
+  }
+
+  delete(path: string, handler: Handler): this {
+    return this.on('DELETE', path, handler);
+  }
+
+  match(method: string, path: string): RouteMatch {
+    const segments = split(path);
+    const allowed: string[] = [];
+    for (const route of this.routes) {
+      const params = matchSegments(route.segments, segments);
+      if (!params) continue;
+      // HEAD is served by GET handlers; the exchange drops the body.
+      if (route.method === method || (method === 'HEAD' && route.method === 'GET')) {
+        return { kind: 'found', handler: route.handler, params };
+      }
+      allowed.push(route.method);
+    }
+    return allowed.length > 0 ? { kind: 'method-not-allowed', allowed } : { kind: 'not-found' };
+  }
+}
+
+function matchSegments(pattern: string[], actual: string[]): Record<string, string> | null {
+  if (pattern.length !== actual.length) return null;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < pattern.length; i++) {
+    const p = pattern[i]!;
+    const a = actual[i]!;
+    if (p.startsWith(':')) {
+      let value: string;
+      try {
+        value = decodeURIComponent(a);
+      } catch {
+        return null;
+      }
+      params[p.slice(1)] = value;
+    } else if (p !== a) {
+      return null;
+    }
+  }
+  return params;
+}

@@ -1,0 +1,151 @@
+/**
+ * The HTTP front door: one uWS app, our router behind it, and the cross-cutting parts every
+ * response shares (request id, CORS, the error envelope, request logs, drain on shutdown).
+ */
+import { readFileSync } from 'node:fs';
+import uws from 'uWebSockets.js';
+import { ApiError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { HttpExchange } from './exchange.js';
+import type { Router } from './router.js';
+
+export interface HttpServerOptions {
+  host: string;
+  port: number;
+  corsOrigin: string;
+  tls: { certFile: string; keyFile: string } | null;
+  logger: Logger;
+}
+
+const CORS_EXPOSED = 'X-Request-Id, X-Job-Uuid, Content-Length, Content-Range, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset';
+const CORS_ALLOWED_HEADERS = 'Authorization, Content-Type, X-Request-Id, Range, OpenAI-Beta, OpenAI-Organization, OpenAI-Project, X-Stainless-Lang, X-Stainless-Package-Version, X-Stainless-OS, X-Stainless-Arch, X-Stainless-Runtime, X-Stainless-Runtime-Version, X-Stainless-Retry-Count, X-Stainless-Timeout';
+
+export class HttpServer {
+  private readonly app: uws.TemplatedApp;
+  private listenSocket: uws.us_listen_socket | null = null;
+  private readonly inFlight = new Set<HttpExchange>();
+  private draining = false;
+  private drainWaiters: Array<() => void> = [];
+  port = 0;
+
+  constructor(private readonly router: Router, private readonly opts: HttpServerOptions) {
+    this.app = opts.tls
+      ? uws.SSLApp({ cert_file_name: opts.tls.certFile, key_file_name: opts.tls.keyFile })
+      : uws.App();
+    if (opts.tls) {
+      // Fail at start-up, not on the first handshake, when the files are unreadable.
+      readFileSync(opts.tls.certFile);
+      readFileSync(opts.tls.keyFile);
+    }
+    this.app.any('/*', (res, req) => this.dispatch(res, req));
+  }
+
+  /** The uWS app, for transports (WebSocket) that register their own routes. */
+  get uwsApp(): uws.TemplatedApp {
+    return this.app;
+  }
+
+  listen(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.app.listen(this.opts.host, this.opts.port, (socket) => {
+        if (!socket) {
+          reject(new Error(`could not listen on ${this.opts.host}:${this.opts.port}`));
+          return;
+        }
+        this.listenSocket = socket;
+        this.port = uws.us_socket_local_port(socket as unknown as uws.us_socket);
+        resolve(this.port);
+      });
+    });
+  }
+
+  get activeRequests(): number {
+    return this.inFlight.size;
+  }
+
+  /**
+   * Stops accepting connections and answers new requests on open connections with 503; resolves
+   * when running requests finish or `graceMs` passes, then drops whatever is left.
+   */
+  async drain(graceMs: number): Promise<void> {
+    this.draining = true;
+    if (this.listenSocket) {
+      uws.us_listen_socket_close(this.listenSocket);
+      this.listenSocket = null;
+    }
+    if (this.inFlight.size > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, graceMs);
+        this.drainWaiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    for (const ex of this.inFlight) ex.abortConnection();
+  }
+
+  private dispatch(res: uws.HttpResponse, req: uws.HttpRequest): void {
+    const ex = new HttpExchange(res, req);
+    const log = this.opts.logger;
+    this.inFlight.add(ex);
+    ex.onFinish(() => {
+      this.inFlight.delete(ex);
+      log.info(
+        {
+          reqId: ex.requestId,
+          method: ex.method,
+          path: ex.path,
+          status: ex.aborted ? 499 : ex.statusCode,
+          ms: Math.round((performance.now() - ex.startedAt) * 10) / 10,
+        },
+        'request',
+      );
+      if (this.draining && this.inFlight.size === 0) for (const w of this.drainWaiters.splice(0)) w();
+    });
+    ex.setHeader('Access-Control-Allow-Origin', this.opts.corsOrigin);
+    ex.setHeader('Access-Control-Expose-Headers', CORS_EXPOSED);
+    if (this.opts.corsOrigin !== '*') ex.setHeader('Vary', 'Origin');
+
+    if (ex.method === 'OPTIONS') {
+      ex.send(204, {
+        'Access-Control-Allow-Methods': 'GET, HEAD, POST, DELETE, OPTIONS',
+        'Access-Control-Allow-Headers': ex.headers['access-control-request-headers'] || CORS_ALLOWED_HEADERS,
+        'Access-Control-Max-Age': '600',
+      });
+      return;
+    }
+    if (this.draining) {
+      ex.error(new ApiError(503, 'shutting_down', 'Server is shutting down; retry on another instance', null, { headers: { 'Retry-After': '5', Connection: 'close' } }));
+      return;
+    }
+    const match = this.router.match(ex.method, ex.path);
+    if (match.kind === 'not-found') {
+      ex.error(new ApiError(404, 'not_found', `No route for ${ex.method} ${ex.path}`));
+      return;
+    }
+    if (match.kind === 'method-not-allowed') {
+      ex.error(new ApiError(405, 'method_not_allowed', `${ex.method} is not allowed on ${ex.path}; use ${match.allowed.join(', ')}`, null, { headers: { Allow: match.allowed.join(', ') } }));
+      return;
+    }
+    ex.params = match.params;
+    let result: Promise<void> | void;
+    try {
+      result = match.handler(ex);
+    } catch (err) {
+      this.fail(ex, err);
+      return;
+    }
+    if (result) result.catch((err: unknown) => this.fail(ex, err));
+  }
+
+  private fail(ex: HttpExchange, err: unknown): void {
+    if (ex.done) return;
+    if (err instanceof ApiError) {
+      ex.error(err);
+      return;
+    }
+    this.opts.logger.error({ reqId: ex.requestId, err }, 'unhandled error');
+    ex.error(new ApiError(500, 'internal_error', `Internal server error (request id ${ex.requestId})`));
+  }
+}

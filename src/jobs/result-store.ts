@@ -1,0 +1,92 @@
+/**
+ * Where finished audio lives. Disk under the data directory is the first implementation; an
+ * S3-compatible store would implement the same interface.
+ */
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export interface ResultFile {
+  path: string;
+  sizeBytes: number;
+}
+
+export interface ResultStore {
+  /** Opens a temporary file for a result; `commit()` makes it visible atomically. */
+  create(uuid: string, ext: string): Promise<ResultWriter>;
+  find(uuid: string, ext: string): Promise<ResultFile | undefined>;
+  remove(uuid: string): Promise<void>;
+}
+
+export interface ResultWriter {
+  write(chunk: Uint8Array): Promise<void>;
+  /** Overwrites bytes at `position` (used to patch a WAV header once the length is known). */
+  patch(position: number, bytes: Uint8Array): Promise<void>;
+  commit(): Promise<void>;
+  discard(): Promise<void>;
+}
+
+const UUID_HEX = /^[0-9a-f]{32}$/;
+
+export class DiskResultStore implements ResultStore {
+  constructor(private readonly root: string) {}
+
+  private dir(uuid: string): string {
+    // uuids reach us from URLs: never let one name a path outside the root.
+    if (!UUID_HEX.test(uuid)) throw new Error('invalid result uuid');
+    return join(this.root, uuid);
+  }
+
+  async create(uuid: string, ext: string): Promise<ResultWriter> {
+    const dir = this.dir(uuid);
+    await mkdir(dir, { recursive: true });
+    const finalPath = join(dir, `output.${ext}`);
+    const tmpPath = `${finalPath}.partial`;
+    const stream: WriteStream = createWriteStream(tmpPath);
+    await new Promise<void>((resolve, reject) => {
+      stream.once('open', () => resolve());
+      stream.once('error', reject);
+    });
+    const patches: Array<[number, Uint8Array]> = [];
+    return {
+      write: (chunk) =>
+        new Promise<void>((resolve, reject) => {
+          stream.write(chunk, (err) => (err ? reject(err) : resolve()));
+        }),
+      patch: async (position, bytes) => {
+        patches.push([position, bytes]);
+      },
+      commit: async () => {
+        await new Promise<void>((resolve, reject) => stream.end((err?: Error | null) => (err ? reject(err) : resolve())));
+        if (patches.length > 0) {
+          const fh = await open(tmpPath, 'r+');
+          try {
+            for (const [pos, bytes] of patches) await fh.write(bytes, 0, bytes.byteLength, pos);
+          } finally {
+            await fh.close();
+          }
+        }
+        await rename(tmpPath, finalPath);
+      },
+      discard: async () => {
+        stream.destroy();
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  }
+
+  async find(uuid: string, ext: string): Promise<ResultFile | undefined> {
+    if (!UUID_HEX.test(uuid) || !/^[a-z0-9]{2,5}$/.test(ext)) return undefined;
+    const path = join(this.root, uuid, `output.${ext}`);
+    try {
+      const s = await stat(path);
+      return s.isFile() ? { path, sizeBytes: s.size } : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async remove(uuid: string): Promise<void> {
+    await rm(this.dir(uuid), { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,8 @@
+/** The root pino logger; requests and sessions log through child loggers of it. */
+import { pino, type Logger } from 'pino';
+
+export type { Logger };
+
+export function createLogger(level: string): Logger {
+  return pino({ level, base: { service: 'llais' } });
+}

@@ -1,0 +1,46 @@
+/** Opens the embedded SQLite database and applies the schema migrations in order. */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+export type Db = Database.Database;
+
+/** Each entry runs once, in order; the index is stored in `PRAGMA user_version`. */
+const MIGRATIONS: string[] = [
+  `CREATE TABLE tts_jobs (
+     uuid TEXT PRIMARY KEY,
+     job_id TEXT NOT NULL UNIQUE,
+     status TEXT NOT NULL CHECK (status IN ('queued','processing','completed','failed','expired')),
+     request_json TEXT NOT NULL,
+     model TEXT NOT NULL,
+     voice TEXT NOT NULL,
+     format TEXT NOT NULL,
+     chars INTEGER NOT NULL,
+     credits_used INTEGER NOT NULL,
+     duration_sec REAL,
+     error TEXT,
+     client_ip TEXT,
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL,
+     completed_at INTEGER,
+     expires_at INTEGER
+   );
+   CREATE INDEX tts_jobs_status ON tts_jobs(status, created_at);
+   CREATE INDEX tts_jobs_expiry ON tts_jobs(expires_at) WHERE status = 'completed';`,
+];
+
+export function openDatabase(dataDir: string): Db {
+  mkdirSync(dataDir, { recursive: true });
+  const db = new Database(join(dataDir, 'llais.db'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
+  const current = db.pragma('user_version', { simple: true }) as number;
+  for (let i = current; i < MIGRATIONS.length; i++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[i]!);
+      db.pragma(`user_version = ${i + 1}`);
+    })();
+  }
+  return db;
+}

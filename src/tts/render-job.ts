@@ -1,0 +1,31 @@
+/** Renders a queued TTS job to a result file, streaming through the encoder to disk. */
+import { encodeAudio, wavHeader } from '../audio/encode.js';
+import { OUTPUT_SAMPLE_RATE_HZ } from '../audio/pcm.js';
+import type { SpeechSpec, TtsLimits } from '../api/tts-request.js';
+import { planSpeech } from '../api/tts-request.js';
+import type { TtsRuntime } from '../engines/tts/registry.js';
+import type { JobRunner } from '../jobs/job-queue.js';
+import type { ResultStore } from '../jobs/result-store.js';
+import { durationSec, newStats, pcmOf, synthesizeSpeech } from './synthesize.js';
+
+export function ttsJobRunner(runtime: TtsRuntime, results: ResultStore, limits: TtsLimits): JobRunner {
+  return async (job, signal) => {
+    const spec = job.request as SpeechSpec;
+    const { plan } = planSpeech(spec, runtime, limits);
+    const stats = newStats();
+    const writer = await results.create(job.uuid, spec.format);
+    try {
+      const pcm = pcmOf(synthesizeSpeech(plan, signal, stats));
+      for await (const bytes of encodeAudio(pcm, { format: spec.format, sampleRateHz: OUTPUT_SAMPLE_RATE_HZ }, signal)) {
+        await writer.write(bytes);
+      }
+      // A streamed WAV header carries placeholder sizes; a file on disk gets the real ones.
+      if (spec.format === 'wav') await writer.patch(0, wavHeader(stats.samples * 2, OUTPUT_SAMPLE_RATE_HZ));
+      await writer.commit();
+    } catch (err) {
+      await writer.discard();
+      throw err;
+    }
+    return { durationSec: durationSec(stats) };
+  };
+}

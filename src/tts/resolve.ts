@@ -1,0 +1,78 @@
+/**
+ * Resolves a request's model and voice against what is installed, with the errors a user can
+ * act on: an unknown name is a 400 that points at the listing endpoint, a known model that is
+ * not installed is a 424 that says how to install it.
+ */
+import type { TtsRuntime } from '../engines/tts/registry.js';
+import type { TtsEngine, Voice } from '../engines/tts/types.js';
+import { ApiError } from '../errors.js';
+
+/** OpenAI's model names, accepted so its clients work unchanged; they mean "the default". */
+const OPENAI_MODELS = new Set(['tts-1', 'tts-1-hd', 'gpt-4o-mini-tts', 'gpt-4o-tts']);
+
+/**
+ * OpenAI's voice names mapped by the gender and accent their voices are known for, so a client
+ * that asks for `onyx` gets a male voice and `fable` a British one.
+ */
+const OPENAI_VOICES: Record<string, { gender: 'male' | 'female'; accent?: 'gb' }> = {
+  alloy: { gender: 'female' }, ash: { gender: 'male' }, ballad: { gender: 'male', accent: 'gb' },
+  coral: { gender: 'female' }, echo: { gender: 'male' }, fable: { gender: 'male', accent: 'gb' },
+  onyx: { gender: 'male' }, nova: { gender: 'female' }, sage: { gender: 'female' },
+  shimmer: { gender: 'female' }, verse: { gender: 'male' }, marin: { gender: 'female' }, cedar: { gender: 'male' },
+};
+
+export interface Resolved {
+  engine: TtsEngine;
+  voice: Voice;
+  model: string;
+  creditsPer1k: number;
+}
+
+/** Throws 424 when `model` is catalogued but not installed, 400 when unknown. */
+export function requireEngine(runtime: TtsRuntime, model: string): { engine: TtsEngine; creditsPer1k: number } {
+  const info = runtime.models().find((m) => m.id === model);
+  if (!info) {
+    throw new ApiError(400, 'model_not_found', `Unknown model '${model}'. GET /v1/models/ lists the models this server knows.`, 'model');
+  }
+  const engine = info.installed ? runtime.engine(model) : undefined;
+  if (!engine) {
+    const how = info.install_hint ?? `llais models pull ${model}`;
+    throw new ApiError(424, 'model_not_installed', `Model '${model}' is not installed on this server. Install it with \`${how}\` and restart, or use one of the installed models listed at GET /v1/models/.`, 'model');
+  }
+  return { engine, creditsPer1k: info.credits_per_1k_chars };
+}
+
+export function resolveModelAndVoice(
+  runtime: TtsRuntime,
+  opts: { model?: string; voice?: string; language?: string; defaultModel: string; defaultVoice: string },
+): Resolved {
+  const requestedModel = opts.model && !OPENAI_MODELS.has(opts.model) ? opts.model : undefined;
+  let voice = opts.voice ? runtime.findVoice(opts.voice) : undefined;
+  if (opts.voice && !voice) {
+    const alias = OPENAI_VOICES[opts.voice.toLowerCase()];
+    if (alias) voice = openAiVoice(runtime, requestedModel ?? opts.defaultModel, alias);
+  }
+  if (opts.voice && !voice) {
+    // A voice of a catalogued model that is not installed deserves the 424, not a 400.
+    if (requestedModel) requireEngine(runtime, requestedModel);
+    throw new ApiError(400, 'voice_not_found', `Unknown voice '${opts.voice}'. GET /v1/voices/ lists the voices of the installed models.`, 'voice');
+  }
+  const model = requestedModel ?? voice?.model ?? opts.defaultModel;
+  const { engine, creditsPer1k } = requireEngine(runtime, model);
+  if (!voice) {
+    voice = (opts.language ? runtime.defaultVoiceFor(model, opts.language) : undefined) ?? runtime.findVoice(opts.defaultVoice);
+    if (!voice || voice.model !== model) voice = runtime.defaultVoiceFor(model, opts.language ?? 'en');
+    if (!voice) throw new ApiError(400, 'voice_not_found', `Model '${model}' has no voice for this request; pass 'voice'.`, 'voice');
+  }
+  if (voice.model !== model) {
+    throw new ApiError(400, 'voice_model_mismatch', `Voice '${voice.id}' belongs to model '${voice.model}', not '${model}'. Omit 'model' or pick a voice of '${model}' from GET /v1/voices/?model=${model}.`, 'voice');
+  }
+  return { engine, voice, model, creditsPer1k };
+}
+
+function openAiVoice(runtime: TtsRuntime, model: string, want: { gender: 'male' | 'female'; accent?: 'gb' }): Voice | undefined {
+  const english = runtime.voices().filter((v) => v.model === model && v.language.toLowerCase().startsWith('en'));
+  const score = (v: Voice): number =>
+    (v.gender === want.gender ? 2 : 0) + (want.accent && v.language.toLowerCase().endsWith(want.accent) ? 1 : 0) + (!want.accent && v.language.toLowerCase().endsWith('us') ? 1 : 0);
+  return [...english].sort((a, b) => score(b) - score(a) || a.id.localeCompare(b.id))[0];
+}
