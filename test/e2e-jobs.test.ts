@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { App } from '../src/app.js';
+import { probeAudio } from '../src/audio/probe.js';
+import { sweepExpired } from '../src/jobs/expiry-sweep.js';
+import { startTestApp, tempDir } from './helpers/app.js';
+
+async function postJob(app: App, body: unknown): Promise<{ uuid: string; job_id: string; status: string; credits_used: number }> {
+  const res = await fetch(`${app.url}/v1/tts/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  assert.equal(res.status, 200, await res.clone().text());
+  return (await res.json()) as { uuid: string; job_id: string; status: string; credits_used: number };
+}
+
+async function pollUntilDone(app: App, uuid: string): Promise<Record<string, unknown>> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const res = await fetch(`${app.url}/v1/speech/results/?uuid=${uuid}`);
+    const body = (await res.json()) as Record<string, unknown>;
+    if (body.status !== 'queued' && body.status !== 'processing') return body;
+    if (Date.now() > deadline) throw new Error(`job ${uuid} still ${String(body.status)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('queued TTS jobs', () => {
+  it('POST -> poll -> download: a valid file with Content-Type, Content-Length and Range support', async () => {
+    const app = await startTestApp();
+    try {
+      const job = await postJob(app, { text: 'A queued job, rendered to a file.', voice: 'en-us', format: 'wav' });
+      assert.match(job.uuid, /^[0-9a-f]{32}$/);
+      assert.match(job.job_id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      assert.equal(job.status, 'queued');
+      assert.equal(job.credits_used, 1);
+      const done = await pollUntilDone(app, job.uuid);
+      assert.equal(done.status, 'completed');
+      assert.equal(done.result_url, `${app.url}/static/downloads/${job.uuid}/output.wav`);
+      assert.equal(done.format, 'wav');
+      assert.equal(done.voice, 'en-us');
+      const file = await fetch(done.result_url as string);
+      assert.equal(file.status, 200);
+      assert.equal(file.headers.get('content-type'), 'audio/wav');
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      assert.equal(Number(file.headers.get('content-length')), bytes.length);
+      const probe = await probeAudio(bytes);
+      // The header was patched with the real sizes: the container's own duration is right.
+      assert.ok(Math.abs(probe.durationSec - (done.duration as number)) < 0.05, `${probe.durationSec} vs ${String(done.duration)}`);
+      const part = await fetch(done.result_url as string, { headers: { Range: 'bytes=0-3' } });
+      assert.equal(part.status, 206);
+      assert.equal(Buffer.from(await part.arrayBuffer()).toString('latin1'), 'RIFF');
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('a job accepted before a restart completes after it', async () => {
+    const dataDir = await tempDir();
+    const first = await startTestApp({ dataDir }, { processJobs: false });
+    const job = await postJob(first, { text: 'Survive a restart, please.', voice: 'en-us', format: 'mp3' });
+    await first.close();
+    const second = await startTestApp({ dataDir });
+    try {
+      const done = await pollUntilDone(second, job.uuid);
+      assert.equal(done.status, 'completed');
+      const file = await fetch(done.result_url as string);
+      const probe = await probeAudio(new Uint8Array(await file.arrayBuffer()));
+      assert.equal(probe.codec, 'mp3');
+      assert.ok(probe.durationSec > 0.5);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('the expiry sweep deletes results; polls and downloads then say so', async () => {
+    const app = await startTestApp();
+    try {
+      const job = await postJob(app, { text: 'Short lived.', voice: 'en-us', format: 'flac' });
+      const done = await pollUntilDone(app, job.uuid);
+      assert.equal(done.status, 'completed');
+      const removed = await sweepExpired(app.context.jobs, app.context.results, Date.now() + 25 * 3600 * 1000);
+      assert.equal(removed, 1);
+      const poll = await fetch(`${app.url}/v1/speech/results/?uuid=${job.uuid}`);
+      assert.equal(poll.status, 404);
+      assert.equal(((await poll.json()) as { error: { code: string } }).error.code, 'result_expired');
+      const file = await fetch(done.result_url as string);
+      assert.equal(file.status, 404);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('poll errors: missing, malformed and unknown uuids', async () => {
+    const app = await startTestApp();
+    try {
+      const cases: Array<[string, number, string]> = [
+        ['', 400, 'missing_required_parameter'],
+        ['?uuid=xyz', 400, 'invalid_value'],
+        [`?uuid=${'0'.repeat(32)}`, 404, 'job_not_found'],
+      ];
+      for (const [q, status, code] of cases) {
+        const res = await fetch(`${app.url}/v1/speech/results/${q}`);
+        assert.equal(res.status, status, q);
+        assert.equal(((await res.json()) as { error: { code: string } }).error.code, code);
+      }
+      const traversal = await fetch(`${app.url}/static/downloads/..%2f..%2fetc/output.wav`);
+      assert.equal(traversal.status, 404);
+    } finally {
+      await app.close();
+    }
+  });
+});

@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { App } from '../src/app.js';
+import { startTestApp } from './helpers/app.js';
+
+interface VoiceOut { id: string; name: string; model: string; language: string; gender: string; preview_url: string | null }
+interface ModelOut { id: string; installed: boolean; loaded: boolean; tier: string; credits_per_1k_chars: number; languages: string[]; install_hint?: string }
+
+describe('platform endpoints', () => {
+  let app: App;
+  before(async () => {
+    app = await startTestApp();
+  });
+  after(() => app.close());
+
+  it('GET /v1/health/ reports online with a measured latency', async () => {
+    const res = await fetch(`${app.url}/v1/health/`);
+    assert.equal(res.status, 200);
+    const body = (await res.json()) as { status: string; latency_ms: number; queue_size: number; models_loaded: string[] };
+    assert.equal(body.status, 'online');
+    assert.ok(Number.isInteger(body.latency_ms) && body.latency_ms >= 0);
+    assert.equal(body.queue_size, 0);
+    assert.ok(body.models_loaded.includes('espeak'));
+    assert.match(res.headers.get('cache-control') ?? '', /max-age=30/);
+  });
+
+  it('GET /v1/models/ lists built-ins as installed and loaded, neural models as not installed with a hint', async () => {
+    const { models } = (await (await fetch(`${app.url}/v1/models`)).json()) as { models: ModelOut[] };
+    const byId = new Map(models.map((m) => [m.id, m]));
+    for (const id of ['espeak', 'flite', 'pico']) {
+      assert.equal(byId.get(id)?.installed, true, id);
+      assert.equal(byId.get(id)?.loaded, true, id);
+    }
+    const kokoro = byId.get('kokoro');
+    assert.equal(kokoro?.installed, false);
+    assert.equal(kokoro?.loaded, false);
+    assert.match(kokoro?.install_hint ?? '', /llais models pull kokoro/);
+    assert.equal(kokoro?.credits_per_1k_chars, 2);
+    assert.ok(byId.get('espeak')!.languages.length >= 100);
+  });
+
+  it('GET /v1/voices/ lists 100+ languages with ids, and filters by model, language and gender', async () => {
+    const all = (await (await fetch(`${app.url}/v1/voices/`)).json()) as { voices: VoiceOut[]; total: number };
+    assert.equal(all.total, all.voices.length);
+    assert.ok(new Set(all.voices.map((v) => v.language)).size >= 100);
+    assert.equal(new Set(all.voices.map((v) => v.id)).size, all.voices.length, 'ids are unique');
+    const fr = (await (await fetch(`${app.url}/v1/voices/?language=fr`)).json()) as { voices: VoiceOut[] };
+    assert.ok(fr.voices.length > 0 && fr.voices.every((v) => v.language.startsWith('fr')));
+    const female = (await (await fetch(`${app.url}/v1/voices/?gender=female&model=pico`)).json()) as { voices: VoiceOut[] };
+    assert.ok(female.voices.length > 0 && female.voices.every((v) => v.gender === 'female' && v.model === 'pico'));
+    const bad = await fetch(`${app.url}/v1/voices/?gender=robot`);
+    assert.equal(bad.status, 400);
+    assert.equal(((await bad.json()) as { error: { param: string } }).error.param, 'gender');
+  });
+
+  it('every listed English voice of every built-in engine speaks', async () => {
+    const { voices } = (await (await fetch(`${app.url}/v1/voices/?language=en`)).json()) as { voices: VoiceOut[] };
+    const models = new Set(voices.map((v) => v.model));
+    assert.ok(models.has('espeak') && models.has('flite') && models.has('pico'), [...models].join());
+    for (const v of voices.filter((x) => x.model !== 'espeak')) {
+      const res = await fetch(`${app.url}/v1/tts/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'Testing one two.', voice: v.id, format: 'pcm', stream: true }) });
+      assert.equal(res.status, 200, v.id);
+      assert.ok((await res.arrayBuffer()).byteLength > 10_000, v.id);
+    }
+  });
+});
