@@ -8,3 +8,8 @@ import { invalidParam, type ApiError } from '../errors.js';
 export function invalidSsml(message: string): ApiError {
   return invalidParam('text', message, 'invalid_ssml');
 }
+
+/** User content shortened and quoted for an error message. */
+export function quote(content: string): string {
+  return JSON.stringify(content.length > 40 ? `${content.slice(0, 40)}…` : content);
+}
