@@ -3,6 +3,7 @@
  * the CLI and by tests, which start real servers on port 0.
  */
 import { join } from 'node:path';
+import { registerMetricsRoute } from './api/metrics.js';
 import { registerPlatformRoutes } from './api/platform.js';
 import { registerResultRoutes } from './api/results.js';
 import { registerTtsRoutes } from './api/tts.js';
@@ -55,6 +56,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   registerResultRoutes(router, context);
 
   const http = new HttpServer(router, { host: config.host, port: config.port, corsOrigin: config.corsOrigin, tls: config.tls, logger });
+  const stopMetrics = registerMetricsRoute(router, context, () => http.activeRequests);
   const port = await http.listen();
   const recovered = queue.recover();
   const stopSweep = startExpirySweep(jobs, results, config.sweepIntervalSeconds * 1000, logger);
@@ -73,6 +75,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       (closing ??= (async () => {
         await http.drain(config.shutdownGraceMs);
         stopSweep();
+        stopMetrics();
         await queue.stop();
         await tts.close();
         db.close();
