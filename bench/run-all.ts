@@ -1,0 +1,38 @@
+/**
+ * `npm run bench`: every benchmark in turn, against real servers on this machine. It reports:
+ * each target is marked PASS or MISS, and a missed target does not fail the run. A benchmark
+ * that crashes does (exit 1), after the others have run.
+ */
+import { runConcurrency } from './concurrency.js';
+import { runTtfa } from './ttfa.js';
+
+/** The whole run takes ~1.5 min; past this something hangs, and the servers are killed on exit. */
+const RUN_TIMEOUT_MS = 8 * 60_000;
+
+const BENCHMARKS: ReadonlyArray<[string, () => Promise<void>]> = [
+  ['ttfa', runTtfa],
+  ['concurrency', runConcurrency],
+];
+
+async function main(): Promise<number> {
+  const watchdog = setTimeout(() => {
+    console.error(`bench: still running after ${RUN_TIMEOUT_MS / 1000} s, giving up`);
+    process.exit(1);
+  }, RUN_TIMEOUT_MS);
+  watchdog.unref();
+  const started = performance.now();
+  console.log(`llais benchmarks: Node ${process.version}, ${new Date().toISOString()}`);
+  let failed = 0;
+  for (const [name, run] of BENCHMARKS) {
+    try {
+      await run();
+    } catch (err) {
+      failed++;
+      console.error(`\nbench ${name} crashed:`, err);
+    }
+  }
+  console.log(`\nbenchmarks done in ${((performance.now() - started) / 1000).toFixed(0)} s${failed ? `, ${failed} crashed` : ''}`);
+  return failed === 0 ? 0 : 1;
+}
+
+main().then((code) => process.exit(code));
