@@ -29,7 +29,7 @@ const CASES: Case[] = [
   { name: 'unknown voice', path: '/v1/tts/', body: { ...ok, voice: 'nobody' }, status: 400, param: 'voice', code: 'voice_not_found' },
   { name: 'unknown model', path: '/v1/tts/', body: { ...ok, model: 'nonesuch' }, status: 400, param: 'model', code: 'model_not_found' },
   { name: 'model not installed', path: '/v1/tts/', body: { ...ok, model: 'kokoro', voice: 'af_bella' }, status: 424, param: 'model', code: 'model_not_installed' },
-  { name: 'voice of another model', path: '/v1/tts/', body: { ...ok, model: 'pico' }, status: 400, param: 'voice', code: 'voice_model_mismatch' },
+  { name: 'voice of another model', path: '/v1/tts/', body: { ...ok, model: 'flite' }, status: 400, param: 'voice', code: 'voice_model_mismatch' },
   { name: 'bad format', path: '/v1/tts/', body: { ...ok, format: 'midi' }, status: 400, param: 'format', code: 'invalid_value' },
   { name: 'speed too low', path: '/v1/tts/', body: { ...ok, speed: 0.4 }, status: 400, param: 'speed' },
   { name: 'speed too high', path: '/v1/tts/', body: { ...ok, speed: 2.5 }, status: 400, param: 'speed' },

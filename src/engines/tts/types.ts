@@ -26,6 +26,11 @@ export interface SynthesisRequest {
   language: string;
   /** 0.25–4.0, 1.0 = the voice's natural rate. */
   speed: number;
+  /**
+   * 'first' for the first piece of a stream: served before queued later pieces ('rest', the
+   * default) of other streams, so that every stream starts speaking quickly.
+   */
+  priority?: 'first' | 'rest';
 }
 
 export interface TtsEngine {

@@ -14,9 +14,12 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { ChunkSink } from '../espeak/espeak-core.js';
+import type { AudioChunk } from '../../../audio/pcm.js';
 
 export const PICO_SAMPLE_RATE_HZ = 16_000;
+
+/** Called with each chunk; returns false when the request was cancelled and synthesis must stop. */
+export type ChunkSink = (chunk: AudioChunk) => boolean;
 
 /** The six languages Pico was released with, and the speaker of each one's signal file. */
 export const PICO_LINGWARE: ReadonlyArray<{ language: string; speaker: string }> = [

@@ -1,0 +1,439 @@
+/**
+ * The pool of TTS worker threads: the only module that talks to them, with typed messages.
+ *
+ * Capacity model: one task per worker at a time; a bounded queue in front (overflow: 503).
+ * The queue has two lanes: a stream's first piece ('first') is dispatched before queued later
+ * pieces ('rest') of other streams, so many concurrent streams all start speaking quickly.
+ *
+ * Streaming: a worker posts each chunk as the engine makes it, its PCM buffer transferred, not
+ * copied; the caller's async iterator yields it as it arrives.
+ *
+ * Cancellation: a queued task is dropped and never runs. A running one is told through a
+ * SharedArrayBuffer flag that the engine polls at every chunk boundary, since a worker busy in
+ * synchronous wasm cannot read messages; if it has not stopped within CANCEL_GRACE_MS, the
+ * worker is terminated and replaced.
+ *
+ * Failures: a worker that throws or dies fails only its own task and is replaced.
+ */
+import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { AudioChunk, WordTiming } from '../audio/pcm.js';
+import { ApiError } from '../errors.js';
+import type { EspeakVoiceInfo } from '../engines/tts/espeak/espeak-core.js';
+
+export type BuiltinEngineId = 'espeak' | 'flite' | 'pico';
+export type TaskPriority = 'first' | 'rest';
+
+/** One piece of text for one engine. */
+export interface TtsJob {
+  engine: BuiltinEngineId;
+  /** The engine's own voice name (eSpeak identifier, flite voice, pico language tag). */
+  voice: string;
+  text: string;
+  /** Already clamped to what the engine can do. */
+  speed: number;
+  priority: TaskPriority;
+}
+
+/** What a worker found when it loaded its engines. */
+export interface EngineInventory {
+  espeakVoices: EspeakVoiceInfo[];
+  fliteVoices: string[];
+  /** Empty when no pico lingware was found. */
+  picoLanguages: string[];
+}
+
+export interface TtsWorkerData {
+  /** Directory with pico lingware, or null to run without pico. */
+  picoLingwareDir: string | null;
+  /** A directory the worker may write temporary files into; the pool removes it on close. */
+  scratchDir: string;
+  /** An open /dev/null, for engine output nobody reads. */
+  devNullFd: number;
+  /** Int32Array[1]: the id of the task the pool wants stopped. */
+  cancelFlag: SharedArrayBuffer;
+}
+
+export type PoolToWorker = { type: 'run'; taskId: number; job: TtsJob };
+
+export type WorkerToPool =
+  | { type: 'ready'; inventory: EngineInventory }
+  | { type: 'chunk'; taskId: number; pcm: Int16Array; sampleRateHz: number; words?: WordTiming[] }
+  | { type: 'done'; taskId: number; cancelled: boolean };
+
+export interface TtsPoolOptions {
+  workers: number;
+  /** Most tasks waiting for a worker; beyond it `run` throws 503. */
+  maxQueue: number;
+  picoLingwareDir: string | null;
+}
+
+export interface TtsPoolStats {
+  /** Workers started and warm (a replacement counts once it is ready). */
+  workers: number;
+  /** Tasks handed to a worker. */
+  dispatched: number;
+  completed: number;
+  /** Cancelled before they reached a worker. */
+  droppedWhileQueued: number;
+  /** Cancelled while running (stopped at a chunk boundary or by terminating the worker). */
+  cancelledWhileRunning: number;
+  failed: number;
+  workersReplaced: number;
+}
+
+/** How long a cancelled engine may take to reach its next chunk boundary before its worker is terminated. */
+const CANCEL_GRACE_MS = 2_000;
+/** A worker that cannot even start (broken install) is not respawned in a tight loop forever. */
+const MAX_CONSECUTIVE_START_FAILURES = 3;
+
+type TaskState = 'queued' | 'running' | 'settled';
+
+/** One request's life: its chunks wait here until the caller's iterator takes them. */
+class Task {
+  state: TaskState = 'queued';
+  private readonly chunks: AudioChunk[] = [];
+  private ended = false;
+  private error: unknown = undefined;
+  private wake: (() => void) | null = null;
+
+  constructor(
+    readonly id: number,
+    readonly job: TtsJob,
+  ) {}
+
+  push(chunk: AudioChunk): void {
+    if (this.state === 'settled') return;
+    this.chunks.push(chunk);
+    this.notify();
+  }
+
+  end(): void {
+    if (this.state === 'settled') return;
+    this.state = 'settled';
+    this.ended = true;
+    this.notify();
+  }
+
+  fail(error: unknown): void {
+    if (this.state === 'settled') return;
+    this.state = 'settled';
+    this.error = error;
+    this.chunks.length = 0;
+    this.notify();
+  }
+
+  /** The next chunk, or null once the task has ended; throws if it failed or was cancelled. */
+  async next(): Promise<AudioChunk | null> {
+    for (;;) {
+      if (this.error !== undefined) throw this.error;
+      const chunk = this.chunks.shift();
+      if (chunk) return chunk;
+      if (this.ended) return null;
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+      });
+    }
+  }
+
+  private notify(): void {
+    const wake = this.wake;
+    this.wake = null;
+    wake?.();
+  }
+}
+
+/** One worker thread and the task it runs. */
+interface Slot {
+  worker: Worker;
+  cancel: Int32Array;
+  ready: boolean;
+  task: Task | null;
+  cancelTimer: NodeJS.Timeout | null;
+  /** Set by the 'error' event so that 'exit' can fail the task with the real cause. */
+  crash: unknown;
+  /** The thread has ended (possibly before the pool adopted it). */
+  exited: boolean;
+}
+
+export class TtsPool {
+  private readonly slots = new Set<Slot>();
+  private readonly lanes: Record<TaskPriority, Task[]> = { first: [], rest: [] };
+  private nextTaskId = 1;
+  private closed = false;
+  private startFailures = 0;
+  private readonly counters: Omit<TtsPoolStats, 'workers'> = {
+    dispatched: 0,
+    completed: 0,
+    droppedWhileQueued: 0,
+    cancelledWhileRunning: 0,
+    failed: 0,
+    workersReplaced: 0,
+  };
+
+  private constructor(
+    private readonly opts: TtsPoolOptions,
+    private readonly scratch: Scratch,
+    /** What the engines offer (the same in every worker). */
+    readonly inventory: EngineInventory,
+  ) {}
+
+  /** Starts `opts.workers` workers and resolves once every one has loaded and warmed its engines. */
+  static async start(opts: TtsPoolOptions): Promise<TtsPool> {
+    const count = Math.max(1, Math.floor(opts.workers));
+    const scratch: Scratch = { dir: mkdtempSync(join(tmpdir(), 'llais-tts-')), devNullFd: openSync('/dev/null', 'w') };
+    const spawned: Array<{ slot: Slot; ready: Promise<EngineInventory> }> = [];
+    for (let i = 0; i < count; i++) spawned.push(spawnWorker(opts.picoLingwareDir, scratch));
+    let inventories: EngineInventory[];
+    try {
+      inventories = await Promise.all(spawned.map((s) => s.ready));
+    } catch (error) {
+      await Promise.all(spawned.map((s) => s.slot.worker.terminate()));
+      releaseScratch(scratch);
+      throw error;
+    }
+    const pool = new TtsPool(opts, scratch, inventories[0]);
+    for (const { slot } of spawned) pool.adopt(slot);
+    return pool;
+  }
+
+  /**
+   * Runs `job`, yielding its chunks as the worker makes them. Throws ApiError 503 when the queue
+   * is full, `signal.reason` when aborted. Ending the iteration early cancels the task.
+   */
+  async *run(job: TtsJob, signal: AbortSignal): AsyncGenerator<AudioChunk, void, undefined> {
+    signal.throwIfAborted();
+    if (this.closed) throw new ApiError(503, 'shutting_down', 'The server is shutting down');
+    if (this.slots.size === 0 && this.startFailures >= MAX_CONSECUTIVE_START_FAILURES) throw unavailable();
+    if (this.queueSize() >= this.opts.maxQueue) {
+      throw new ApiError(503, 'overloaded', 'Synthesis queue is full, retry shortly', null, { headers: { 'Retry-After': '1' } });
+    }
+    const task = new Task(this.nextTaskId++, job);
+    this.lanes[job.priority].push(task);
+    const onAbort = (): void => this.cancel(task, signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    this.dispatch();
+    try {
+      for (;;) {
+        const chunk = await task.next();
+        if (chunk === null) return;
+        yield chunk;
+      }
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      if (task.state !== 'settled') this.cancel(task, new DOMException('Synthesis was not read to the end', 'AbortError'));
+    }
+  }
+
+  /** Tasks waiting for a worker. */
+  queueSize(): number {
+    return this.lanes.first.length + this.lanes.rest.length;
+  }
+
+  stats(): TtsPoolStats {
+    return { workers: this.slots.size, ...this.counters };
+  }
+
+  /** Fails everything queued or running and stops the workers. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const shutdown = new ApiError(503, 'shutting_down', 'The server is shutting down');
+    for (const lane of Object.values(this.lanes)) for (const task of lane.splice(0)) task.fail(shutdown);
+    const exits: Array<Promise<number>> = [];
+    for (const slot of this.slots) {
+      slot.task?.fail(shutdown);
+      if (slot.cancelTimer) clearTimeout(slot.cancelTimer);
+      exits.push(slot.worker.terminate());
+    }
+    this.slots.clear();
+    await Promise.all(exits);
+    releaseScratch(this.scratch);
+  }
+
+  private cancel(task: Task, reason: unknown): void {
+    if (task.state === 'queued') {
+      const lane = this.lanes[task.job.priority];
+      lane.splice(lane.indexOf(task), 1);
+      this.counters.droppedWhileQueued++;
+      task.fail(reason);
+      return;
+    }
+    if (task.state !== 'running') return;
+    task.fail(reason);
+    this.counters.cancelledWhileRunning++;
+    for (const slot of this.slots) {
+      if (slot.task !== task) continue;
+      Atomics.store(slot.cancel, 0, task.id);
+      slot.cancelTimer = setTimeout(() => {
+        slot.cancelTimer = null;
+        if (slot.task === task) void slot.worker.terminate();
+      }, CANCEL_GRACE_MS);
+      slot.cancelTimer.unref();
+    }
+  }
+
+  private dispatch(): void {
+    for (const slot of this.slots) {
+      if (!slot.ready || slot.task !== null) continue;
+      const task = this.lanes.first.shift() ?? this.lanes.rest.shift();
+      if (!task) return;
+      task.state = 'running';
+      slot.task = task;
+      Atomics.store(slot.cancel, 0, 0);
+      this.counters.dispatched++;
+      const message: PoolToWorker = { type: 'run', taskId: task.id, job: task.job };
+      slot.worker.postMessage(message);
+    }
+  }
+
+  /** Wires a started worker's events into the pool. */
+  private adopt(slot: Slot): void {
+    this.slots.add(slot);
+    if (slot.exited) {
+      this.onExit(slot);
+      return;
+    }
+    slot.ready = true;
+    slot.worker.on('message', (message: WorkerToPool) => this.onMessage(slot, message));
+    slot.worker.on('exit', () => this.onExit(slot));
+    this.dispatch();
+  }
+
+  private onMessage(slot: Slot, message: WorkerToPool): void {
+    switch (message.type) {
+      case 'chunk': {
+        if (slot.task?.id !== message.taskId) return;
+        const chunk: AudioChunk = { pcm: message.pcm, sampleRateHz: message.sampleRateHz };
+        if (message.words) chunk.words = message.words;
+        slot.task.push(chunk);
+        return;
+      }
+      case 'done': {
+        if (slot.task?.id !== message.taskId) return;
+        if (!message.cancelled) this.counters.completed++;
+        slot.task.end();
+        slot.task = null;
+        if (slot.cancelTimer) clearTimeout(slot.cancelTimer);
+        slot.cancelTimer = null;
+        this.dispatch();
+        return;
+      }
+      case 'ready':
+        return;
+      default: {
+        const never: never = message;
+        throw new Error(`unexpected worker message ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  private onExit(slot: Slot): void {
+    this.slots.delete(slot);
+    if (slot.cancelTimer) clearTimeout(slot.cancelTimer);
+    if (this.closed) return;
+    if (slot.task && slot.task.state !== 'settled') {
+      this.counters.failed++;
+      slot.task.fail(new ApiError(500, 'synthesis_failed', 'Speech synthesis failed', null, { cause: slot.crash }));
+    }
+    this.replace();
+  }
+
+  private replace(): void {
+    this.counters.workersReplaced++;
+    const { slot, ready } = spawnWorker(this.opts.picoLingwareDir, this.scratch);
+    ready.then(
+      () => {
+        this.startFailures = 0;
+        if (this.closed) {
+          void slot.worker.terminate();
+          return;
+        }
+        this.adopt(slot);
+      },
+      () => {
+        if (this.closed) return;
+        if (++this.startFailures < MAX_CONSECUTIVE_START_FAILURES) {
+          this.replace();
+        } else if (this.slots.size === 0) {
+          for (const lane of Object.values(this.lanes)) for (const task of lane.splice(0)) task.fail(unavailable());
+        }
+      },
+    );
+  }
+}
+
+/** Every worker died and replacements keep failing to start: nothing can be synthesized. */
+function unavailable(): ApiError {
+  return new ApiError(503, 'engine_unavailable', 'Speech synthesis is unavailable');
+}
+
+/** Process-wide resources the workers share; the pool owns them. */
+interface Scratch {
+  dir: string;
+  devNullFd: number;
+}
+
+function releaseScratch(scratch: Scratch): void {
+  closeSync(scratch.devNullFd);
+  rmSync(scratch.dir, { recursive: true, force: true });
+}
+
+/** The worker entry next to this file: `.ts` under tsx (tests, dev), `.js` when compiled. */
+function spawnWorker(picoLingwareDir: string | null, scratch: Scratch): { slot: Slot; ready: Promise<EngineInventory> } {
+  const data: TtsWorkerData = {
+    picoLingwareDir,
+    scratchDir: scratch.dir,
+    devNullFd: scratch.devNullFd,
+    cancelFlag: new SharedArrayBuffer(4),
+  };
+  const entry = new URL(`./tts-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
+  const worker = entry.pathname.endsWith('.ts')
+    ? // Workers do not inherit tsx's loader hooks from `--import tsx`; register them first.
+      new Worker(
+        `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`,
+        { eval: true, workerData: data },
+      )
+    : new Worker(entry, { workerData: data });
+  const slot: Slot = {
+    worker,
+    cancel: new Int32Array(data.cancelFlag),
+    ready: false,
+    task: null,
+    cancelTimer: null,
+    crash: undefined,
+    exited: false,
+  };
+  worker.on('error', (error) => {
+    slot.crash = error;
+  });
+  worker.on('exit', () => {
+    slot.exited = true;
+  });
+  const ready = new Promise<EngineInventory>((resolve, reject) => {
+    const onMessage = (message: WorkerToPool): void => {
+      if (message.type !== 'ready') return;
+      cleanup();
+      resolve(message.inventory);
+    };
+    const onError = (error: unknown): void => {
+      cleanup();
+      reject(error);
+    };
+    const onExit = (code: number): void => {
+      cleanup();
+      reject(new Error(`TTS worker exited with code ${code} while starting`));
+    };
+    const cleanup = (): void => {
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+    };
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
+  });
+  return { slot, ready };
+}

@@ -1,0 +1,103 @@
+/**
+ * Entry point of a TTS worker thread (started only by `tts-pool.ts`).
+ *
+ * Loads every built-in engine once, warms each up so that no request pays for wasm start-up or
+ * cold JIT, reports what the engines offer, then runs one task at a time, posting each chunk
+ * (its buffer transferred) as the engine makes it. Engine errors are not caught: the worker dies, its one task fails, and the pool
+ * starts a fresh worker, since a wasm engine that threw may be left in a broken state.
+ */
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import type { AudioChunk } from '../audio/pcm.js';
+import { EspeakCore } from '../engines/tts/espeak/espeak-core.js';
+import { FliteCore } from '../engines/tts/flite/flite-core.js';
+import { PicoCore } from '../engines/tts/pico/pico-core.js';
+import type { EngineInventory, PoolToWorker, TtsJob, TtsWorkerData, WorkerToPool } from './tts-pool.js';
+
+if (!parentPort) throw new Error('tts-worker must run in a worker thread');
+const port: MessagePort = parentPort;
+const data = workerData as TtsWorkerData;
+const cancelFlag = new Int32Array(data.cancelFlag);
+
+/**
+ * Start-up synthesis: loads what engines read lazily on first use and lets V8 optimize their
+ * hot code, so that no request pays for either. eSpeak is wasm2js (plain JavaScript): its first
+ * runs are 20-40x slower than after ~16 varied sentences (measured: 226 ms -> 5 ms), so it gets
+ * the most rounds; flite and pico (real wasm) need one.
+ */
+const WARM_UP_TEXTS = [
+  'Ready: 1, 2, 3. The quick brown fox jumps over the lazy dog?',
+  'Short and sweet.',
+  'One second of speech, more or less.',
+  'How vexingly quick daft zebras jump!',
+];
+const WARM_UP_ROUNDS = { espeak: 4, flite: 1, pico: 1 } as const;
+
+const espeak = await EspeakCore.load();
+const flite = await FliteCore.load(data.scratchDir, data.devNullFd);
+const pico = data.picoLingwareDir === null ? undefined : await PicoCore.load(data.picoLingwareDir);
+
+const inventory: EngineInventory = {
+  espeakVoices: espeak.listVoices(),
+  fliteVoices: flite.voices(),
+  picoLanguages: pico?.languages() ?? [],
+};
+
+const keepGoing = (): boolean => true;
+for (let i = 0; i < WARM_UP_ROUNDS.espeak; i++) {
+  for (const text of WARM_UP_TEXTS) espeak.synthesize(text, 'gmw/en-US', 1, keepGoing);
+}
+const warmFlite = inventory.fliteVoices[0];
+for (let i = 0; warmFlite !== undefined && i < WARM_UP_ROUNDS.flite; i++) flite.synthesize(WARM_UP_TEXTS[0], warmFlite, 1, keepGoing);
+for (let i = 0; pico && i < WARM_UP_ROUNDS.pico; i++) {
+  // Every language once: the first engine for a language costs ~10 ms to create.
+  for (const language of inventory.picoLanguages) pico.synthesize(WARM_UP_TEXTS[0], language, 1, keepGoing);
+}
+
+function post(message: WorkerToPool, transfer: ArrayBuffer[] = []): void {
+  port.postMessage(message, transfer);
+}
+
+function run(taskId: number, job: TtsJob): void {
+  let cancelled = false;
+  const sink = (chunk: AudioChunk): boolean => {
+    if (Atomics.load(cancelFlag, 0) === taskId) {
+      cancelled = true;
+      return false;
+    }
+    const message: WorkerToPool = { type: 'chunk', taskId, pcm: chunk.pcm, sampleRateHz: chunk.sampleRateHz };
+    if (chunk.words) message.words = chunk.words;
+    post(message, [chunk.pcm.buffer as ArrayBuffer]);
+    return true;
+  };
+  switch (job.engine) {
+    case 'espeak':
+      espeak.synthesize(job.text, job.voice, job.speed, sink);
+      break;
+    case 'flite':
+      flite.synthesize(job.text, job.voice, job.speed, sink);
+      break;
+    case 'pico':
+      if (!pico) throw new Error('pico lingware is not installed');
+      pico.synthesize(job.text, job.voice, job.speed, sink);
+      break;
+    default: {
+      const never: never = job.engine;
+      throw new Error(`unknown engine ${String(never)}`);
+    }
+  }
+  post({ type: 'done', taskId, cancelled: cancelled || Atomics.load(cancelFlag, 0) === taskId });
+}
+
+port.on('message', (message: PoolToWorker) => {
+  switch (message.type) {
+    case 'run':
+      run(message.taskId, message.job);
+      return;
+    default: {
+      const never: never = message.type;
+      throw new Error(`unexpected pool message ${String(never)}`);
+    }
+  }
+});
+
+post({ type: 'ready', inventory });

@@ -1,0 +1,190 @@
+/**
+ * The built-in engines' shared contract, run against each engine through the real worker pool:
+ * audible PCM of a plausible length, speed without pitch games, streaming, word timings.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { AudioChunk, WordTiming } from '../src/audio/pcm.js';
+import { TtsRuntime } from '../src/engines/tts/registry.js';
+import type { SynthesisRequest } from '../src/engines/tts/types.js';
+import { ApiError } from '../src/errors.js';
+
+/** Pico's lingware is not in npm: use a system copy (libttspico-data) or one named by the environment. */
+function findPicoLingware(): string | undefined {
+  const candidates = [process.env.LLAIS_TEST_PICO_DIR, '/usr/share/pico/lang', join(process.cwd(), 'models', 'pico')];
+  return candidates.find((dir): dir is string => dir !== undefined && existsSync(join(dir, 'en-US_ta.bin')));
+}
+
+interface Collected {
+  chunks: AudioChunk[];
+  arrivalsMs: number[];
+  seconds: number;
+  rms: number;
+  words: WordTiming[];
+  sampleRateHz: number;
+}
+
+async function collect(runtime: TtsRuntime, model: string, req: Partial<SynthesisRequest> & { voice: string; text: string }): Promise<Collected> {
+  const engine = runtime.engine(model);
+  assert.ok(engine, `engine ${model} is loaded`);
+  const started = performance.now();
+  const chunks: AudioChunk[] = [];
+  const arrivalsMs: number[] = [];
+  for await (const chunk of engine.synthesize({ language: 'en', speed: 1, ...req }, new AbortController().signal)) {
+    chunks.push(chunk);
+    arrivalsMs.push(performance.now() - started);
+  }
+  let sumSquares = 0;
+  let samples = 0;
+  for (const c of chunks) {
+    for (const s of c.pcm) sumSquares += (s / 32768) ** 2;
+    samples += c.pcm.length;
+  }
+  const sampleRateHz = chunks[0]?.sampleRateHz ?? 0;
+  return {
+    chunks,
+    arrivalsMs,
+    seconds: samples / sampleRateHz,
+    rms: Math.sqrt(sumSquares / Math.max(1, samples)),
+    words: chunks.flatMap((c) => c.words ?? []),
+    sampleRateHz,
+  };
+}
+
+/** The input's words as a reader sees them: split on spaces, edge punctuation dropped. */
+function inputWords(text: string): string[] {
+  return text.split(/\s+/).map((w) => w.replace(/^\p{P}+|\p{P}+$/gu, '')).filter((w) => w !== '');
+}
+
+const SENTENCE = 'The quick brown fox jumps over the lazy dog, then runs into the forest.';
+/** About 200 characters, for time-to-first-chunk. */
+const PARAGRAPH =
+  'Streaming speech should start quickly. The first sentence is short, so the listener hears it at once, ' +
+  'while the engine keeps working on the rest of the paragraph in the background without a pause.';
+
+interface EngineCase {
+  model: string;
+  voice: string;
+  sampleRateHz: number;
+  wordTimings: boolean;
+  /** Delivers audio in several chunks per sentence, not one at the end. */
+  incremental: boolean;
+}
+
+const picoDir = findPicoLingware();
+const CASES: EngineCase[] = [
+  { model: 'espeak', voice: 'en-us', sampleRateHz: 22_050, wordTimings: true, incremental: true },
+  { model: 'flite', voice: 'flite-slt', sampleRateHz: 16_000, wordTimings: false, incremental: false },
+  { model: 'pico', voice: 'pico-en-us', sampleRateHz: 16_000, wordTimings: false, incremental: true },
+];
+
+let runtime: TtsRuntime;
+let modelsDir: string;
+
+before(async () => {
+  modelsDir = mkdtempSync(join(tmpdir(), 'llais-engines-'));
+  if (picoDir) symlinkSync(picoDir, join(modelsDir, 'pico'));
+  runtime = await TtsRuntime.start({ workers: 1, modelsDir });
+});
+
+after(async () => {
+  await runtime.close();
+  rmSync(modelsDir, { recursive: true, force: true });
+});
+
+for (const c of CASES) {
+  const skip = c.model === 'pico' && !picoDir ? 'pico lingware not found (install libttspico-data or set LLAIS_TEST_PICO_DIR)' : false;
+
+  describe(`${c.model} engine`, { skip }, () => {
+    test('speaks a sentence as audible PCM at its native rate, 0.04–0.2 s per character', async () => {
+      const out = await collect(runtime, c.model, { voice: c.voice, text: SENTENCE });
+      assert.equal(out.sampleRateHz, c.sampleRateHz);
+      assert.ok(out.chunks.every((ch) => ch.sampleRateHz === c.sampleRateHz));
+      assert.ok(out.rms > 0.02, `rms ${out.rms.toFixed(4)} is audible`);
+      const perChar = out.seconds / SENTENCE.length;
+      assert.ok(perChar > 0.04 && perChar < 0.2, `${out.seconds.toFixed(2)} s for ${SENTENCE.length} chars`);
+      // Transferred buffers: each chunk owns its whole ArrayBuffer.
+      for (const ch of out.chunks) assert.equal(ch.pcm.buffer.byteLength, ch.pcm.byteLength);
+    });
+
+    test('speed 2.0 is clearly shorter than 1.0', async () => {
+      const normal = await collect(runtime, c.model, { voice: c.voice, text: SENTENCE, speed: 1 });
+      const fast = await collect(runtime, c.model, { voice: c.voice, text: SENTENCE, speed: 2 });
+      assert.ok(fast.seconds < normal.seconds * 0.7, `${fast.seconds.toFixed(2)} s at 2x vs ${normal.seconds.toFixed(2)} s`);
+    });
+
+    test('time to first chunk of a 200-character text (warm)', async () => {
+      await collect(runtime, c.model, { voice: c.voice, text: PARAGRAPH });
+      const out = await collect(runtime, c.model, { voice: c.voice, text: PARAGRAPH });
+      const first = out.arrivalsMs[0];
+      const last = out.arrivalsMs[out.arrivalsMs.length - 1];
+      console.log(`# ${c.model}: first chunk ${first.toFixed(1)} ms, last ${last.toFixed(1)} ms, ${out.chunks.length} chunks, ${out.seconds.toFixed(2)} s audio`);
+      assert.ok(out.chunks.length >= 2);
+      assert.ok(first < last, 'the first chunk arrives before the last');
+      if (c.incremental) assert.ok(out.chunks.length >= 10, 'audio streams in many small chunks');
+    });
+
+    test('an unknown voice is a 400 on `voice`', async () => {
+      await assert.rejects(collect(runtime, c.model, { voice: 'no-such-voice', text: 'Hello.' }), (e: unknown) => {
+        assert.ok(e instanceof ApiError);
+        assert.equal(e.status, 400);
+        assert.equal(e.param, 'voice');
+        return true;
+      });
+    });
+
+    if (c.wordTimings) {
+      test('word timings name the input words, in order, monotonic and within the audio', async () => {
+        const text = 'Well, Dr. Jones said: "Welsh is spoken in Cardiff & Swansea", then left.';
+        const out = await collect(runtime, c.model, { voice: c.voice, text });
+        assert.deepEqual(out.words.map((w) => w.word), inputWords(text));
+        let previous = 0;
+        for (const w of out.words) {
+          assert.ok(w.start >= previous, `${w.word} starts after the word before`);
+          assert.ok(w.end >= w.start, `${w.word} ends after it starts`);
+          assert.ok(w.end <= out.seconds + 1e-6, `${w.word} ends within the audio`);
+          previous = w.start;
+        }
+        // Speech fills most of the piece, so the words are not all bunched at one instant.
+        assert.ok(out.words[out.words.length - 1].start > out.seconds / 2);
+      });
+
+      test('word timings keep numbers and symbols as written', async () => {
+        const text = 'It costs $1,234 on 2024-01-05.';
+        const out = await collect(runtime, c.model, { voice: c.voice, text });
+        assert.deepEqual(out.words.map((w) => w.word), ['It', 'costs', '$1,234', 'on', '2024-01-05']);
+      });
+    } else {
+      test('reports no word timings it cannot know', async () => {
+        const out = await collect(runtime, c.model, { voice: c.voice, text: SENTENCE });
+        assert.equal(out.words.length, 0);
+      });
+    }
+  });
+}
+
+describe('voices', () => {
+  test('a voice speaks its own language even when the request names another', async () => {
+    const welsh = await collect(runtime, 'espeak', { voice: 'cy', language: 'en', text: 'Bore da, sut wyt ti heddiw?' });
+    assert.ok(welsh.rms > 0.02);
+    assert.deepEqual(welsh.words.map((w) => w.word), ['Bore', 'da', 'sut', 'wyt', 'ti', 'heddiw']);
+  });
+
+  test('non-Latin scripts get word timings in their own characters', async () => {
+    const text = 'Привет, как дела?';
+    const out = await collect(runtime, 'espeak', { voice: 'ru', language: 'ru', text });
+    assert.deepEqual(out.words.map((w) => w.word), ['Привет', 'как', 'дела']);
+  });
+
+  test('every flite voice the binary offers speaks', async () => {
+    const flite = runtime.engine('flite');
+    assert.ok(flite);
+    for (const voice of flite.voices()) {
+      const out = await collect(runtime, 'flite', { voice: voice.id, text: 'Hello there.' });
+      assert.ok(out.rms > 0.02, `${voice.id} is audible`);
+    }
+  });
+});
