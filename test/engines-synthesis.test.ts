@@ -110,6 +110,14 @@ for (const c of CASES) {
       for (const ch of out.chunks) assert.equal(ch.pcm.buffer.byteLength, ch.pcm.byteLength);
     });
 
+    test('resamples to a requested rate inside the worker, same duration', async () => {
+      const native = await collect(runtime, c.model, { voice: c.voice, text: SENTENCE });
+      const at24k = await collect(runtime, c.model, { voice: c.voice, text: SENTENCE, sampleRateHz: 24_000 });
+      assert.ok(at24k.chunks.every((ch) => ch.sampleRateHz === 24_000));
+      assert.ok(Math.abs(at24k.seconds - native.seconds) < 0.01, `${at24k.seconds} vs ${native.seconds}`);
+      assert.ok(Math.abs(at24k.rms - native.rms) < native.rms * 0.1);
+    });
+
     test('speed 2.0 is clearly shorter than 1.0', async () => {
       const normal = await collect(runtime, c.model, { voice: c.voice, text: SENTENCE, speed: 1 });
       const fast = await collect(runtime, c.model, { voice: c.voice, text: SENTENCE, speed: 2 });

@@ -41,6 +41,7 @@ export async function* synthesizeSpeech(plan: SpeechPlan, signal: AbortSignal, s
       language: plan.language,
       speed: plan.speed,
       priority: i === 0 ? 'first' : 'rest',
+      sampleRateHz: OUTPUT_SAMPLE_RATE_HZ,
     };
     return plan.engine.synthesize(req, signal)[Symbol.asyncIterator]();
   };

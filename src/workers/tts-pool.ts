@@ -35,6 +35,8 @@ export interface TtsJob {
   /** Already clamped to what the engine can do. */
   speed: number;
   priority: TaskPriority;
+  /** Resample in the worker to this rate, keeping the main thread free of per-sample work. */
+  outputSampleRateHz?: number;
 }
 
 /** What a worker found when it loaded its engines. */

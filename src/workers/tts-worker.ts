@@ -8,6 +8,7 @@
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { AudioChunk } from '../audio/pcm.js';
+import { StreamResampler } from '../audio/resample.js';
 import { EspeakCore } from '../engines/tts/espeak/espeak-core.js';
 import { FliteCore } from '../engines/tts/flite/flite-core.js';
 import { PicoCore } from '../engines/tts/pico/pico-core.js';
@@ -57,16 +58,27 @@ function post(message: WorkerToPool, transfer: ArrayBuffer[] = []): void {
   port.postMessage(message, transfer);
 }
 
+function postChunk(taskId: number, pcm: Int16Array, sampleRateHz: number, words?: AudioChunk['words']): void {
+  const message: WorkerToPool = { type: 'chunk', taskId, pcm, sampleRateHz };
+  if (words) message.words = words;
+  post(message, [pcm.buffer as ArrayBuffer]);
+}
+
 function run(taskId: number, job: TtsJob): void {
   let cancelled = false;
+  const target = job.outputSampleRateHz;
+  let resampler: StreamResampler | null = null;
   const sink = (chunk: AudioChunk): boolean => {
     if (Atomics.load(cancelFlag, 0) === taskId) {
       cancelled = true;
       return false;
     }
-    const message: WorkerToPool = { type: 'chunk', taskId, pcm: chunk.pcm, sampleRateHz: chunk.sampleRateHz };
-    if (chunk.words) message.words = chunk.words;
-    post(message, [chunk.pcm.buffer as ArrayBuffer]);
+    if (target === undefined || target === chunk.sampleRateHz) {
+      postChunk(taskId, chunk.pcm, chunk.sampleRateHz, chunk.words);
+      return true;
+    }
+    resampler ??= new StreamResampler(chunk.sampleRateHz, target);
+    postChunk(taskId, resampler.process(chunk.pcm), target, chunk.words);
     return true;
   };
   switch (job.engine) {
@@ -85,7 +97,10 @@ function run(taskId: number, job: TtsJob): void {
       throw new Error(`unknown engine ${String(never)}`);
     }
   }
-  post({ type: 'done', taskId, cancelled: cancelled || Atomics.load(cancelFlag, 0) === taskId });
+  cancelled ||= Atomics.load(cancelFlag, 0) === taskId;
+  const tail = cancelled || resampler === null ? null : (resampler as StreamResampler).flush();
+  if (tail && tail.length > 0) postChunk(taskId, tail, target!);
+  post({ type: 'done', taskId, cancelled });
 }
 
 port.on('message', (message: PoolToWorker) => {

@@ -52,7 +52,7 @@ class PooledEngine implements TtsEngine {
     if (req.text.trim() === '') return;
     const speed = Math.min(MAX_SPEED, Math.max(MIN_SPEED, req.speed));
     yield* this.pool.run(
-      { engine: this.id, voice: entry.engineVoice, text: req.text, speed, priority: req.priority ?? 'rest' },
+      { engine: this.id, voice: entry.engineVoice, text: req.text, speed, priority: req.priority ?? 'rest', outputSampleRateHz: req.sampleRateHz },
       signal,
     );
   }

@@ -31,6 +31,11 @@ export interface SynthesisRequest {
    * default) of other streams, so that every stream starts speaking quickly.
    */
   priority?: 'first' | 'rest';
+  /**
+   * The rate the caller wants. Engines that can resample off the main thread do so (chunks
+   * then carry this rate); others yield their native rate and the caller converts.
+   */
+  sampleRateHz?: number;
 }
 
 export interface TtsEngine {
