@@ -68,6 +68,14 @@ describe('POST /v1/audio/speech with the official openai client', () => {
     }
   });
 
+  it('an OpenAI voice name speaks the text\'s language: French text with alloy gets a French voice', async () => {
+    const res = await client.audio.speech.create({ model: 'tts-1', voice: 'alloy', input: 'Bonjour à tous, je suis très heureux de vous parler aujourd\'hui.', response_format: 'pcm', stream_format: 'sse' });
+    const text = await res.text();
+    const done = JSON.parse(text.trim().split('\n').filter((l) => l.startsWith('data: ')).at(-1)!.slice(6)) as { voice: string };
+    const voices = (await (await fetch(`${app.url}/v1/voices/?language=fr`)).json()) as { voices: Array<{ id: string }> };
+    assert.ok(voices.voices.some((v) => v.id === done.voice), `voice ${done.voice} is a French voice`);
+  });
+
   it('rejects bad input with the OpenAI error envelope the client understands', async () => {
     await assert.rejects(
       client.audio.speech.create({ model: 'tts-1', voice: 'alloy', input: 'hi', speed: 9 }),

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { App } from '../src/app.js';
 import { startTestApp } from './helpers/app.js';
@@ -40,6 +42,24 @@ describe('platform endpoints', () => {
     assert.match(kokoro?.install_hint ?? '', /llais models pull kokoro/);
     assert.equal(kokoro?.credits_per_1k_chars, 2);
     assert.ok(byId.get('espeak')!.languages.length >= 100);
+  });
+
+  it('a model whose files are present but whose engine this build lacks is installed, not loaded, and a 424 says so', async () => {
+    const dir = join(app.config.modelsDir, 'kokoro');
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'kokoro-v1.0.onnx'), 'x');
+    await writeFile(join(dir, 'voices-v1.0.bin'), 'x');
+    try {
+      const { models } = (await (await fetch(`${app.url}/v1/models`)).json()) as { models: ModelOut[] };
+      const kokoro = models.find((m) => m.id === 'kokoro')!;
+      assert.equal(kokoro.installed, true);
+      assert.equal(kokoro.loaded, false);
+      const res = await fetch(`${app.url}/v1/tts/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'Hi.', voice: 'af_bella', model: 'kokoro' }) });
+      assert.equal(res.status, 424);
+      assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'engine_not_available');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('GET /v1/voices/ lists 100+ languages with ids, and filters by model, language and gender', async () => {

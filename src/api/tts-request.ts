@@ -119,15 +119,15 @@ export interface PlannedSpeech {
  * response starts, so streams never begin with a 200 and then fail on bad input.
  */
 export function planSpeech(spec: SpeechSpec, runtime: TtsRuntime, limits: TtsLimits): PlannedSpeech {
+  // Text first: its language (given or detected) picks the voice behind an OpenAI voice name.
+  const prepared = prepareText(spec.text, { language: spec.language, pronunciations: spec.pronunciations });
   const resolved = resolveModelAndVoice(runtime, {
     model: spec.model || undefined,
     voice: spec.voice,
-    language: spec.language,
+    language: prepared.language,
     defaultModel: limits.defaultModel,
     defaultVoice: limits.defaultVoice,
   });
-  const prepared = prepareText(spec.text, { language: spec.language, pronunciations: spec.pronunciations });
-  if (prepared.chunks.length === 0) throw new ApiError(400, 'empty_text', 'The text has nothing to speak once markup is removed', 'text');
   const chars = spec.text.length;
   return {
     plan: { engine: resolved.engine, voice: resolved.voice, language: prepared.language, speed: spec.speed, pieces: prepared.chunks },

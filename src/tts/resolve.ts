@@ -35,6 +35,9 @@ export function requireEngine(runtime: TtsRuntime, model: string): { engine: Tts
     throw new ApiError(400, 'model_not_found', `Unknown model '${model}'. GET /v1/models/ lists the models this server knows.`, 'model');
   }
   const engine = info.installed ? runtime.engine(model) : undefined;
+  if (!engine && info.installed) {
+    throw new ApiError(424, 'engine_not_available', `Model '${model}' is installed, but this version of the server has no engine that runs it yet. Use one of the models listed at GET /v1/models/ with "loaded": true.`, 'model');
+  }
   if (!engine) {
     const how = info.install_hint ?? `llais models pull ${model}`;
     throw new ApiError(424, 'model_not_installed', `Model '${model}' is not installed on this server. Install it with \`${how}\` and restart, or use one of the installed models listed at GET /v1/models/.`, 'model');
@@ -50,7 +53,7 @@ export function resolveModelAndVoice(
   let voice = opts.voice ? runtime.findVoice(opts.voice) : undefined;
   if (opts.voice && !voice) {
     const alias = OPENAI_VOICES[opts.voice.toLowerCase()];
-    if (alias) voice = openAiVoice(runtime, requestedModel ?? opts.defaultModel, alias);
+    if (alias) voice = openAiVoice(runtime, requestedModel, opts.defaultModel, alias, opts.language ?? 'en');
   }
   if (opts.voice && !voice) {
     // A voice of a catalogued model that is not installed deserves the 424, not a 400.
@@ -70,9 +73,29 @@ export function resolveModelAndVoice(
   return { engine, voice, model, creditsPer1k };
 }
 
-function openAiVoice(runtime: TtsRuntime, model: string, want: { gender: 'male' | 'female'; accent?: 'gb' }): Voice | undefined {
-  const english = runtime.voices().filter((v) => v.model === model && v.language.toLowerCase().startsWith('en'));
-  const score = (v: Voice): number =>
-    (v.gender === want.gender ? 2 : 0) + (want.accent && v.language.toLowerCase().endsWith(want.accent) ? 1 : 0) + (!want.accent && v.language.toLowerCase().endsWith('us') ? 1 : 0);
-  return [...english].sort((a, b) => score(b) - score(a) || a.id.localeCompare(b.id))[0];
+/**
+ * OpenAI's voices speak whatever language the text is in, so an alias picks a voice of the
+ * text's language: from the requested (or default) model when it speaks it, else from any
+ * loaded model that does, so French text sent with `alloy` is spoken in French.
+ */
+function openAiVoice(
+  runtime: TtsRuntime,
+  requestedModel: string | undefined,
+  defaultModel: string,
+  want: { gender: 'male' | 'female'; accent?: 'gb' },
+  language: string,
+): Voice | undefined {
+  const primary = language.toLowerCase().split('-')[0]!;
+  const speaks = (v: Voice): boolean => v.language.toLowerCase().split('-')[0] === primary;
+  const all = runtime.voices();
+  const model = requestedModel ?? defaultModel;
+  let candidates = all.filter((v) => v.model === model && speaks(v));
+  if (candidates.length === 0 && !requestedModel) candidates = all.filter(speaks);
+  const region = language.toLowerCase().split('-')[1];
+  const score = (v: Voice): number => {
+    const lang = v.language.toLowerCase();
+    const accent = want.accent ?? region ?? (primary === 'en' ? 'us' : undefined);
+    return (v.gender === want.gender ? 4 : 0) + (accent && lang.endsWith(`-${accent}`) ? 2 : 0) + (v.model === model ? 1 : 0);
+  };
+  return [...candidates].sort((a, b) => score(b) - score(a) || a.id.localeCompare(b.id))[0];
 }
