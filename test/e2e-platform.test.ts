@@ -3,6 +3,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { App } from '../src/app.js';
+import { decodeToPcm } from '../src/audio/decode.js';
 import { startTestApp } from './helpers/app.js';
 
 interface VoiceOut { id: string; name: string; model: string; language: string; gender: string; preview_url: string | null }
@@ -73,6 +74,14 @@ describe('platform endpoints', () => {
     assert.ok(female.voices.length > 0 && female.voices.every((v) => v.gender === 'female' && v.model === 'flite'));
     const male = (await (await fetch(`${app.url}/v1/voices/?gender=male&language=en-us`)).json()) as { voices: VoiceOut[] };
     assert.ok(male.voices.some((v) => v.model === 'espeak') && male.voices.some((v) => v.model === 'flite'));
+    const welsh = all.voices.find((v) => v.language === 'cy')!;
+    assert.equal(welsh.preview_url, `${app.url}/v1/voices/cy/preview`);
+    const preview = await fetch(welsh.preview_url!);
+    assert.equal(preview.status, 200);
+    assert.equal(preview.headers.get('content-type'), 'audio/mpeg');
+    const pcm = await decodeToPcm(new Uint8Array(await preview.arrayBuffer()), 24_000);
+    assert.ok(pcm.length / 24_000 > 1.5, 'a preview is a sentence or two');
+    assert.equal((await fetch(`${app.url}/v1/voices/nobody/preview`)).status, 404);
     const bad = await fetch(`${app.url}/v1/voices/?gender=robot`);
     assert.equal(bad.status, 400);
     assert.equal(((await bad.json()) as { error: { param: string } }).error.param, 'gender');

@@ -2,7 +2,8 @@
 import { ApiError } from '../errors.js';
 import type { HttpExchange } from '../http/exchange.js';
 import type { Router } from '../http/router.js';
-import type { ApiContext } from './context.js';
+import { baseUrl, type ApiContext } from './context.js';
+import { voicePreview } from './voice-preview.js';
 
 const GENDERS = new Set(['male', 'female', 'neutral']);
 
@@ -70,6 +71,7 @@ export function registerPlatformRoutes(router: Router, ctx: ApiContext): void {
   });
 
   router.get('/v1/voices', (ex) => listVoices(ctx, ex));
+  router.get('/v1/voices/:id/preview', (ex) => voicePreview(ctx, ex));
 }
 
 function listVoices(ctx: ApiContext, ex: HttpExchange): void {
@@ -80,12 +82,13 @@ function listVoices(ctx: ApiContext, ex: HttpExchange): void {
   if (model && !ctx.tts.models().some((m) => m.id === model)) {
     throw new ApiError(400, 'model_not_found', `Unknown model '${model}'. GET /v1/models/ lists the models.`, 'model');
   }
+  const base = baseUrl(ctx, ex);
   const voices = ctx.tts
     .voices()
     .filter((v) => !model || v.model === model)
     // `en` matches `en-us` and `en-gb`; `en-us` matches only itself.
     .filter((v) => !language || v.language.toLowerCase() === language || v.language.toLowerCase().startsWith(`${language}-`))
     .filter((v) => !gender || v.gender === gender)
-    .map((v) => ({ id: v.id, name: v.name, model: v.model, language: v.language, gender: v.gender, preview_url: null }));
+    .map((v) => ({ id: v.id, name: v.name, model: v.model, language: v.language, gender: v.gender, preview_url: `${base}/v1/voices/${encodeURIComponent(v.id)}/preview` }));
   ex.json(200, { voices, total: voices.length });
 }
