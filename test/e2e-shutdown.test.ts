@@ -59,7 +59,8 @@ describe('graceful shutdown of a real `llais serve` process', () => {
       assert.match(body, /"type":"speech.audio.done"/, 'the running stream finished');
       assert.equal(await exited, 0);
       const draining = logs.find((l) => l.msg === 'draining');
-      assert.equal(draining?.activeRequests, 1, 'the stream was still running when SIGTERM arrived');
+      // >= 1: a health probe sent right after the signal may land before the signal is handled.
+      assert.ok(Number(draining?.activeRequests) >= 1, 'the stream was still running when SIGTERM arrived');
     } finally {
       proc.kill('SIGKILL');
     }

@@ -3,6 +3,7 @@
  * act on: an unknown name is a 400 that points at the listing endpoint, a known model that is
  * not installed is a 424 that says how to install it.
  */
+import { MODEL_CATALOGUE } from '../engines/tts/catalogue.js';
 import type { TtsRuntime } from '../engines/tts/registry.js';
 import type { TtsEngine, Voice } from '../engines/tts/types.js';
 import { ApiError } from '../errors.js';
@@ -30,7 +31,11 @@ export interface Resolved {
 
 /** Throws 424 when `model` is catalogued but not installed, 400 when unknown. */
 export function requireEngine(runtime: TtsRuntime, model: string): { engine: TtsEngine; creditsPer1k: number } {
-  const info = runtime.models().find((m) => m.id === model);
+  const loaded = runtime.engine(model);
+  const known = MODEL_CATALOGUE.find((m) => m.id === model);
+  // The hot path: a loaded engine needs no look at the models directory.
+  if (loaded && known) return { engine: loaded, creditsPer1k: known.credits_per_1k_chars };
+  const info = known && runtime.models().find((m) => m.id === model);
   if (!info) {
     throw new ApiError(400, 'model_not_found', `Unknown model '${model}'. GET /v1/models/ lists the models this server knows.`, 'model');
   }
