@@ -1,12 +1,18 @@
 #!/usr/bin/env node
 /**
- * `llais serve` starts the server; `llais models` lists the model catalogue and what is
- * installed. Flags: --port N, --host H, --config FILE, --data-dir D.
+ * `llais serve` starts the server; `llais models [list]` lists the model catalogue and what is
+ * installed, `llais models pull <id>` downloads a model (from LLAIS_MODELS_MIRROR when set),
+ * `llais models remove <id>` deletes it. Flags: --port N, --host H, --config FILE,
+ * --data-dir D, --models-dir D.
  */
 import { startApp } from './app.js';
 import { loadConfig, type Config } from './config.js';
-import { isInstalled, MODEL_CATALOGUE } from './engines/tts/catalogue.js';
 import { createLogger } from './logger.js';
+import { formatBytes } from './models/format-bytes.js';
+import { modelStatuses } from './models/model-status.js';
+import { createProgressPrinter } from './models/progress-printer.js';
+import { pullModel } from './models/pull.js';
+import { removeModel } from './models/remove.js';
 
 function parseFlags(args: string[]): { overrides: Partial<Config>; configFile?: string; rest: string[] } {
   const overrides: Partial<Config> = {};
@@ -52,20 +58,78 @@ async function serve(config: Config): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
-function listModels(config: Config): void {
-  for (const m of MODEL_CATALOGUE) {
-    const state = m.builtin ? 'built-in' : isInstalled(m, config.modelsDir) ? 'installed' : `not installed (${m.install_hint ?? `llais models pull ${m.id}`})`;
+async function listModels(config: Config): Promise<void> {
+  for (const st of await modelStatuses(config.modelsDir)) {
+    const m = st.model;
+    const size = (bytes: number | undefined): string => (bytes === undefined ? '' : `, ${formatBytes(bytes)}`);
+    let state: string;
+    if (m.builtin) {
+      const hasData = m.files !== undefined && m.files.length > 0;
+      state = !hasData ? 'built-in' : st.installed ? `built-in, data in ${st.dataDir}${size(st.bytesOnDisk)}` : `built-in, data missing (${m.install_hint?.replaceAll('<modelsDir>', config.modelsDir)})`;
+    } else if (st.installed) {
+      state = `installed in ${st.dataDir}${size(st.bytesOnDisk)}`;
+    } else if (!m.downloads || m.downloads.length === 0) {
+      state = `not installed, no download source yet (\`llais models pull ${m.id}\` says how to install it by hand)`;
+    } else {
+      const pull = m.install_hint ?? `llais models pull ${m.id}`;
+      const partial = st.partialBytes > 0 ? `, ${formatBytes(st.partialBytes)} downloaded, pull resumes` : '';
+      state = `not installed (${pull}${size(st.downloadBytes)}${partial})`;
+    }
     process.stdout.write(`${m.id.padEnd(14)} ${m.tier.padEnd(9)} ${state}\n`);
   }
 }
 
+/** Progress goes to stderr; stdout gets the result, including hashes to pin. */
+async function pullModelCommand(config: Config, id: string): Promise<void> {
+  const interrupt = new AbortController();
+  const onSigint = (): void => interrupt.abort();
+  process.once('SIGINT', onSigint);
+  try {
+    const result = await pullModel(id, {
+      modelsDir: config.modelsDir,
+      mirror: config.modelsMirror || undefined,
+      signal: interrupt.signal,
+      onProgress: createProgressPrinter((line) => process.stderr.write(`${line}\n`)),
+    });
+    const total = result.files.reduce((sum, f) => sum + f.bytes, 0);
+    const fetched = result.files.filter((f) => f.downloaded).length;
+    process.stdout.write(`${result.id}: ${fetched} of ${result.files.length} files downloaded, ${formatBytes(total)} in ${result.dir}\n`);
+    const unpinned = result.files.filter((f) => f.downloaded && !f.pinned);
+    if (unpinned.length > 0) {
+      process.stdout.write('sha256 of files the catalogue does not pin yet:\n');
+      for (const f of unpinned) process.stdout.write(`${f.sha256}  ${result.id}/${f.file}\n`);
+    }
+    if (!result.installed) {
+      process.stderr.write(`llais: the catalogue's downloads for '${result.id}' do not cover all of its files; it still shows as not installed\n`);
+      process.exitCode = 1;
+    }
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+async function removeModelCommand(config: Config, id: string): Promise<void> {
+  const result = await removeModel(id, { modelsDir: config.modelsDir });
+  process.stdout.write(result.removed ? `${id}: removed ${result.dir} (${formatBytes(result.freedBytes)})\n` : `${id}: nothing to remove in ${result.dir}\n`);
+  const still = await modelStatuses(config.modelsDir).then((all) => all.find((st) => st.model.id === id));
+  if (still?.installed && still.dataDir) process.stdout.write(`${id}: still installed from ${still.dataDir}, which its package manager owns\n`);
+}
+
 async function main(argv: string[]): Promise<void> {
   const { overrides, configFile, rest } = parseFlags(argv);
-  const [command = 'serve', sub] = rest;
+  const [command = 'serve', sub, id] = rest;
   const config = loadConfig(overrides, { configFile });
   if (command === 'serve') return serve(config);
   if (command === 'models' && (sub === undefined || sub === 'list')) return listModels(config);
-  process.stderr.write('usage: llais serve [--port N] [--host H] [--config FILE] [--data-dir DIR]\n       llais models list\n');
+  if (command === 'models' && sub === 'pull' && id) return pullModelCommand(config, id);
+  if (command === 'models' && sub === 'remove' && id) return removeModelCommand(config, id);
+  process.stderr.write(
+    'usage: llais serve [--port N] [--host H] [--config FILE] [--data-dir DIR]\n' +
+      '       llais models [list]\n' +
+      '       llais models pull <id>      (LLAIS_MODELS_MIRROR=<url> fetches <url>/<id>/<file> instead)\n' +
+      '       llais models remove <id>\n' +
+      '       [--models-dir DIR] for every models command\n',
+  );
   process.exitCode = 2;
 }
 

@@ -13,6 +13,11 @@ export interface Config {
   publicUrl: string;
   dataDir: string;
   modelsDir: string;
+  /**
+   * Base URL that `llais models pull` fetches `<id>/<file>` from instead of each file's
+   * upstream URL (air-gapped installs); empty: upstream.
+   */
+  modelsMirror: string;
   logLevel: string;
   /** Model used when a request names neither a model nor a voice. */
   defaultModel: string;
@@ -40,6 +45,7 @@ export const DEFAULTS: Config = {
   publicUrl: '',
   dataDir: './data',
   modelsDir: './models',
+  modelsMirror: '',
   logLevel: 'info',
   defaultModel: 'flite',
   defaultVoice: 'flite-slt',
@@ -63,6 +69,7 @@ const ENV_KEYS: Record<string, keyof Config> = {
   LLAIS_PUBLIC_URL: 'publicUrl',
   LLAIS_DATA_DIR: 'dataDir',
   LLAIS_MODELS_DIR: 'modelsDir',
+  LLAIS_MODELS_MIRROR: 'modelsMirror',
   LLAIS_LOG_LEVEL: 'logLevel',
   LLAIS_DEFAULT_MODEL: 'defaultModel',
   LLAIS_DEFAULT_VOICE: 'defaultVoice',

@@ -7,6 +7,18 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
+/** One file `llais models pull` fetches. */
+export interface ModelDownload {
+  /** Path under `<modelsDir>/<id>/`, `/`-separated; also its path under a mirror's `<id>/`. */
+  file: string;
+  /** Upstream URL; redirects (Hugging Face and GitHub both use them) are followed. */
+  url: string;
+  /** Lower-case hex SHA-256, only where a published source states it; else the pull prints it. */
+  sha256?: string;
+  /** Exact size in bytes, only where a published source states it. */
+  bytes?: number;
+}
+
 export interface ModelInfo {
   id: string;
   name: string;
@@ -31,6 +43,16 @@ export interface ModelInfo {
    * data directory); the first one holding them all is used.
    */
   data_dirs?: string[];
+  /**
+   * What `llais models pull` fetches; it covers every name in `files`. Absent: no download
+   * source is known yet, and the model is installed by hand.
+   */
+  downloads?: ModelDownload[];
+  /**
+   * How to install by hand a model without `downloads`, said instead of "put `files` into
+   * `<modelsDir>/<id>/`"; `<modelsDir>` stands for the models directory.
+   */
+  manual_install?: string;
 }
 
 /** eSpeak NG's languages (primary subtags of its voices), as read from espeak-ng.data 0.3.5. */
@@ -50,6 +72,9 @@ const PIPER_LANGUAGES = [
   'ar', 'ca', 'cs', 'cy', 'da', 'de', 'el', 'en', 'es', 'fa', 'fi', 'fr', 'hu', 'is', 'it', 'ka', 'kk',
   'lb', 'lv', 'ne', 'nl', 'no', 'pl', 'pt', 'ro', 'ru', 'sk', 'sl', 'sr', 'sv', 'sw', 'tr', 'uk', 'vi', 'zh',
 ];
+
+const KOKORO_RELEASE = 'https://github.com/thewh1teagle/kokoro-onnx/releases/download/model-files-v1.0';
+const PIPER_VOICES = 'https://huggingface.co/rhasspy/piper-voices/resolve/v1.0.0';
 
 export const MODEL_CATALOGUE: readonly ModelInfo[] = [
   {
@@ -103,6 +128,22 @@ export const MODEL_CATALOGUE: readonly ModelInfo[] = [
     builtin: false,
     install_hint: 'llais models pull kokoro',
     files: ['kokoro-v1.0.onnx', 'voices-v1.0.bin'],
+    // kokoro-onnx's release of the v1.0 weights. Sizes and hashes as pinned alike by many
+    // independent projects that download these exact URLs (GitHub publishes no digest).
+    downloads: [
+      {
+        file: 'kokoro-v1.0.onnx',
+        url: `${KOKORO_RELEASE}/kokoro-v1.0.onnx`,
+        sha256: '7d5df8ecf7d4b1878015a32686053fd0eebe2bc377234608764cc0ef3636a6c5',
+        bytes: 325_532_387,
+      },
+      {
+        file: 'voices-v1.0.bin',
+        url: `${KOKORO_RELEASE}/voices-v1.0.bin`,
+        sha256: 'bca610b8308e8d99f32e6fe4197e7ec01679264efed0cac9140fe9c29f1fbf7d',
+        bytes: 28_214_398,
+      },
+    ],
   },
   {
     id: 'piper',
@@ -116,6 +157,22 @@ export const MODEL_CATALOGUE: readonly ModelInfo[] = [
     builtin: false,
     install_hint: 'llais models pull piper',
     files: ['*.onnx', '*.onnx.json'],
+    // The default voice, from the v1.0.0 tag that Piper's VOICES.md links to. Sizes from the
+    // repository's voices.json; hashes as pinned alike by many projects using these files.
+    downloads: [
+      {
+        file: 'en_US-lessac-medium.onnx',
+        url: `${PIPER_VOICES}/en/en_US/lessac/medium/en_US-lessac-medium.onnx`,
+        sha256: '5efe09e69902187827af646e1a6e9d269dee769f9877d17b16b1b46eeaaf019f',
+        bytes: 63_201_294,
+      },
+      {
+        file: 'en_US-lessac-medium.onnx.json',
+        url: `${PIPER_VOICES}/en/en_US/lessac/medium/en_US-lessac-medium.onnx.json`,
+        sha256: 'efe19c417bed055f2d69908248c6ba650fa135bc868b0e6abb3da181dab690a0',
+        bytes: 4_885,
+      },
+    ],
   },
   {
     id: 'melotts',
@@ -155,6 +212,10 @@ export const MODEL_CATALOGUE: readonly ModelInfo[] = [
     builtin: false,
     install_hint: 'llais models pull cosyvoice2',
     files: ['cosyvoice2.yaml', 'llm.pt', 'flow.pt', 'hift.pt', 'campplus.onnx', 'speech_tokenizer_v2.onnx'],
+    // Loading also needs spk2info.pt and the CosyVoice-BlankEN/ folder (a Qwen tokenizer and
+    // weights) of the same repository, whose file list is not pinned here yet.
+    manual_install:
+      'download the whole Hugging Face repository FunAudioLLM/CosyVoice2-0.5B into <modelsDir>/cosyvoice2/, e.g. `huggingface-cli download FunAudioLLM/CosyVoice2-0.5B --local-dir <modelsDir>/cosyvoice2`; besides the files that mark it installed it holds spk2info.pt and the CosyVoice-BlankEN/ folder, which loading also needs',
   },
   {
     id: 'gpt-sovits',
@@ -168,6 +229,17 @@ export const MODEL_CATALOGUE: readonly ModelInfo[] = [
     builtin: false,
     install_hint: 'llais models pull gpt-sovits',
     files: ['s1v3.ckpt', 's2G488k.pth', 'chinese-hubert-base/pytorch_model.bin', 'chinese-roberta-wwm-ext-large/pytorch_model.bin'],
+    // The project's own Hugging Face repository; the two encoders need their configs too.
+    downloads: [
+      's1v3.ckpt',
+      's2G488k.pth',
+      'chinese-hubert-base/pytorch_model.bin',
+      'chinese-hubert-base/config.json',
+      'chinese-hubert-base/preprocessor_config.json',
+      'chinese-roberta-wwm-ext-large/pytorch_model.bin',
+      'chinese-roberta-wwm-ext-large/config.json',
+      'chinese-roberta-wwm-ext-large/tokenizer.json',
+    ].map((file) => ({ file, url: `https://huggingface.co/lj1995/GPT-SoVITS/resolve/main/${file}` })),
   },
   {
     id: 'chatterbox',
@@ -181,6 +253,11 @@ export const MODEL_CATALOGUE: readonly ModelInfo[] = [
     builtin: false,
     install_hint: 'llais models pull chatterbox',
     files: ['t3_cfg.safetensors', 's3gen.safetensors', 've.safetensors', 'tokenizer.json', 'conds.pt'],
+    // The files `ChatterboxTTS.from_pretrained` fetches from Resemble AI's repository.
+    downloads: ['t3_cfg.safetensors', 's3gen.safetensors', 've.safetensors', 'tokenizer.json', 'conds.pt'].map((file) => ({
+      file,
+      url: `https://huggingface.co/ResembleAI/chatterbox/resolve/main/${file}`,
+    })),
   },
   {
     id: 'tortoise',
@@ -194,6 +271,11 @@ export const MODEL_CATALOGUE: readonly ModelInfo[] = [
     builtin: false,
     install_hint: 'llais models pull tortoise',
     files: ['autoregressive.pth', 'diffusion_decoder.pth', 'clvp2.pth', 'vocoder.pth'],
+    // Where tortoise-tts's own download_models() fetches them from.
+    downloads: ['autoregressive.pth', 'diffusion_decoder.pth', 'clvp2.pth', 'vocoder.pth'].map((file) => ({
+      file,
+      url: `https://huggingface.co/jbetker/tortoise-tts-v2/resolve/main/.models/${file}`,
+    })),
   },
 ];
 
