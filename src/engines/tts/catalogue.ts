@@ -112,7 +112,7 @@ export const MODEL_CATALOGUE: readonly ModelInfo[] = [
     // The engine is in npm, its language data is not. US English is the minimum; every other
     // language whose two files are present is offered too.
     install_hint:
-      'apt install libttspico-data, or copy the SVOX Pico lingware (pico/lang/*_ta.bin and *_sg.bin from the picotts sources) into <modelsDir>/pico/',
+      'apt install libttspico-data (Debian non-free), or copy the SVOX Pico lingware (pico/lang/*_ta.bin and *_sg.bin from the picotts sources) into <modelsDir>/pico/',
     files: ['en-US_ta.bin', 'en-US_lh0_sg.bin'],
     data_dirs: ['/usr/share/pico/lang'],
   },
