@@ -4,6 +4,8 @@ WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 ENV ONNXRUNTIME_NODE_INSTALL_CUDA=skip
 COPY package.json package-lock.json ./
+# The install script builds the PocketSphinx addon from native/.
+COPY native ./native
 RUN npm ci
 COPY tsconfig.json ./
 COPY src ./src
@@ -16,6 +18,7 @@ WORKDIR /app
 ENV NODE_ENV=production LLAIS_HOST=0.0.0.0 LLAIS_PORT=8080 LLAIS_DATA_DIR=/data LLAIS_MODELS_DIR=/app/models
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/native/pocketsphinx/build/Release/pocketsphinx.node ./native/pocketsphinx/build/Release/pocketsphinx.node
 COPY package.json ./
 COPY models ./models
 VOLUME ["/data"]

@@ -1,0 +1,278 @@
+/**
+ * The embedded recognizer on speech from our own Flite voices: accuracy (WER printed and
+ * bounded), word timings, chunking, silence, a three-minute recording in bounded memory, and
+ * the addon in worker threads (where the server runs it).
+ */
+import assert from 'node:assert/strict';
+import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { Worker } from 'node:worker_threads';
+import { PocketSphinxDecoder, POCKETSPHINX_SAMPLE_RATE_HZ, type RecognizedWord } from '../src/engines/stt/pocketsphinx/decoder.js';
+import { loadAddon } from '../src/engines/stt/pocketsphinx/native-addon.js';
+import { FliteCore } from '../src/engines/tts/flite/flite-core.js';
+
+const RATE = POCKETSPHINX_SAMPLE_RATE_HZ;
+
+/** Harvard sentences (IEEE 1969), lists 1 and 2: phonetically balanced, public. */
+const SENTENCES = [
+  'The birch canoe slid on the smooth planks.',
+  'Glue the sheet to the dark blue background.',
+  'It is easy to tell the depth of a well.',
+  'These days a chicken leg is a rare dish.',
+  'Rice is often served in round bowls.',
+  'The juice of lemons makes fine punch.',
+  'The box was thrown beside the parked truck.',
+  'The hogs were fed chopped corn and garbage.',
+  'Four hours of steady work faced us.',
+  'A large size in stockings is hard to sell.',
+  'The boy was there when the sun rose.',
+  'A rod is used to catch pink salmon.',
+  'The source of the huge river is the clear spring.',
+  'Kick the ball straight and follow through.',
+  'Help the woman get back to her feet.',
+  'A pot of tea helps to pass the evening.',
+  'Smoky fires lack flame and heat.',
+  "The soft cushion broke the man's fall.",
+  'The salt breeze came across from the sea.',
+  'The girl at the booth sold fifty bonds.',
+];
+const VOICES = ['slt', 'rms'];
+/** The team's figure for stock pocketsphinx_continuous on Flite speech was 0.54. */
+const MAX_WER = 0.6;
+/** Digital silence between sentences in the long recording: makes it ~3 minutes. */
+const GAP_SEC = 2;
+
+function words(text: string): string[] {
+  return text.toLowerCase().replace(/[^a-z' ]/g, ' ').split(/\s+/).filter(Boolean);
+}
+
+/** Word-level Levenshtein distance. */
+function editDistance(ref: string[], hyp: string[]): number {
+  let prev = Array.from({ length: hyp.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= ref.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= hyp.length; j++) {
+      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (ref[i - 1] === hyp[j - 1] ? 0 : 1));
+    }
+    prev = row;
+  }
+  return prev[hyp.length]!;
+}
+
+function concat(parts: Int16Array[]): Int16Array {
+  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** Where a sentence sits in the long recording, and when its voice starts (first loud sample). */
+interface Placed {
+  voice: string;
+  text: string;
+  startSec: number;
+  onsetSec: number;
+  endSec: number;
+}
+
+describe('PocketSphinx recognizer', () => {
+  let scratch: string;
+  let devNull: number;
+  let decoder: PocketSphinxDecoder;
+  /** Each voice's rendering of each sentence, 16 kHz. */
+  const speech = new Map<string, Int16Array[]>();
+
+  before(async () => {
+    scratch = mkdtempSync(join(tmpdir(), 'llais-stt-'));
+    devNull = openSync('/dev/null', 'w');
+    const flite = await FliteCore.load(scratch, devNull);
+    for (const voice of VOICES) {
+      speech.set(
+        voice,
+        SENTENCES.map((text) => {
+          const parts: Int16Array[] = [];
+          flite.synthesize(text, voice, 1, (chunk) => {
+            assert.equal(chunk.sampleRateHz, RATE, `flite ${voice} speaks at 16 kHz`);
+            parts.push(chunk.pcm);
+            return true;
+          });
+          return concat(parts);
+        }),
+      );
+    }
+    decoder = new PocketSphinxDecoder();
+  });
+
+  after(() => {
+    decoder?.free();
+    if (devNull !== undefined) closeSync(devNull);
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  });
+
+  test('the addon loads and rejects unknown decoder options', () => {
+    const { Decoder } = loadAddon();
+    assert.equal(typeof Decoder, 'function');
+    assert.throws(() => new Decoder(['-no_such_option', '1']), /rejected the decoder options/);
+  });
+
+  test('a three-minute recording: WER per voice, word timings across the whole file, bounded memory', () => {
+    const parts: Int16Array[] = [];
+    const placed: Placed[] = [];
+    let samples = 0;
+    for (const voice of VOICES) {
+      speech.get(voice)!.forEach((pcm, i) => {
+        let onset = 0;
+        while (onset < pcm.length && Math.abs(pcm[onset]!) < 500) onset++;
+        placed.push({ voice, text: SENTENCES[i]!, startSec: samples / RATE, onsetSec: (samples + onset) / RATE, endSec: (samples + pcm.length) / RATE });
+        parts.push(pcm, new Int16Array(GAP_SEC * RATE));
+        samples += pcm.length + GAP_SEC * RATE;
+      });
+    }
+    const audio = concat(parts);
+    const durationSec = audio.length / RATE;
+    assert.ok(durationSec > 170 && durationSec < 200, `about three minutes of audio (${durationSec.toFixed(1)} s)`);
+
+    // Fed a second at a time, as a worker receives audio from a decoder; RSS sampled as it goes.
+    const stream = decoder.openStream();
+    const recognized: RecognizedWord[] = [];
+    const rss: number[] = [];
+    const cpuBefore = process.cpuUsage();
+    for (let at = 0; at < audio.length; at += RATE) {
+      recognized.push(...stream.push(audio.subarray(at, at + RATE)));
+      rss.push(process.memoryUsage.rss());
+    }
+    recognized.push(...stream.end());
+    const cpu = process.cpuUsage(cpuBefore);
+    const rtf = (cpu.user + cpu.system) / 1e6 / durationSec;
+
+    // Accuracy, per voice, from the words timed inside that voice's half.
+    const werByVoice: Record<string, number> = {};
+    let errors = 0;
+    let refWords = 0;
+    for (const voice of VOICES) {
+      const mine = placed.filter((p) => p.voice === voice);
+      const from = mine[0]!.startSec;
+      const to = mine[mine.length - 1]!.endSec + GAP_SEC;
+      const hyp = recognized.filter((w) => w.start >= from && w.start < to).map((w) => w.word);
+      const ref = mine.flatMap((p) => words(p.text));
+      const e = editDistance(ref, hyp);
+      werByVoice[`flite-${voice}`] = Number((e / ref.length).toFixed(3));
+      errors += e;
+      refWords += ref.length;
+    }
+    const wer = errors / refWords;
+    console.log(`pocketsphinx WER ${wer.toFixed(3)} ${JSON.stringify(werByVoice)} over ${refWords} words, ${durationSec.toFixed(0)} s, RTF ${rtf.toFixed(3)}`);
+    assert.ok(wer <= MAX_WER, `WER ${wer.toFixed(3)} <= ${MAX_WER}`);
+
+    // Timings: ordered, inside the file, from its start to its end.
+    for (const [i, w] of recognized.entries()) {
+      assert.ok(w.start >= 0 && w.start < w.end && w.end <= durationSec, `word ${i} '${w.word}' [${w.start}, ${w.end}] within ${durationSec}`);
+      assert.ok(w.prob >= 0 && w.prob <= 1);
+      if (i > 0) assert.ok(w.start >= recognized[i - 1]!.end - 1e-9, `word ${i} starts after word ${i - 1} ends`);
+    }
+    assert.ok(recognized[0]!.start < 1, 'first word near the start');
+    assert.ok(recognized[recognized.length - 1]!.end > durationSec - GAP_SEC - 1, 'last word near the end');
+    // Every sentence heard where it is, and most first words placed on the voice's onset.
+    let onTime = 0;
+    for (const p of placed) {
+      const inside = recognized.filter((w) => w.start >= p.startSec && w.start < p.endSec);
+      assert.ok(inside.length > 0, `words recognized for "${p.text}" at ${p.startSec.toFixed(1)} s`);
+      if (Math.abs(inside[0]!.start - p.onsetSec) < 0.25) onTime++;
+    }
+    assert.ok(onTime >= 0.8 * placed.length, `${onTime}/${placed.length} sentences' first words start within 0.25 s of the voice`);
+
+    // Memory: after the first 30 s (models touched, first utterances decoded), flat.
+    const settled = rss[30]!;
+    const growthMb = (Math.max(...rss.slice(30)) - settled) / 2 ** 20;
+    console.log(`pocketsphinx RSS growth after 30 s: ${growthMb.toFixed(1)} MB over ${durationSec.toFixed(0)} s of audio`);
+    assert.ok(growthMb < 30, `RSS grew ${growthMb.toFixed(1)} MB`);
+  });
+
+  test('chunked input gives exactly the one-shot result', () => {
+    // Four sentences back to back over a -50 dBFS hiss (no silence anywhere), fed in pieces
+    // that split frames, samples and words. (Cuts themselves: stt-utterance-splitter.test.ts.)
+    let seed = 7;
+    const hiss = (): number => ((seed = (seed * 1_103_515_245 + 12_345) >>> 0) / 2 ** 32 - 0.5) * 200;
+    const audio = concat(speech.get('slt')!.slice(0, 4));
+    for (let i = 0; i < audio.length; i++) audio[i] = Math.max(-32_768, Math.min(32_767, audio[i]! + Math.round(hiss())));
+
+    const oneShot = decoder.recognize(audio);
+    const sizes = [1, 159, 160, 161, 4_000, 16_000, 77_777];
+    function* chunks(): Generator<Int16Array> {
+      for (let at = 0, k = 0; at < audio.length; k++) {
+        const n = sizes[k % sizes.length]!;
+        yield audio.slice(at, at + n);
+        at += n;
+      }
+    }
+    assert.deepEqual(decoder.recognizeChunks(chunks()), oneShot);
+    const ref = SENTENCES.slice(0, 4).flatMap(words);
+    assert.ok(editDistance(ref, words(oneShot.text)) / ref.length <= MAX_WER, 'recognizes the speech under the hiss');
+  });
+
+  test('empty, silent and near-silent input give empty text', () => {
+    let seed = 3;
+    const quietNoise = Int16Array.from({ length: 3 * RATE }, () => Math.round(((seed = (seed * 1_103_515_245 + 12_345) >>> 0) / 2 ** 32 - 0.5) * 40));
+    for (const [name, pcm] of [
+      ['empty', new Int16Array(0)],
+      ['one sample', new Int16Array([1000])],
+      ['2 s of zeros', new Int16Array(2 * RATE)],
+      ['3 s of noise at -70 dBFS', quietNoise],
+    ] as const) {
+      assert.deepEqual(decoder.recognize(pcm), { text: '', words: [] }, name);
+    }
+    const stream = decoder.openStream();
+    assert.deepEqual(stream.end(), [], 'a stream ended before any audio');
+  });
+
+  test('leading silence shifts word times by its length', () => {
+    const sentence = speech.get('slt')![0]!;
+    const plain = decoder.recognize(sentence);
+    const padded = decoder.recognize(concat([new Int16Array(5 * RATE), sentence]));
+    assert.equal(padded.text, plain.text);
+    for (const [i, w] of padded.words.entries()) assert.ok(Math.abs(w.start - 5 - plain.words[i]!.start) < 0.02, `'${w.word}' moved by 5 s`);
+  });
+
+  test('loads and recognizes in two worker threads at once', async () => {
+    const pcm = speech.get('slt')![2]!;
+    const expected = decoder.recognize(pcm).text;
+    // Workers do not inherit tsx's loader hooks from `--import tsx`; register them first.
+    const source = `
+      const { parentPort, workerData } = require('node:worker_threads');
+      import(workerData.tsx)
+        .then((tsx) => { tsx.register(); return import(workerData.module); })
+        .then(({ PocketSphinxDecoder }) => {
+          const decoder = new PocketSphinxDecoder();
+          parentPort.postMessage(decoder.recognize(workerData.pcm).text);
+          decoder.free();
+        });`;
+    const tsx = import.meta.resolve('tsx/esm/api');
+    const module = new URL('../src/engines/stt/pocketsphinx/decoder.ts', import.meta.url).href;
+    const texts = await Promise.all(
+      [0, 1].map(
+        () =>
+          new Promise<string>((resolve, reject) => {
+            const worker = new Worker(source, { eval: true, workerData: { tsx, module, pcm } });
+            worker.once('message', (text: string) => {
+              resolve(text);
+              void worker.terminate();
+            });
+            worker.once('error', reject);
+          }),
+      ),
+    );
+    assert.deepEqual(texts, [expected, expected]);
+  });
+
+  test('a freed decoder refuses work', () => {
+    const d = new PocketSphinxDecoder();
+    d.free();
+    d.free();
+    assert.throws(() => d.recognize(speech.get('slt')![0]!), /freed/);
+  });
+});
