@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { registerMetricsRoute } from './api/metrics.js';
 import { registerPlatformRoutes } from './api/platform.js';
 import { registerResultRoutes } from './api/results.js';
+import { registerSttRoutes } from './api/stt.js';
 import { registerTtsRoutes } from './api/tts.js';
 import type { ApiContext } from './api/context.js';
 import type { Config } from './config.js';
@@ -18,7 +19,9 @@ import { SqliteJobStore } from './jobs/job-store.js';
 import { DiskResultStore } from './jobs/result-store.js';
 import { createLogger, type Logger } from './logger.js';
 import { openDatabase } from './storage/database.js';
+import { PooledSttService } from './stt/pooled-stt-service.js';
 import { ttsJobRunner } from './tts/render-job.js';
+import { WorkerPool } from './workers/pool.js';
 
 export interface App {
   config: Config;
@@ -40,6 +43,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   const logger = opts.logger ?? createLogger(config.logLevel);
   const db = openDatabase(config.dataDir);
   const tts = await TtsRuntime.start({ workers: config.ttsWorkers, modelsDir: config.modelsDir, maxQueue: config.ttsMaxQueue });
+  const pool = WorkerPool.start({ threads: config.poolWorkers, maxQueue: config.poolMaxQueue, logger });
   const jobs = new SqliteJobStore(db);
   const results = new DiskResultStore(join(config.dataDir, 'results'));
   const limits = { maxTextChars: config.maxTextChars, defaultModel: config.defaultModel, defaultVoice: config.defaultVoice };
@@ -48,12 +52,13 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     resultTtlMs: config.resultTtlSeconds * 1000,
     logger,
   });
-  const context: ApiContext = { config, logger, tts, jobs, queue, results, limits };
+  const context: ApiContext = { config, logger, tts, pool, jobs, queue, results, limits };
 
   const router = new Router();
   registerPlatformRoutes(router, context);
   registerTtsRoutes(router, context);
   registerResultRoutes(router, context);
+  registerSttRoutes(router, context, new PooledSttService(pool, join(config.dataDir, 'uploads')));
 
   const http = new HttpServer(router, { host: config.host, port: config.port, corsOrigin: config.corsOrigin, tls: config.tls, logger });
   const stopMetrics = registerMetricsRoute(router, context, () => http.activeRequests);
@@ -78,6 +83,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
         stopMetrics();
         await queue.stop();
         await tts.close();
+        await pool.close();
         db.close();
       })()),
   };

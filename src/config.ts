@@ -28,6 +28,10 @@ export interface Config {
   maxUploadBytes: number;
   ttsWorkers: number;
   ttsMaxQueue: number;
+  /** Worker threads for CPU-heavy work (decoding uploads, transcription). */
+  poolWorkers: number;
+  /** Tasks that may wait for a pool worker; beyond it requests get 503 with Retry-After. */
+  poolMaxQueue: number;
   /** Queued synthesis jobs run this many at a time. */
   jobConcurrency: number;
   resultTtlSeconds: number;
@@ -54,6 +58,8 @@ export const DEFAULTS: Config = {
   maxUploadBytes: 100 << 20,
   ttsWorkers: Math.max(1, cpus().length),
   ttsMaxQueue: 256,
+  poolWorkers: Math.max(1, cpus().length),
+  poolMaxQueue: 32,
   jobConcurrency: 1,
   resultTtlSeconds: 24 * 3600,
   sweepIntervalSeconds: 60,
@@ -78,6 +84,8 @@ const ENV_KEYS: Record<string, keyof Config> = {
   LLAIS_MAX_UPLOAD_BYTES: 'maxUploadBytes',
   LLAIS_TTS_WORKERS: 'ttsWorkers',
   LLAIS_TTS_MAX_QUEUE: 'ttsMaxQueue',
+  LLAIS_POOL_WORKERS: 'poolWorkers',
+  LLAIS_POOL_MAX_QUEUE: 'poolMaxQueue',
   LLAIS_JOB_CONCURRENCY: 'jobConcurrency',
   LLAIS_RESULT_TTL_SECONDS: 'resultTtlSeconds',
   LLAIS_SWEEP_INTERVAL_SECONDS: 'sweepIntervalSeconds',

@@ -6,12 +6,15 @@ import type { JobStore } from '../jobs/job-store.js';
 import type { ResultStore } from '../jobs/result-store.js';
 import type { Logger } from '../logger.js';
 import type { HttpExchange } from '../http/exchange.js';
+import type { WorkerPool } from '../workers/pool.js';
 import type { TtsLimits } from './tts-request.js';
 
 export interface ApiContext {
   config: Config;
   logger: Logger;
   tts: TtsRuntime;
+  /** Worker threads for decode and transcription. */
+  pool: WorkerPool;
   jobs: JobStore;
   queue: JobQueue;
   results: ResultStore;

@@ -36,7 +36,7 @@ export function registerPlatformRoutes(router: Router, ctx: ApiContext): void {
     return {
       status: ok ? 'online' : 'degraded',
       latency_ms: Math.round(performance.now() - started),
-      queue_size: ctx.queue.size + ctx.tts.queueSize(),
+      queue_size: ctx.queue.size + ctx.tts.queueSize() + ctx.pool.queueSize,
       models_loaded: ctx.tts.models().filter((m) => m.loaded).map((m) => m.id),
       checked_at: new Date().toISOString(),
     };

@@ -1,0 +1,92 @@
+/**
+ * A PCM stream to a transcript: feeds a recognizer chunk by chunk, groups its words into segments
+ * as they come, and, when asked, labels speakers from MFCC statistics computed as the same chunks
+ * pass. No PCM is kept here beyond the chunk in hand.
+ */
+import { SpeakerFeatures } from './diarize.js';
+import { SegmentBuilder } from './segments.js';
+import type { Transcript, TranscriptSegment, TranscriptWord } from './transcript.js';
+
+/** Every recognizer here takes 16 kHz mono PCM (PocketSphinx's and Whisper's rate). */
+export const STT_SAMPLE_RATE_HZ = 16_000;
+
+/** A loaded speech recognizer: what `transcribePcm` needs of one. */
+export interface Recognizer {
+  /** ISO 639-1 code of the language it recognizes, reported in the transcript. */
+  readonly language: string;
+  /** Starts recognizing a new stream of audio; its times count from the stream's first sample. */
+  openStream(): RecognizerStream;
+}
+
+/**
+ * One stream through a recognizer. It must bound its own memory on long audio (PocketSphinx's
+ * decodes utterance by utterance); words come out as they become final.
+ */
+export interface RecognizerStream {
+  /**
+   * Takes the next 16 kHz mono PCM (used at once, not kept) and returns the words that became
+   * final, often none: in order, timed in seconds from the stream's start, without silence,
+   * noise or filler tokens.
+   */
+  push(pcm: Int16Array): readonly TranscriptWord[];
+  /** Ends the stream and returns the remaining words. */
+  end(): readonly TranscriptWord[];
+}
+
+export interface TranscribePcmOptions {
+  /** Each segment carries its words. */
+  wordTimestamps: boolean;
+  /** Each segment carries a `speaker` label. */
+  diarize: boolean;
+  /** Called with each segment as soon as it is final (before speakers are known: no `speaker`). */
+  onSegment?: (segment: TranscriptSegment) => void;
+}
+
+/**
+ * Transcribes `audio` (16 kHz mono chunks, in order) with `recognizer`, chunk by chunk. The
+ * transcript's duration is the audio's; its text is the segments' text joined.
+ */
+export async function transcribePcm(
+  audio: AsyncIterable<Int16Array>,
+  recognizer: Recognizer,
+  opts: TranscribePcmOptions,
+): Promise<Transcript> {
+  const stream = recognizer.openStream();
+  const speakers = opts.diarize ? new SpeakerFeatures(STT_SAMPLE_RATE_HZ) : null;
+  const builder = new SegmentBuilder(opts.wordTimestamps);
+  const segments: TranscriptSegment[] = [];
+  let samples = 0;
+
+  const emit = (segment: TranscriptSegment | null): void => {
+    if (segment === null) return;
+    segments.push(segment);
+    speakers?.addSegment(segment);
+    opts.onSegment?.(segment);
+  };
+  const take = (words: readonly TranscriptWord[]): void => {
+    // Copied field by field: recognizers add their own (PocketSphinx's `prob`), not for clients.
+    for (const w of words) emit(builder.push({ word: w.word, start: w.start, end: w.end }));
+    // Words come in time order, so no later segment starts before the open one.
+    if (words.length > 0) speakers?.discardBefore(builder.openStart ?? 0);
+  };
+
+  for await (const chunk of audio) {
+    // Features first: the segments the recognizer closes now may end in this chunk.
+    speakers?.push(chunk);
+    samples += chunk.length;
+    take(stream.push(chunk));
+  }
+  take(stream.end());
+  emit(builder.flush());
+
+  if (speakers !== null) {
+    const labels = speakers.labels();
+    segments.forEach((segment, i) => (segment.speaker = labels[i]));
+  }
+  return {
+    text: segments.map((s) => s.text).join(' '),
+    language: recognizer.language,
+    durationSec: samples / STT_SAMPLE_RATE_HZ,
+    segments,
+  };
+}

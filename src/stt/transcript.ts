@@ -1,0 +1,22 @@
+/** A finished transcription, as every STT endpoint shapes it. Times are seconds. */
+
+export interface TranscriptWord {
+  word: string;
+  start: number;
+  end: number;
+}
+
+export interface TranscriptSegment {
+  start: number;
+  end: number;
+  text: string;
+  speaker?: string;
+  words?: TranscriptWord[];
+}
+
+export interface Transcript {
+  text: string;
+  language: string;
+  durationSec: number;
+  segments: TranscriptSegment[];
+}

@@ -1,0 +1,237 @@
+/**
+ * The worker pool for CPU-heavy work (transcription now; audio effects later): the one module
+ * that owns the Piscina pool, with a typed method per task so that no caller sees untyped payloads.
+ *
+ * Capacity: `threads` workers, one task each; at most `maxQueue` tasks wait for one, and a task
+ * beyond that is refused at once with 503 `overloaded` and a Retry-After.
+ *
+ * Cancellation: every task takes an AbortSignal. A queued task is dropped; a running one has its
+ * worker terminated (Piscina replaces it), since a thread deep in synchronous recognition cannot
+ * read a message. The caller gets `signal.reason`.
+ *
+ * Failures: a worker that crashes (uncaught exception, process.exit, a fatal error) fails its own
+ * task only, with 500 `worker_crashed`; Piscina starts a replacement and other tasks run on.
+ *
+ * Audio: ffmpeg decodes on this thread's side (a child process; only its pipe is read here) and
+ * the PCM goes to the worker over a MessagePort, transferred, a chunk or two ahead of recognition
+ * (see `stt-task.ts` for why the worker does not run ffmpeg itself).
+ */
+import { availableParallelism } from 'node:os';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+
+import { decodePcmStream } from '../audio/decode-stream.js';
+import { ApiError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { STT_SAMPLE_RATE_HZ } from '../stt/transcribe-pcm.js';
+import type { TranscriptSegment } from '../stt/transcript.js';
+import type {
+  AudioFeedMessage,
+  AudioPortMessage,
+  SelftestInput,
+  SelftestResult,
+  SttTaskInput,
+  SttTaskResult,
+  TaskError,
+  WorkerOutcome,
+  WorkerTask,
+} from './stt-task.js';
+
+/** A refused client may retry after this long (seconds): long enough for a queued task or two to finish. */
+const RETRY_AFTER_SEC = 5;
+
+export interface WorkerPoolOptions {
+  /** Worker threads; default one per CPU. */
+  threads?: number;
+  /** Most tasks waiting for a worker; beyond it, 503 `overloaded`. */
+  maxQueue: number;
+  /** Where crashes are reported (they reach the client only as a generic 500). */
+  logger?: Logger;
+}
+
+export interface TranscribeHooks {
+  /** Each segment as soon as it is final, before speakers are known (no `speaker`). */
+  onSegment?: (segment: TranscriptSegment) => void;
+}
+
+export class WorkerPool {
+  private closed = false;
+
+  private constructor(
+    private readonly piscina: Piscina<WorkerTask, WorkerOutcome<unknown>>,
+    private readonly maxQueue: number,
+    private readonly logger: Logger | undefined,
+  ) {
+    // Piscina emits 'error' for a worker that fails with no task to blame; unhandled, it would end the process.
+    piscina.on('error', (error: unknown) => logger?.error({ err: error }, 'pool worker failed outside a task'));
+  }
+
+  /** Starts the workers (they load engines lazily, on their first task). */
+  static start(opts: WorkerPoolOptions): WorkerPool {
+    const threads = Math.max(1, Math.floor(opts.threads ?? availableParallelism()));
+    const maxQueue = Math.max(0, Math.floor(opts.maxQueue));
+    // Under tsx (tests, dev) this module is .ts, and so is the entry; workers inherit `--import tsx`
+    // through process.execArgv, which Piscina passes on.
+    const entry = new URL(`./stt-task${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
+    const piscina = new Piscina<WorkerTask, WorkerOutcome<unknown>>({
+      filename: entry.href,
+      minThreads: threads,
+      maxThreads: threads,
+      maxQueue,
+      // Warm workers keep their loaded models: never retire an idle one.
+      idleTimeout: Number.POSITIVE_INFINITY,
+      // Tasks are seconds long, so Atomics' fast hand-off buys nothing, and it would block an idle
+      // worker's event loop.
+      atomics: 'disabled',
+    });
+    return new WorkerPool(piscina, maxQueue, opts.logger);
+  }
+
+  /** Tasks waiting for a worker. */
+  get queueSize(): number {
+    return this.piscina.queueSize;
+  }
+
+  /** Worker threads, a crashed one's replacement counted from the moment it starts. */
+  get threads(): number {
+    return this.piscina.threads.length;
+  }
+
+  /**
+   * Transcribes the audio file at `input.path`. Throws ApiError 415/422 for an upload that is not
+   * decodable audio, 503 when the queue is full or the pool is closing, 500 `worker_crashed`, the
+   * recognizer's own ApiErrors, or `signal.reason` once aborted (ffmpeg and the task stopped).
+   */
+  async transcribe(input: SttTaskInput, signal: AbortSignal, hooks: TranscribeHooks = {}): Promise<SttTaskResult> {
+    signal.throwIfAborted();
+    const { port1, port2 } = new MessageChannel();
+    const stopFeed = new AbortController();
+    const feed = new AudioFeed(input.path, port1, AbortSignal.any([signal, stopFeed.signal]), hooks.onSegment);
+    const { path: _path, ...options } = input;
+    try {
+      return await this.run<SttTaskResult>({ ...options, audio: port2 }, signal, [port2]);
+    } catch (error) {
+      // A worker that failed because its audio did is explained by the decoding error.
+      throw feed.error ?? error;
+    } finally {
+      stopFeed.abort();
+      port1.close();
+      await feed.done;
+    }
+  }
+
+  /** The health probe (see `SelftestInput`): resolves with the answering thread's id. */
+  selftest(input: Omit<SelftestInput, 'kind'>, signal: AbortSignal): Promise<SelftestResult> {
+    return this.run<SelftestResult>({ kind: 'selftest', ...input }, signal);
+  }
+
+  /** Fails queued and running tasks with 503 `shutting_down` and stops the workers. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.piscina.destroy();
+  }
+
+  private async run<T>(task: WorkerTask, signal: AbortSignal, transferList: MessagePort[] = []): Promise<T> {
+    signal.throwIfAborted();
+    if (this.closed) throw shuttingDown();
+    // Piscina queues only when every worker is busy; its own bound also counts starting workers.
+    if (this.piscina.queueSize >= this.maxQueue && this.piscina.idleThreads === 0) throw overloaded();
+    let outcome: WorkerOutcome<unknown>;
+    try {
+      outcome = await this.piscina.run(task, { signal, transferList });
+    } catch (error) {
+      if (signal.aborted) throw signal.reason;
+      if (this.closed) throw shuttingDown();
+      if (error instanceof Error && /queue is at limit|No task queue available/.test(error.message)) throw overloaded();
+      this.logger?.error({ err: error, task: task.kind }, 'pool worker crashed');
+      throw new ApiError(500, 'worker_crashed', 'The server failed while processing this request; it may succeed if retried.', null, { cause: error });
+    }
+    if (!outcome.ok) throw fromTaskError(outcome.error);
+    return outcome.result as T;
+  }
+}
+
+function overloaded(): ApiError {
+  return new ApiError(503, 'overloaded', 'The server is busy; retry shortly', null, { headers: { 'Retry-After': String(RETRY_AFTER_SEC) } });
+}
+
+function shuttingDown(): ApiError {
+  return new ApiError(503, 'shutting_down', 'The server is shutting down');
+}
+
+function fromTaskError(error: TaskError): ApiError {
+  return new ApiError(error.status, error.code, error.message, error.param, error.detail === undefined ? undefined : { cause: new Error(error.detail) });
+}
+
+/**
+ * Decodes one file and sends its PCM down a task's audio port, a chunk per `pull` from the worker:
+ * ffmpeg starts when the worker asks for the first chunk (the task has started, so queued tasks
+ * hold no process) and is read no faster than the worker recognizes.
+ */
+class AudioFeed {
+  /** Settles (never rejects) once decoding has finished or stopped and ffmpeg has exited. */
+  readonly done: Promise<void>;
+  /** Why decoding failed (an ApiError for a bad upload); undefined if it did not, or was stopped. */
+  error: unknown = undefined;
+  private credits = 0;
+  private wake: (() => void) | null = null;
+
+  constructor(
+    path: string,
+    private readonly port: MessagePort,
+    private readonly signal: AbortSignal,
+    onSegment: ((segment: TranscriptSegment) => void) | undefined,
+  ) {
+    port.on('message', (message: AudioPortMessage) => {
+      switch (message.type) {
+        case 'pull':
+          this.credits++;
+          this.wake?.();
+          return;
+        case 'segment':
+          onSegment?.(message.segment);
+          return;
+        default: {
+          const never: never = message;
+          throw new Error(`unexpected audio port message ${JSON.stringify(never)}`);
+        }
+      }
+    });
+    this.done = this.pump(path).catch((error: unknown) => {
+      if (this.signal.aborted) return;
+      this.error = error;
+      this.send({ type: 'failed' });
+    });
+  }
+
+  private async pump(path: string): Promise<void> {
+    await this.credit();
+    for await (const pcm of decodePcmStream(path, { sampleRateHz: STT_SAMPLE_RATE_HZ, signal: this.signal })) {
+      this.send({ type: 'pcm', pcm }, [pcm.buffer as ArrayBuffer]);
+      await this.credit();
+    }
+    this.send({ type: 'end' });
+  }
+
+  private send(message: AudioFeedMessage, transfer: ArrayBuffer[] = []): void {
+    this.port.postMessage(message, transfer);
+  }
+
+  /** Waits for a `pull`, or rejects with the abort reason. */
+  private async credit(): Promise<void> {
+    while (this.credits === 0) {
+      this.signal.throwIfAborted();
+      await new Promise<void>((resolve, reject) => {
+        const onAbort = (): void => reject(this.signal.reason);
+        this.signal.addEventListener('abort', onAbort, { once: true });
+        this.wake = () => {
+          this.wake = null;
+          this.signal.removeEventListener('abort', onAbort);
+          resolve();
+        };
+      });
+    }
+    this.credits--;
+  }
+}
