@@ -7,10 +7,14 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { probeUpload } from '../audio/decode-stream.js';
+import { ApiError } from '../errors.js';
 import type { UploadedFile } from '../http/body.js';
 import type { WorkerPool } from '../workers/pool.js';
 import type { SttService, TranscribeOptions } from './service.js';
 import type { Transcript } from './transcript.js';
+
+/** As OpenAI: shorter audio is almost always a truncated or broken upload. */
+const MIN_AUDIO_SEC = 0.1;
 
 /** PocketSphinx ships only its US-English models. */
 const BUILTIN_LANGUAGES = ['en'] as const;
@@ -30,7 +34,10 @@ export class PooledSttService implements SttService {
     const path = join(this.uploadDir, `${randomUUID()}${ext}`);
     await writeFile(path, file.data);
     try {
-      await probeUpload(path);
+      const info = await probeUpload(path);
+      if (info.durationSec < MIN_AUDIO_SEC) {
+        throw new ApiError(422, 'audio_too_short', `The audio is ${info.durationSec.toFixed(3)} s long; the minimum is ${MIN_AUDIO_SEC} s (a truncated upload?)`, 'file');
+      }
       signal.throwIfAborted();
       return await this.pool.transcribe(
         { kind: 'transcribe', path, language: opts.language, wordTimestamps: opts.wordTimestamps, diarize: opts.diarize },
