@@ -2,6 +2,7 @@
  * Builds a running server from a config: storage, engines, job queue, routes, HTTP. Used by
  * the CLI and by tests, which start real servers on port 0.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { registerMetricsRoute } from './api/metrics.js';
 import { registerPlatformRoutes } from './api/platform.js';
@@ -41,9 +42,28 @@ export interface StartOptions {
 
 export async function startApp(config: Config, opts: StartOptions = {}): Promise<App> {
   const logger = opts.logger ?? createLogger(config.logLevel);
+  // Fail before starting workers when TLS files are unreadable, not after.
+  if (config.tls) {
+    readFileSync(config.tls.certFile);
+    readFileSync(config.tls.keyFile);
+  }
+  // Whatever starts before a later step fails is stopped again, so a failed start leaks no workers.
+  const undo: Array<() => unknown> = [];
+  try {
+    return await assemble(config, opts, logger, undo);
+  } catch (err) {
+    for (const step of undo.reverse()) await step();
+    throw err;
+  }
+}
+
+async function assemble(config: Config, opts: StartOptions, logger: Logger, undo: Array<() => unknown>): Promise<App> {
   const db = openDatabase(config.dataDir);
+  undo.push(() => db.close());
   const tts = await TtsRuntime.start({ workers: config.ttsWorkers, modelsDir: config.modelsDir, maxQueue: config.ttsMaxQueue });
+  undo.push(() => tts.close());
   const pool = WorkerPool.start({ threads: config.poolWorkers, maxQueue: config.poolMaxQueue, logger });
+  undo.push(() => pool.close());
   const jobs = new SqliteJobStore(db);
   const results = new DiskResultStore(join(config.dataDir, 'results'));
   const limits = { maxTextChars: config.maxTextChars, defaultModel: config.defaultModel, defaultVoice: config.defaultVoice };
@@ -62,6 +82,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
 
   const http = new HttpServer(router, { host: config.host, port: config.port, corsOrigin: config.corsOrigin, tls: config.tls, logger });
   const stopMetrics = registerMetricsRoute(router, context, () => http.activeRequests);
+  undo.push(stopMetrics);
   const port = await http.listen();
   const recovered = queue.recover();
   const stopSweep = startExpirySweep(jobs, results, config.sweepIntervalSeconds * 1000, logger);
