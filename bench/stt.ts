@@ -40,6 +40,7 @@ import { withServer, type BenchServer } from './lib/server.js';
 import { summarize } from './lib/stats.js';
 import { normalizeWords, wordErrorRate, type WerResult } from './lib/wer.js';
 import { HARVARD_SENTENCES } from '../test/fixtures/harvard-sentences.js';
+import { concatPcm } from '../src/audio/pcm.js';
 
 const RATE = POCKETSPHINX_SAMPLE_RATE_HZ;
 const SENTENCES = HARVARD_SENTENCES;
@@ -123,20 +124,11 @@ async function synthesizeSentences(runtime: TtsRuntime, voice: string): Promise<
         if (chunk.sampleRateHz !== RATE) throw new Error(`${voice} synthesized at ${chunk.sampleRateHz} Hz, not ${RATE}`);
         chunks.push(chunk.pcm);
       }
-      return concat(chunks);
+      return concatPcm(chunks);
     }),
   );
 }
 
-function concat(parts: readonly Int16Array[]): Int16Array {
-  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 async function synthesizeRecordings(dir: string): Promise<Recording[]> {
   const runtime = await TtsRuntime.start({ workers: POOL_WORKERS, modelsDir: loadConfig().modelsDir });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { StreamResampler } from '../src/audio/resample.js';
+import { concatPcm } from '../src/audio/pcm.js';
 
 function sine(frequencyHz: number, sampleRateHz: number, seconds: number, amplitude = 10_000): Int16Array {
   const pcm = new Int16Array(Math.round(sampleRateHz * seconds));
@@ -9,19 +10,10 @@ function sine(frequencyHz: number, sampleRateHz: number, seconds: number, amplit
   return pcm;
 }
 
-function concat(parts: Int16Array[]): Int16Array {
-  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
-}
 
 function oneShot(fromHz: number, toHz: number, pcm: Int16Array): Int16Array {
   const resampler = new StreamResampler(fromHz, toHz);
-  return concat([resampler.process(pcm), resampler.flush()]);
+  return concatPcm([resampler.process(pcm), resampler.flush()]);
 }
 
 /** Feeds `pcm` in pseudo-random chunk sizes from 0 to 2000 samples (seeded, so failures repeat). */
@@ -36,7 +28,7 @@ function chunkedRun(fromHz: number, toHz: number, pcm: Int16Array, seed: number)
     offset += size;
   }
   parts.push(resampler.flush());
-  return concat(parts);
+  return concatPcm(parts);
 }
 
 /** Upward zero crossings per second over the middle of the signal (away from the filter's edges). */
@@ -100,14 +92,14 @@ describe('StreamResampler', () => {
   it('equal rates pass samples through unchanged', () => {
     const input = sine(440, 24_000, 0.1);
     const resampler = new StreamResampler(24_000, 24_000);
-    assert.deepEqual(concat([resampler.process(input), resampler.flush()]), input);
+    assert.deepEqual(concatPcm([resampler.process(input), resampler.flush()]), input);
   });
 
   it('after flush() the same resampler serves a new stream identically', () => {
     const input = sine(1000, 16_000, 0.3);
     const resampler = new StreamResampler(16_000, 24_000);
-    const first = concat([resampler.process(input), resampler.flush()]);
-    const second = concat([resampler.process(input), resampler.flush()]);
+    const first = concatPcm([resampler.process(input), resampler.flush()]);
+    const second = concatPcm([resampler.process(input), resampler.flush()]);
     assert.deepEqual(second, first);
   });
 

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
@@ -15,6 +15,7 @@ import { after, before, describe, it } from 'node:test';
 import { decodePcmStream } from '../src/audio/decode-stream.js';
 import { ffmpegPath } from '../src/audio/ffmpeg-binaries.js';
 import { runToBuffer } from '../src/audio/ffmpeg-process.js';
+import { ffmpegChildren } from './helpers/processes.js';
 
 const RATE_HZ = 16_000;
 const LONG_MINUTES = 30;
@@ -24,17 +25,6 @@ const LONG_PCM_BYTES = LONG_MINUTES * 60 * RATE_HZ * 2;
 const CHUNKS_PER_MINUTE = 6;
 
 /** The ffmpeg processes this test process has spawned that are still running (or unreaped). */
-async function ffmpegChildren(): Promise<number[]> {
-  const pids: number[] = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
-    // pid (comm) state ppid ...
-    const match = /^\d+ \((.*)\) \S+ (\d+)/.exec(stat);
-    if (match?.[1] === 'ffmpeg' && Number(match[2]) === process.pid) pids.push(Number(entry));
-  }
-  return pids;
-}
 
 /** Bytes a process has written so far (to its stdout pipe, here). */
 async function bytesWritten(pid: number): Promise<number> {

@@ -14,6 +14,7 @@ import { wavHeader } from '../src/audio/wav.js';
 import { TtsRuntime } from '../src/engines/tts/registry.js';
 import { diarize, type TimeSpan } from '../src/stt/diarize.js';
 import { WorkerPool } from '../src/workers/pool.js';
+import { concatPcm } from '../src/audio/pcm.js';
 
 const RATE_HZ = 16_000;
 const GAP_SEC = 0.8;
@@ -41,18 +42,9 @@ async function speak(voice: Voice, text: string): Promise<Int16Array> {
     assert.equal(chunk.sampleRateHz, RATE_HZ);
     parts.push(chunk.pcm);
   }
-  return concat(parts);
+  return concatPcm(parts);
 }
 
-function concat(parts: readonly Int16Array[]): Int16Array {
-  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 /** The sentences in `order`, silence before each: the PCM and each sentence's span. */
 function conversation(order: Array<[Voice, number]>): { pcm: Int16Array; spans: TimeSpan[] } {
@@ -67,7 +59,7 @@ function conversation(order: Array<[Voice, number]>): { pcm: Int16Array; spans: 
     samples += gap.length + sentence.length;
   }
   parts.push(new Int16Array(Math.round(GAP_SEC * RATE_HZ)));
-  return { pcm: concat(parts), spans };
+  return { pcm: concatPcm(parts), spans };
 }
 
 function* chunks(pcm: Int16Array, size: number): Generator<Int16Array> {
@@ -136,7 +128,7 @@ describe('diarize', () => {
       spans.push({ start: (samples + gap.length) / RATE_HZ, end: (samples + gap.length + length) / RATE_HZ });
       samples += gap.length + length;
     }
-    assert.deepEqual(diarize(chunks(concat(parts), 10 * RATE_HZ), spans), alternating(spans.length));
+    assert.deepEqual(diarize(chunks(concatPcm(parts), 10 * RATE_HZ), spans), alternating(spans.length));
   });
 });
 

@@ -13,6 +13,7 @@ import { PocketSphinxDecoder, POCKETSPHINX_SAMPLE_RATE_HZ, type RecognizedWord }
 import { loadAddon } from '../src/engines/stt/pocketsphinx/native-addon.js';
 import { FliteCore } from '../src/engines/tts/flite/flite-core.js';
 import { HARVARD_SENTENCES } from './fixtures/harvard-sentences.js';
+import { concatPcm } from '../src/audio/pcm.js';
 
 const RATE = POCKETSPHINX_SAMPLE_RATE_HZ;
 
@@ -40,15 +41,6 @@ function editDistance(ref: string[], hyp: string[]): number {
   return prev[hyp.length]!;
 }
 
-function concat(parts: Int16Array[]): Int16Array {
-  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 /** Where a sentence sits in the long recording, and when its voice starts (first loud sample). */
 interface Placed {
@@ -80,7 +72,7 @@ describe('PocketSphinx recognizer', () => {
             parts.push(chunk.pcm);
             return true;
           });
-          return concat(parts);
+          return concatPcm(parts);
         }),
       );
     }
@@ -112,7 +104,7 @@ describe('PocketSphinx recognizer', () => {
         samples += pcm.length + GAP_SEC * RATE;
       });
     }
-    const audio = concat(parts);
+    const audio = concatPcm(parts);
     const durationSec = audio.length / RATE;
     assert.ok(durationSec > 170 && durationSec < 200, `about three minutes of audio (${durationSec.toFixed(1)} s)`);
 
@@ -177,7 +169,7 @@ describe('PocketSphinx recognizer', () => {
     // that split frames, samples and words. (Cuts themselves: stt-utterance-splitter.test.ts.)
     let seed = 7;
     const hiss = (): number => ((seed = (seed * 1_103_515_245 + 12_345) >>> 0) / 2 ** 32 - 0.5) * 200;
-    const audio = concat(speech.get('slt')!.slice(0, 4));
+    const audio = concatPcm(speech.get('slt')!.slice(0, 4));
     for (let i = 0; i < audio.length; i++) audio[i] = Math.max(-32_768, Math.min(32_767, audio[i]! + Math.round(hiss())));
 
     const oneShot = decoder.recognize(audio);
@@ -212,7 +204,7 @@ describe('PocketSphinx recognizer', () => {
   test('leading silence shifts word times by its length', () => {
     const sentence = speech.get('slt')![0]!;
     const plain = decoder.recognize(sentence);
-    const padded = decoder.recognize(concat([new Int16Array(5 * RATE), sentence]));
+    const padded = decoder.recognize(concatPcm([new Int16Array(5 * RATE), sentence]));
     assert.equal(padded.text, plain.text);
     for (const [i, w] of padded.words.entries()) assert.ok(Math.abs(w.start - 5 - plain.words[i]!.start) < 0.02, `'${w.word}' moved by 5 s`);
   });

@@ -5,7 +5,7 @@
  * (Speech recognized for real, with two speakers, is in stt-diarize.test.ts.)
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -19,6 +19,7 @@ import { SEGMENT_PAUSE_SEC } from '../src/stt/segments.js';
 import { STT_SAMPLE_RATE_HZ, transcribePcm, type Recognizer, type RecognizerStream } from '../src/stt/transcribe-pcm.js';
 import type { TranscriptWord } from '../src/stt/transcript.js';
 import { WorkerPool } from '../src/workers/pool.js';
+import { ffmpegChildren } from './helpers/processes.js';
 
 const RATE_HZ = STT_SAMPLE_RATE_HZ;
 
@@ -144,16 +145,6 @@ describe('WorkerPool.close', () => {
 });
 
 /** The ffmpeg processes this test process has spawned that still exist. */
-async function ffmpegChildren(): Promise<number[]> {
-  const pids: number[] = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
-    const match = /^\d+ \((.*)\) \S+ (\d+)/.exec(stat);
-    if (match?.[1] === 'ffmpeg' && Number(match[2]) === process.pid) pids.push(Number(entry));
-  }
-  return pids;
-}
 
 /** 16 kHz mono WAV: `seconds` of a 200 Hz tone. */
 function toneWav(seconds: number): Uint8Array {

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { UtteranceSplitter, type Utterance, type UtteranceSplitterOptions } from '../src/engines/stt/pocketsphinx/utterance-splitter.js';
+import { concatPcm } from '../src/audio/pcm.js';
 
 const RATE = 16_000;
 const OPTIONS: UtteranceSplitterOptions = {
@@ -26,15 +27,6 @@ function noise(seconds: number, rms: number, seed = 1): Int16Array {
   return Int16Array.from({ length: Math.round(seconds * RATE) }, () => Math.round(((s = (s * 1_103_515_245 + 12_345) >>> 0) / 2 ** 32 - 0.5) * 2 * a));
 }
 
-function concat(parts: Int16Array[]): Int16Array {
-  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 function split(audio: Int16Array, chunkSizes: number[] = [audio.length]): Utterance[] {
   const splitter = new UtteranceSplitter(OPTIONS);
@@ -61,7 +53,7 @@ function assertFaithful(audio: Int16Array, utterances: Utterance[]): void {
 describe('UtteranceSplitter', () => {
   test('cuts in each pause, keeping a quarter second of silence either side', () => {
     // 2 s sound, 1 s silence, 2 s sound, 0.3 s silence (too short to cut), 2 s sound.
-    const audio = concat([noise(2, 3000), noise(1, 0), noise(2, 3000, 2), noise(0.3, 0), noise(2, 3000, 3)]);
+    const audio = concatPcm([noise(2, 3000), noise(1, 0), noise(2, 3000, 2), noise(0.3, 0), noise(2, 3000, 3)]);
     const utterances = split(audio);
     assertFaithful(audio, utterances);
     assert.deepEqual(
@@ -76,7 +68,7 @@ describe('UtteranceSplitter', () => {
   test('drops leading, trailing and all-silent stretches', () => {
     assert.deepEqual(split(noise(40, 0)), []);
     assert.deepEqual(split(noise(5, 20)), [], 'noise below the silence floor is silence');
-    const audio = concat([noise(10, 0), noise(1, 3000), noise(10, 0)]);
+    const audio = concatPcm([noise(10, 0), noise(1, 3000), noise(10, 0)]);
     const [only, ...rest] = split(audio);
     assert.equal(rest.length, 0);
     assert.equal(only!.startSample, 9.75 * RATE);
@@ -86,7 +78,7 @@ describe('UtteranceSplitter', () => {
   test('without pauses, cuts at the quietest point past minSec and never exceeds maxSec', () => {
     // 70 s of unbroken sound with a softer 0.4 s at 24 s and at 51 s.
     const parts = [noise(24, 3000), noise(0.4, 200, 5), noise(26.6, 3000, 6), noise(0.4, 200, 7), noise(18.6, 3000, 8)];
-    const audio = concat(parts);
+    const audio = concatPcm(parts);
     const utterances = split(audio);
     assertFaithful(audio, utterances);
     const cuts = utterances.slice(1).map((u) => u.startSample / RATE);
@@ -99,7 +91,7 @@ describe('UtteranceSplitter', () => {
   });
 
   test('the utterances do not depend on how the stream is chunked', () => {
-    const audio = concat([noise(3, 0), noise(33, 2000, 11), noise(0.7, 0), noise(12, 2500, 12), noise(0.2, 0), noise(40, 1500, 13), noise(1, 0)]);
+    const audio = concatPcm([noise(3, 0), noise(33, 2000, 11), noise(0.7, 0), noise(12, 2500, 12), noise(0.2, 0), noise(40, 1500, 13), noise(1, 0)]);
     const whole = split(audio);
     assertFaithful(audio, whole);
     assert.ok(whole.length >= 4, `several utterances (${whole.length})`);
@@ -110,7 +102,7 @@ describe('UtteranceSplitter', () => {
 
   test('a stream can follow another once ended', () => {
     const splitter = new UtteranceSplitter(OPTIONS);
-    splitter.push(concat([noise(1, 0), noise(1, 3000)]));
+    splitter.push(concatPcm([noise(1, 0), noise(1, 3000)]));
     assert.equal(splitter.end()[0]!.startSample, 0.75 * RATE);
     splitter.push(noise(1, 3000));
     assert.equal(splitter.end()[0]!.startSample, 0, 'positions restart with the new stream');

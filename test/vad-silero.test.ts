@@ -11,6 +11,7 @@ import { TtsRuntime } from '../src/engines/tts/registry.js';
 import { SileroVad, VAD_FRAME_MS, VAD_FRAME_SAMPLES, VAD_SAMPLE_RATE_HZ, sileroModelPath } from '../src/engines/vad/silero-vad.js';
 import type { TurnEvent } from '../src/engines/vad/turn-detector.js';
 import { VoiceActivity } from '../src/engines/vad/voice-activity.js';
+import { concatPcm } from '../src/audio/pcm.js';
 
 const TEXT = 'The quick brown fox jumps over the lazy dog. Voice activity detection finds where people speak.';
 
@@ -18,15 +19,6 @@ let vad: SileroVad;
 /** Synthesized speech at 16 kHz, leading and trailing silence trimmed. */
 let speech: Int16Array;
 
-function concat(parts: Int16Array[]): Int16Array {
-  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
-}
 
 function trimSilence(pcm: Int16Array, level = 300): Int16Array {
   let start = 0;
@@ -88,7 +80,7 @@ before(async () => {
       assert.equal(chunk.sampleRateHz, VAD_SAMPLE_RATE_HZ);
       chunks.push(chunk.pcm);
     }
-    speech = trimSilence(concat(chunks));
+    speech = trimSilence(concatPcm(chunks));
   } finally {
     await runtime.close();
     rmSync(modelsDir, { recursive: true, force: true });
@@ -143,7 +135,7 @@ describe('SileroVad', () => {
   });
 
   it('costs about as much per frame as a raw session.run loop', async () => {
-    const frames = toFrames(concat([speech, speech, speech]));
+    const frames = toFrames(concatPcm([speech, speech, speech]));
     const session = await ort.InferenceSession.create(sileroModelPath(), { intraOpNumThreads: 1, interOpNumThreads: 1 });
     const sr = new ort.Tensor('int64', BigInt64Array.of(16_000n), []);
     let h: ort.Tensor = new ort.Tensor('float32', new Float32Array(128), [2, 1, 64]);
@@ -180,10 +172,10 @@ describe('VoiceActivity', () => {
       const trailMs = 1000;
       const prefixPaddingMs = 300;
       const silenceDurationMs = 500;
-      let pcm = concat([new Int16Array((VAD_SAMPLE_RATE_HZ * leadMs) / 1000), speech, new Int16Array((VAD_SAMPLE_RATE_HZ * trailMs) / 1000)]);
+      let pcm = concatPcm([new Int16Array((VAD_SAMPLE_RATE_HZ * leadMs) / 1000), speech, new Int16Array((VAD_SAMPLE_RATE_HZ * trailMs) / 1000)]);
       if (rateHz !== VAD_SAMPLE_RATE_HZ) {
         const up = new StreamResampler(VAD_SAMPLE_RATE_HZ, rateHz);
-        pcm = concat([up.process(pcm), up.flush()]);
+        pcm = concatPcm([up.process(pcm), up.flush()]);
       }
       const speechEndMs = leadMs + (speech.length * 1000) / VAD_SAMPLE_RATE_HZ;
       const activity = new VoiceActivity(vad, { inputSampleRateHz: rateHz, prefixPaddingMs, silenceDurationMs });

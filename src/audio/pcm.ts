@@ -19,3 +19,14 @@ export interface AudioChunk {
 
 /** The sample rate every stream leaves the pipeline at: OpenAI's `pcm` format is 24 kHz. */
 export const OUTPUT_SAMPLE_RATE_HZ = 24_000;
+
+/** Joins PCM chunks into one buffer. */
+export function concatPcm(parts: readonly Int16Array[]): Int16Array {
+  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
