@@ -6,9 +6,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { registerMetricsRoute } from './api/metrics.js';
 import { registerPlatformRoutes } from './api/platform.js';
+import { registerRealtimeRoute } from './api/realtime.js';
 import { registerResultRoutes } from './api/results.js';
 import { registerSttRoutes } from './api/stt.js';
 import { registerTtsRoutes } from './api/tts.js';
+import { registerTtsWsRoute } from './api/tts-ws.js';
+import { registerVoiceChatRoutes } from './api/voice-chat.js';
 import type { ApiContext } from './api/context.js';
 import type { Config } from './config.js';
 import { TtsRuntime } from './engines/tts/registry.js';
@@ -18,7 +21,9 @@ import { startExpirySweep } from './jobs/expiry-sweep.js';
 import { LocalJobQueue } from './jobs/job-queue.js';
 import { SqliteJobStore } from './jobs/job-store.js';
 import { DiskResultStore } from './jobs/result-store.js';
+import { createResponder } from './llm/create-responder.js';
 import { createLogger, type Logger } from './logger.js';
+import { LiveSessionLimits } from './realtime/session-limits.js';
 import { openDatabase } from './storage/database.js';
 import { PooledSttService } from './stt/pooled-stt-service.js';
 import { ttsJobRunner } from './tts/render-job.js';
@@ -72,15 +77,21 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
     resultTtlMs: config.resultTtlSeconds * 1000,
     logger,
   });
-  const context: ApiContext = { config, logger, tts, pool, jobs, queue, results, limits };
+  const stt = new PooledSttService(pool, join(config.dataDir, 'uploads'));
+  const responder = createResponder(config);
+  const live = new LiveSessionLimits({ maxSessions: config.liveMaxSessions, maxSessionMs: config.liveMaxSessionSeconds * 1000, idleMs: config.liveIdleTimeoutSeconds * 1000 });
+  const context: ApiContext = { config, logger, tts, pool, jobs, queue, results, limits, responder, stt, db, live };
 
   const router = new Router();
   registerPlatformRoutes(router, context);
   registerTtsRoutes(router, context);
   registerResultRoutes(router, context);
-  registerSttRoutes(router, context, new PooledSttService(pool, join(config.dataDir, 'uploads')));
+  registerSttRoutes(router, context, stt);
+  registerVoiceChatRoutes(router, context);
 
   const http = new HttpServer(router, { host: config.host, port: config.port, corsOrigin: config.corsOrigin, tls: config.tls, logger });
+  registerRealtimeRoute(http, context);
+  registerTtsWsRoute(http, context);
   const stopMetrics = registerMetricsRoute(router, context, () => http.activeRequests);
   undo.push(stopMetrics);
   const port = await http.listen();

@@ -41,6 +41,21 @@ export interface Config {
   corsOrigin: string;
   healthCacheSeconds: number;
   tls: { certFile: string; keyFile: string } | null;
+  /**
+   * OpenAI-compatible chat endpoint for voice replies (`https://api.openai.com/v1`,
+   * `http://127.0.0.1:11434/v1`, ...); empty: the built-in echo responder.
+   */
+  llmBaseUrl: string;
+  llmApiKey: string;
+  llmModel: string;
+  /** Longest wait for the LLM's first byte before the turn fails with an error. */
+  llmTimeoutMs: number;
+  /** Open live sessions (`/v1/realtime` and `/v1/tts/ws` together); beyond it the upgrade gets 503. */
+  liveMaxSessions: number;
+  /** A live session is closed after this long, whatever it is doing. */
+  liveMaxSessionSeconds: number;
+  /** A live session with no message from its client for this long is closed. */
+  liveIdleTimeoutSeconds: number;
 }
 
 export const DEFAULTS: Config = {
@@ -67,6 +82,13 @@ export const DEFAULTS: Config = {
   corsOrigin: '*',
   healthCacheSeconds: 30,
   tls: null,
+  llmBaseUrl: '',
+  llmApiKey: '',
+  llmModel: 'gpt-4o-mini',
+  llmTimeoutMs: 15_000,
+  liveMaxSessions: 100,
+  liveMaxSessionSeconds: 30 * 60,
+  liveIdleTimeoutSeconds: 120,
 };
 
 const ENV_KEYS: Record<string, keyof Config> = {
@@ -92,6 +114,13 @@ const ENV_KEYS: Record<string, keyof Config> = {
   LLAIS_SHUTDOWN_GRACE_MS: 'shutdownGraceMs',
   LLAIS_CORS_ORIGIN: 'corsOrigin',
   LLAIS_HEALTH_CACHE_SECONDS: 'healthCacheSeconds',
+  LLAIS_LLM_BASE_URL: 'llmBaseUrl',
+  LLAIS_LLM_API_KEY: 'llmApiKey',
+  LLAIS_LLM_MODEL: 'llmModel',
+  LLAIS_LLM_TIMEOUT_MS: 'llmTimeoutMs',
+  LLAIS_LIVE_MAX_SESSIONS: 'liveMaxSessions',
+  LLAIS_LIVE_MAX_SESSION_SECONDS: 'liveMaxSessionSeconds',
+  LLAIS_LIVE_IDLE_TIMEOUT_SECONDS: 'liveIdleTimeoutSeconds',
 };
 
 function coerce(key: keyof Config, raw: unknown): unknown {

@@ -5,6 +5,10 @@ import type { JobQueue } from '../jobs/job-queue.js';
 import type { JobStore } from '../jobs/job-store.js';
 import type { ResultStore } from '../jobs/result-store.js';
 import type { Logger } from '../logger.js';
+import type { Responder } from '../llm/types.js';
+import type { SttService } from '../stt/service.js';
+import type { Db } from '../storage/database.js';
+import type { LiveSessionLimits } from '../realtime/session-limits.js';
 import type { HttpExchange } from '../http/exchange.js';
 import type { WorkerPool } from '../workers/pool.js';
 import type { TtsLimits } from './tts-request.js';
@@ -19,6 +23,12 @@ export interface ApiContext {
   queue: JobQueue;
   results: ResultStore;
   limits: TtsLimits;
+  /** Writes the assistant's replies (voice chat, live sessions). */
+  responder: Responder;
+  stt: SttService;
+  db: Db;
+  /** Shared by the live WebSocket endpoints. */
+  live: LiveSessionLimits;
 }
 
 /** The absolute base URL a client used to reach us, for links we hand back. */

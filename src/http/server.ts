@@ -8,6 +8,7 @@ import { ApiError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { HttpExchange } from './exchange.js';
 import type { Router } from './router.js';
+import { registerWebSocketRoute, type WebSocketConnection, type WebSocketRoute } from './websocket.js';
 
 export interface HttpServerOptions {
   host: string;
@@ -24,6 +25,7 @@ export class HttpServer {
   private readonly app: uws.TemplatedApp;
   private listenSocket: uws.us_listen_socket | null = null;
   private readonly inFlight = new Set<HttpExchange>();
+  private readonly sockets = new Set<WebSocketConnection>();
   private draining = false;
   private drainWaiters: Array<() => void> = [];
   port = 0;
@@ -40,9 +42,18 @@ export class HttpServer {
     this.app.any('/*', (res, req) => this.dispatch(res, req));
   }
 
-  /** The uWS app, for transports (WebSocket) that register their own routes. */
-  get uwsApp(): uws.TemplatedApp {
-    return this.app;
+  /** Serves WebSocket upgrades at `path` (and `path/`); refused with 503 while draining. */
+  webSocket(path: string, route: WebSocketRoute): void {
+    registerWebSocketRoute(this.app, path, route, {
+      opened: (c) => this.sockets.add(c),
+      closed: (c) => this.sockets.delete(c),
+      refuse: () => (this.draining ? new ApiError(503, 'shutting_down', 'Server is shutting down; retry on another instance', null, { headers: { 'Retry-After': '5' } }) : null),
+    });
+  }
+
+  /** Open WebSockets. */
+  get openSockets(): number {
+    return this.sockets.size;
   }
 
   listen(): Promise<number> {
@@ -73,6 +84,8 @@ export class HttpServer {
       uws.us_listen_socket_close(this.listenSocket);
       this.listenSocket = null;
     }
+    // Live sessions never end by themselves; 1001 tells clients to reconnect elsewhere.
+    for (const c of [...this.sockets]) c.close(1001, 'server shutting down');
     if (this.inFlight.size > 0) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, graceMs);
