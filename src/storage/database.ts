@@ -27,6 +27,21 @@ const MIGRATIONS: string[] = [
    );
    CREATE INDEX tts_jobs_status ON tts_jobs(status, created_at);
    CREATE INDEX tts_jobs_expiry ON tts_jobs(expires_at) WHERE status = 'completed';`,
+  // Voice chat: a conversation and its messages in order; `seq` numbers them per conversation.
+  `CREATE TABLE conversations (
+     id TEXT PRIMARY KEY,
+     system_prompt TEXT,
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL
+   );
+   CREATE TABLE conversation_messages (
+     conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+     seq INTEGER NOT NULL,
+     role TEXT NOT NULL CHECK (role IN ('user','assistant')),
+     content TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     PRIMARY KEY (conversation_id, seq)
+   ) WITHOUT ROWID;`,
 ];
 
 export function openDatabase(dataDir: string): Db {

@@ -1,0 +1,132 @@
+/**
+ * One voice-chat turn: what the user said (typed, or transcribed), the model's reply to the
+ * whole conversation, that reply spoken, and the turn stored. Every step gets the request's
+ * signal, and nothing is stored until all of them have succeeded, so a failed or abandoned
+ * turn leaves the conversation as it was.
+ */
+import type { TtsLimits } from '../api/tts-request.js';
+import type { TtsRuntime } from '../engines/tts/registry.js';
+import { ApiError } from '../errors.js';
+import type { UploadedFile } from '../http/body.js';
+import type { ChatMessage, Responder } from '../llm/types.js';
+import type { SttService } from '../stt/service.js';
+import { resolveModelAndVoice } from '../tts/resolve.js';
+import { newConversationId, type Conversation, type ConversationStore } from './conversation-store.js';
+import type { ReplyAudio, ReplyAudioRenderer } from './reply-audio.js';
+import type { UserInput, VoiceChatRequest } from './request.js';
+
+export interface TurnDeps {
+  stt: SttService;
+  responder: Responder;
+  conversations: ConversationStore;
+  audio: ReplyAudioRenderer;
+  tts: TtsRuntime;
+  limits: TtsLimits;
+}
+
+export interface TurnResult {
+  conversationId: string;
+  userText: string;
+  aiText: string;
+  audio: ReplyAudio;
+}
+
+export async function runTurn(deps: TurnDeps, req: VoiceChatRequest, clientIp: string, signal: AbortSignal): Promise<TurnResult> {
+  // The cheap checks come first, so a bad id or voice costs no transcription or LLM call.
+  const conversation = req.conversationId === undefined ? undefined : findConversation(deps.conversations, req.conversationId);
+  const { model, voice } = replyVoice(deps, req);
+  const userText = await userTextOf(deps.stt, req.input, signal);
+  // A prompt sent with a continued conversation replaces the stored one from this turn on.
+  const systemPrompt = req.systemPrompt !== undefined ? req.systemPrompt : (conversation?.systemPrompt ?? null);
+  const messages: ChatMessage[] = [
+    ...(systemPrompt ? [{ role: 'system' as const, content: systemPrompt }] : []),
+    ...(conversation ? deps.conversations.messages(conversation.id).map((m) => ({ role: m.role, content: m.content })) : []),
+    { role: 'user', content: userText },
+  ];
+  const aiText = await replyText(deps.responder, messages, signal);
+  const audio = await deps.audio.speak(aiText, model, voice, clientIp, signal);
+  const conversationId = conversation?.id ?? newConversationId();
+  deps.conversations.saveTurn({ conversationId, systemPrompt: req.systemPrompt, userText, assistantText: aiText });
+  return { conversationId, userText, aiText, audio };
+}
+
+function findConversation(store: ConversationStore, id: string): Conversation {
+  const found = store.get(id);
+  if (!found) throw new ApiError(404, 'conversation_not_found', `No conversation with id ${JSON.stringify(id.slice(0, 64))}; omit 'conversation_id' to start one`, 'conversation_id');
+  return found;
+}
+
+/**
+ * API.md names `af_bella` on `kokoro` as the defaults, but Kokoro is an optional download, so
+ * a request that names neither voice nor model gets the server's configured defaults (as
+ * `/v1/tts/` does; an operator with Kokoro sets `defaultModel`/`defaultVoice` to match the
+ * spec). A model or voice the client does name is resolved strictly: one that is not
+ * installed is the usual 424, not a silent substitute.
+ */
+function replyVoice(deps: TurnDeps, req: VoiceChatRequest): { model: string; voice: string } {
+  try {
+    const r = resolveModelAndVoice(deps.tts, {
+      model: req.ttsModel,
+      voice: req.voice,
+      defaultModel: deps.limits.defaultModel,
+      defaultVoice: deps.limits.defaultVoice,
+    });
+    return { model: r.model, voice: r.voice.id };
+  } catch (err) {
+    // The TTS endpoints call the field `model`; here it is `tts_model`.
+    throw renameParam(err, 'model', 'tts_model');
+  }
+}
+
+async function userTextOf(stt: SttService, input: UserInput, signal: AbortSignal): Promise<string> {
+  switch (input.kind) {
+    case 'text':
+      return input.text.trim();
+    case 'audio':
+      return transcribe(stt, input.file, signal);
+    default: {
+      const never: never = input;
+      throw new Error(`unexpected input ${String(never)}`);
+    }
+  }
+}
+
+async function transcribe(stt: SttService, file: UploadedFile, signal: AbortSignal): Promise<string> {
+  let text: string;
+  try {
+    const t = await stt.transcribe(file, { language: 'auto', wordTimestamps: false, diarize: false }, signal);
+    text = t.text.trim();
+  } catch (err) {
+    // The STT service names its upload `file`; here it is `audio`.
+    throw renameParam(err, 'file', 'audio');
+  }
+  if (!text) throw new ApiError(422, 'no_speech', "No speech was recognized in 'audio'", 'audio');
+  return text;
+}
+
+/** The reply's text. No tools are offered, so a tool call (which a model may still send) is ignored. */
+async function replyText(responder: Responder, messages: ChatMessage[], signal: AbortSignal): Promise<string> {
+  let text = '';
+  for await (const ev of responder.reply(messages, { signal })) {
+    switch (ev.type) {
+      case 'text.delta':
+        text += ev.delta;
+        break;
+      case 'tool_call':
+      case 'done':
+        break;
+      default: {
+        const never: never = ev;
+        throw new Error(`unexpected LLM event ${String(never)}`);
+      }
+    }
+  }
+  text = text.trim();
+  if (!text) throw new ApiError(502, 'llm_empty_reply', 'The language model sent an empty reply');
+  return text;
+}
+
+function renameParam(err: unknown, from: string, to: string): unknown {
+  if (!(err instanceof ApiError) || err.param !== from) return err;
+  return new ApiError(err.status, err.code, err.message, to, { cause: err.cause, headers: err.headers });
+}
