@@ -1,5 +1,85 @@
-/** `GET /v1/realtime` (being built). */
+/**
+ * `GET /v1/realtime` (WebSocket): the OpenAI Realtime protocol over our engines. This module only
+ * wires the session (src/realtime/session.ts) to the socket, the session limits and the services.
+ */
+import { SileroVad } from '../engines/vad/silero-vad.js';
+import { ApiError } from '../errors.js';
 import type { HttpServer } from '../http/server.js';
+import type { WebSocketConnection } from '../http/websocket.js';
+import { dialectOf, errorEvent, newId } from '../realtime/protocol.js';
+import { RealtimeSession, type RealtimeServices } from '../realtime/session.js';
+import { resolveModelAndVoice } from '../tts/resolve.js';
+import { synthesizeSpeech } from '../tts/synthesize.js';
 import type { ApiContext } from './context.js';
+import { planSpeech } from './tts-request.js';
 
-export function registerRealtimeRoute(_http: HttpServer, _ctx: ApiContext): void {}
+/** OpenAI accepts appends of up to 15 MiB of base64; a little more for the JSON around it. */
+const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+const DEFAULT_MODEL = 'gpt-realtime';
+
+export function registerRealtimeRoute(http: HttpServer, ctx: ApiContext): void {
+  const services = realtimeServices(ctx);
+  http.webSocket('/v1/realtime', {
+    maxMessageBytes: MAX_MESSAGE_BYTES,
+    accept: (request) => {
+      ctx.live.admit();
+      const model = request.query.get('model') ?? DEFAULT_MODEL;
+      if (request.query.has('call_id')) {
+        throw new ApiError(400, 'unsupported_parameter', 'Sideband connections (call_id) need WebRTC or SIP calls, which this server does not serve; connect with ?model= instead.', 'call_id');
+      }
+      const dialect = dialectOf(request.headers, request.protocols);
+      return (conn: WebSocketConnection) => {
+        const log = ctx.logger.child({ reqId: request.requestId, route: 'realtime' });
+        const session = new RealtimeSession(
+          { ...services, logger: log },
+          { send: (text) => conn.send(text), drained: () => conn.drained(), signal: conn.signal },
+          dialect,
+          { model, voice: ctx.config.defaultVoice, maxSessionMs: ctx.config.liveMaxSessionSeconds * 1000 },
+        );
+        const watch = ctx.live.watch(conn, (reason, message) => {
+          const code = reason === 'idle' ? 'session_idle_timeout' : 'session_expired';
+          conn.send(JSON.stringify({ ...errorEvent(new ApiError(400, code, message)), event_id: newId('event') }));
+        });
+        log.info({ sessionId: session.settings.id, dialect, model }, 'realtime session opened');
+        session.start();
+        return {
+          onMessage: (msg) => {
+            watch.touch();
+            if (msg.kind === 'text') session.handleText(msg.text);
+            else session.handleBinary(msg.data);
+          },
+          onClose: (code) => log.info({ sessionId: session.settings.id, code }, 'realtime session closed'),
+        };
+      };
+    },
+  });
+}
+
+function realtimeServices(ctx: ApiContext): Omit<RealtimeServices, 'logger'> {
+  let vad: Promise<SileroVad> | null = null;
+  return {
+    responder: ctx.responder,
+    transcribe: (audio, language, signal) =>
+      ctx.pool.transcribePcm(audio, { kind: 'transcribe', language, wordTimestamps: false, diarize: false, live: true }, signal),
+    synthesize: (text, voice, speed, signal) => {
+      const planned = planSpeech({ text, model: '', voice, format: 'pcm', speed, pronunciations: [] }, ctx.tts, ctx.limits);
+      return synthesizeSpeech(planned.plan, signal);
+    },
+    voiceKnown: (voice) => {
+      try {
+        resolveModelAndVoice(ctx.tts, { voice, defaultModel: ctx.limits.defaultModel, defaultVoice: ctx.limits.defaultVoice });
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    // Loaded on the first session, once; a failed load is retried by the next session.
+    vad: () => {
+      vad ??= SileroVad.load().catch((err: unknown) => {
+        vad = null;
+        throw new ApiError(503, 'vad_unavailable', 'The voice activity model failed to load; server VAD is unavailable (turn_detection: null still works).', null, { cause: err });
+      });
+      return vad;
+    },
+  };
+}

@@ -16,6 +16,8 @@ export interface Recognizer {
   readonly language: string;
   /** Starts recognizing a new stream of audio; its times count from the stream's first sample. */
   openStream(): RecognizerStream;
+  /** A stream for one live turn, decoded as it arrives; recognizers without one use `openStream`. */
+  openLiveStream?(): RecognizerStream;
 }
 
 /**

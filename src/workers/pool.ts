@@ -103,11 +103,29 @@ export class WorkerPool {
    * recognizer's own ApiErrors, or `signal.reason` once aborted (ffmpeg and the task stopped).
    */
   async transcribe(input: SttTaskInput, signal: AbortSignal, hooks: TranscribeHooks = {}): Promise<SttTaskResult> {
+    const { path, ...options } = input;
+    return this.transcribeAudio((feedSignal) => decodePcmStream(path, { sampleRateHz: STT_SAMPLE_RATE_HZ, signal: feedSignal }), options, signal, hooks);
+  }
+
+  /**
+   * Transcribes 16 kHz mono PCM as it arrives (a live turn): recognition runs while `audio` is
+   * still being produced, so when it ends only its tail is left to decode. Same errors as
+   * `transcribe`, less the upload ones.
+   */
+  transcribePcm(audio: AsyncIterable<Int16Array>, options: Omit<SttTaskInput, 'path'>, signal: AbortSignal, hooks: TranscribeHooks = {}): Promise<SttTaskResult> {
+    return this.transcribeAudio(() => audio, options, signal, hooks);
+  }
+
+  private async transcribeAudio(
+    source: (signal: AbortSignal) => AsyncIterable<Int16Array>,
+    options: Omit<SttTaskInput, 'path'>,
+    signal: AbortSignal,
+    hooks: TranscribeHooks,
+  ): Promise<SttTaskResult> {
     signal.throwIfAborted();
     const { port1, port2 } = new MessageChannel();
     const stopFeed = new AbortController();
-    const feed = new AudioFeed(input.path, port1, AbortSignal.any([signal, stopFeed.signal]), hooks.onSegment);
-    const { path: _path, ...options } = input;
+    const feed = new AudioFeed(source, port1, AbortSignal.any([signal, stopFeed.signal]), hooks.onSegment);
     try {
       return await this.run<SttTaskResult>({ ...options, audio: port2 }, signal, [port2]);
     } catch (error) {
@@ -165,9 +183,9 @@ function fromTaskError(error: TaskError): ApiError {
 }
 
 /**
- * Decodes one file and sends its PCM down a task's audio port, a chunk per `pull` from the worker:
- * ffmpeg starts when the worker asks for the first chunk (the task has started, so queued tasks
- * hold no process) and is read no faster than the worker recognizes.
+ * Sends a task's PCM down its audio port, a chunk per `pull` from the worker: the source (ffmpeg
+ * decoding an upload, or a live turn) is opened when the worker asks for the first chunk (the task
+ * has started, so queued tasks hold no process) and read no faster than the worker recognizes.
  */
 class AudioFeed {
   /** Settles (never rejects) once decoding has finished or stopped and ffmpeg has exited. */
@@ -178,7 +196,7 @@ class AudioFeed {
   private wake: (() => void) | null = null;
 
   constructor(
-    path: string,
+    source: (signal: AbortSignal) => AsyncIterable<Int16Array>,
     private readonly port: MessagePort,
     private readonly signal: AbortSignal,
     onSegment: ((segment: TranscriptSegment) => void) | undefined,
@@ -198,16 +216,16 @@ class AudioFeed {
         }
       }
     });
-    this.done = this.pump(path).catch((error: unknown) => {
+    this.done = this.pump(source).catch((error: unknown) => {
       if (this.signal.aborted) return;
       this.error = error;
       this.send({ type: 'failed' });
     });
   }
 
-  private async pump(path: string): Promise<void> {
+  private async pump(source: (signal: AbortSignal) => AsyncIterable<Int16Array>): Promise<void> {
     await this.credit();
-    for await (const pcm of decodePcmStream(path, { sampleRateHz: STT_SAMPLE_RATE_HZ, signal: this.signal })) {
+    for await (const pcm of source(this.signal)) {
       this.send({ type: 'pcm', pcm }, [pcm.buffer as ArrayBuffer]);
       await this.credit();
     }

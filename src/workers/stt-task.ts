@@ -28,6 +28,8 @@ export interface SttTaskInput {
   language: string;
   wordTimestamps: boolean;
   diarize: boolean;
+  /** A live turn arriving in real time: decode as it comes rather than per utterance. */
+  live?: boolean;
 }
 
 export type SttTaskResult = Transcript;
@@ -146,7 +148,7 @@ function recognizerFor(language: string): Recognizer {
   } catch (error) {
     throw new ApiError(424, 'engine_not_available', 'Speech recognition is not available on this server.', null, { cause: error });
   }
-  recognizer = { language: primary, openStream: () => decoder.openStream() };
+  recognizer = { language: primary, openStream: () => decoder.openStream(), openLiveStream: () => decoder.openLiveStream() };
   recognizers.set(primary, recognizer);
   return recognizer;
 }
@@ -154,7 +156,9 @@ function recognizerFor(language: string): Recognizer {
 async function transcribe(task: Extract<WorkerTask, { kind: 'transcribe' }>): Promise<SttTaskResult> {
   const { audio } = task;
   try {
-    return await transcribePcm(receiveAudio(audio), recognizerFor(task.language), {
+    const recognizer = recognizerFor(task.language);
+    const chosen = task.live && recognizer.openLiveStream ? { language: recognizer.language, openStream: recognizer.openLiveStream } : recognizer;
+    return await transcribePcm(receiveAudio(audio), chosen, {
       wordTimestamps: task.wordTimestamps,
       diarize: task.diarize,
       onSegment: (segment) => audio.postMessage({ type: 'segment', segment } satisfies AudioPortMessage),

@@ -126,9 +126,9 @@ function decoderArgs(models: ModelPaths, tuning: DecoderTuning): string[] {
 }
 
 /** Words of one decoded utterance, timed from the stream's start. */
-function toWords(segments: NativeSegment[], utterance: Utterance): RecognizedWord[] {
-  const offsetSec = utterance.startSample / POCKETSPHINX_SAMPLE_RATE_HZ;
-  const endSec = offsetSec + utterance.pcm.length / POCKETSPHINX_SAMPLE_RATE_HZ;
+function toWords(segments: NativeSegment[], startSample: number, samples: number): RecognizedWord[] {
+  const offsetSec = startSample / POCKETSPHINX_SAMPLE_RATE_HZ;
+  const endSec = offsetSec + samples / POCKETSPHINX_SAMPLE_RATE_HZ;
   const words: RecognizedWord[] = [];
   for (const s of segments) {
     if (FILLER.test(s.word)) continue;
@@ -180,9 +180,60 @@ export class PocketSphinxStream {
       // one decoder cannot interleave inside an utterance.
       this.native.start();
       this.native.process(u.pcm, true);
-      for (const w of toWords(this.native.end().segments, u)) words.push(w);
+      for (const w of toWords(this.native.end().segments, u.startSample, u.pcm.length)) words.push(w);
     }
     return words;
+  }
+}
+
+/**
+ * A live turn (one utterance a voice session's VAD has already cut): audio is decoded as it
+ * arrives, so `end()` has only the last few frames and the final passes left. Trades the batch
+ * stream's per-utterance normalisation for the decoder's running estimate. Digital silence is
+ * skipped, as in the batch stream; a turn longer than MAX_UTTERANCE_SEC is cut there.
+ */
+export class PocketSphinxLiveStream {
+  private started = false;
+  /** Samples of the open utterance fed to the decoder, and samples of the stream before it. */
+  private fed = 0;
+  private offset = 0;
+  private readonly words: RecognizedWord[] = [];
+
+  constructor(private readonly native: NativeDecoder) {}
+
+  push(pcm16k: Int16Array): RecognizedWord[] {
+    if (!(pcm16k instanceof Int16Array)) throw new TypeError('PCM must be an Int16Array');
+    const frame = POCKETSPHINX_SAMPLE_RATE_HZ / FRAMES_PER_SEC;
+    for (let i = 0; i < pcm16k.length; i += frame) {
+      const part = pcm16k.subarray(i, i + frame);
+      let energy = 0;
+      for (let j = 0; j < part.length; j++) energy += part[j]! * part[j]!;
+      if (Math.sqrt(energy / Math.max(1, part.length)) <= SILENCE_RMS && !this.started) {
+        this.offset += part.length;
+        continue;
+      }
+      if (!this.started) {
+        this.native.start();
+        this.started = true;
+      }
+      this.native.process(part, false);
+      this.fed += part.length;
+      if (this.fed >= MAX_UTTERANCE_SEC * POCKETSPHINX_SAMPLE_RATE_HZ) this.finishUtterance();
+    }
+    return this.words.splice(0);
+  }
+
+  end(): RecognizedWord[] {
+    this.finishUtterance();
+    return this.words.splice(0);
+  }
+
+  private finishUtterance(): void {
+    if (!this.started) return;
+    this.started = false;
+    this.words.push(...toWords(this.native.end().segments, this.offset, this.fed));
+    this.offset += this.fed;
+    this.fed = 0;
   }
 }
 
@@ -214,6 +265,11 @@ export class PocketSphinxDecoder {
   /** Starts a stream for audio that arrives over time (words come out utterance by utterance). */
   openStream(): PocketSphinxStream {
     return new PocketSphinxStream(this.native);
+  }
+
+  /** Starts a live turn's stream (see PocketSphinxLiveStream). */
+  openLiveStream(): PocketSphinxLiveStream {
+    return new PocketSphinxLiveStream(this.native);
   }
 
   /** Releases the models (~90 MB) now rather than at garbage collection; the decoder is unusable after. */

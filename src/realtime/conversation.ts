@@ -1,0 +1,175 @@
+/**
+ * A Realtime session's conversation: its items in order (user and assistant messages, function
+ * calls and their outputs), kept in the GA wire shape, and turned into chat messages for the LLM.
+ */
+import { ApiError } from '../errors.js';
+import type { ChatMessage, ChatToolCall } from '../llm/types.js';
+import { newId, type Dialect } from './protocol.js';
+
+export type ContentPart =
+  | { type: 'input_text'; text: string }
+  | { type: 'input_audio'; transcript: string | null; audio?: string }
+  | { type: 'output_text'; text: string }
+  | { type: 'output_audio'; transcript: string };
+
+export type ItemStatus = 'completed' | 'incomplete' | 'in_progress';
+
+export type Item =
+  | { id: string; object: 'realtime.item'; type: 'message'; role: 'user' | 'assistant' | 'system'; status: ItemStatus; content: ContentPart[] }
+  | { id: string; object: 'realtime.item'; type: 'function_call'; status: ItemStatus; call_id: string; name: string; arguments: string }
+  | { id: string; object: 'realtime.item'; type: 'function_call_output'; status: ItemStatus; call_id: string; output: string };
+
+/** Conversations longer than this drop their oldest items, as a long call would otherwise grow without end. */
+const MAX_ITEMS = 500;
+
+type Obj = Record<string, unknown>;
+
+function bad(param: string, message: string, code = 'invalid_value'): ApiError {
+  return new ApiError(400, code, message, param);
+}
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Validates a client's `conversation.item.create` item (either dialect's content names). */
+export function parseClientItem(raw: unknown): Item {
+  if (!isObj(raw)) throw bad('item', "'item' must be an object.", 'invalid_type');
+  const id = raw.id === undefined ? newId('item') : raw.id;
+  if (typeof id !== 'string' || id.length === 0 || id.length > 64) throw bad('item.id', "'item.id' must be a string of 1-64 characters.");
+  switch (raw.type) {
+    case 'message': {
+      const role = raw.role;
+      if (role !== 'user' && role !== 'assistant' && role !== 'system') throw bad('item.role', "'item.role' must be user, assistant or system.");
+      if (!Array.isArray(raw.content)) throw bad('item.content', "'item.content' must be an array.", 'invalid_type');
+      const content = raw.content.map((part, i) => contentPart(part, role, `item.content[${i}]`));
+      return { id, object: 'realtime.item', type: 'message', role, status: 'completed', content };
+    }
+    case 'function_call': {
+      if (typeof raw.name !== 'string' || raw.name === '') throw bad('item.name', "'item.name' is required for a function_call item.", 'missing_required_parameter');
+      const args = raw.arguments === undefined ? '{}' : raw.arguments;
+      if (typeof args !== 'string') throw bad('item.arguments', "'item.arguments' must be a JSON string.", 'invalid_type');
+      const callId = typeof raw.call_id === 'string' && raw.call_id ? raw.call_id : newId('call');
+      return { id, object: 'realtime.item', type: 'function_call', status: 'completed', call_id: callId, name: raw.name, arguments: args };
+    }
+    case 'function_call_output': {
+      if (typeof raw.call_id !== 'string' || raw.call_id === '') throw bad('item.call_id', "'item.call_id' is required for a function_call_output item.", 'missing_required_parameter');
+      if (typeof raw.output !== 'string') throw bad('item.output', "'item.output' must be a string.", 'invalid_type');
+      return { id, object: 'realtime.item', type: 'function_call_output', status: 'completed', call_id: raw.call_id, output: raw.output };
+    }
+    default:
+      throw bad('item.type', "'item.type' must be message, function_call or function_call_output.");
+  }
+}
+
+function contentPart(raw: unknown, role: string, param: string): ContentPart {
+  if (!isObj(raw)) throw bad(param, `'${param}' must be an object.`, 'invalid_type');
+  const text = (key: string): string => {
+    if (typeof raw[key] !== 'string') throw bad(`${param}.${key}`, `'${param}.${key}' must be a string.`, 'invalid_type');
+    return raw[key] as string;
+  };
+  switch (raw.type) {
+    case 'input_text':
+      return { type: 'input_text', text: text('text') };
+    case 'text':
+    case 'output_text':
+      return role === 'assistant' ? { type: 'output_text', text: text('text') } : { type: 'input_text', text: text('text') };
+    case 'input_audio':
+      // Audio content is kept for its transcript only; the LLM here reads text.
+      return { type: 'input_audio', transcript: typeof raw.transcript === 'string' ? raw.transcript : null };
+    case 'audio':
+    case 'output_audio':
+      return { type: 'output_audio', transcript: typeof raw.transcript === 'string' ? raw.transcript : '' };
+    default:
+      throw bad(`${param}.type`, `'${param}.type' must be input_text, input_audio, output_text or output_audio.`);
+  }
+}
+
+/** The text of a message item, as the LLM sees it. */
+export function itemText(item: Item): string {
+  if (item.type !== 'message') return '';
+  return item.content
+    .map((p) => (p.type === 'input_text' || p.type === 'output_text' ? p.text : p.transcript ?? ''))
+    .filter((t) => t.length > 0)
+    .join(' ');
+}
+
+/** `item` as `dialect` names its content types. */
+export function itemForDialect(item: Item, dialect: Dialect): Obj {
+  if (dialect === 'ga' || item.type !== 'message') return { ...item };
+  return {
+    ...item,
+    content: item.content.map((p) => (p.type === 'output_audio' ? { ...p, type: 'audio' } : p.type === 'output_text' ? { ...p, type: 'text' } : { ...p })),
+  };
+}
+
+export class Conversation {
+  readonly id = newId('conv');
+  private readonly items: Item[] = [];
+
+  get length(): number {
+    return this.items.length;
+  }
+
+  get lastId(): string | null {
+    return this.items.at(-1)?.id ?? null;
+  }
+
+  get(id: string): Item | undefined {
+    return this.items.find((i) => i.id === id);
+  }
+
+  /**
+   * Inserts `item` after `previousItemId` (null: at the start; undefined: at the end) and returns
+   * the id of the item now before it.
+   */
+  add(item: Item, previousItemId?: string | null): string | null {
+    if (this.get(item.id)) throw bad('item.id', `An item with id '${item.id}' already exists in the conversation.`, 'duplicate_item_id');
+    let at = this.items.length;
+    if (previousItemId === null) at = 0;
+    else if (previousItemId !== undefined) {
+      const i = this.items.findIndex((x) => x.id === previousItemId);
+      if (i < 0) throw new ApiError(400, 'item_not_found', `No item with id '${previousItemId}' in the conversation.`, 'previous_item_id');
+      at = i + 1;
+    }
+    this.items.splice(at, 0, item);
+    if (this.items.length > MAX_ITEMS) this.items.splice(0, this.items.length - MAX_ITEMS);
+    return at === 0 ? null : this.items[at - 1]!.id;
+  }
+
+  delete(id: string): boolean {
+    const i = this.items.findIndex((x) => x.id === id);
+    if (i < 0) return false;
+    this.items.splice(i, 1);
+    return true;
+  }
+
+  /** The conversation as chat messages, after the session's instructions. */
+  toChatMessages(instructions: string): ChatMessage[] {
+    const messages: ChatMessage[] = [];
+    if (instructions.trim()) messages.push({ role: 'system', content: instructions });
+    for (const item of this.items) {
+      switch (item.type) {
+        case 'message': {
+          const text = itemText(item);
+          if (item.role === 'assistant') messages.push({ role: 'assistant', content: text });
+          else if (item.role === 'system') messages.push({ role: 'system', content: text });
+          else if (text) messages.push({ role: 'user', content: text });
+          break;
+        }
+        case 'function_call': {
+          const call: ChatToolCall = { id: item.call_id, type: 'function', function: { name: item.name, arguments: item.arguments } };
+          const last = messages.at(-1);
+          // Calls made in one reply travel in one assistant message.
+          if (last && last.role === 'assistant' && last.tool_calls) last.tool_calls.push(call);
+          else messages.push({ role: 'assistant', content: null, tool_calls: [call] });
+          break;
+        }
+        case 'function_call_output':
+          messages.push({ role: 'tool', tool_call_id: item.call_id, content: item.output });
+          break;
+      }
+    }
+    return messages;
+  }
+}
