@@ -1,5 +1,25 @@
-/** `GET /v1/tts/ws`: input-streaming TTS over WebSocket (being built). */
+/**
+ * `GET /v1/tts/ws`: input-streaming TTS over WebSocket (protocol in docs/tts-ws.md). The upgrade
+ * is refused with a 4xx envelope when the query names a bad model, voice or setting, so a
+ * session never opens only to fail at its first sentence.
+ */
 import type { HttpServer } from '../http/server.js';
+import { parseQuerySettings } from '../realtime/tts-ws-protocol.js';
+import { TtsWsSession } from '../realtime/tts-ws-session.js';
+import { resolveSettings } from '../realtime/tts-ws-settings.js';
 import type { ApiContext } from './context.js';
 
-export function registerTtsWsRoute(_http: HttpServer, _ctx: ApiContext): void {}
+// A text message may carry the whole text buffer; JSON escapes a character in up to 6 bytes.
+const MAX_JSON_BYTES_PER_CHAR = 6;
+const ENVELOPE_BYTES = 1024;
+
+export function registerTtsWsRoute(http: HttpServer, ctx: ApiContext): void {
+  http.webSocket('/v1/tts/ws', {
+    maxMessageBytes: ctx.limits.maxTextChars * MAX_JSON_BYTES_PER_CHAR + ENVELOPE_BYTES,
+    accept(request) {
+      ctx.live.admit();
+      const settings = resolveSettings(ctx.tts, ctx.limits, parseQuerySettings(request.query));
+      return (conn) => new TtsWsSession(conn, { runtime: ctx.tts, limits: ctx.limits, live: ctx.live, logger: ctx.logger }, settings);
+    },
+  });
+}

@@ -1,0 +1,53 @@
+/**
+ * A `/v1/tts/ws` session's voice settings, resolved once against the installed engines so that
+ * a bad model or voice is refused at the upgrade (or in `session.update`), never mid-speech.
+ */
+import type { TtsLimits } from '../api/tts-request.js';
+import { OUTPUT_SAMPLE_RATE_HZ } from '../audio/pcm.js';
+import type { TtsRuntime } from '../engines/tts/registry.js';
+import type { TtsEngine, Voice } from '../engines/tts/types.js';
+import { invalidParam } from '../errors.js';
+import { normalizeLanguageTag } from '../text/language-tag.js';
+import { resolveModelAndVoice } from '../tts/resolve.js';
+import type { OutputFormat, RequestedSettings, SessionInfo } from './tts-ws-protocol.js';
+
+export interface SessionSettings {
+  /** What the client asked for, kept so a later `session.update` changes only what it names. */
+  requested: RequestedSettings;
+  engine: TtsEngine;
+  voice: Voice;
+  model: string;
+  /** Every sentence is spoken in this language: per-sentence detection would flip on short text. */
+  language: string;
+  speed: number;
+  format: OutputFormat;
+}
+
+/** Throws the same 400/424 ApiErrors as `/v1/tts` for an unknown or uninstalled model or voice. */
+export function resolveSettings(runtime: TtsRuntime, limits: TtsLimits, requested: RequestedSettings): SessionSettings {
+  let language: string | undefined;
+  if (requested.language !== undefined && requested.language.toLowerCase() !== 'auto') {
+    language = normalizeLanguageTag(requested.language) ?? undefined;
+    if (!language) throw invalidParam('language', `'language' must be a language code such as 'en' or 'en-US'`);
+  }
+  const resolved = resolveModelAndVoice(runtime, {
+    model: requested.model,
+    voice: requested.voice,
+    language,
+    defaultModel: limits.defaultModel,
+    defaultVoice: limits.defaultVoice,
+  });
+  return {
+    requested,
+    engine: resolved.engine,
+    voice: resolved.voice,
+    model: resolved.model,
+    language: language ?? resolved.voice.language.toLowerCase(),
+    speed: requested.speed ?? 1,
+    format: requested.output_format ?? 'pcm',
+  };
+}
+
+export function sessionInfo(s: SessionSettings): SessionInfo {
+  return { model: s.model, voice: s.voice.id, language: s.language, speed: s.speed, output_format: s.format, sample_rate: OUTPUT_SAMPLE_RATE_HZ };
+}
