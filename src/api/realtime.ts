@@ -61,9 +61,9 @@ function realtimeServices(ctx: ApiContext): Omit<RealtimeServices, 'logger'> {
     responder: ctx.responder,
     transcribe: (audio, language, signal) =>
       ctx.pool.transcribePcm(audio, { kind: 'transcribe', language, wordTimestamps: false, diarize: false, live: true }, signal),
-    synthesize: (text, voice, speed, signal) => {
+    synthesize: (text, voice, speed, continuation, signal) => {
       const planned = planSpeech({ text, model: '', voice, format: 'pcm', speed, pronunciations: [] }, ctx.tts, ctx.limits);
-      return synthesizeSpeech(planned.plan, signal);
+      return synthesizeSpeech({ ...planned.plan, continuation }, signal);
     },
     voiceKnown: (voice) => {
       try {

@@ -26,7 +26,7 @@ export type CancelReason = 'turn_detected' | 'client_cancelled';
 export interface ResponseDeps {
   responder: Responder;
   /** 24 kHz PCM of one sentence, word times relative to its start; throws ApiError for bad voices. */
-  synthesize(text: string, signal: AbortSignal): AsyncIterable<AudioChunk>;
+  synthesize(text: string, continuation: boolean, signal: AbortSignal): AsyncIterable<AudioChunk>;
   send(event: ServerEvent): void;
   /** Resolves when the client's socket can take more. */
   drained(): Promise<void>;
@@ -83,6 +83,8 @@ export class ResponseRun {
   private readonly output: Item[] = [];
   /** The assistant message being produced, with its audio bookkeeping. */
   private message: { item: Extract<Item, { type: 'message' }>; outputIndex: number; text: string; sentences: SpokenSentence[]; audioBytes: number } | null = null;
+  /** The last audio message, kept after it closed so it can still be truncated. */
+  private spoken: NonNullable<ResponseRun['message']> | null = null;
   private firstDeltaAt: number | null = null;
   /** performance.now() when the LLM's first sentence was complete, for stage timings. */
   firstSentenceAt: number | null = null;
@@ -104,7 +106,7 @@ export class ResponseRun {
 
   /** The item whose audio is being sent, for truncation. */
   get audioItemId(): string | null {
-    return this.message?.item.id ?? null;
+    return (this.message ?? this.spoken)?.item.id ?? null;
   }
 
   /** performance.now() of the first audio delta sent. */
@@ -224,7 +226,8 @@ export class ResponseRun {
     type Started = { chunks: AsyncIterator<AudioChunk>; first: Promise<IteratorResult<AudioChunk>> };
     const started = new Map<SentenceEvent, Started>();
     const start = (ev: Extract<SentenceEvent, { type: 'sentence' }>): Started => {
-      const chunks = this.deps.synthesize(ev.text, signal)[Symbol.asyncIterator]();
+      // Only a reply's first sentence jumps the engines' queue.
+      const chunks = this.deps.synthesize(ev.text, started.size > 0 || this.message !== null, signal)[Symbol.asyncIterator]();
       const first = chunks.next();
       first.catch(() => {}); // surfaced when awaited
       const s = { chunks, first };
@@ -364,7 +367,7 @@ export class ResponseRun {
    * timings where the engine gave them, else the share of the sentence's characters.
    */
   truncatedTranscript(audioEndMs: number): string {
-    const m = this.message;
+    const m = this.message ?? this.spoken;
     if (!m) return '';
     const kept: string[] = [];
     for (const s of m.sentences) {
@@ -399,6 +402,7 @@ export class ResponseRun {
     if (!m) return;
     this.message = null;
     const audio = m.sentences.length > 0;
+    if (audio) this.spoken = m;
     const refs = { response_id: this.id, item_id: m.item.id, output_index: m.outputIndex, content_index: 0 };
     if (audio) {
       const tail = this.spec.encoder.flush();

@@ -34,8 +34,11 @@ export interface RealtimeServices {
   responder: Responder;
   /** Recognizes 16 kHz PCM as it arrives (the worker pool). */
   transcribe(audio: AsyncIterable<Int16Array>, language: string, signal: AbortSignal): Promise<SttTaskResult>;
-  /** Speaks one sentence with `voice` at 24 kHz; throws ApiError for an unusable voice. */
-  synthesize(text: string, voice: string, speed: number, signal: AbortSignal): AsyncIterable<AudioChunk>;
+  /**
+   * Speaks one sentence with `voice` at 24 kHz; throws ApiError for an unusable voice.
+   * `continuation`: a later sentence of a reply already speaking (no queue jumping).
+   */
+  synthesize(text: string, voice: string, speed: number, continuation: boolean, signal: AbortSignal): AsyncIterable<AudioChunk>;
   voiceKnown(voice: string): boolean;
   vad(): Promise<SileroVad>;
   logger: Logger;
@@ -417,7 +420,7 @@ export class RealtimeSession {
     const run = new ResponseRun(
       {
         responder: this.services.responder,
-        synthesize: (text, signal) => this.services.synthesize(text, cfg.voice, cfg.speed, signal),
+        synthesize: (text, continuation, signal) => this.services.synthesize(text, cfg.voice, cfg.speed, continuation, signal),
         send: (ev) => this.emit(ev),
         drained: () => this.transport.drained(),
         conversation: this.conversation,

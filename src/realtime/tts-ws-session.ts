@@ -228,7 +228,7 @@ export class TtsWsSession implements WebSocketSession {
   private async speakSentence(item: Extract<WorkItem, { type: 'sentence' }>): Promise<void> {
     const turn = this.turn.signal;
     const out = this.out!;
-    const synthesis = item.synthesis === undefined ? this.startSynthesis(item) : item.synthesis;
+    const synthesis = item.synthesis === undefined ? this.startSynthesis(item, false) : item.synthesis;
     if (!synthesis) return;
     const start = out.samples;
     const words: WordTiming[] = [];
@@ -261,10 +261,11 @@ export class TtsWsSession implements WebSocketSession {
   /** Starts the sentence at the head of the queue, if it has not started. */
   private prefetch(): void {
     const head = this.work[0];
-    if (head?.type === 'sentence' && head.synthesis === undefined) head.synthesis = this.startSynthesis(head);
+    if (head?.type === 'sentence' && head.synthesis === undefined) head.synthesis = this.startSynthesis(head, true);
   }
 
-  private startSynthesis(item: Extract<WorkItem, { type: 'sentence' }>): Synthesis | null {
+  /** `continuation`: started while another sentence is speaking, so it need not jump the engines' queue. */
+  private startSynthesis(item: Extract<WorkItem, { type: 'sentence' }>, continuation: boolean): Synthesis | null {
     const s = this.settings;
     let pieces: string[];
     try {
@@ -274,7 +275,7 @@ export class TtsWsSession implements WebSocketSession {
       if (!(err instanceof ApiError && err.code === 'empty_text')) this.sendNow(errorEvent(this.asApiError(err)));
       return null;
     }
-    const chunks = synthesizeSpeech({ engine: s.engine, voice: s.voice, language: s.language, speed: s.speed, pieces }, this.turn.signal);
+    const chunks = synthesizeSpeech({ engine: s.engine, voice: s.voice, language: s.language, speed: s.speed, pieces, continuation }, this.turn.signal);
     const first = chunks.next();
     first.catch(() => {}); // surfaced when awaited
     return { chunks, first };

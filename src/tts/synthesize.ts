@@ -14,6 +14,11 @@ export interface SpeechPlan {
   speed: number;
   /** Text pieces, the first one short. */
   pieces: string[];
+  /**
+   * This plan continues a stream already speaking (a later sentence of a live reply): none of its
+   * pieces jumps the queue, so other streams' first pieces still go first.
+   */
+  continuation?: boolean;
 }
 
 /** Running totals of a stream, filled in as it is produced. */
@@ -40,7 +45,7 @@ export async function* synthesizeSpeech(plan: SpeechPlan, signal: AbortSignal, s
       voice: plan.voice.id,
       language: plan.language,
       speed: plan.speed,
-      priority: i === 0 ? 'first' : 'rest',
+      priority: i === 0 && !plan.continuation ? 'first' : 'rest',
       sampleRateHz: OUTPUT_SAMPLE_RATE_HZ,
     };
     return plan.engine.synthesize(req, signal)[Symbol.asyncIterator]();

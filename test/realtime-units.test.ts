@@ -1,0 +1,175 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ApiError } from '../src/errors.js';
+import type { AudioChunk } from '../src/audio/pcm.js';
+import { EchoResponder } from '../src/llm/echo.js';
+import { InputDecoder, OutputEncoder } from '../src/realtime/audio-io.js';
+import { Conversation, parseClientItem } from '../src/realtime/conversation.js';
+import { InputBuffer } from '../src/realtime/input-buffer.js';
+import { canonicalClientType, dialectOf, outgoingName, parseClientEvent } from '../src/realtime/protocol.js';
+import { ResponseRun } from '../src/realtime/response-run.js';
+import { applySessionUpdate, defaultSessionConfig, sessionObject } from '../src/realtime/session-config.js';
+
+const known = (v: string): boolean => v !== 'nope';
+
+describe('realtime session config', () => {
+  const base = defaultSessionConfig('sess_1', 'gpt-realtime', 'flite-slt');
+
+  it('takes the GA nested shape and the beta flat shape to the same settings', () => {
+    const ga = applySessionUpdate(base, {
+      type: 'realtime',
+      audio: {
+        input: { format: { type: 'audio/pcmu' }, turn_detection: { type: 'server_vad', threshold: 0.7, silence_duration_ms: 300 }, transcription: { model: 'whisper-1', language: 'en' } },
+        output: { format: { type: 'audio/pcma' }, voice: 'alloy', speed: 1.2 },
+      },
+      output_modalities: ['text'],
+    }, known, false);
+    const beta = applySessionUpdate(base, {
+      input_audio_format: 'g711_ulaw',
+      output_audio_format: 'g711_alaw',
+      turn_detection: { type: 'server_vad', threshold: 0.7, silence_duration_ms: 300 },
+      input_audio_transcription: { model: 'whisper-1', language: 'en' },
+      voice: 'alloy',
+      speed: 1.2,
+      modalities: ['text'],
+    }, known, false);
+    assert.deepEqual(ga, beta);
+    assert.equal(ga.inputFormat, 'audio/pcmu');
+    assert.equal(ga.turnDetection?.threshold, 0.7);
+    assert.equal(ga.turnDetection?.prefixPaddingMs, 300, 'unspecified fields keep their defaults');
+    const gaObj = sessionObject(ga, 'ga', 0) as { audio: { input: { format: object } } };
+    assert.deepEqual(gaObj.audio.input.format, { type: 'audio/pcmu' });
+    assert.equal((sessionObject(ga, 'beta', 0) as { input_audio_format: string }).input_audio_format, 'g711_ulaw');
+  });
+
+  it('rejects a bad update whole, naming the field, and locks the voice once it has spoken', () => {
+    const cases: Array<[unknown, string]> = [
+      [{ audio: { input: { format: { type: 'audio/pcm', rate: 16000 } } } }, 'session.audio.input.format.rate'],
+      [{ audio: { output: { format: { type: 'audio/opus' } } } }, 'session.audio.output.format'],
+      [{ turn_detection: { silence_duration_ms: -1 } }, 'session.turn_detection.silence_duration_ms'],
+      [{ tools: [{ type: 'function', name: 'bad name!' }] }, 'session.tools[0].name'],
+      [{ voice: 'nope' }, 'session.voice'],
+      [{ instructions: 'fine', speed: 9 }, 'session.speed'],
+    ];
+    for (const [update, param] of cases) {
+      assert.throws(() => applySessionUpdate(base, update, known, false), (e: ApiError) => e.status === 400 && e.param === param, JSON.stringify(update));
+    }
+    assert.throws(() => applySessionUpdate(base, { voice: 'alloy' }, known, true), (e: ApiError) => e.code === 'cannot_update_voice');
+    assert.equal(applySessionUpdate(base, { voice: 'flite-slt' }, known, true).voice, 'flite-slt', 'the same voice is not a change');
+    assert.equal(applySessionUpdate(base, { turn_detection: { type: 'semantic_vad', eagerness: 'high' } }, known, false).turnDetection?.silenceDurationMs, 350);
+  });
+});
+
+describe('realtime protocol names', () => {
+  it('maps beta names both ways and picks the dialect from the handshake', () => {
+    assert.equal(outgoingName('response.output_audio.delta', 'beta'), 'response.audio.delta');
+    assert.equal(outgoingName('conversation.item.added', 'beta'), 'conversation.item.created');
+    assert.equal(outgoingName('conversation.item.done', 'beta'), null);
+    assert.equal(outgoingName('response.output_audio.delta', 'ga'), 'response.output_audio.delta');
+    assert.equal(canonicalClientType('response.text.delta'), 'response.output_text.delta');
+    assert.equal(dialectOf({ 'openai-beta': 'realtime=v1' }, []), 'beta');
+    assert.equal(dialectOf({}, ['realtime', 'openai-beta.realtime-v1']), 'beta');
+    assert.equal(dialectOf({}, []), 'ga');
+    assert.throws(() => parseClientEvent('[1]'), (e: ApiError) => e.code === 'invalid_event');
+  });
+});
+
+describe('realtime conversation', () => {
+  it('groups a reply\'s tool calls into one assistant message and keeps tool outputs paired', () => {
+    const c = new Conversation();
+    c.add(parseClientItem({ type: 'message', role: 'user', content: [{ type: 'input_text', text: 'weather?' }] }));
+    c.add(parseClientItem({ type: 'function_call', call_id: 'c1', name: 'a', arguments: '{}' }));
+    c.add(parseClientItem({ type: 'function_call', call_id: 'c2', name: 'b', arguments: '{}' }));
+    c.add(parseClientItem({ type: 'function_call_output', call_id: 'c1', output: 'x' }));
+    c.add(parseClientItem({ type: 'function_call_output', call_id: 'c2', output: 'y' }));
+    const m = c.toChatMessages('sys');
+    assert.deepEqual(m.map((x) => x.role), ['system', 'user', 'assistant', 'tool', 'tool']);
+    assert.equal((m[2] as { tool_calls: unknown[] }).tool_calls.length, 2);
+  });
+
+  it('inserts after previous_item_id, at the start for null, and refuses duplicates', () => {
+    const c = new Conversation();
+    const a = parseClientItem({ id: 'a', type: 'message', role: 'user', content: [{ type: 'input_text', text: 'A' }] });
+    const b = parseClientItem({ id: 'b', type: 'message', role: 'user', content: [{ type: 'input_text', text: 'B' }] });
+    const z = parseClientItem({ id: 'z', type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Z' }] });
+    assert.equal(c.add(a), null);
+    assert.equal(c.add(b), 'a');
+    assert.equal(c.add(z, null), null);
+    assert.deepEqual(c.toChatMessages('').map((x) => x.content), ['Z', 'A', 'B']);
+    assert.throws(() => c.add(a), (e: ApiError) => e.code === 'duplicate_item_id');
+  });
+});
+
+describe('realtime audio edges', () => {
+  it('joins a PCM sample split across two appends', async () => {
+    const d = await InputDecoder.create('audio/pcm');
+    const bytes = Buffer.from(Int16Array.of(1000, -2000, 3000).buffer);
+    const a = d.decode(bytes.subarray(0, 3));
+    const b = d.decode(bytes.subarray(3));
+    assert.deepEqual([...a, ...b], [1000, -2000, 3000]);
+  });
+
+  it('keeps only the padding while no turn is open, on a clock that never resets', () => {
+    const buf = new InputBuffer();
+    for (let i = 0; i < 50; i++) buf.append(new Int16Array(480).fill(i)); // 50 x 20 ms
+    buf.trimTo(300);
+    assert.ok(buf.bufferedMs >= 300 && buf.bufferedMs <= 320, `${buf.bufferedMs}`);
+    assert.equal(buf.endMs, 1000);
+    const tail = buf.from(960);
+    assert.equal(tail.length, 960);
+    assert.equal(tail[0], 48);
+    buf.clear();
+    assert.equal(buf.endMs, 1000);
+  });
+
+  it('encodes session audio to 8 kHz G.711 at a third of the samples', () => {
+    const enc = new OutputEncoder('audio/pcmu');
+    const out = enc.encode(new Int16Array(2400));
+    const tail = enc.flush();
+    assert.ok(Math.abs(out.length + tail.length - 800) <= 2);
+  });
+});
+
+describe('realtime response truncation', () => {
+  it('cuts the transcript at the words heard, by word timings, else by share of characters', async () => {
+    const sentences = ['One two three four.', 'Five six seven eight.'];
+    const events: Array<{ type: string }> = [];
+    const { Conversation: C } = await import('../src/realtime/conversation.js');
+    const make = (withWords: boolean): ResponseRun =>
+      new ResponseRun(
+        {
+          responder: new EchoResponder(),
+          // 1 s of audio per sentence; words evenly spread when given.
+          async *synthesize(text: string): AsyncGenerator<AudioChunk> {
+            const words = text.split(' ').map((w, i, all) => ({ word: w, start: i / all.length, end: (i + 1) / all.length }));
+            yield { pcm: new Int16Array(24000).fill(100), sampleRateHz: 24000, ...(withWords ? { words } : {}) };
+          },
+          send: (e) => events.push(e),
+          drained: async () => {},
+          conversation: new C(),
+          dialect: 'ga',
+        },
+        {
+          messages: [{ role: 'user', content: sentences.join(' ') }],
+          tools: [],
+          modalities: ['audio'],
+          encoder: new OutputEncoder('audio/pcm'),
+          voice: 'v',
+          outputFormat: 'audio/pcm',
+          inConversation: true,
+          metadata: null,
+        },
+        new AbortController().signal,
+      );
+    const timed = make(true);
+    await timed.done;
+    assert.equal(timed.truncatedTranscript(1500), 'One two three four. Five six');
+    assert.equal(timed.truncatedTranscript(2500), sentences.join(' '));
+    assert.equal(timed.truncatedTranscript(0), '');
+    const untimed = make(false);
+    await untimed.done;
+    assert.equal(untimed.truncatedTranscript(1500), 'One two three four. Five six');
+    const done = events.filter((e) => e.type === 'response.done');
+    assert.equal(done.length, 2);
+  });
+});
