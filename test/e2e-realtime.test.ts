@@ -13,6 +13,8 @@ import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { OpenAIRealtimeWS } from 'openai/realtime/ws';
 import WebSocket from 'ws';
+import { RealtimeAgent, RealtimeSession, tool } from '@openai/agents-realtime';
+import { z } from 'zod';
 import { spawn } from 'node:child_process';
 import { ffmpegPath } from '../src/audio/ffmpeg-binaries.js';
 import { encodeMulaw, decodeMulaw } from '../src/audio/g711.js';
@@ -260,6 +262,51 @@ describe('/v1/realtime with an LLM', () => {
   });
 });
 
+describe('/v1/realtime with @openai/agents-realtime', () => {
+  it('an agent with a tool connects unchanged: the LLM calls the tool, the agent runs it, and the answer is spoken', async () => {
+    const llm = await fakeLlm((body, n) => (n === 1 ? { toolCall: { name: 'get_weather', arguments: '{"city":"Cardiff"}' } } : { tokens: ['It is ', 'raining ', 'in Cardiff.'] }));
+    const app = await startTestApp({ llmBaseUrl: llm.url, llmModel: 'fake' });
+    try {
+      const calls: string[] = [];
+      const getWeather = tool({
+        name: 'get_weather',
+        description: 'Weather for a city',
+        parameters: z.object({ city: z.string() }),
+        execute: async ({ city }) => {
+          calls.push(city);
+          return `rain in ${city}`;
+        },
+      });
+      const agent = new RealtimeAgent({ name: 'Assistant', instructions: 'Be brief.', tools: [getWeather] });
+      const session = new RealtimeSession(agent, { transport: 'websocket', model: 'gpt-realtime' });
+      let audioBytes = 0;
+      session.on('audio', (e) => {
+        audioBytes += e.data.byteLength;
+      });
+      const errors: unknown[] = [];
+      session.on('error', (e) => errors.push(e.error));
+      await session.connect({ apiKey: 'sk-tts-test', url: `${app.url.replace('http', 'ws')}/v1/realtime?model=gpt-realtime` });
+      session.sendMessage('What is the weather in Cardiff?');
+      const deadline = Date.now() + 20_000;
+      const spoken = (): string | undefined => {
+        const last = session.history.at(-1) as { role?: string; status?: string; content?: Array<{ transcript?: string }> } | undefined;
+        return last?.role === 'assistant' && last.status === 'completed' ? last.content?.[0]?.transcript : undefined;
+      };
+      while (!spoken() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      assert.deepEqual(errors, []);
+      assert.deepEqual(calls, ['Cardiff']);
+      assert.equal(spoken(), 'It is raining in Cardiff.');
+      assert.ok(audioBytes > 24000, `${audioBytes} bytes of audio`);
+      const second = llm.bodies[1]!.messages as Array<{ role: string; content: string }>;
+      assert.equal(second.find((m) => m.role === 'tool')?.content, 'rain in Cardiff');
+      session.close();
+    } finally {
+      await app.close();
+      llm.server.close();
+    }
+  });
+});
+
 describe('/v1/realtime protocol details', () => {
   let app: App;
   let utterance: Buffer;
@@ -344,6 +391,23 @@ describe('/v1/realtime protocol details', () => {
     const bounds = plausibleSpeechSeconds(transcript.length);
     assert.ok(seconds >= bounds.min && seconds <= bounds.max, `reply ${seconds} s`);
     assert.ok(rms(out) > 300);
+    ws.close();
+  });
+
+  it('keeps VAD times on the session clock when turn detection changes mid-stream', async () => {
+    const { send, log, ws } = await rawRealtime(wsUrl);
+    const appendAll = (bytes: Buffer): void => {
+      for (let i = 0; i < bytes.length; i += 4800) send({ type: 'input_audio_buffer.append', audio: bytes.subarray(i, i + 4800).toString('base64') });
+    };
+    appendAll(silence(2000));
+    send({ type: 'session.update', session: { audio: { input: { turn_detection: { type: 'server_vad', silence_duration_ms: 600 } } } } });
+    await log.waitFor('session.updated');
+    appendAll(Buffer.concat([utterance, silence(1000)]));
+    const started = (await log.waitFor('input_audio_buffer.speech_started')).event;
+    const voiced = voicedSpan(utterance);
+    assert.ok(Math.abs(started.audio_start_ms - (2000 + voiced.startMs - 300)) <= 200, `audio_start_ms ${started.audio_start_ms}`);
+    const transcript = (await log.waitFor('conversation.item.input_audio_transcription.completed')).event.transcript as string;
+    assert.match(transcript, /forward/);
     ws.close();
   });
 

@@ -1,13 +1,13 @@
 /**
  * A Realtime session's input audio: the uncommitted buffer on the session's input clock (ms since
  * the first sample the client appended), and a live feed that carries one turn's audio to the
- * recognizer while the user is still speaking.
+ * recognizer while the user is still speaking. Both hold 16 kHz PCM, the rate of the VAD and of
+ * the recognizer, so input is resampled once per session rather than once per consumer.
  */
-import { StreamResampler } from '../audio/resample.js';
 import { STT_SAMPLE_RATE_HZ } from '../stt/transcribe-pcm.js';
-import { SESSION_RATE_HZ } from './audio-io.js';
 
-const SAMPLES_PER_MS = SESSION_RATE_HZ / 1000;
+export const INPUT_RATE_HZ = STT_SAMPLE_RATE_HZ;
+const SAMPLES_PER_MS = INPUT_RATE_HZ / 1000;
 
 /** PCM chunks with their position on the session clock. */
 export class InputBuffer {
@@ -70,29 +70,25 @@ export class InputBuffer {
 }
 
 /**
- * One turn's audio on its way to the recognizer: pushed as it arrives, resampled to 16 kHz, read by
- * the pool (which pulls a chunk at a time). What piles up between pulls is sent as one chunk.
+ * One turn's 16 kHz audio on its way to the recognizer: pushed as it arrives, read by the pool
+ * (which pulls a chunk at a time). What piles up between pulls is sent as one chunk.
  */
 export class LiveFeed implements AsyncIterable<Int16Array> {
-  private readonly resampler = new StreamResampler(SESSION_RATE_HZ, STT_SAMPLE_RATE_HZ);
   private pending: Int16Array[] = [];
   private ended = false;
   private wake: (() => void) | null = null;
   /** Seconds of audio pushed, for the transcription's usage. */
   seconds = 0;
 
-  push(pcm24k: Int16Array): void {
-    if (this.ended || pcm24k.length === 0) return;
-    this.seconds += pcm24k.length / SESSION_RATE_HZ;
-    const pcm = this.resampler.process(pcm24k);
-    if (pcm.length > 0) this.pending.push(pcm);
+  push(pcm16k: Int16Array): void {
+    if (this.ended || pcm16k.length === 0) return;
+    this.seconds += pcm16k.length / INPUT_RATE_HZ;
+    this.pending.push(pcm16k);
     this.wake?.();
   }
 
   end(): void {
     if (this.ended) return;
-    const tail = this.resampler.flush();
-    if (tail.length > 0) this.pending.push(tail);
     this.ended = true;
     this.wake?.();
   }

@@ -15,9 +15,10 @@ import { ApiError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Responder } from '../llm/types.js';
 import type { SttTaskResult } from '../workers/stt-task.js';
-import { base64Bytes, InputDecoder, OutputEncoder } from './audio-io.js';
+import { base64Bytes, InputDecoder, OutputEncoder, SESSION_RATE_HZ } from './audio-io.js';
 import { Conversation, itemForDialect, parseClientItem, type Item } from './conversation.js';
-import { InputBuffer, LiveFeed } from './input-buffer.js';
+import { StreamResampler } from '../audio/resample.js';
+import { INPUT_RATE_HZ, InputBuffer, LiveFeed } from './input-buffer.js';
 import { errorEvent, newId, outgoingName, parseClientEvent, type ClientEvent, type Dialect, type ServerEvent } from './protocol.js';
 import { ResponseRun, type CancelReason } from './response-run.js';
 import { applySessionUpdate, defaultSessionConfig, sessionObject, type SessionConfig } from './session-config.js';
@@ -65,6 +66,10 @@ export class RealtimeSession {
   private readonly input = new InputBuffer();
   private decoder: InputDecoder | null = null;
   private vad: VoiceActivity | null = null;
+  /** Session time (ms) at which the current VAD's own clock started: it restarts on reconfiguration. */
+  private vadOffsetMs = 0;
+  /** Input to 16 kHz, once, for the buffer, the VAD and the recognizer. */
+  private readonly narrow = new StreamResampler(SESSION_RATE_HZ, INPUT_RATE_HZ);
   private turn: OpenTurn | null = null;
   private response: ResponseRun | null = null;
   /** Finished audio responses by item id, for client truncation after the fact. */
@@ -238,9 +243,10 @@ export class RealtimeSession {
     }
     this.abortTurn();
     const td = c.turnDetection;
+    this.vadOffsetMs = this.input.endMs;
     this.vad = td
       ? new VoiceActivity(await this.services.vad(), {
-          inputSampleRateHz: 24_000,
+          inputSampleRateHz: 16_000,
           threshold: td.threshold,
           prefixPaddingMs: td.prefixPaddingMs,
           silenceDurationMs: td.silenceDurationMs,
@@ -249,11 +255,10 @@ export class RealtimeSession {
   }
 
   private async append(bytes: Uint8Array, receivedAt: number): Promise<void> {
-    const pcm = this.decoder!.decode(bytes);
-    if (!this.vad && this.input.bufferedMs + pcm.length / 24 > MAX_BUFFER_MS) {
+    const pcm = this.narrow.process(this.decoder!.decode(bytes));
+    if (!this.vad && this.input.bufferedMs + pcm.length / (INPUT_RATE_HZ / 1000) > MAX_BUFFER_MS) {
       throw new ApiError(400, 'input_audio_buffer_full', 'The input audio buffer holds 15 minutes; commit or clear it before appending more.', 'audio');
     }
-    // The VAD's clock counts from the first sample it was given, as the buffer's does: both start here.
     this.input.append(pcm);
     this.turn?.feed.push(pcm);
     if (!this.vad) return;
@@ -265,14 +270,15 @@ export class RealtimeSession {
   private onTurnEvent(ev: TurnEvent): void {
     if (ev.type === 'speech_started') {
       const itemId = newId('item');
-      this.emit({ type: 'input_audio_buffer.speech_started', audio_start_ms: Math.round(ev.audioStartMs), item_id: itemId });
+      const startMs = this.vadOffsetMs + ev.audioStartMs;
+      this.emit({ type: 'input_audio_buffer.speech_started', audio_start_ms: Math.round(startMs), item_id: itemId });
       if (this.current.turnDetection?.interruptResponse && this.response?.active) this.cancelResponse('turn_detected');
-      this.openTurn(itemId, this.input.from(ev.audioStartMs));
+      this.openTurn(itemId, this.input.from(startMs));
       return;
     }
     const turn = this.turn;
     if (!turn) return;
-    this.emit({ type: 'input_audio_buffer.speech_stopped', audio_end_ms: Math.round(ev.audioEndMs), item_id: turn.itemId });
+    this.emit({ type: 'input_audio_buffer.speech_stopped', audio_end_ms: Math.round(this.vadOffsetMs + ev.audioEndMs), item_id: turn.itemId });
     this.commitTurn(turn, performance.now());
   }
 
