@@ -22,7 +22,7 @@ const DEFAULT_FIRST_CHUNK_MAX_CHARS = 60;
 const DEFAULT_MAX_CHARS = 250;
 
 /** Length of the prefix of `raw` that holds the first `count` non-space characters. */
-function rawPrefixLength(raw: string, count: number): number {
+export function rawPrefixLength(raw: string, count: number): number {
   let seen = 0;
   let i = 0;
   while (i < raw.length && seen < count) {

@@ -4,6 +4,7 @@
  * recognizer while the user is still speaking. Both hold 16 kHz PCM, the rate of the VAD and of
  * the recognizer, so input is resampled once per session rather than once per consumer.
  */
+import { concatPcm } from '../audio/pcm.js';
 import { STT_SAMPLE_RATE_HZ } from '../stt/transcribe-pcm.js';
 
 export const INPUT_RATE_HZ = STT_SAMPLE_RATE_HZ;
@@ -53,13 +54,7 @@ export class InputBuffer {
       if (end <= fromSample) continue;
       parts.push(c.start >= fromSample ? c.pcm : c.pcm.subarray(fromSample - c.start));
     }
-    const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-    let o = 0;
-    for (const p of parts) {
-      out.set(p, o);
-      o += p.length;
-    }
-    return out;
+    return concatPcm(parts);
   }
 
   /** Empties the buffer (commit or clear); the clock runs on. */
@@ -97,12 +92,7 @@ export class LiveFeed implements AsyncIterable<Int16Array> {
     for (;;) {
       if (this.pending.length > 0) {
         // Each chunk owns its buffer: the pool transfers it to the worker.
-        const merged = new Int16Array(this.pending.reduce((n, p) => n + p.length, 0));
-        let o = 0;
-        for (const p of this.pending) {
-          merged.set(p, o);
-          o += p.length;
-        }
+        const merged = concatPcm(this.pending);
         this.pending = [];
         yield merged;
         continue;

@@ -7,6 +7,7 @@
  * so, as in `sentencesFrom`, the pending text is judged by a fresh splitter every time, which
  * releases its first chunk at the first settled sentence end.
  */
+import { rawPrefixLength } from '../llm/sentences-from-llm.js';
 import { SentenceSplitter } from '../text/sentences.js';
 
 // The first chunk after a start or flush is short, so the first audio comes early.
@@ -56,15 +57,4 @@ export class SentenceReleaser {
       out.push(chunk);
     }
   }
-}
-
-/** Length of the prefix of `raw` that holds the first `count` non-space characters. */
-function rawPrefixLength(raw: string, count: number): number {
-  let seen = 0;
-  let i = 0;
-  while (i < raw.length && seen < count) {
-    if (!/\s/.test(raw[i]!)) seen++;
-    i++;
-  }
-  return i;
 }
