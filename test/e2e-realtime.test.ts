@@ -466,6 +466,8 @@ describe('/v1/realtime protocol details', () => {
     b.send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'A sentence to speak. And another one to keep it going for a while longer.' }] } });
     b.send({ type: 'response.create' });
     await b.log.waitFor('response.output_audio.delta');
+    const metrics = await (await fetch(`${app.url}/metrics`)).text();
+    assert.match(metrics, /^llais_live_sessions 1$/m);
     b.ws.terminate();
     await new Promise((r) => setTimeout(r, 200));
     assert.equal(app.context.live.openSessions, 0);

@@ -29,6 +29,12 @@ export function registerMetricsRoute(router: Router, ctx: ApiContext, activeRequ
       '# HELP llais_jobs_queue_size Queued and running TTS jobs.',
       '# TYPE llais_jobs_queue_size gauge',
       `llais_jobs_queue_size ${ctx.queue.size}`,
+      '# HELP llais_live_sessions Open live WebSocket sessions (/v1/realtime and /v1/tts/ws).',
+      '# TYPE llais_live_sessions gauge',
+      `llais_live_sessions ${ctx.live.openSessions}`,
+      '# HELP llais_pool_queue_size Tasks (uploads, live turns) waiting for a pool worker.',
+      '# TYPE llais_pool_queue_size gauge',
+      `llais_pool_queue_size ${ctx.pool.queueSize}`,
       '',
     ];
     ex.send(200, { 'Content-Type': 'text/plain; version=0.0.4' }, lines.join('\n'));
