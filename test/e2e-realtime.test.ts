@@ -394,6 +394,24 @@ describe('/v1/realtime protocol details', () => {
     ws.close();
   });
 
+  it('with interrupt_response off, speech during a reply lets it finish, then answers the new turn', async () => {
+    const { send, log, ws } = await rawRealtime(wsUrl);
+    send({ type: 'session.update', session: { audio: { input: { turn_detection: { type: 'server_vad', interrupt_response: false } } } } });
+    await log.waitFor('session.updated');
+    send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'First sentence of the reply. And a second one.' }] } });
+    send({ type: 'response.create' });
+    await log.waitFor('response.output_audio.delta');
+    const audio = Buffer.concat([utterance, silence(1000)]);
+    for (let i = 0; i < audio.length; i += 4800) send({ type: 'input_audio_buffer.append', audio: audio.subarray(i, i + 4800).toString('base64') });
+    await log.waitFor('input_audio_buffer.speech_stopped');
+    const first = (await log.waitFor('response.done')).event;
+    assert.equal(first.response.status, 'completed');
+    const second = (await log.waitFor('response.done', { pred: (e) => e.response.id !== first.response.id, timeoutMs: 20_000 })).event;
+    assert.equal(second.response.status, 'completed');
+    assert.match(log.of('response.output_audio_transcript.done').at(-1)!.transcript, /forward/);
+    ws.close();
+  });
+
   it('keeps VAD times on the session clock when turn detection changes mid-stream', async () => {
     const { send, log, ws } = await rawRealtime(wsUrl);
     const appendAll = (bytes: Buffer): void => {

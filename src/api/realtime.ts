@@ -30,16 +30,24 @@ export function registerRealtimeRoute(http: HttpServer, ctx: ApiContext): void {
       const dialect = dialectOf(request.headers, request.protocols);
       return (conn: WebSocketConnection) => {
         const log = ctx.logger.child({ reqId: request.requestId, route: 'realtime' });
-        const session = new RealtimeSession(
-          { ...services, logger: log },
-          { send: (text) => conn.send(text), drained: () => conn.drained(), signal: conn.signal },
-          dialect,
-          { model, voice: ctx.config.defaultVoice, maxSessionMs: ctx.config.liveMaxSessionSeconds * 1000 },
-        );
         const watch = ctx.live.watch(conn, (reason, message) => {
           const code = reason === 'idle' ? 'session_idle_timeout' : 'session_expired';
           conn.send(JSON.stringify({ ...errorEvent(new ApiError(400, code, message)), event_id: newId('event') }));
         });
+        const session = new RealtimeSession(
+          { ...services, logger: log },
+          {
+            // A session that is speaking is not idle, though its client may only be listening.
+            send: (text) => {
+              watch.touch();
+              conn.send(text);
+            },
+            drained: () => conn.drained(),
+            signal: conn.signal,
+          },
+          dialect,
+          { model, voice: ctx.config.defaultVoice, maxSessionMs: ctx.config.liveMaxSessionSeconds * 1000 },
+        );
         log.info({ sessionId: session.settings.id, dialect, model }, 'realtime session opened');
         session.start();
         return {

@@ -56,7 +56,8 @@ interface OpenTurn {
   itemId: string;
   feed: LiveFeed;
   transcript: Promise<SttTaskResult>;
-  abort: AbortController;
+  /** Set when the turn was dropped (clear, reconfiguration, close): its transcript is ignored. */
+  dropped: boolean;
 }
 
 export class RealtimeSession {
@@ -285,19 +286,19 @@ export class RealtimeSession {
   private openTurn(itemId: string, audio: Int16Array): void {
     this.abortTurn();
     const feed = new LiveFeed();
-    const abort = new AbortController();
-    const signal = AbortSignal.any([abort.signal, this.transport.signal]);
     const language = this.current.transcription?.language ?? 'en';
-    const transcript = this.services.transcribe(feed, language, signal);
-    transcript.catch(() => {}); // awaited at commit; an aborted turn's failure is nobody's
+    // Never aborted: aborting a running pool task terminates its worker (and the recognizer it
+    // loaded). A dropped turn's feed is ended instead, and the worker finishes the little it has.
+    const transcript = this.services.transcribe(feed, language, new AbortController().signal);
+    transcript.catch(() => {}); // awaited at commit; a dropped turn's failure is nobody's
     feed.push(audio);
-    this.turn = { itemId, feed, transcript, abort };
+    this.turn = { itemId, feed, transcript, dropped: false };
   }
 
   private abortTurn(): void {
     if (!this.turn) return;
+    this.turn.dropped = true;
     this.turn.feed.end();
-    this.turn.abort.abort(new ApiError(499, 'turn_aborted', 'turn aborted'));
     this.turn = null;
   }
 
@@ -345,7 +346,7 @@ export class RealtimeSession {
       const result = await turn.transcript;
       transcript = result.text.trim();
     } catch (err) {
-      if (this.transport.signal.aborted || turn.abort.signal.aborted) return;
+      if (this.transport.signal.aborted || turn.dropped) return;
       const e = err instanceof ApiError ? err : new ApiError(500, 'transcription_failed', 'Transcription failed.');
       this.emit({ type: 'conversation.item.input_audio_transcription.failed', item_id: item.id, content_index: 0, error: { type: e.type, code: e.code, message: e.message, param: e.param } });
       return;
@@ -361,8 +362,9 @@ export class RealtimeSession {
     });
     this.emit({ type: 'conversation.item.done', previous_item_id: previous, item: itemForDialect(item, this.dialect) });
     if (!autoRespond || this.transport.signal.aborted) return;
-    // A reply already running (the client asked for one) is not replaced.
-    if (this.response?.active) return;
+    // A reply still running (interrupt_response off, or one the client asked for) finishes first.
+    while (this.response?.active) await this.response.done;
+    if (this.transport.signal.aborted) return;
     const run = this.createResponse(undefined);
     void run.done.then(() => {
       if (run.firstSentenceAt === null || run.firstAudioAt === null || turnTimings.listenerCount('turn') === 0) return;

@@ -242,6 +242,8 @@ export class TtsWsSession implements WebSocketSession {
         const offsetSec = start / OUTPUT_SAMPLE_RATE_HZ;
         for (const w of r.value.words ?? []) words.push({ word: w.word, start: round3(w.start + offsetSec), end: round3(w.end + offsetSec) });
         if (r.value.pcm.length > 0) await out.write(r.value.pcm, item.id, turn);
+        // A session that is speaking is not idle, though its client may only be listening.
+        this.watch.touch();
         if (turn.aborted) return;
       }
       done = true;
