@@ -10,7 +10,10 @@ import { canonicalClientType, dialectOf, outgoingName, parseClientEvent } from '
 import { ResponseRun } from '../src/realtime/response-run.js';
 import { applySessionUpdate, defaultSessionConfig, sessionObject } from '../src/realtime/session-config.js';
 
-const known = (v: string): boolean => v !== 'nope';
+const known = (v: string): void => {
+  if (v === 'nope') throw new ApiError(400, 'voice_not_found', `Unknown voice '${v}'.`, 'voice');
+  if (v === 'af_bella') throw new ApiError(424, 'model_not_installed', 'Install it with `llais models pull kokoro`.', 'model');
+};
 
 describe('realtime session config', () => {
   const base = defaultSessionConfig('sess_1', 'gpt-realtime', 'flite-slt');
@@ -55,6 +58,7 @@ describe('realtime session config', () => {
       assert.throws(() => applySessionUpdate(base, update, known, false), (e: ApiError) => e.status === 400 && e.param === param, JSON.stringify(update));
     }
     assert.throws(() => applySessionUpdate(base, { voice: 'alloy' }, known, true), (e: ApiError) => e.code === 'cannot_update_voice');
+    assert.throws(() => applySessionUpdate(base, { voice: 'af_bella' }, known, false), (e: ApiError) => e.status === 424 && e.param === 'session.voice' && /models pull kokoro/.test(e.message));
     assert.equal(applySessionUpdate(base, { voice: 'flite-slt' }, known, true).voice, 'flite-slt', 'the same voice is not a change');
     assert.equal(applySessionUpdate(base, { turn_detection: { type: 'semantic_vad', eagerness: 'high' } }, known, false).turnDetection?.silenceDurationMs, 350);
   });

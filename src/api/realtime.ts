@@ -73,13 +73,8 @@ function realtimeServices(ctx: ApiContext): Omit<RealtimeServices, 'logger'> {
       const planned = planSpeech({ text, model: '', voice, format: 'pcm', speed, pronunciations: [] }, ctx.tts, ctx.limits);
       return synthesizeSpeech({ ...planned.plan, continuation }, signal);
     },
-    voiceKnown: (voice) => {
-      try {
-        resolveModelAndVoice(ctx.tts, { voice, defaultModel: ctx.limits.defaultModel, defaultVoice: ctx.limits.defaultVoice });
-        return true;
-      } catch {
-        return false;
-      }
+    checkVoice: (voice) => {
+      resolveModelAndVoice(ctx.tts, { voice, defaultModel: ctx.limits.defaultModel, defaultVoice: ctx.limits.defaultVoice });
     },
     // Loaded on the first session, once; a failed load is retried by the next session.
     vad: () => {

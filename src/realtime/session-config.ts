@@ -183,9 +183,10 @@ function modalities(v: unknown, param: string): SessionConfig['outputModalities'
 
 /**
  * Applies a `session.update`'s `session` object to `current`, returning the new config. Accepts the
- * GA and the beta field names in the same object. `voiceKnown` rejects voices no engine has.
+ * GA and the beta field names in the same object. `checkVoice` throws the ApiError for a voice no
+ * engine has (400), or one of a model that is not installed (424, saying how to install it).
  */
-export function applySessionUpdate(current: SessionConfig, raw: unknown, voiceKnown: (voice: string) => boolean, voiceLocked: boolean): SessionConfig {
+export function applySessionUpdate(current: SessionConfig, raw: unknown, checkVoice: (voice: string) => void, voiceLocked: boolean): SessionConfig {
   if (!isObj(raw)) throw bad('session', "'session' must be an object.", 'invalid_type');
   const next: SessionConfig = { ...current };
   const s = raw;
@@ -233,7 +234,12 @@ export function applySessionUpdate(current: SessionConfig, raw: unknown, voiceKn
   if (next.voice !== current.voice) {
     // As at OpenAI: the voice is fixed once the session has spoken.
     if (voiceLocked) throw bad('session.voice', 'The voice cannot be changed once the assistant has produced audio in this session.', 'cannot_update_voice');
-    if (!voiceKnown(next.voice)) throw bad('session.voice', `Unknown voice '${next.voice}'. GET /v1/voices/ lists the voices of the installed models; OpenAI voice names also work.`, 'voice_not_found');
+    try {
+      checkVoice(next.voice);
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      throw new ApiError(err.status, err.code, `${err.message} (OpenAI voice names also work.)`, 'session.voice');
+    }
   }
   return next;
 }

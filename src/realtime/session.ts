@@ -40,7 +40,8 @@ export interface RealtimeServices {
    * `continuation`: a later sentence of a reply already speaking (no queue jumping).
    */
   synthesize(text: string, voice: string, speed: number, continuation: boolean, signal: AbortSignal): AsyncIterable<AudioChunk>;
-  voiceKnown(voice: string): boolean;
+  /** Throws the ApiError that explains why `voice` cannot speak (unknown: 400; not installed: 424). */
+  checkVoice(voice: string): void;
   vad(): Promise<SileroVad>;
   logger: Logger;
 }
@@ -151,7 +152,7 @@ export class RealtimeSession {
     switch (event.type) {
       case 'session.update': {
         const before = this.current;
-        this.current = applySessionUpdate(this.current, event.session, this.services.voiceKnown, this.spokeOnce);
+        this.current = applySessionUpdate(this.current, event.session, this.services.checkVoice, this.spokeOnce);
         this.emit({ type: 'session.updated', session: sessionObject(this.current, this.dialect, this.expiresAt) });
         const audioChanged = before.inputFormat !== this.current.inputFormat || JSON.stringify(before.turnDetection) !== JSON.stringify(this.current.turnDetection);
         if (audioChanged) this.enqueue(() => this.configureInput(), id);
@@ -406,7 +407,7 @@ export class RealtimeSession {
     for (const key of ['instructions', 'output_modalities', 'modalities', 'tools', 'tool_choice', 'audio', 'voice', 'output_audio_format', 'max_output_tokens', 'max_response_output_tokens', 'temperature']) {
       if (r[key] !== undefined) overrides[key] = r[key];
     }
-    const cfg = applySessionUpdate(this.current, overrides, this.services.voiceKnown, false);
+    const cfg = applySessionUpdate(this.current, overrides, this.services.checkVoice, false);
     if (r.conversation !== undefined && r.conversation !== 'auto' && r.conversation !== 'none') {
       throw new ApiError(400, 'invalid_value', "'response.conversation' must be \"auto\" or \"none\".", 'response.conversation');
     }
