@@ -371,6 +371,18 @@ describe('/v1/realtime protocol details', () => {
     ws.close();
   });
 
+  it('transcribes audio sent inside a conversation item before answering it', async () => {
+    const { send, log, ws } = await rawRealtime(wsUrl);
+    send({ type: 'session.update', session: { audio: { input: { turn_detection: null } }, output_modalities: ['text'] } });
+    send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_audio', audio: utterance.toString('base64') }] } });
+    send({ type: 'response.create' });
+    const transcript = (await log.waitFor('conversation.item.input_audio_transcription.completed')).event.transcript as string;
+    assert.match(transcript, /forward/);
+    await log.waitFor('response.done');
+    assert.equal(log.of('response.output_text.done')[0]!.text, transcript);
+    ws.close();
+  });
+
   it('speaks G.711 mu-law both ways', async () => {
     const { send, log, ws } = await rawRealtime(wsUrl);
     send({ type: 'session.update', session: { audio: { input: { format: { type: 'audio/pcmu' } }, output: { format: { type: 'audio/pcmu' } } } } });

@@ -74,9 +74,15 @@ function contentPart(raw: unknown, role: string, param: string): ContentPart {
     case 'text':
     case 'output_text':
       return role === 'assistant' ? { type: 'output_text', text: text('text') } : { type: 'input_text', text: text('text') };
-    case 'input_audio':
-      // Audio content is kept for its transcript only; the LLM here reads text.
-      return { type: 'input_audio', transcript: typeof raw.transcript === 'string' ? raw.transcript : null };
+    case 'input_audio': {
+      // The LLM here reads text: audio without a transcript is transcribed by the session, then dropped.
+      const transcript = typeof raw.transcript === 'string' ? raw.transcript : null;
+      if (transcript === null && raw.audio !== undefined) {
+        if (typeof raw.audio !== 'string') throw bad(`${param}.audio`, `'${param}.audio' must be base64 audio in the session's input format.`, 'invalid_type');
+        return { type: 'input_audio', transcript, audio: raw.audio };
+      }
+      return { type: 'input_audio', transcript };
+    }
     case 'audio':
     case 'output_audio':
       return { type: 'output_audio', transcript: typeof raw.transcript === 'string' ? raw.transcript : '' };

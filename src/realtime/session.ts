@@ -177,9 +177,19 @@ export class RealtimeSession {
         return;
       case 'conversation.item.create': {
         const item = parseClientItem(event.item);
+        const audio = item.type === 'message' ? item.content.flatMap((p, i) => (p.type === 'input_audio' && p.audio !== undefined ? [{ part: p, index: i, bytes: base64Bytes(p.audio, `item.content[${i}].audio`) }] : [])) : [];
+        for (const a of audio) delete a.part.audio;
         const previous = this.conversation.add(item, event.previous_item_id === undefined ? undefined : (event.previous_item_id as string | null));
         this.emit({ type: 'conversation.item.added', previous_item_id: previous, item: itemForDialect(item, this.dialect) });
-        this.emit({ type: 'conversation.item.done', previous_item_id: previous, item: itemForDialect(item, this.dialect) });
+        if (audio.length === 0) {
+          this.emit({ type: 'conversation.item.done', previous_item_id: previous, item: itemForDialect(item, this.dialect) });
+          return;
+        }
+        // On the event chain, so a response.create sent after this item sees its transcript.
+        this.enqueue(async () => {
+          for (const a of audio) await this.transcribeItemAudio(item.id, a.part, a.index, a.bytes);
+          this.emit({ type: 'conversation.item.done', previous_item_id: previous, item: itemForDialect(item, this.dialect) });
+        }, id);
         return;
       }
       case 'conversation.item.retrieve': {
@@ -197,7 +207,10 @@ export class RealtimeSession {
         this.truncateItem(event);
         return;
       case 'response.create':
-        this.createResponse(event.response);
+        // After any audio still being processed, as the client sent it after that audio.
+        this.enqueue(() => {
+          this.createResponse(event.response);
+        }, id);
         return;
       case 'response.cancel': {
         const run = this.response;
@@ -214,6 +227,30 @@ export class RealtimeSession {
         return;
       default:
         throw new ApiError(400, 'unknown_event', `Unknown client event type '${event.type}'.`, 'type');
+    }
+  }
+
+  /** Transcribes audio a client put in a conversation item (in the session's input format). */
+  private async transcribeItemAudio(itemId: string, part: { transcript: string | null }, contentIndex: number, bytes: Uint8Array): Promise<void> {
+    const decoder = await InputDecoder.create(this.current.inputFormat);
+    const feed = new LiveFeed();
+    try {
+      const narrow = new StreamResampler(SESSION_RATE_HZ, INPUT_RATE_HZ);
+      feed.push(narrow.process(decoder.decode(bytes)));
+      feed.push(narrow.flush());
+    } finally {
+      decoder.free();
+      feed.end();
+    }
+    try {
+      // Not aborted on close: the feed has ended, and aborting a running task terminates its worker.
+      const result = await this.services.transcribe(feed, this.current.transcription?.language ?? 'en', new AbortController().signal);
+      part.transcript = result.text.trim();
+      this.emit({ type: 'conversation.item.input_audio_transcription.completed', item_id: itemId, content_index: contentIndex, transcript: part.transcript, usage: { type: 'duration', seconds: Math.round(feed.seconds * 100) / 100 } });
+    } catch (err) {
+      if (this.transport.signal.aborted) return;
+      const e = err instanceof ApiError ? err : new ApiError(500, 'transcription_failed', 'Transcription failed.');
+      this.emit({ type: 'conversation.item.input_audio_transcription.failed', item_id: itemId, content_index: contentIndex, error: { type: e.type, code: e.code, message: e.message, param: e.param } });
     }
   }
 
