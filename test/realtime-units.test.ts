@@ -152,6 +152,7 @@ describe('realtime response truncation', () => {
           drained: async () => {},
           conversation: new C(),
           dialect: 'ga',
+          onInternalError: (err) => assert.fail(String(err)),
         },
         {
           messages: [{ role: 'user', content: sentences.join(' ') }],

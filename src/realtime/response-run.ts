@@ -14,7 +14,7 @@ import type { ChatMessage, ChatTool, LlmEvent, LlmUsage, Responder } from '../ll
 import { sentencesFrom, type SentenceEvent } from '../llm/sentences-from-llm.js';
 import type { Conversation, Item } from './conversation.js';
 import { itemForDialect } from './conversation.js';
-import { newId, type Dialect, type ServerEvent } from './protocol.js';
+import { errorEvent, newId, type Dialect, type ServerEvent } from './protocol.js';
 import type { OutputEncoder } from './audio-io.js';
 import { SESSION_RATE_HZ } from './audio-io.js';
 
@@ -32,6 +32,8 @@ export interface ResponseDeps {
   drained(): Promise<void>;
   conversation: Conversation;
   dialect: Dialect;
+  /** Where failures that are the server's fault (not an ApiError) are reported. */
+  onInternalError(err: unknown): void;
 }
 
 export interface ResponseSpec {
@@ -170,6 +172,7 @@ export class ResponseRun {
       else await this.write(this.track(events), signal);
     } catch (err) {
       if (!this.cancelReason) {
+        if (!(err instanceof ApiError)) this.deps.onInternalError(err);
         failure = err instanceof ApiError ? err : new ApiError(500, 'internal_error', 'The response failed inside the server.', null, { cause: err });
       }
     }
@@ -431,7 +434,7 @@ export class ResponseRun {
     }
     if (failure) {
       this.closeMessage('incomplete');
-      this.emit({ type: 'error', error: { type: failure.type, code: failure.code, message: failure.message, param: failure.param, event_id: null } });
+      this.emit(errorEvent(failure));
       this.emit({ type: 'response.done', response: this.responseObject('failed', { type: 'failed', error: { type: failure.type, code: failure.code } }) });
       return;
     }

@@ -248,10 +248,14 @@ export class RealtimeSession {
       part.transcript = result.text.trim();
       this.emit({ type: 'conversation.item.input_audio_transcription.completed', item_id: itemId, content_index: contentIndex, transcript: part.transcript, usage: { type: 'duration', seconds: Math.round(feed.seconds * 100) / 100 } });
     } catch (err) {
-      if (this.transport.signal.aborted) return;
-      const e = err instanceof ApiError ? err : new ApiError(500, 'transcription_failed', 'Transcription failed.');
-      this.emit({ type: 'conversation.item.input_audio_transcription.failed', item_id: itemId, content_index: contentIndex, error: { type: e.type, code: e.code, message: e.message, param: e.param } });
+      if (!this.transport.signal.aborted) this.transcriptionFailed(itemId, contentIndex, err);
     }
+  }
+
+  private transcriptionFailed(itemId: string, contentIndex: number, err: unknown): void {
+    const e = err instanceof ApiError ? err : new ApiError(500, 'transcription_failed', 'Transcription failed.', null, { cause: err });
+    if (e.status >= 500) this.services.logger.error({ err }, 'live transcription failed');
+    this.emit({ type: 'conversation.item.input_audio_transcription.failed', item_id: itemId, content_index: contentIndex, error: { type: e.type, code: e.code, message: e.message, param: e.param } });
   }
 
   private requireItem(raw: unknown): Item {
@@ -384,9 +388,7 @@ export class RealtimeSession {
       const result = await turn.transcript;
       transcript = result.text.trim();
     } catch (err) {
-      if (this.transport.signal.aborted || turn.dropped) return;
-      const e = err instanceof ApiError ? err : new ApiError(500, 'transcription_failed', 'Transcription failed.');
-      this.emit({ type: 'conversation.item.input_audio_transcription.failed', item_id: item.id, content_index: 0, error: { type: e.type, code: e.code, message: e.message, param: e.param } });
+      if (!this.transport.signal.aborted && !turn.dropped) this.transcriptionFailed(item.id, 0, err);
       return;
     }
     const transcribedAt = performance.now();
@@ -471,6 +473,7 @@ export class RealtimeSession {
         drained: () => this.transport.drained(),
         conversation: this.conversation,
         dialect: this.dialect,
+        onInternalError: (err) => this.services.logger.error({ err }, 'realtime response failed'),
       },
       { messages, tools, modalities: cfg.outputModalities, encoder: new OutputEncoder(cfg.outputFormat), voice: cfg.voice, outputFormat: cfg.outputFormat, inConversation, metadata },
       this.transport.signal,
