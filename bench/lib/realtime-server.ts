@@ -20,8 +20,8 @@ import { pino } from 'pino';
 import { startApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { turnTimings, type TurnTiming } from '../../src/realtime/telemetry.js';
+import { REPO_ROOT } from './server.js';
 
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const THIS_FILE = fileURLToPath(import.meta.url);
 /** Start-up warms every engine in every worker (a few seconds on 2 cores); 60 s means it is stuck. */
 const START_TIMEOUT_MS = 60_000;
