@@ -79,6 +79,36 @@ describe('PocketSphinx recognizer', () => {
     decoder = new PocketSphinxDecoder();
   });
 
+  test('live turns: decoded as they arrive (first pass only), and a whole-utterance result on the same decoder is unchanged after them', () => {
+    const pcm = speech.get('rms')!;
+    const before = decoder.recognize(concatPcm(pcm.slice(0, 3)));
+    let errors = 0;
+    let refWords = 0;
+    const liveProbs: number[] = [];
+    for (const [i, sentence] of pcm.entries()) {
+      const stream = decoder.openLiveStream();
+      const heard: RecognizedWord[] = [];
+      // 20 ms pushes, as a voice session forwards them; quiet lead-in skipped, not decoded.
+      const padded = concatPcm([new Int16Array(RATE / 2), sentence, new Int16Array(RATE / 2)]);
+      for (let at = 0; at < padded.length; at += RATE / 50) heard.push(...stream.push(padded.subarray(at, at + RATE / 50)));
+      heard.push(...stream.end());
+      for (const w of heard) liveProbs.push(w.prob);
+      assert.ok(heard.length > 0 && heard[0]!.start >= 0.45, `sentence ${i}: words timed on the stream's clock (${heard[0]?.start})`);
+      const ref = words(SENTENCES[i]!);
+      errors += editDistance(ref, heard.map((w) => w.word));
+      refWords += ref.length;
+    }
+    const wer = errors / refWords;
+    console.log(`live-turn WER (flite-rms, ${pcm.length} sentences): ${wer.toFixed(3)}`);
+    assert.ok(wer <= MAX_WER, `live WER ${wer.toFixed(3)} <= ${MAX_WER}`);
+    // Live mode computes no lattice, so no posteriors; afterwards batch gets its lattice pass and its
+    // per-utterance normalisation back (sphinxbase would otherwise stay in live CMN for good).
+    assert.ok(liveProbs.every((p) => p === 1), 'no lattice in live mode');
+    const after = decoder.recognize(concatPcm(pcm.slice(0, 3)));
+    assert.ok(after.words.some((w) => w.prob < 1), 'lattice posteriors again in batch mode');
+    assert.deepEqual(after.words, before.words, 'batch result unchanged by the live turns before it');
+  });
+
   after(() => {
     decoder?.free();
     if (devNull !== undefined) closeSync(devNull);

@@ -19,11 +19,28 @@
 #include <node_api.h>
 #include <pocketsphinx.h>
 #include <sphinxbase/err.h>
+/* Internal headers, for the n-gram search's pass switches and the CMN mode (see decoder_set_live). */
+#include "pocketsphinx_internal.h"
+#include "ngram_search.h"
 
 typedef struct {
     ps_decoder_t *ps;
     int in_utterance;
+    /* The n-gram search's configured second passes, and the configured CMN mode: restored when
+     * live mode ends. */
+    uint8 fwdflat;
+    uint8 bestpath;
+    cmn_type_t cmn;
 } decoder_t;
+
+/* The active search if it is the n-gram one, else NULL. */
+static ngram_search_t *ngram_of(decoder_t *d)
+{
+    ps_search_t *search = d->ps ? d->ps->search : NULL;
+    if (search == NULL || strcmp(ps_search_type(search), PS_SEARCH_TYPE_NGRAM) != 0)
+        return NULL;
+    return (ngram_search_t *)search;
+}
 
 #define CHECK(env, call)                                                     \
     do {                                                                     \
@@ -129,6 +146,11 @@ static napi_value decoder_new(napi_env env, napi_callback_info info)
         napi_throw_error(env, "ERR_DECODER_INIT", "pocketsphinx could not load its models");
         goto done;
     }
+    if (ngram_of(d)) {
+        d->fwdflat = ngram_of(d)->fwdflat;
+        d->bestpath = ngram_of(d)->bestpath;
+    }
+    d->cmn = d->ps->acmod->fcb->cmn;
     if (napi_wrap(env, self, d, decoder_finalize, NULL, NULL) != napi_ok) {
         decoder_finalize(env, d, NULL);
         napi_throw_error(env, NULL, "pocketsphinx addon: napi_wrap");
@@ -158,6 +180,42 @@ static napi_value decoder_start(napi_env env, napi_callback_info info)
         return NULL;
     }
     d->in_utterance = 1;
+    return NULL;
+}
+
+/*
+ * setLive(live: boolean), between utterances only.
+ * Live on: utterances end after the first (tree) pass, skipping the flat-lexicon rescoring and
+ * the lattice best path that run over the whole utterance at its end, so a turn decoded while it
+ * is spoken has only a few frames left when it ends.
+ * Live off: the configured passes, and the configured (batch) CMN again. sphinxbase switches a
+ * decoder's CMN to live for good the first time audio is fed in pieces (feat_cmn), which would
+ * otherwise change every later whole-utterance result on this decoder.
+ */
+static napi_value decoder_set_live(napi_env env, napi_callback_info info)
+{
+    size_t argc = 1;
+    napi_value argv[1];
+    bool live = false;
+    ngram_search_t *ngs;
+    decoder_t *d = unwrap_live(env, info, &argc, argv);
+    if (d == NULL)
+        return NULL;
+    if (argc < 1 || napi_get_value_bool(env, argv[0], &live) != napi_ok) {
+        napi_throw_type_error(env, NULL, "setLive(live: boolean)");
+        return NULL;
+    }
+    if (d->in_utterance) {
+        napi_throw_error(env, "ERR_DECODER_STATE", "setLive() inside an utterance");
+        return NULL;
+    }
+    ngs = ngram_of(d);
+    if (ngs) {
+        ngs->fwdflat = live ? FALSE : d->fwdflat;
+        ngs->bestpath = live ? FALSE : d->bestpath;
+    }
+    if (!live)
+        d->ps->acmod->fcb->cmn = d->cmn;
     return NULL;
 }
 
@@ -275,6 +333,7 @@ NAPI_MODULE_INIT()
         {"process", NULL, decoder_process, NULL, NULL, NULL, napi_default_method, NULL},
         {"end", NULL, decoder_end, NULL, NULL, NULL, napi_default_method, NULL},
         {"free", NULL, decoder_free, NULL, NULL, NULL, napi_default_method, NULL},
+        {"setLive", NULL, decoder_set_live, NULL, NULL, NULL, napi_default_method, NULL},
     };
     /* PocketSphinx logs every step to stderr by default; the server has its own log. This is
      * process-wide, so every worker thread that loads the addon sets the same value. */

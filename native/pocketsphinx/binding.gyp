@@ -95,6 +95,8 @@
         "include",
         "<(sphinx)/sphinxbase/include",
         "<(sphinx)/pocketsphinx/include",
+        # addon.c reads the n-gram search's pass switches.
+        "<(sphinx)/pocketsphinx/src/libpocketsphinx",
       ],
       "defines": ["HAVE_CONFIG_H", "NAPI_VERSION=8"],
       # Third-party C from 2015-2018: its warnings are not ours to fix.

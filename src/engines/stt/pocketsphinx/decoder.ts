@@ -178,6 +178,7 @@ export class PocketSphinxStream {
     for (const u of utterances) {
       // Each utterance is started, fed whole and ended within this call, so streams sharing
       // one decoder cannot interleave inside an utterance.
+      this.native.setLive(false);
       this.native.start();
       this.native.process(u.pcm, true);
       for (const w of toWords(this.native.end().segments, u.startSample, u.pcm.length)) words.push(w);
@@ -188,9 +189,11 @@ export class PocketSphinxStream {
 
 /**
  * A live turn (one utterance a voice session's VAD has already cut): audio is decoded as it
- * arrives, so `end()` has only the last few frames and the final passes left. Trades the batch
- * stream's per-utterance normalisation for the decoder's running estimate. Digital silence is
- * skipped, as in the batch stream; a turn longer than MAX_UTTERANCE_SEC is cut there.
+ * arrives, in the addon's live mode (no second pass over the whole utterance at its end), so `end()` has
+ * only the last few frames left: on five 4.9 s LibriVox sentences the tail fell from 262 ms to
+ * 23 ms, and WER went 0.310 -> 0.268 (noise at this size). Trades the batch stream's
+ * per-utterance normalisation for the decoder's running estimate. Digital silence is skipped,
+ * as in the batch stream; a turn longer than MAX_UTTERANCE_SEC is cut there.
  */
 export class PocketSphinxLiveStream {
   private started = false;
@@ -213,6 +216,7 @@ export class PocketSphinxLiveStream {
         continue;
       }
       if (!this.started) {
+        this.native.setLive(true);
         this.native.start();
         this.started = true;
       }

@@ -31,6 +31,12 @@ export interface NativeDecoder {
   /** Feeds 16 kHz PCM; `fullUtterance` says this is the whole utterance (batch normalisation). */
   process(pcm: Int16Array, fullUtterance: boolean): number;
   end(): NativeResult;
+  /**
+   * Between utterances only. Live: utterances end after the first (tree) pass, skipping the
+   * whole-utterance flat rescoring and lattice best path. Not live: the configured passes and the
+   * configured batch CMN (which feeding audio in pieces otherwise switches to live for good).
+   */
+  setLive(live: boolean): void;
   /** Releases the models now; later calls throw. Safe to call twice. */
   free(): void;
 }
