@@ -331,6 +331,7 @@ describe('/v1/realtime protocol details', () => {
       [{ type: 'session.update', session: { audio: { input: { format: { type: 'audio/mp3' } } } } }, 'invalid_value', 'session.audio.input.format'],
       [{ type: 'session.update', session: { audio: { input: { turn_detection: { threshold: 2 } } } } }, 'invalid_value', 'session.audio.input.turn_detection.threshold'],
       [{ type: 'session.update', session: { voice: 'no-such-voice' } }, 'voice_not_found', 'session.voice'],
+      [{ type: 'session.update', session: { voice: 'af_bella' } }, 'model_not_installed', 'session.voice'],
       [{ type: 'input_audio_buffer.append', audio: '***' }, 'invalid_value', 'audio'],
       [{ type: 'input_audio_buffer.commit' }, 'input_audio_buffer_commit_empty', null],
       [{ type: 'response.cancel' }, 'response_cancel_not_active', 'response_id'],

@@ -27,6 +27,8 @@ const CASES: Case[] = [
   { name: 'text over the max', path: '/v1/tts/', body: { ...ok, text: 'a'.repeat(2001) }, status: 400, param: 'text', code: 'text_too_long' },
   { name: 'missing voice', path: '/v1/tts/', body: { text: 'hi' }, status: 400, param: 'voice' },
   { name: 'unknown voice', path: '/v1/tts/', body: { ...ok, voice: 'nobody' }, status: 400, param: 'voice', code: 'voice_not_found' },
+  { name: 'a Kokoro voice, Kokoro not installed', path: '/v1/tts/', body: { ...ok, voice: 'af_bella' }, status: 424, param: 'voice', code: 'model_not_installed' },
+  { name: 'a Piper voice, Piper not installed', path: '/v1/audio/speech', body: { model: 'tts-1', input: 'Hi.', voice: 'en_US-amy-low' }, status: 424, param: 'voice', code: 'model_not_installed' },
   { name: 'unknown model', path: '/v1/tts/', body: { ...ok, model: 'nonesuch' }, status: 400, param: 'model', code: 'model_not_found' },
   { name: 'model not installed', path: '/v1/tts/', body: { ...ok, model: 'kokoro', voice: 'af_bella' }, status: 424, param: 'model', code: 'model_not_installed' },
   { name: 'voice of another model', path: '/v1/tts/', body: { ...ok, model: 'flite' }, status: 400, param: 'voice', code: 'voice_model_mismatch' },

@@ -63,6 +63,16 @@ export function resolveModelAndVoice(
   if (opts.voice && !voice) {
     // A voice of a catalogued model that is not installed deserves the 424, not a 400.
     if (requestedModel) requireEngine(runtime, requestedModel);
+    const named = opts.voice;
+    const owner = MODEL_CATALOGUE.find((m) => m.voice_pattern?.test(named) && !runtime.engine(m.id));
+    if (owner) {
+      try {
+        requireEngine(runtime, owner.id);
+      } catch (err) {
+        if (!(err instanceof ApiError)) throw err;
+        throw new ApiError(err.status, err.code, `Voice '${named}' is a voice of model '${owner.id}'. ${err.message}`, 'voice');
+      }
+    }
     throw new ApiError(400, 'voice_not_found', `Unknown voice '${opts.voice}'. GET /v1/voices/ lists the voices of the installed models.`, 'voice');
   }
   const model = requestedModel ?? voice?.model ?? opts.defaultModel;

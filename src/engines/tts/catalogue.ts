@@ -53,6 +53,11 @@ export interface ModelInfo {
    * `<modelsDir>/<id>/`"; `<modelsDir>` stands for the models directory.
    */
   manual_install?: string;
+  /**
+   * The form of this model's voice ids, so that a request naming one while the model is not
+   * installed gets "install <model>" (424) rather than "unknown voice" (400).
+   */
+  voice_pattern?: RegExp;
 }
 
 /** eSpeak NG's languages (primary subtags of its voices), as read from espeak-ng.data 0.3.5. */
@@ -128,6 +133,8 @@ export const MODEL_CATALOGUE: readonly ModelInfo[] = [
     builtin: false,
     install_hint: 'llais models pull kokoro',
     files: ['kokoro-v1.0.onnx', 'voices-v1.0.bin'],
+    // Language letter (a, b: American, British English; e, f, h, i, j, p, z), gender, name: af_bella.
+    voice_pattern: /^[abefhijpz][fm]_[a-z]+$/,
     // kokoro-onnx's release of the v1.0 weights. Sizes and hashes as pinned alike by many
     // independent projects that download these exact URLs (GitHub publishes no digest).
     downloads: [
@@ -157,6 +164,8 @@ export const MODEL_CATALOGUE: readonly ModelInfo[] = [
     builtin: false,
     install_hint: 'llais models pull piper',
     files: ['*.onnx', '*.onnx.json'],
+    // Piper's voice file names: language_REGION-name-quality, e.g. en_US-lessac-medium.
+    voice_pattern: /^[a-z]{2,3}_[A-Z]{2}-[A-Za-z0-9_]+-(x_low|low|medium|high)$/,
     // The default voice, from the v1.0.0 tag that Piper's VOICES.md links to. Sizes from the
     // repository's voices.json; hashes as pinned alike by many projects using these files.
     downloads: [
