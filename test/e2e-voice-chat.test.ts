@@ -8,6 +8,7 @@ import { decodeToPcm } from '../src/audio/decode.js';
 import { wavHeader } from '../src/audio/encode.js';
 import { probeAudio } from '../src/audio/probe.js';
 import type { ChatMessage } from '../src/llm/types.js';
+import { recentHistory } from '../src/voice-chat/turn.js';
 import { startTestApp, tempDir } from './helpers/app.js';
 import { plausibleSpeechSeconds, rms } from './helpers/audio.js';
 
@@ -300,5 +301,19 @@ describe('voice chat with an OpenAI-compatible LLM', () => {
     } finally {
       await app.close();
     }
+  });
+});
+
+describe('voice chat history for the LLM', () => {
+  it('keeps the most recent whole turns within the budget, starting on a user message', () => {
+    const turn = (n: number, size: number) => [
+      { role: 'user', content: `u${n}`.padEnd(size, '.') },
+      { role: 'assistant', content: `a${n}`.padEnd(size, '.') },
+    ];
+    const history = [...turn(1, 100), ...turn(2, 100), ...turn(3, 100)];
+    assert.deepEqual(recentHistory(history, 10_000), history, 'short conversations go whole');
+    // 350 characters fit the last three messages (a2, u3, a3), but a2 would open on a reply.
+    assert.deepEqual(recentHistory(history, 350).map((m) => m.content.slice(0, 2)), ['u3', 'a3']);
+    assert.deepEqual(recentHistory(history, 50), []);
   });
 });

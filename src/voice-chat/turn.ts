@@ -40,7 +40,7 @@ export async function runTurn(deps: TurnDeps, req: VoiceChatRequest, clientIp: s
   const systemPrompt = req.systemPrompt !== undefined ? req.systemPrompt : (conversation?.systemPrompt ?? null);
   const messages: ChatMessage[] = [
     ...(systemPrompt ? [{ role: 'system' as const, content: systemPrompt }] : []),
-    ...(conversation ? deps.conversations.messages(conversation.id).map((m) => ({ role: m.role, content: m.content })) : []),
+    ...(conversation ? recentHistory(deps.conversations.messages(conversation.id)).map((m) => ({ role: m.role, content: m.content })) : []),
     { role: 'user', content: userText },
   ];
   const aiText = await replyText(deps.responder, messages, signal);
@@ -48,6 +48,27 @@ export async function runTurn(deps: TurnDeps, req: VoiceChatRequest, clientIp: s
   const conversationId = conversation?.id ?? newConversationId();
   deps.conversations.saveTurn({ conversationId, systemPrompt: req.systemPrompt, userText, assistantText: aiText });
   return { conversationId, userText, aiText, audio };
+}
+
+/**
+ * History sent to the LLM: the most recent messages up to about 8k tokens (4 characters each),
+ * whole turns only, so a long conversation neither overflows a model's context nor grows the
+ * cost of every turn without end. All of it stays stored.
+ */
+export const MAX_HISTORY_CHARS = 32_000;
+
+export function recentHistory<M extends { role: string; content: string }>(messages: readonly M[], maxChars = MAX_HISTORY_CHARS): M[] {
+  let chars = 0;
+  let from = messages.length;
+  while (from > 0) {
+    const next = chars + messages[from - 1]!.content.length;
+    if (next > maxChars) break;
+    chars = next;
+    from--;
+  }
+  // Start on a user message, so the history never opens with a reply to something cut off.
+  while (from < messages.length && messages[from]!.role !== 'user') from++;
+  return messages.slice(from);
 }
 
 function findConversation(store: ConversationStore, id: string): Conversation {
