@@ -96,6 +96,19 @@ describe('WorkerPool: capacity, cancellation, crashes', () => {
       assert.ok(typeof (await pool.selftest({}, new AbortController().signal)).threadId === 'number');
     }));
 
+  it('a live turn queued behind other work starts before it', () =>
+    withPool({ threads: 1, maxQueue: 4 }, async (pool) => {
+      const order: string[] = [];
+      const signal = new AbortController().signal;
+      const running = pool.selftest({ sleepMs: 300 }, signal).then(() => order.push('running'));
+      const batch = pool.selftest({}, signal).then(() => order.push('batch'));
+      // A second of silence as a live turn: no words, but it is a real recognition task.
+      const live = pool.transcribePcm((async function* () { yield new Int16Array(16_000); })(), { kind: 'transcribe', language: 'en', wordTimestamps: false, diarize: false, live: true }, signal).then(() => order.push('live'));
+      assert.equal(pool.queueSize, 2);
+      await Promise.all([running, batch, live]);
+      assert.deepEqual(order, ['running', 'live', 'batch']);
+    }));
+
   it('aborting a queued task drops it without disturbing the running one', () =>
     withPool({ threads: 1, maxQueue: 1 }, async (pool) => {
       const running = pool.selftest({ sleepMs: 300 }, new AbortController().signal);

@@ -19,6 +19,7 @@
 import { availableParallelism } from 'node:os';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
+import { WorkerSlots, type Lane } from './priority-queue.js';
 
 import { decodePcmStream } from '../audio/decode-stream.js';
 import { ApiError } from '../errors.js';
@@ -59,6 +60,7 @@ export class WorkerPool {
 
   private constructor(
     private readonly piscina: Piscina<WorkerTask, WorkerOutcome<unknown>>,
+    private readonly slots: WorkerSlots,
     private readonly maxQueue: number,
     private readonly logger: Logger | undefined,
   ) {
@@ -77,19 +79,21 @@ export class WorkerPool {
       filename: entry.href,
       minThreads: threads,
       maxThreads: threads,
-      maxQueue,
+      // Admission is ours (WorkerSlots): at most one task per thread reaches Piscina, which only
+      // holds one while a crashed or aborted worker's replacement starts.
+      maxQueue: threads,
       // Warm workers keep their loaded models: never retire an idle one.
       idleTimeout: Number.POSITIVE_INFINITY,
       // Tasks are seconds long, so Atomics' fast hand-off buys nothing, and it would block an idle
       // worker's event loop.
       atomics: 'disabled',
     });
-    return new WorkerPool(piscina, maxQueue, opts.logger);
+    return new WorkerPool(piscina, new WorkerSlots(threads), maxQueue, opts.logger);
   }
 
   /** Tasks waiting for a worker. */
   get queueSize(): number {
-    return this.piscina.queueSize;
+    return this.slots.queued + this.piscina.queueSize;
   }
 
   /** Worker threads, a crashed one's replacement counted from the moment it starts. */
@@ -109,11 +113,11 @@ export class WorkerPool {
 
   /**
    * Transcribes 16 kHz mono PCM as it arrives (a live turn): recognition runs while `audio` is
-   * still being produced, so when it ends only its tail is left to decode. Same errors as
-   * `transcribe`, less the upload ones.
+   * still being produced, so when it ends only its tail is left to decode. Starts before queued
+   * file transcriptions (a user is waiting). Same errors as `transcribe`, less the upload ones.
    */
   transcribePcm(audio: AsyncIterable<Int16Array>, options: Omit<SttTaskInput, 'path'>, signal: AbortSignal, hooks: TranscribeHooks = {}): Promise<SttTaskResult> {
-    return this.transcribeAudio(() => audio, options, signal, hooks);
+    return this.transcribeAudio(() => audio, options, signal, hooks, 'live');
   }
 
   private async transcribeAudio(
@@ -121,13 +125,14 @@ export class WorkerPool {
     options: Omit<SttTaskInput, 'path'>,
     signal: AbortSignal,
     hooks: TranscribeHooks,
+    lane: Lane = 'batch',
   ): Promise<SttTaskResult> {
     signal.throwIfAborted();
     const { port1, port2 } = new MessageChannel();
     const stopFeed = new AbortController();
     const feed = new AudioFeed(source, port1, AbortSignal.any([signal, stopFeed.signal]), hooks.onSegment);
     try {
-      return await this.run<SttTaskResult>({ ...options, audio: port2 }, signal, [port2]);
+      return await this.run<SttTaskResult>({ ...options, audio: port2 }, signal, [port2], lane);
     } catch (error) {
       // A worker that failed because its audio did is explained by the decoding error.
       throw feed.error ?? error;
@@ -147,23 +152,28 @@ export class WorkerPool {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.slots.releaseAll();
     await this.piscina.destroy();
   }
 
-  private async run<T>(task: WorkerTask, signal: AbortSignal, transferList: MessagePort[] = []): Promise<T> {
+  private async run<T>(task: WorkerTask, signal: AbortSignal, transferList: MessagePort[] = [], lane: Lane = 'batch'): Promise<T> {
     signal.throwIfAborted();
     if (this.closed) throw shuttingDown();
-    // Piscina queues only when every worker is busy; its own bound also counts starting workers.
-    if (this.piscina.queueSize >= this.maxQueue && this.piscina.idleThreads === 0) throw overloaded();
+    if (!this.slots.canStart(lane) && this.slots.queued >= this.maxQueue) throw overloaded();
+    const release = await this.slots.acquire(lane, signal);
     let outcome: WorkerOutcome<unknown>;
     try {
+      if (this.closed) throw shuttingDown();
       outcome = await this.piscina.run(task, { signal, transferList });
     } catch (error) {
       if (signal.aborted) throw signal.reason;
       if (this.closed) throw shuttingDown();
+      if (error instanceof ApiError) throw error;
       if (error instanceof Error && /queue is at limit|No task queue available/.test(error.message)) throw overloaded();
       this.logger?.error({ err: error, task: task.kind }, 'pool worker crashed');
       throw new ApiError(500, 'worker_crashed', 'The server failed while processing this request; it may succeed if retried.', null, { cause: error });
+    } finally {
+      release();
     }
     if (!outcome.ok) throw fromTaskError(outcome.error);
     return outcome.result as T;
