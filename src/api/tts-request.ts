@@ -3,10 +3,12 @@
  * streaming endpoints and the job queue share. A spec is plain JSON so a queued job can be
  * replayed after a restart.
  */
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { AUDIO_FORMATS, type AudioFormat } from '../audio/formats.js';
 import type { TtsRuntime } from '../engines/tts/registry.js';
 import { ApiError } from '../errors.js';
+import type { NewJob } from '../jobs/job-store.js';
 import { parsePronunciations, type PronunciationRule } from '../text/pronunciations.js';
 import { prepareText } from '../text/prepare.js';
 import { resolveModelAndVoice } from '../tts/resolve.js';
@@ -103,6 +105,21 @@ export function parseOpenAiSpeech(body: unknown, limits: TtsLimits): { spec: Spe
       instructions: b.instructions,
       pronunciations: [],
     },
+  };
+}
+
+/** The job record for a planned synthesis: a fresh uuid (hex, the form result URLs use) and the resolved spec. */
+export function newJobFor(planned: PlannedSpeech, opts: { creditsUsed: number; clientIp: string }): NewJob {
+  return {
+    uuid: randomUUID().replace(/-/g, ''),
+    jobId: randomUUID(),
+    request: planned.spec,
+    model: planned.spec.model,
+    voice: planned.spec.voice,
+    format: planned.spec.format,
+    chars: planned.chars,
+    creditsUsed: opts.creditsUsed,
+    clientIp: opts.clientIp,
   };
 }
 

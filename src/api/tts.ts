@@ -1,11 +1,10 @@
 /** `POST /v1/tts/` (queued job or chunked stream) and `POST /v1/tts/stream/` (SSE). */
-import { randomUUID } from 'node:crypto';
 import { readJsonObject } from '../http/body.js';
 import type { HttpExchange } from '../http/exchange.js';
 import type { Router } from '../http/router.js';
 import { requestLogger, type ApiContext } from './context.js';
 import { streamAudio, streamSse } from './speech-stream.js';
-import { parseNativeTts, parseOpenAiSpeech, planSpeech } from './tts-request.js';
+import { newJobFor, parseNativeTts, parseOpenAiSpeech, planSpeech } from './tts-request.js';
 
 export function registerTtsRoutes(router: Router, ctx: ApiContext): void {
   router.post('/v1/tts', (ex) => createTts(ctx, ex));
@@ -21,19 +20,8 @@ async function createTts(ctx: ApiContext, ex: HttpExchange): Promise<void> {
     await streamAudio(ex, planned, requestLogger(ctx, ex));
     return;
   }
-  const uuid = randomUUID().replace(/-/g, '');
-  const job = ctx.jobs.create({
-    uuid,
-    jobId: randomUUID(),
-    request: planned.spec,
-    model: planned.spec.model,
-    voice: planned.spec.voice,
-    format: planned.spec.format,
-    chars: planned.chars,
-    creditsUsed: planned.creditsUsed,
-    clientIp: ex.remoteIp,
-  });
-  ctx.queue.enqueue(uuid);
+  const job = ctx.jobs.create(newJobFor(planned, { creditsUsed: planned.creditsUsed, clientIp: ex.remoteIp }));
+  ctx.queue.enqueue(job.uuid);
   ex.json(200, {
     uuid: job.uuid,
     job_id: job.jobId,

@@ -7,9 +7,8 @@
  * a URL that downloads at once, and the client is waiting for it anyway. Concurrency is still
  * bounded by the TTS worker queue, as for streamed `/v1/tts/` requests.
  */
-import { randomUUID } from 'node:crypto';
 import type { AudioFormat } from '../audio/formats.js';
-import { planSpeech, type SpeechSpec, type TtsLimits } from '../api/tts-request.js';
+import { newJobFor, planSpeech, type SpeechSpec, type TtsLimits } from '../api/tts-request.js';
 import type { TtsRuntime } from '../engines/tts/registry.js';
 import { ApiError } from '../errors.js';
 import type { JobStore } from '../jobs/job-store.js';
@@ -48,19 +47,9 @@ export class ReplyAudioRenderer {
   async speak(text: string, model: string, voice: string, clientIp: string, signal: AbortSignal): Promise<ReplyAudio> {
     const spec: SpeechSpec = { text, model, voice, format: REPLY_AUDIO_FORMAT, speed: 1, pronunciations: [] };
     const planned = this.planReply(spec);
-    const uuid = randomUUID().replace(/-/g, '');
-    const job = this.deps.jobs.create({
-      uuid,
-      jobId: randomUUID(),
-      request: planned.spec,
-      model: planned.spec.model,
-      voice: planned.spec.voice,
-      format: planned.spec.format,
-      chars: planned.chars,
-      // The turn is billed as a whole (3 credits); its audio is not charged again per character.
-      creditsUsed: 0,
-      clientIp,
-    });
+    // The turn is billed as a whole (3 credits); its audio is not charged again per character.
+    const job = this.deps.jobs.create(newJobFor(planned, { creditsUsed: 0, clientIp }));
+    const { uuid } = job;
     this.deps.jobs.markProcessing(uuid);
     try {
       const { durationSec } = await this.render(job, signal);
