@@ -160,7 +160,6 @@ describe('realtime response truncation', () => {
           modalities: ['audio'],
           encoder: new OutputEncoder('audio/pcm'),
           voice: 'v',
-          outputFormat: 'audio/pcm',
           inConversation: true,
           metadata: null,
         },

@@ -92,11 +92,6 @@ export class OutputEncoder {
     this.resampler = format === 'audio/pcm' ? null : new StreamResampler(SESSION_RATE_HZ, G711_RATE_HZ);
   }
 
-  /** Bytes per second of output audio, to turn sent bytes back into milliseconds. */
-  get bytesPerSecond(): number {
-    return this.format === 'audio/pcm' ? SESSION_RATE_HZ * 2 : G711_RATE_HZ;
-  }
-
   encode(pcm: Int16Array): Uint8Array {
     if (this.format === 'audio/pcm') return new Uint8Array(pcm.buffer, pcm.byteOffset, pcm.byteLength);
     const narrow = this.resampler!.process(pcm);

@@ -42,7 +42,6 @@ export interface ResponseSpec {
   modalities: Array<'audio' | 'text'>;
   encoder: OutputEncoder;
   voice: string;
-  outputFormat: string;
   /** Whether the response's items join the conversation (`conversation: "none"` responses do not). */
   inConversation: boolean;
   metadata: Record<string, string> | null;
@@ -84,7 +83,7 @@ export class ResponseRun {
   private cancelReason: CancelReason | null = null;
   private readonly output: Item[] = [];
   /** The assistant message being produced, with its audio bookkeeping. */
-  private message: { item: Extract<Item, { type: 'message' }>; outputIndex: number; text: string; sentences: SpokenSentence[]; audioBytes: number } | null = null;
+  private message: { item: Extract<Item, { type: 'message' }>; outputIndex: number; text: string; sentences: SpokenSentence[] } | null = null;
   /** The last audio message, kept after it closed so it can still be truncated. */
   private spoken: NonNullable<ResponseRun['message']> | null = null;
   private firstDeltaAt: number | null = null;
@@ -142,8 +141,8 @@ export class ResponseRun {
       output: this.output.map((i) => itemForDialect(i, this.deps.dialect)),
       conversation_id: this.spec.inConversation ? this.deps.conversation.id : null,
       output_modalities: this.spec.modalities,
-      ...(this.deps.dialect === 'beta' ? { modalities: this.spec.modalities.includes('audio') ? ['text', 'audio'] : ['text'], voice: this.spec.voice, output_audio_format: this.spec.outputFormat } : {}),
-      audio: { output: { format: { type: this.spec.outputFormat }, voice: this.spec.voice } },
+      ...(this.deps.dialect === 'beta' ? { modalities: this.spec.modalities.includes('audio') ? ['text', 'audio'] : ['text'], voice: this.spec.voice, output_audio_format: this.spec.encoder.format } : {}),
+      audio: { output: { format: { type: this.spec.encoder.format }, voice: this.spec.voice } },
       max_output_tokens: 'inf',
       metadata: this.spec.metadata,
       usage: status === 'in_progress' ? null : this.usageObject(),
@@ -193,7 +192,7 @@ export class ResponseRun {
     const item: Extract<Item, { type: 'message' }> = { id: newId('item'), object: 'realtime.item', type: 'message', role: 'assistant', status: 'in_progress', content: [] };
     const outputIndex = this.output.length;
     this.output.push(item);
-    this.message = { item, outputIndex, text: '', sentences: [], audioBytes: 0 };
+    this.message = { item, outputIndex, text: '', sentences: [] };
     this.emit({ type: 'response.output_item.added', response_id: this.id, output_index: outputIndex, item: itemForDialect(item, this.deps.dialect) });
     if (this.spec.inConversation) {
       const previous = this.deps.conversation.add(item);
@@ -343,7 +342,6 @@ export class ResponseRun {
     signal.throwIfAborted();
     if (bytes.length === 0) return;
     if (this.firstDeltaAt === null) this.firstDeltaAt = performance.now();
-    this.message!.audioBytes += bytes.length;
     this.emit({ type: 'response.output_audio.delta', ...this.refs(), delta: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64') });
   }
 

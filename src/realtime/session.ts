@@ -62,7 +62,6 @@ interface OpenTurn {
 }
 
 export class RealtimeSession {
-  readonly config: SessionConfig;
   private current: SessionConfig;
   private readonly conversation = new Conversation();
   private readonly input = new InputBuffer();
@@ -89,7 +88,6 @@ export class RealtimeSession {
     opts: { model: string; voice: string; maxSessionMs: number },
   ) {
     this.current = defaultSessionConfig(newId('sess'), opts.model, opts.voice);
-    this.config = this.current;
     this.expiresAt = Math.floor((Date.now() + opts.maxSessionMs) / 1000);
     transport.signal.addEventListener('abort', () => this.dispose(), { once: true });
   }
@@ -475,7 +473,7 @@ export class RealtimeSession {
         dialect: this.dialect,
         onInternalError: (err) => this.services.logger.error({ err }, 'realtime response failed'),
       },
-      { messages, tools, modalities: cfg.outputModalities, encoder: new OutputEncoder(cfg.outputFormat), voice: cfg.voice, outputFormat: cfg.outputFormat, inConversation, metadata },
+      { messages, tools, modalities: cfg.outputModalities, encoder: new OutputEncoder(cfg.outputFormat), voice: cfg.voice, inConversation, metadata },
       this.transport.signal,
     );
     this.response = run;
