@@ -1,7 +1,7 @@
 /**
  * Speech to text with the embedded recognizer (PocketSphinx), on speech from our own TTS.
  *
- * Audio: 20 Harvard sentences (IEEE 1969, lists 1-2) synthesized in-process by a `TtsRuntime`
+ * Audio: 20 Harvard sentences (IEEE 1969, lists 1-2) synthesized in-process by a `TtsService`
  * with the Flite voices `flite-rms`, `flite-slt` and `flite-awb` (16 kHz native, so no
  * resampling), each sentence on its own and joined with 0.5 s of digital silence; ~65 s for
  * `flite-rms`. Each voice's recording is written as a 16 kHz WAV to a temp directory.
@@ -32,7 +32,7 @@ import { pathToFileURL } from 'node:url';
 import { wavHeader } from '../src/audio/wav.js';
 import { loadConfig } from '../src/config.js';
 import { PocketSphinxDecoder, POCKETSPHINX_SAMPLE_RATE_HZ } from '../src/engines/stt/pocketsphinx/decoder.js';
-import { TtsRuntime } from '../src/engines/tts/registry.js';
+import { TtsService } from '../src/tts/service.js';
 import { getText, metric } from './lib/client.js';
 import { cpuTimes } from './lib/cpu-time.js';
 import { heading, ms, printTable, ratio, verdict } from './lib/report.js';
@@ -113,7 +113,7 @@ function writeWav(path: string, pcm: Int16Array): void {
 }
 
 /** Each sentence synthesized on its own, at the engine's native rate, which must be 16 kHz. */
-async function synthesizeSentences(runtime: TtsRuntime, voice: string): Promise<Int16Array[]> {
+async function synthesizeSentences(runtime: TtsService, voice: string): Promise<Int16Array[]> {
   const engine = runtime.engine('flite');
   if (!engine) throw new Error('the flite engine is not loaded');
   return Promise.all(
@@ -131,7 +131,7 @@ async function synthesizeSentences(runtime: TtsRuntime, voice: string): Promise<
 
 
 async function synthesizeRecordings(dir: string): Promise<Recording[]> {
-  const runtime = await TtsRuntime.start({ workers: POOL_WORKERS, modelsDir: loadConfig().modelsDir });
+  const runtime = await TtsService.start({ workers: POOL_WORKERS, modelsDir: loadConfig().modelsDir });
   try {
     const recordings: Recording[] = [];
     for (const voice of VOICES) {

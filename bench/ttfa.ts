@@ -2,8 +2,8 @@
  * Time to first audio for a 200-character English text with the voice `alloy`, through every
  * way a client can ask for it, against the engine's own time to first chunk called in-process.
  *
- * Baseline (a): in this process, a `TtsRuntime` with 2 workers runs the plan the server would
- * make (`parseOpenAiSpeech` + `planSpeech`, which calls `prepareText`) through
+ * Baseline (a): in this process, a `TtsService` with 2 workers runs the plan the server would
+ * make (`parseOpenAiSpeech` + `TtsService.plan`, which calls `prepareText`) through
  * `synthesizeSpeech` - the whole server minus HTTP. The raw `engine.synthesize()` of the first
  * piece is shown beside it for reference.
  * Server (b, c): a real server in a child process, reached with `fetch` on a warm keep-alive
@@ -15,11 +15,13 @@
  * exist throughout, but only one synthesis runs at any moment.
  */
 import { pathToFileURL } from 'node:url';
-import { parseOpenAiSpeech, planSpeech, type PlannedSpeech, type SpeechSpec, type TtsLimits } from '../src/api/tts-request.js';
+import { parseOpenAiSpeech } from '../src/api/tts-request.js';
+import type { PlannedSpeech } from '../src/tts/plan.js';
+import type { SpeechSpec } from '../src/tts/speech-spec.js';
 import { OUTPUT_SAMPLE_RATE_HZ, type AudioChunk } from '../src/audio/pcm.js';
 import { StreamResampler } from '../src/audio/resample.js';
 import { loadConfig } from '../src/config.js';
-import { TtsRuntime } from '../src/engines/tts/registry.js';
+import { TtsService } from '../src/tts/service.js';
 import { synthesizeSpeech } from '../src/tts/synthesize.js';
 import { connectionsOpened, getText, REQUEST_TIMEOUT_MS, timeAudioBody, timeSse, type StreamTiming } from './lib/client.js';
 import { OPENAI_MODEL, TEXT_200, VOICE } from './lib/fixtures.js';
@@ -80,17 +82,16 @@ async function timePipeline(planned: PlannedSpeech): Promise<StreamTiming> {
 export async function runTtfa(): Promise<void> {
   heading(`Time to first audio: ${TEXT_200.length}-char English text, voice '${VOICE}', ${MEASURED_ROUNDS} sequential requests each after ${WARMUP_ROUNDS} warm-ups`);
   const config = loadConfig();
-  const runtime = await TtsRuntime.start({ workers: WORKERS, modelsDir: config.modelsDir });
+  const runtime = await TtsService.start({ workers: WORKERS, modelsDir: config.modelsDir, limits: { maxTextChars: config.maxTextChars, defaultModel: config.defaultModel, defaultVoice: config.defaultVoice } });
   try {
-    const limits = { maxTextChars: config.maxTextChars, defaultModel: config.defaultModel, defaultVoice: config.defaultVoice };
-    const { spec } = parseOpenAiSpeech({ model: OPENAI_MODEL, voice: VOICE, input: TEXT_200, response_format: 'pcm' }, limits);
-    const planned = planSpeech(spec, runtime, limits);
+    const { spec } = parseOpenAiSpeech({ model: OPENAI_MODEL, voice: VOICE, input: TEXT_200, response_format: 'pcm' }, runtime.limits);
+    const planned = runtime.plan(spec);
     console.log(
       `plan: model ${planned.spec.model}, voice ${planned.spec.voice}, language ${planned.plan.language}, ` +
         `pieces ${planned.plan.pieces.map((p) => p.length).join(' + ')} chars`,
     );
     const httpFloor = await withServer((server) => measure(server, planned));
-    await stepCosts(runtime, spec, limits, planned, httpFloor);
+    await stepCosts(runtime, spec, planned, httpFloor);
   } finally {
     await runtime.close();
   }
@@ -200,7 +201,7 @@ function timeSync(fn: () => unknown): Summary {
  * (in-process, synchronous, on the main thread), plus the HTTP round trip of a trivial request:
  * where the gap between the engine and the first SSE delta goes.
  */
-async function stepCosts(runtime: TtsRuntime, spec: SpeechSpec, limits: TtsLimits, planned: PlannedSpeech, httpFloor: Summary): Promise<void> {
+async function stepCosts(runtime: TtsService, spec: SpeechSpec, planned: PlannedSpeech, httpFloor: Summary): Promise<void> {
   const { plan } = planned;
   const pieces: AudioChunk[][] = [];
   for (const text of plan.pieces) {
@@ -220,7 +221,7 @@ async function stepCosts(runtime: TtsRuntime, spec: SpeechSpec, limits: TtsLimit
   const row = (step: string, s: Summary): void => {
     rows.push([step, ms(s.median), ms(s.p95)]);
   };
-  row('planSpeech (validate, resolve voice, prepareText)', timeSync(() => planSpeech(spec, runtime, limits)));
+  row('planSpeech (validate, resolve voice, prepareText)', timeSync(() => runtime.plan(spec)));
   let resampled = first.pcm;
   if (fromHz !== OUTPUT_SAMPLE_RATE_HZ) {
     row(

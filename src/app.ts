@@ -14,7 +14,6 @@ import { registerTtsWsRoute } from './api/tts-ws.js';
 import { registerVoiceChatRoutes } from './api/voice-chat.js';
 import type { ApiContext } from './api/context.js';
 import type { Config } from './config.js';
-import { TtsRuntime } from './engines/tts/registry.js';
 import { Router } from './http/router.js';
 import { HttpServer } from './http/server.js';
 import { startExpirySweep } from './jobs/expiry-sweep.js';
@@ -27,6 +26,7 @@ import { LiveSessionLimits } from './realtime/session-limits.js';
 import { openDatabase } from './storage/database.js';
 import { PooledSttService } from './stt/pooled-stt-service.js';
 import { ttsJobRunner } from './tts/render-job.js';
+import { startTtsPool, TtsService } from './tts/service.js';
 import { WorkerPool } from './workers/pool.js';
 
 export interface App {
@@ -65,14 +65,14 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
 async function assemble(config: Config, opts: StartOptions, logger: Logger, undo: Array<() => unknown>): Promise<App> {
   const db = openDatabase(config.dataDir);
   undo.push(() => db.close());
-  const tts = await TtsRuntime.start({ workers: config.ttsWorkers, modelsDir: config.modelsDir, maxQueue: config.ttsMaxQueue });
-  undo.push(() => tts.close());
+  const ttsPool = await startTtsPool({ workers: config.ttsWorkers, modelsDir: config.modelsDir, maxQueue: config.ttsMaxQueue });
+  undo.push(() => ttsPool.close());
   const pool = WorkerPool.start({ threads: config.poolWorkers, maxQueue: config.poolMaxQueue, logger });
   undo.push(() => pool.close());
   const jobs = new SqliteJobStore(db);
   const results = new DiskResultStore(join(config.dataDir, 'results'));
-  const limits = { maxTextChars: config.maxTextChars, defaultModel: config.defaultModel, defaultVoice: config.defaultVoice };
-  const queue = new LocalJobQueue(jobs, ttsJobRunner(tts, results, limits), {
+  const tts = new TtsService(ttsPool, config.modelsDir, { maxTextChars: config.maxTextChars, defaultModel: config.defaultModel, defaultVoice: config.defaultVoice });
+  const queue = new LocalJobQueue(jobs, ttsJobRunner(tts, results), {
     concurrency: opts.processJobs === false ? 0 : config.jobConcurrency,
     resultTtlMs: config.resultTtlSeconds * 1000,
     logger,
@@ -80,7 +80,7 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
   const stt = new PooledSttService(pool, join(config.dataDir, 'uploads'));
   const responder = createResponder(config);
   const live = new LiveSessionLimits({ maxSessions: config.liveMaxSessions, maxSessionMs: config.liveMaxSessionSeconds * 1000, idleMs: config.liveIdleTimeoutSeconds * 1000 });
-  const context: ApiContext = { config, logger, tts, pool, jobs, queue, results, limits, responder, stt, db, live };
+  const context: ApiContext = { config, logger, tts, pool, jobs, queue, results, responder, stt, db, live };
 
   const router = new Router();
   registerPlatformRoutes(router, context);
@@ -114,7 +114,7 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
         stopSweep();
         stopMetrics();
         await queue.stop();
-        await tts.close();
+        await ttsPool.close();
         await pool.close();
         db.close();
       })()),

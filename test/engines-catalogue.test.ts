@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { MODEL_CATALOGUE, isInstalled, type ModelInfo } from '../src/engines/tts/catalogue.js';
-import { TtsRuntime } from '../src/engines/tts/registry.js';
+import { TtsService } from '../src/tts/service.js';
 
 function model(id: string): ModelInfo {
   const m = MODEL_CATALOGUE.find((x) => x.id === id);
@@ -73,7 +73,7 @@ describe('model catalogue', () => {
 });
 
 describe('runtime voices and models', () => {
-  let runtime: TtsRuntime;
+  let runtime: TtsService;
   const emptyModels = (): string => {
     const dir = join(modelsDir, 'empty');
     mkdirSync(dir, { recursive: true });
@@ -81,7 +81,7 @@ describe('runtime voices and models', () => {
   };
 
   before(async () => {
-    runtime = await TtsRuntime.start({ workers: 1, modelsDir: emptyModels() });
+    runtime = await TtsService.start({ workers: 1, modelsDir: emptyModels() });
   });
 
   after(async () => {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { after, before, describe, test } from 'node:test';
 import type { AudioChunk } from '../src/audio/pcm.js';
-import { TtsRuntime } from '../src/engines/tts/registry.js';
+import { TtsService } from '../src/tts/service.js';
 import type { SynthesisRequest, TtsEngine } from '../src/engines/tts/types.js';
 import { ApiError } from '../src/errors.js';
 import { TtsPool } from '../src/workers/tts-pool.js';
@@ -36,13 +36,13 @@ function isAbort(e: unknown): boolean {
 }
 
 let modelsDir: string;
-let runtime: TtsRuntime;
+let runtime: TtsService;
 let espeak: TtsEngine;
 
 before(async () => {
   modelsDir = mkdtempSync(join(tmpdir(), 'llais-pool-'));
   // One worker, so that "busy" and "queued" are certain.
-  runtime = await TtsRuntime.start({ workers: 1, modelsDir, maxQueue: 4 });
+  runtime = await TtsService.start({ workers: 1, modelsDir, maxQueue: 4 });
   const engine = runtime.engine('espeak');
   assert.ok(engine);
   espeak = engine;

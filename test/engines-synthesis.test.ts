@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { AudioChunk, WordTiming } from '../src/audio/pcm.js';
-import { TtsRuntime } from '../src/engines/tts/registry.js';
+import { TtsService } from '../src/tts/service.js';
 import type { SynthesisRequest } from '../src/engines/tts/types.js';
 import { ApiError } from '../src/errors.js';
 
@@ -27,7 +27,7 @@ interface Collected {
   sampleRateHz: number;
 }
 
-async function collect(runtime: TtsRuntime, model: string, req: Partial<SynthesisRequest> & { voice: string; text: string }): Promise<Collected> {
+async function collect(runtime: TtsService, model: string, req: Partial<SynthesisRequest> & { voice: string; text: string }): Promise<Collected> {
   const engine = runtime.engine(model);
   assert.ok(engine, `engine ${model} is loaded`);
   const started = performance.now();
@@ -81,13 +81,13 @@ const CASES: EngineCase[] = [
   { model: 'pico', voice: 'pico-en-us', sampleRateHz: 16_000, wordTimings: false, incremental: true },
 ];
 
-let runtime: TtsRuntime;
+let runtime: TtsService;
 let modelsDir: string;
 
 before(async () => {
   modelsDir = mkdtempSync(join(tmpdir(), 'llais-engines-'));
   if (picoDir) symlinkSync(picoDir, join(modelsDir, 'pico'));
-  runtime = await TtsRuntime.start({ workers: 1, modelsDir });
+  runtime = await TtsService.start({ workers: 1, modelsDir });
 });
 
 after(async () => {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { wavHeader } from '../src/audio/wav.js';
-import { TtsRuntime } from '../src/engines/tts/registry.js';
+import { TtsService } from '../src/tts/service.js';
 import { diarize, type TimeSpan } from '../src/stt/diarize.js';
 import { WorkerPool } from '../src/workers/pool.js';
 import { concatPcm } from '../src/audio/pcm.js';
@@ -29,7 +29,7 @@ const SENTENCES = [
 
 type Voice = 'flite-slt' | 'flite-awb' | 'flite-rms';
 
-let runtime: TtsRuntime;
+let runtime: TtsService;
 let modelsDir: string;
 /** speech[voice][i]: SENTENCES[i] spoken by voice, 16 kHz. */
 const speech = new Map<Voice, Int16Array[]>();
@@ -70,7 +70,7 @@ const alternating = (n: number): string[] => Array.from({ length: n }, (_, i) =>
 
 before(async () => {
   modelsDir = await mkdtemp(join(tmpdir(), 'stt-diarize-'));
-  runtime = await TtsRuntime.start({ workers: 1, modelsDir });
+  runtime = await TtsService.start({ workers: 1, modelsDir });
   for (const voice of ['flite-slt', 'flite-awb', 'flite-rms'] as const) {
     const spoken: Int16Array[] = [];
     for (const text of SENTENCES) spoken.push(await speak(voice, text));

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import ort from 'onnxruntime-node';
 
 import { StreamResampler } from '../src/audio/resample.js';
-import { TtsRuntime } from '../src/engines/tts/registry.js';
+import { TtsService } from '../src/tts/service.js';
 import { SileroVad, VAD_FRAME_MS, VAD_FRAME_SAMPLES, VAD_SAMPLE_RATE_HZ, sileroModelPath } from '../src/engines/vad/silero-vad.js';
 import type { TurnEvent } from '../src/engines/vad/turn-detector.js';
 import { VoiceActivity } from '../src/engines/vad/voice-activity.js';
@@ -71,7 +71,7 @@ async function detect(activity: VoiceActivity, pcm: Int16Array, rateHz: number):
 before(async () => {
   vad = await SileroVad.load();
   const modelsDir = mkdtempSync(join(tmpdir(), 'llais-vad-'));
-  const runtime = await TtsRuntime.start({ workers: 1, modelsDir });
+  const runtime = await TtsService.start({ workers: 1, modelsDir });
   try {
     const engine = runtime.engine('flite');
     assert.ok(engine, 'flite engine loaded');

@@ -1,6 +1,5 @@
 /** What every endpoint module receives: the services behind the HTTP layer. */
 import type { Config } from '../config.js';
-import type { TtsRuntime } from '../engines/tts/registry.js';
 import type { JobQueue } from '../jobs/job-queue.js';
 import type { JobStore } from '../jobs/job-store.js';
 import type { ResultStore } from '../jobs/result-store.js';
@@ -10,19 +9,18 @@ import type { SttService } from '../stt/service.js';
 import type { Db } from '../storage/database.js';
 import type { LiveSessionLimits } from '../realtime/session-limits.js';
 import type { HttpExchange } from '../http/exchange.js';
+import type { TtsService } from '../tts/service.js';
 import type { WorkerPool } from '../workers/pool.js';
-import type { TtsLimits } from './tts-request.js';
 
 export interface ApiContext {
   config: Config;
   logger: Logger;
-  tts: TtsRuntime;
+  tts: TtsService;
   /** Worker threads for decode and transcription. */
   pool: WorkerPool;
   jobs: JobStore;
   queue: JobQueue;
   results: ResultStore;
-  limits: TtsLimits;
   /** Writes the assistant's replies (voice chat, live sessions). */
   responder: Responder;
   stt: SttService;

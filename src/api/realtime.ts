@@ -8,10 +8,7 @@ import type { HttpServer } from '../http/server.js';
 import type { WebSocketConnection } from '../http/websocket.js';
 import { dialectOf, errorEvent, newId } from '../realtime/protocol.js';
 import { RealtimeSession, type RealtimeServices } from '../realtime/session.js';
-import { resolveModelAndVoice } from '../tts/resolve.js';
-import { synthesizeSpeech } from '../tts/synthesize.js';
 import type { ApiContext } from './context.js';
-import { planSpeech } from './tts-request.js';
 
 /** OpenAI accepts appends of up to 15 MiB of base64; a little more for the JSON around it. */
 const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
@@ -69,12 +66,9 @@ function realtimeServices(ctx: ApiContext): Omit<RealtimeServices, 'logger'> {
     responder: ctx.responder,
     transcribe: (audio, language, signal) =>
       ctx.pool.transcribePcm(audio, { kind: 'transcribe', language, wordTimestamps: false, diarize: false, live: true }, signal),
-    synthesize: (text, voice, speed, continuation, signal) => {
-      const planned = planSpeech({ text, model: '', voice, format: 'pcm', speed, pronunciations: [] }, ctx.tts, ctx.limits);
-      return synthesizeSpeech({ ...planned.plan, continuation }, signal);
-    },
+    synthesize: (text, voice, speed, continuation, signal) => ctx.tts.speakSentence({ text, voice, speed, continuation }, signal),
     checkVoice: (voice) => {
-      resolveModelAndVoice(ctx.tts, { voice, defaultModel: ctx.limits.defaultModel, defaultVoice: ctx.limits.defaultVoice });
+      ctx.tts.resolve({ voice });
     },
     // Loaded on the first session, once; a failed load is retried by the next session.
     vad: () => {

@@ -11,7 +11,7 @@ import type { HttpExchange } from '../http/exchange.js';
 import { SseWriter } from '../http/sse.js';
 import type { Logger } from '../logger.js';
 import { durationSec, newStats, pcmOf, synthesizeSpeech, type StreamStats } from '../tts/synthesize.js';
-import type { PlannedSpeech } from './tts-request.js';
+import type { PlannedSpeech } from '../tts/plan.js';
 
 function pcmBytes(pcm: Int16Array): Uint8Array {
   return new Uint8Array(pcm.buffer, pcm.byteOffset, pcm.byteLength);

@@ -1,36 +1,13 @@
 /**
  * The TTS request bodies (ours and OpenAI's), validated once into one `SpeechSpec` that the
- * streaming endpoints and the job queue share. A spec is plain JSON so a queued job can be
- * replayed after a restart.
+ * streaming endpoints and the job queue share.
  */
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { AUDIO_FORMATS, type AudioFormat } from '../audio/formats.js';
-import type { TtsRuntime } from '../engines/tts/registry.js';
 import { ApiError } from '../errors.js';
-import type { NewJob } from '../jobs/job-store.js';
-import { parsePronunciations, type PronunciationRule } from '../text/pronunciations.js';
-import { prepareText } from '../text/prepare.js';
-import { resolveModelAndVoice } from '../tts/resolve.js';
-import type { SpeechPlan } from '../tts/synthesize.js';
-import { numberIn, parseBody } from './schema.js';
-
-export interface SpeechSpec {
-  text: string;
-  model: string;
-  voice: string;
-  format: AudioFormat;
-  speed: number;
-  language?: string;
-  instructions?: string;
-  pronunciations: PronunciationRule[];
-}
-
-export interface TtsLimits {
-  maxTextChars: number;
-  defaultModel: string;
-  defaultVoice: string;
-}
+import { numberIn, parseBody } from '../schema.js';
+import { parsePronunciations } from '../text/pronunciations.js';
+import type { SpeechSpec, TtsLimits } from '../tts/speech-spec.js';
 
 const LANGUAGE = z.string().regex(/^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$/, { error: "'language' must be a language code such as 'en', 'en-US' or 'cy'" });
 
@@ -105,52 +82,5 @@ export function parseOpenAiSpeech(body: unknown, limits: TtsLimits): { spec: Spe
       instructions: b.instructions,
       pronunciations: [],
     },
-  };
-}
-
-/** The job record for a planned synthesis: a fresh uuid (hex, the form result URLs use) and the resolved spec. */
-export function newJobFor(planned: PlannedSpeech, opts: { creditsUsed: number; clientIp: string }): NewJob {
-  return {
-    uuid: randomUUID().replace(/-/g, ''),
-    jobId: randomUUID(),
-    request: planned.spec,
-    model: planned.spec.model,
-    voice: planned.spec.voice,
-    format: planned.spec.format,
-    chars: planned.chars,
-    creditsUsed: opts.creditsUsed,
-    clientIp: opts.clientIp,
-  };
-}
-
-export interface PlannedSpeech {
-  plan: SpeechPlan;
-  /** The spec with model and voice resolved to real ids, as stored for a job. */
-  spec: SpeechSpec;
-  chars: number;
-  creditsUsed: number;
-}
-
-/**
- * Resolves model and voice and prepares the text. Every input error surfaces here, before a
- * response starts, so streams never begin with a 200 and then fail on bad input.
- */
-export function planSpeech(spec: SpeechSpec, runtime: TtsRuntime, limits: TtsLimits): PlannedSpeech {
-  // Text first: its language (given or detected) picks the voice behind an OpenAI voice name.
-  const prepared = prepareText(spec.text, { language: spec.language, pronunciations: spec.pronunciations });
-  const resolved = resolveModelAndVoice(runtime, {
-    model: spec.model || undefined,
-    voice: spec.voice,
-    language: prepared.language,
-    defaultModel: limits.defaultModel,
-    defaultVoice: limits.defaultVoice,
-  });
-  const chars = spec.text.length;
-  return {
-    plan: { engine: resolved.engine, voice: resolved.voice, language: prepared.language, speed: spec.speed, pieces: prepared.chunks },
-    spec: { ...spec, model: resolved.model, voice: resolved.voice.id },
-    chars,
-    // API.md: a charge is ceil(units x rate), at least 1.
-    creditsUsed: Math.max(1, Math.ceil((chars / 1000) * resolved.creditsPer1k)),
   };
 }

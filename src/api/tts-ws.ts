@@ -15,11 +15,11 @@ const ENVELOPE_BYTES = 1024;
 
 export function registerTtsWsRoute(http: HttpServer, ctx: ApiContext): void {
   http.webSocket('/v1/tts/ws', {
-    maxMessageBytes: ctx.limits.maxTextChars * MAX_JSON_BYTES_PER_CHAR + ENVELOPE_BYTES,
+    maxMessageBytes: ctx.tts.limits.maxTextChars * MAX_JSON_BYTES_PER_CHAR + ENVELOPE_BYTES,
     accept(request) {
       ctx.live.admit();
-      const settings = resolveSettings(ctx.tts, ctx.limits, parseQuerySettings(request.query));
-      return (conn) => new TtsWsSession(conn, { runtime: ctx.tts, limits: ctx.limits, live: ctx.live, logger: ctx.logger }, settings);
+      const settings = resolveSettings(ctx.tts, parseQuerySettings(request.query));
+      return (conn) => new TtsWsSession(conn, { tts: ctx.tts, live: ctx.live, logger: ctx.logger }, settings);
     },
   });
 }

@@ -2,9 +2,10 @@
 import { readJsonObject } from '../http/body.js';
 import type { HttpExchange } from '../http/exchange.js';
 import type { Router } from '../http/router.js';
+import { newJobFor } from '../tts/plan.js';
 import { requestLogger, type ApiContext } from './context.js';
 import { streamAudio, streamSse } from './speech-stream.js';
-import { newJobFor, parseNativeTts, parseOpenAiSpeech, planSpeech } from './tts-request.js';
+import { parseNativeTts, parseOpenAiSpeech } from './tts-request.js';
 
 export function registerTtsRoutes(router: Router, ctx: ApiContext): void {
   router.post('/v1/tts', (ex) => createTts(ctx, ex));
@@ -14,8 +15,8 @@ export function registerTtsRoutes(router: Router, ctx: ApiContext): void {
 
 async function createTts(ctx: ApiContext, ex: HttpExchange): Promise<void> {
   const body = await readJsonObject(ex, ctx.config.maxJsonBodyBytes);
-  const { spec, stream } = parseNativeTts(body, ctx.limits);
-  const planned = planSpeech(spec, ctx.tts, ctx.limits);
+  const { spec, stream } = parseNativeTts(body, ctx.tts.limits);
+  const planned = ctx.tts.plan(spec);
   if (stream) {
     await streamAudio(ex, planned, requestLogger(ctx, ex));
     return;
@@ -34,16 +35,16 @@ async function createTts(ctx: ApiContext, ex: HttpExchange): Promise<void> {
 
 async function streamTts(ctx: ApiContext, ex: HttpExchange): Promise<void> {
   const body = await readJsonObject(ex, ctx.config.maxJsonBodyBytes);
-  const { spec } = parseNativeTts(body, ctx.limits);
+  const { spec } = parseNativeTts(body, ctx.tts.limits);
   // The SSE endpoint's documented default is raw PCM16 unless a format is asked for.
   if (body.format === undefined) spec.format = 'pcm';
-  await streamSse(ex, planSpeech(spec, ctx.tts, ctx.limits), requestLogger(ctx, ex));
+  await streamSse(ex, ctx.tts.plan(spec), requestLogger(ctx, ex));
 }
 
 async function openAiSpeech(ctx: ApiContext, ex: HttpExchange): Promise<void> {
   const body = await readJsonObject(ex, ctx.config.maxJsonBodyBytes);
-  const { spec, sse } = parseOpenAiSpeech(body, ctx.limits);
-  const planned = planSpeech(spec, ctx.tts, ctx.limits);
+  const { spec, sse } = parseOpenAiSpeech(body, ctx.tts.limits);
+  const planned = ctx.tts.plan(spec);
   if (sse) await streamSse(ex, planned, requestLogger(ctx, ex));
   else await streamAudio(ex, planned, requestLogger(ctx, ex));
 }

@@ -5,9 +5,9 @@
 import type { Router } from '../http/router.js';
 import { SqliteConversationStore } from '../voice-chat/conversation-store.js';
 import { ReplyAudioRenderer } from '../voice-chat/reply-audio.js';
-import { readVoiceChatRequest } from '../voice-chat/request.js';
 import { runTurn, type TurnDeps } from '../voice-chat/turn.js';
 import { baseUrl, requestLogger, type ApiContext } from './context.js';
+import { readVoiceChatRequest } from './voice-chat-request.js';
 
 /** API.md pricing: voice chat costs 3 credits a turn, whatever its length. */
 const CREDITS_PER_TURN = 3;
@@ -21,14 +21,12 @@ export function registerVoiceChatRoutes(router: Router, ctx: ApiContext): void {
       tts: ctx.tts,
       jobs: ctx.jobs,
       results: ctx.results,
-      limits: ctx.limits,
       resultTtlMs: ctx.config.resultTtlSeconds * 1000,
     }),
     tts: ctx.tts,
-    limits: ctx.limits,
   };
   const limits = {
-    maxTextChars: ctx.limits.maxTextChars,
+    maxTextChars: ctx.tts.limits.maxTextChars,
     maxJsonBodyBytes: ctx.config.maxJsonBodyBytes,
     maxUploadBytes: ctx.config.maxUploadBytes,
   };

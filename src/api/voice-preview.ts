@@ -5,7 +5,6 @@
 import { isAudioFormat } from '../audio/formats.js';
 import { ApiError } from '../errors.js';
 import type { HttpExchange } from '../http/exchange.js';
-import { planSpeech } from './tts-request.js';
 import { requestLogger, type ApiContext } from './context.js';
 import { streamAudio } from './speech-stream.js';
 
@@ -34,10 +33,6 @@ export async function voicePreview(ctx: ApiContext, ex: HttpExchange): Promise<v
   if (!voice) throw new ApiError(404, 'voice_not_found', `No voice '${ex.params.id}'. GET /v1/voices/ lists them.`, 'id');
   const format = ex.query.get('format') ?? 'mp3';
   if (!isAudioFormat(format)) throw new ApiError(400, 'invalid_value', "'format' must be one of: mp3, wav, flac, ogg, opus, aac, pcm", 'format');
-  const planned = planSpeech(
-    { text: sampleText(voice.language), model: voice.model, voice: voice.id, format, speed: 1, language: voice.language, pronunciations: [] },
-    ctx.tts,
-    ctx.limits,
-  );
+  const planned = ctx.tts.plan({ text: sampleText(voice.language), model: voice.model, voice: voice.id, format, speed: 1, language: voice.language, pronunciations: [] });
   await streamAudio(ex, planned, requestLogger(ctx, ex));
 }

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import type { WordTiming } from '../audio/pcm.js';
 import { ApiError } from '../errors.js';
-import { numberIn, parseBody } from '../api/schema.js';
+import { numberIn, parseBody } from '../schema.js';
 
 export const OUTPUT_FORMATS = ['pcm', 'opus'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];

@@ -6,13 +6,12 @@
  * of the current turn's signal plus an emptied queue. Everything hangs on the connection's
  * signal, so a disconnect stops the engines and the encoder with no further work.
  */
-import type { TtsLimits } from '../api/tts-request.js';
 import { OUTPUT_SAMPLE_RATE_HZ, type AudioChunk, type WordTiming } from '../audio/pcm.js';
-import type { TtsRuntime } from '../engines/tts/registry.js';
 import { ApiError } from '../errors.js';
 import type { WebSocketConnection, WebSocketMessage, WebSocketSession } from '../http/websocket.js';
 import type { Logger } from '../logger.js';
 import { prepareText } from '../text/prepare.js';
+import type { TtsService } from '../tts/service.js';
 import { synthesizeSpeech } from '../tts/synthesize.js';
 import type { LiveSessionLimits, SessionWatch } from './session-limits.js';
 import { createOutput, type SessionOutput } from './tts-ws-output.js';
@@ -21,8 +20,7 @@ import { SentenceReleaser } from './tts-ws-sentences.js';
 import { resolveSettings, sessionInfo, type SessionSettings } from './tts-ws-settings.js';
 
 export interface TtsWsDeps {
-  runtime: TtsRuntime;
-  limits: TtsLimits;
+  tts: TtsService;
   live: LiveSessionLimits;
   logger: Logger;
 }
@@ -99,14 +97,14 @@ export class TtsWsSession implements WebSocketSession {
       case 'session.update': {
         if (this.out) throw new ApiError(400, 'session_locked', 'Settings can only change before the first "text", "flush" or "close" message', null);
         const { type: _type, ...changes } = msg;
-        this.settings = resolveSettings(this.deps.runtime, this.deps.limits, { ...this.settings.requested, ...changes });
+        this.settings = resolveSettings(this.deps.tts, { ...this.settings.requested, ...changes });
         this.sendNow({ type: 'session.updated', session: sessionInfo(this.settings) });
         return;
       }
       case 'text': {
         const buffered = this.releaser.pendingChars + this.queuedChars + msg.text.length;
-        if (buffered > this.deps.limits.maxTextChars) {
-          throw new ApiError(400, 'text_buffer_full', `This text would leave ${buffered} characters waiting to be spoken; the limit is ${this.deps.limits.maxTextChars}. Wait for audio before sending more.`, 'text');
+        if (buffered > this.deps.tts.limits.maxTextChars) {
+          throw new ApiError(400, 'text_buffer_full', `This text would leave ${buffered} characters waiting to be spoken; the limit is ${this.deps.tts.limits.maxTextChars}. Wait for audio before sending more.`, 'text');
         }
         this.output();
         this.enqueueSentences(this.releaser.push(msg.text));

@@ -2,13 +2,11 @@
  * A `/v1/tts/ws` session's voice settings, resolved once against the installed engines so that
  * a bad model or voice is refused at the upgrade (or in `session.update`), never mid-speech.
  */
-import type { TtsLimits } from '../api/tts-request.js';
 import { OUTPUT_SAMPLE_RATE_HZ } from '../audio/pcm.js';
-import type { TtsRuntime } from '../engines/tts/registry.js';
 import type { TtsEngine, Voice } from '../engines/tts/types.js';
 import { invalidParam } from '../errors.js';
 import { normalizeLanguageTag } from '../text/language-tag.js';
-import { resolveModelAndVoice } from '../tts/resolve.js';
+import type { TtsService } from '../tts/service.js';
 import type { OutputFormat, RequestedSettings, SessionInfo } from './tts-ws-protocol.js';
 
 export interface SessionSettings {
@@ -24,19 +22,13 @@ export interface SessionSettings {
 }
 
 /** Throws the same 400/424 ApiErrors as `/v1/tts` for an unknown or uninstalled model or voice. */
-export function resolveSettings(runtime: TtsRuntime, limits: TtsLimits, requested: RequestedSettings): SessionSettings {
+export function resolveSettings(tts: TtsService, requested: RequestedSettings): SessionSettings {
   let language: string | undefined;
   if (requested.language !== undefined && requested.language.toLowerCase() !== 'auto') {
     language = normalizeLanguageTag(requested.language) ?? undefined;
     if (!language) throw invalidParam('language', `'language' must be a language code such as 'en' or 'en-US'`);
   }
-  const resolved = resolveModelAndVoice(runtime, {
-    model: requested.model,
-    voice: requested.voice,
-    language,
-    defaultModel: limits.defaultModel,
-    defaultVoice: limits.defaultVoice,
-  });
+  const resolved = tts.resolve({ model: requested.model, voice: requested.voice, language });
   return {
     requested,
     engine: resolved.engine,

@@ -1,17 +1,16 @@
 /** Renders a queued TTS job to a result file, streaming through the encoder to disk. */
 import { encodeAudio, wavHeader } from '../audio/encode.js';
 import { OUTPUT_SAMPLE_RATE_HZ } from '../audio/pcm.js';
-import type { SpeechSpec, TtsLimits } from '../api/tts-request.js';
-import { planSpeech } from '../api/tts-request.js';
-import type { TtsRuntime } from '../engines/tts/registry.js';
 import type { JobRunner } from '../jobs/job-queue.js';
 import type { ResultStore } from '../jobs/result-store.js';
+import type { TtsService } from './service.js';
+import type { SpeechSpec } from './speech-spec.js';
 import { durationSec, newStats, pcmOf, synthesizeSpeech } from './synthesize.js';
 
-export function ttsJobRunner(runtime: TtsRuntime, results: ResultStore, limits: TtsLimits): JobRunner {
+export function ttsJobRunner(tts: TtsService, results: ResultStore): JobRunner {
   return async (job, signal) => {
     const spec = job.request as SpeechSpec;
-    const { plan } = planSpeech(spec, runtime, limits);
+    const { plan } = tts.plan(spec);
     const stats = newStats();
     const writer = await results.create(job.uuid, spec.format);
     try {

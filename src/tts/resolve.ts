@@ -4,7 +4,7 @@
  * not installed is a 424 that says how to install it.
  */
 import { MODEL_CATALOGUE } from '../engines/tts/catalogue.js';
-import type { TtsRuntime } from '../engines/tts/registry.js';
+import type { TtsRuntime } from './runtime.js';
 import type { TtsEngine, Voice } from '../engines/tts/types.js';
 import { ApiError } from '../errors.js';
 

@@ -8,12 +8,13 @@
  * bounded by the TTS worker queue, as for streamed `/v1/tts/` requests.
  */
 import type { AudioFormat } from '../audio/formats.js';
-import { newJobFor, planSpeech, type SpeechSpec, type TtsLimits } from '../api/tts-request.js';
-import type { TtsRuntime } from '../engines/tts/registry.js';
 import { ApiError } from '../errors.js';
 import type { JobStore } from '../jobs/job-store.js';
 import type { ResultStore } from '../jobs/result-store.js';
+import { newJobFor, type PlannedSpeech } from '../tts/plan.js';
 import { ttsJobRunner } from '../tts/render-job.js';
+import type { TtsService } from '../tts/service.js';
+import type { SpeechSpec } from '../tts/speech-spec.js';
 
 /**
  * mp3, as `/v1/tts/` defaults to: a spoken reply is a tenth the size of WAV, and every browser
@@ -22,10 +23,9 @@ import { ttsJobRunner } from '../tts/render-job.js';
 export const REPLY_AUDIO_FORMAT: AudioFormat = 'mp3';
 
 export interface ReplyAudioDeps {
-  tts: TtsRuntime;
+  tts: TtsService;
   jobs: JobStore;
   results: ResultStore;
-  limits: TtsLimits;
   /** How long the result stays downloadable, as for queued jobs. */
   resultTtlMs: number;
 }
@@ -40,7 +40,7 @@ export class ReplyAudioRenderer {
   private readonly render;
 
   constructor(private readonly deps: ReplyAudioDeps) {
-    this.render = ttsJobRunner(deps.tts, deps.results, deps.limits);
+    this.render = ttsJobRunner(deps.tts, deps.results);
   }
 
   /** `model` and `voice` are ids already resolved against what is installed. */
@@ -61,9 +61,9 @@ export class ReplyAudioRenderer {
     }
   }
 
-  private planReply(spec: SpeechSpec): ReturnType<typeof planSpeech> {
+  private planReply(spec: SpeechSpec): PlannedSpeech {
     try {
-      return planSpeech(spec, this.deps.tts, this.deps.limits);
+      return this.deps.tts.plan(spec);
     } catch (err) {
       // A 400 here is about the model's text (markup it left unclosed, nothing to speak), not the client's.
       if (err instanceof ApiError && err.status === 400 && err.param === 'text') {

@@ -4,24 +4,21 @@
  * signal, and nothing is stored until all of them have succeeded, so a failed or abandoned
  * turn leaves the conversation as it was.
  */
-import type { TtsLimits } from '../api/tts-request.js';
-import type { TtsRuntime } from '../engines/tts/registry.js';
 import { ApiError } from '../errors.js';
 import type { UploadedFile } from '../http/body.js';
 import type { ChatMessage, Responder } from '../llm/types.js';
 import type { SttService } from '../stt/service.js';
-import { resolveModelAndVoice } from '../tts/resolve.js';
+import type { TtsService } from '../tts/service.js';
 import { newConversationId, type Conversation, type ConversationStore } from './conversation-store.js';
 import type { ReplyAudio, ReplyAudioRenderer } from './reply-audio.js';
-import type { UserInput, VoiceChatRequest } from './request.js';
+import type { UserInput, VoiceChatRequest } from './turn-request.js';
 
 export interface TurnDeps {
   stt: SttService;
   responder: Responder;
   conversations: ConversationStore;
   audio: ReplyAudioRenderer;
-  tts: TtsRuntime;
-  limits: TtsLimits;
+  tts: TtsService;
 }
 
 export interface TurnResult {
@@ -86,12 +83,7 @@ function findConversation(store: ConversationStore, id: string): Conversation {
  */
 function replyVoice(deps: TurnDeps, req: VoiceChatRequest): { model: string; voice: string } {
   try {
-    const r = resolveModelAndVoice(deps.tts, {
-      model: req.ttsModel,
-      voice: req.voice,
-      defaultModel: deps.limits.defaultModel,
-      defaultVoice: deps.limits.defaultVoice,
-    });
+    const r = deps.tts.resolve({ model: req.ttsModel, voice: req.voice });
     return { model: r.model, voice: r.voice.id };
   } catch (err) {
     // The TTS endpoints call the field `model`; here it is `tts_model`.

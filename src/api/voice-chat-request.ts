@@ -4,22 +4,11 @@
  * same way whichever one the client sent.
  */
 import { z } from 'zod';
-import { parseBody } from '../api/schema.js';
+import { parseBody } from '../schema.js';
 import { ApiError } from '../errors.js';
 import { readJsonObject, readMultipart, type UploadedFile } from '../http/body.js';
 import type { HttpExchange } from '../http/exchange.js';
-
-/** What the user said: typed, or recorded. */
-export type UserInput = { kind: 'text'; text: string } | { kind: 'audio'; file: UploadedFile };
-
-export interface VoiceChatRequest {
-  input: UserInput;
-  voice?: string;
-  ttsModel?: string;
-  /** `undefined`: not sent (a continued conversation keeps its prompt); `null`: sent empty. */
-  systemPrompt?: string | null;
-  conversationId?: string;
-}
+import type { UserInput, VoiceChatRequest } from '../voice-chat/turn-request.js';
 
 export interface VoiceChatLimits {
   maxTextChars: number;

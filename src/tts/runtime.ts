@@ -1,28 +1,18 @@
 /**
- * The text-to-speech runtime: owns the TTS worker pool and the built-in engines; the rest of
- * the server only sees `TtsEngine`, the model catalogue and the voice lists.
+ * The engine registry: the built-in engines running on a TTS worker pool, and the model
+ * catalogue with what is installed. The rest of the server only sees `TtsEngine`, the catalogue
+ * and the voice lists.
  */
-import type { AudioChunk } from '../../audio/pcm.js';
-import { invalidParam } from '../../errors.js';
-import { TtsPool, type BuiltinEngineId, type TtsPoolStats } from '../../workers/tts-pool.js';
-import { MODEL_CATALOGUE, isInstalled, modelDataDir, type ModelInfo } from './catalogue.js';
-import type { SynthesisRequest, TtsEngine, Voice } from './types.js';
-import { espeakVoiceEntries, fliteVoiceEntries, picoVoiceEntries, pickVoice, type VoiceEntry } from './voices.js';
+import type { AudioChunk } from '../audio/pcm.js';
+import { MODEL_CATALOGUE, isInstalled, type ModelInfo } from '../engines/tts/catalogue.js';
+import type { SynthesisRequest, TtsEngine, Voice } from '../engines/tts/types.js';
+import { espeakVoiceEntries, fliteVoiceEntries, picoVoiceEntries, pickVoice, type VoiceEntry } from '../engines/tts/voices.js';
+import { invalidParam } from '../errors.js';
+import type { BuiltinEngineId, TtsPool } from '../workers/tts-pool.js';
 
 /** `SynthesisRequest.speed` bounds (the OpenAI range); engines clamp further to what they can do. */
 const MIN_SPEED = 0.25;
 const MAX_SPEED = 4;
-/** Deep enough for bursts of many streams' pieces; beyond it, a 503 beats ever-growing latency. */
-const DEFAULT_MAX_QUEUE = 256;
-
-export interface TtsRuntimeOptions {
-  /** Worker threads; each loads every built-in engine (~250 MB resident, most of it eSpeak). */
-  workers: number;
-  modelsDir: string;
-  /** Most requests waiting for a worker before new ones get 503 (default 256). */
-  maxQueue?: number;
-}
-
 /** A built-in engine whose synthesis runs in the pool. */
 class PooledEngine implements TtsEngine {
   private readonly byId: Map<string, VoiceEntry>;
@@ -58,29 +48,18 @@ class PooledEngine implements TtsEngine {
   }
 }
 
-/** Owns the TTS worker pool and the engines; the rest of the server only sees TtsEngine. */
+/** The loaded engines and the catalogue; built once from what the pool's workers loaded. */
 export class TtsRuntime {
-  private constructor(
-    private readonly pool: TtsPool,
-    private readonly modelsDir: string,
-    private readonly engines: ReadonlyMap<string, PooledEngine>,
-  ) {}
+  private readonly engines = new Map<string, PooledEngine>();
 
-  /** Spawns the workers and waits until each has loaded and warmed every engine. */
-  static async start(opts: TtsRuntimeOptions): Promise<TtsRuntime> {
-    const pico = MODEL_CATALOGUE.find((m) => m.id === 'pico');
-    const picoLingwareDir = (pico && modelDataDir(pico, opts.modelsDir)) ?? null;
-    const pool = await TtsPool.start({
-      workers: opts.workers,
-      maxQueue: opts.maxQueue ?? DEFAULT_MAX_QUEUE,
-      picoLingwareDir,
-    });
+  constructor(
+    pool: TtsPool,
+    private readonly modelsDir: string,
+  ) {
     const { espeakVoices, fliteVoices, picoLanguages } = pool.inventory;
-    const engines = new Map<string, PooledEngine>();
-    engines.set('espeak', new PooledEngine('espeak', espeakVoiceEntries(espeakVoices), pool));
-    engines.set('flite', new PooledEngine('flite', fliteVoiceEntries(fliteVoices), pool));
-    if (picoLanguages.length > 0) engines.set('pico', new PooledEngine('pico', picoVoiceEntries(picoLanguages), pool));
-    return new TtsRuntime(pool, opts.modelsDir, engines);
+    this.engines.set('espeak', new PooledEngine('espeak', espeakVoiceEntries(espeakVoices), pool));
+    this.engines.set('flite', new PooledEngine('flite', fliteVoiceEntries(fliteVoices), pool));
+    if (picoLanguages.length > 0) this.engines.set('pico', new PooledEngine('pico', picoVoiceEntries(picoLanguages), pool));
   }
 
   /** A loaded built-in engine; undefined for neural models and engines without their data. */
@@ -114,20 +93,5 @@ export class TtsRuntime {
   defaultVoiceFor(modelId: string, language: string): Voice | undefined {
     const engine = this.engines.get(modelId);
     return engine && pickVoice(modelId, engine.entries, language)?.voice;
-  }
-
-  /** Requests waiting for a worker. */
-  queueSize(): number {
-    return this.pool.queueSize();
-  }
-
-  /** Counters for metrics and tests: dispatched, completed, cancelled, failed, workers replaced. */
-  stats(): TtsPoolStats {
-    return this.pool.stats();
-  }
-
-  /** Fails queued and running syntheses with 503 and stops the workers. */
-  close(): Promise<void> {
-    return this.pool.close();
   }
 }

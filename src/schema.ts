@@ -1,6 +1,6 @@
 /** Turns a zod validation failure into the API's 400 envelope with `param` set. */
 import { z } from 'zod';
-import { ApiError } from '../errors.js';
+import { ApiError } from './errors.js';
 
 function describeIssue(issue: z.core.$ZodIssue, input: unknown): ApiError {
   const param = issue.path.map(String).join('.') || null;
