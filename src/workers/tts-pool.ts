@@ -15,55 +15,11 @@
  *
  * Failures: a worker that throws or dies fails only its own task and is replaced.
  */
-import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
-import type { AudioChunk, WordTiming } from '../audio/pcm.js';
+import type { AudioChunk } from '../audio/pcm.js';
 import { ApiError } from '../errors.js';
-import type { EspeakVoiceInfo } from '../engines/tts/espeak/espeak-core.js';
-
-export type BuiltinEngineId = 'espeak' | 'flite' | 'pico';
-export type TaskPriority = 'first' | 'rest';
-
-/** One piece of text for one engine. */
-export interface TtsJob {
-  engine: BuiltinEngineId;
-  /** The engine's own voice name (eSpeak identifier, flite voice, pico language tag). */
-  voice: string;
-  text: string;
-  /** Already clamped to what the engine can do. */
-  speed: number;
-  priority: TaskPriority;
-  /** Resample in the worker to this rate, keeping the main thread free of per-sample work. */
-  outputSampleRateHz?: number;
-}
-
-/** What a worker found when it loaded its engines. */
-export interface EngineInventory {
-  espeakVoices: EspeakVoiceInfo[];
-  fliteVoices: string[];
-  /** Empty when no pico lingware was found. */
-  picoLanguages: string[];
-}
-
-export interface TtsWorkerData {
-  /** Directory with pico lingware, or null to run without pico. */
-  picoLingwareDir: string | null;
-  /** A directory the worker may write temporary files into; the pool removes it on close. */
-  scratchDir: string;
-  /** An open /dev/null, for engine output nobody reads. */
-  devNullFd: number;
-  /** Int32Array[1]: the id of the task the pool wants stopped. */
-  cancelFlag: SharedArrayBuffer;
-}
-
-export type PoolToWorker = { type: 'run'; taskId: number; job: TtsJob };
-
-export type WorkerToPool =
-  | { type: 'ready'; inventory: EngineInventory }
-  | { type: 'chunk'; taskId: number; pcm: Int16Array; sampleRateHz: number; words?: WordTiming[] }
-  | { type: 'done'; taskId: number; cancelled: boolean };
+import type { EngineInventory, PoolToWorker, TaskPriority, TtsJob, WorkerToPool } from './tts-messages.js';
+import { Task } from './tts-task.js';
+import { newScratch, releaseScratch, spawnWorker, type Scratch, type Slot } from './tts-worker-spawn.js';
 
 export interface TtsPoolOptions {
   workers: number;
@@ -91,75 +47,6 @@ const CANCEL_GRACE_MS = 2_000;
 /** A worker that cannot even start (broken install) is not respawned in a tight loop forever. */
 const MAX_CONSECUTIVE_START_FAILURES = 3;
 
-type TaskState = 'queued' | 'running' | 'settled';
-
-/** One request's life: its chunks wait here until the caller's iterator takes them. */
-class Task {
-  state: TaskState = 'queued';
-  private readonly chunks: AudioChunk[] = [];
-  private ended = false;
-  private error: unknown = undefined;
-  private wake: (() => void) | null = null;
-
-  constructor(
-    readonly id: number,
-    readonly job: TtsJob,
-  ) {}
-
-  push(chunk: AudioChunk): void {
-    if (this.state === 'settled') return;
-    this.chunks.push(chunk);
-    this.notify();
-  }
-
-  end(): void {
-    if (this.state === 'settled') return;
-    this.state = 'settled';
-    this.ended = true;
-    this.notify();
-  }
-
-  fail(error: unknown): void {
-    if (this.state === 'settled') return;
-    this.state = 'settled';
-    this.error = error;
-    this.chunks.length = 0;
-    this.notify();
-  }
-
-  /** The next chunk, or null once the task has ended; throws if it failed or was cancelled. */
-  async next(): Promise<AudioChunk | null> {
-    for (;;) {
-      if (this.error !== undefined) throw this.error;
-      const chunk = this.chunks.shift();
-      if (chunk) return chunk;
-      if (this.ended) return null;
-      await new Promise<void>((resolve) => {
-        this.wake = resolve;
-      });
-    }
-  }
-
-  private notify(): void {
-    const wake = this.wake;
-    this.wake = null;
-    wake?.();
-  }
-}
-
-/** One worker thread and the task it runs. */
-interface Slot {
-  worker: Worker;
-  cancel: Int32Array;
-  ready: boolean;
-  task: Task | null;
-  cancelTimer: NodeJS.Timeout | null;
-  /** Set by the 'error' event so that 'exit' can fail the task with the real cause. */
-  crash: unknown;
-  /** The thread has ended (possibly before the pool adopted it). */
-  exited: boolean;
-}
-
 export class TtsPool {
   private readonly slots = new Set<Slot>();
   private readonly lanes: Record<TaskPriority, Task[]> = { first: [], rest: [] };
@@ -185,7 +72,7 @@ export class TtsPool {
   /** Starts `opts.workers` workers and resolves once every one has loaded and warmed its engines. */
   static async start(opts: TtsPoolOptions): Promise<TtsPool> {
     const count = Math.max(1, Math.floor(opts.workers));
-    const scratch: Scratch = { dir: mkdtempSync(join(tmpdir(), 'llais-tts-')), devNullFd: openSync('/dev/null', 'w') };
+    const scratch = newScratch();
     const spawned: Array<{ slot: Slot; ready: Promise<EngineInventory> }> = [];
     for (let i = 0; i < count; i++) spawned.push(spawnWorker(opts.picoLingwareDir, scratch));
     let inventories: EngineInventory[];
@@ -370,72 +257,4 @@ export class TtsPool {
 /** Every worker died and replacements keep failing to start: nothing can be synthesized. */
 function unavailable(): ApiError {
   return new ApiError(503, 'engine_unavailable', 'Speech synthesis is unavailable');
-}
-
-/** Process-wide resources the workers share; the pool owns them. */
-interface Scratch {
-  dir: string;
-  devNullFd: number;
-}
-
-function releaseScratch(scratch: Scratch): void {
-  closeSync(scratch.devNullFd);
-  rmSync(scratch.dir, { recursive: true, force: true });
-}
-
-/** The worker entry next to this file: `.ts` under tsx (tests, dev), `.js` when compiled. */
-function spawnWorker(picoLingwareDir: string | null, scratch: Scratch): { slot: Slot; ready: Promise<EngineInventory> } {
-  const data: TtsWorkerData = {
-    picoLingwareDir,
-    scratchDir: scratch.dir,
-    devNullFd: scratch.devNullFd,
-    cancelFlag: new SharedArrayBuffer(4),
-  };
-  const entry = new URL(`./tts-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
-  const worker = entry.pathname.endsWith('.ts')
-    ? // Workers do not inherit tsx's loader hooks from `--import tsx`; register them first.
-      new Worker(
-        `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`,
-        { eval: true, workerData: data },
-      )
-    : new Worker(entry, { workerData: data });
-  const slot: Slot = {
-    worker,
-    cancel: new Int32Array(data.cancelFlag),
-    ready: false,
-    task: null,
-    cancelTimer: null,
-    crash: undefined,
-    exited: false,
-  };
-  worker.on('error', (error) => {
-    slot.crash = error;
-  });
-  worker.on('exit', () => {
-    slot.exited = true;
-  });
-  const ready = new Promise<EngineInventory>((resolve, reject) => {
-    const onMessage = (message: WorkerToPool): void => {
-      if (message.type !== 'ready') return;
-      cleanup();
-      resolve(message.inventory);
-    };
-    const onError = (error: unknown): void => {
-      cleanup();
-      reject(error);
-    };
-    const onExit = (code: number): void => {
-      cleanup();
-      reject(new Error(`TTS worker exited with code ${code} while starting`));
-    };
-    const cleanup = (): void => {
-      worker.off('message', onMessage);
-      worker.off('error', onError);
-      worker.off('exit', onExit);
-    };
-    worker.on('message', onMessage);
-    worker.on('error', onError);
-    worker.on('exit', onExit);
-  });
-  return { slot, ready };
 }

@@ -13,7 +13,7 @@ import { StreamResampler } from '../audio/resample.js';
 import { EspeakCore } from '../engines/tts/espeak/espeak-core.js';
 import { FliteCore } from '../engines/tts/flite/flite-core.js';
 import { PicoCore } from '../engines/tts/pico/pico-core.js';
-import type { EngineInventory, PoolToWorker, TtsJob, TtsWorkerData, WorkerToPool } from './tts-pool.js';
+import type { EngineInventory, PoolToWorker, TtsJob, TtsWorkerData, WorkerToPool } from './tts-messages.js';
 
 if (!parentPort) throw new Error('tts-worker must run in a worker thread');
 
