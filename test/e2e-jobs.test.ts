@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { mkdir, truncate, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { App } from '../src/app.js';
 import { probeAudio } from '../src/audio/probe.js';
@@ -169,6 +171,33 @@ describe('queued TTS jobs', () => {
       assert.equal(file.status, 404);
       assert.equal(((await file.json()) as { error: { code: string } }).error.code, 'result_expired');
       assert.equal(await app.context.results.find(job.uuid, 'flac'), undefined, 'the file is deleted');
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('HEAD on a result states its Content-Length without reading the file (8 GiB sparse file)', async () => {
+    const dataDir = await tempDir();
+    const app = await startTestApp({ dataDir });
+    try {
+      const uuid = 'ab'.repeat(16);
+      const dir = join(dataDir, 'results', uuid);
+      await mkdir(dir, { recursive: true });
+      // Sparse: no disk used, and larger than any buffer V8 can allocate (a HEAD that built a body
+      // of the file's size failed with a 500 here).
+      const sizeBytes = 8 * 2 ** 30;
+      await writeFile(join(dir, 'output.wav'), '');
+      await truncate(join(dir, 'output.wav'), sizeBytes);
+      const url = `${app.url}/static/downloads/${uuid}/output.wav`;
+      const head = await fetch(url, { method: 'HEAD' });
+      assert.equal(head.status, 200);
+      assert.equal(head.headers.get('content-length'), String(sizeBytes));
+      assert.equal(head.headers.get('content-type'), 'audio/wav');
+      assert.equal((await head.arrayBuffer()).byteLength, 0);
+      const ranged = await fetch(url, { method: 'HEAD', headers: { Range: 'bytes=100-199' } });
+      assert.equal(ranged.status, 206);
+      assert.equal(ranged.headers.get('content-length'), '100');
+      assert.equal(ranged.headers.get('content-range'), `bytes 100-199/${sizeBytes}`);
     } finally {
       await app.close();
     }
