@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { createParser } from 'eventsource-parser';
 import type { App } from '../src/app.js';
 import { decodeToPcm } from '../src/audio/decode.js';
 import type { TtsEngine } from '../src/engines/tts/types.js';
+import { ffmpegPath } from '../src/audio/ffmpeg-binaries.js';
 import { pcmFromBytes, plausibleSpeechSeconds, rms } from './helpers/audio.js';
+import { frameStarts } from './helpers/frame-starts.js';
 import { startTestApp } from './helpers/app.js';
 
 const TEXT = 'Hello from Llais. This sentence streams while the next one is synthesized. And here is a third.';
@@ -15,6 +18,19 @@ async function readSse(res: Response): Promise<Array<Record<string, unknown>>> {
   const decoder = new TextDecoder();
   for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) parser.feed(decoder.decode(chunk, { stream: true }));
   return events;
+}
+
+/** Each delta starts where a frame (page) starts, and the next delta where the next one does. */
+function assertWholeFrames(deltas: Buffer[], starts: Set<number>, format: string): void {
+  assert.ok(starts.size > 1, `${format}: frames found`);
+  const firstFrame = Math.min(...starts);
+  let offset = 0;
+  for (const [i, d] of deltas.entries()) {
+    // FLAC's header (marker and metadata blocks) precedes its first frame.
+    const startsOnFrame = starts.has(offset) || (format === 'flac' && i === 0 && offset < firstFrame);
+    assert.ok(startsOnFrame, `${format}: delta ${i} starts at byte ${offset}, inside a frame`);
+    offset += d.length;
+  }
 }
 
 function post(app: App, path: string, body: unknown, init: RequestInit = {}): Promise<Response> {
@@ -51,13 +67,36 @@ describe('streaming TTS endpoints', () => {
     assert.ok(words.at(-1)!.end <= seconds + 0.05, 'last word ends inside the audio');
   });
 
-  it('/v1/tts/stream/ with format mp3 sends deltas that concatenate into one valid file', async () => {
-    const res = await post(app, '/v1/tts/stream', { text: TEXT, voice: 'en-us', format: 'mp3' });
-    const events = await readSse(res);
-    const mp3 = Buffer.concat(events.filter((e) => e.type === 'speech.audio.delta').map((d) => Buffer.from(d.audio as string, 'base64')));
-    const pcm = await decodeToPcm(mp3, 24_000);
-    const done = events.at(-1) as { duration: number };
-    assert.ok(Math.abs(pcm.length / 24_000 - done.duration) < 0.15, `${pcm.length / 24_000} vs ${done.duration}`);
+  for (const format of ['mp3', 'aac', 'opus', 'ogg', 'flac'] as const) {
+    it(`/v1/tts/stream/ with format ${format}: every delta is whole frames, and the deltas make one valid file`, async () => {
+      const res = await post(app, '/v1/tts/stream', { text: TEXT, voice: 'en-us', format });
+      const events = await readSse(res);
+      const deltas = events.filter((e) => e.type === 'speech.audio.delta').map((d) => Buffer.from(d.audio as string, 'base64'));
+      const stream = Buffer.concat(deltas);
+      assertWholeFrames(deltas, frameStarts(stream, format), format);
+      const pcm = await decodeToPcm(stream, 24_000);
+      const done = events.at(-1) as { duration: number };
+      assert.ok(Math.abs(pcm.length / 24_000 - done.duration) < 0.15, `${pcm.length / 24_000} vs ${done.duration}`);
+      assert.ok(rms(pcm) > 300);
+      if (format === 'aac' || format === 'flac') {
+        // Decoded as it arrives: each prefix of the deltas is a stream the decoder takes without a complaint.
+        for (let k = 1; k <= Math.min(deltas.length, 12); k++) {
+          const prefix = Buffer.concat(deltas.slice(0, k));
+          const decoded: SpawnSyncReturns<Buffer> = spawnSync(ffmpegPath(), ['-v', 'error', '-f', format, '-i', 'pipe:0', '-f', 's16le', 'pipe:1'], { input: prefix });
+          assert.equal(decoded.status, 0);
+          assert.equal(decoded.stderr.toString(), '', `prefix of ${k} deltas`);
+        }
+      }
+    });
+  }
+
+  it('/v1/audio/speech with stream_format sse and mp3 sends whole MP3 frames per delta', async () => {
+    const res = await post(app, '/v1/audio/speech', { model: 'tts-1', voice: 'alloy', input: TEXT, response_format: 'mp3', stream_format: 'sse' });
+    assert.equal(res.status, 200);
+    const deltas = (await readSse(res)).filter((e) => e.type === 'speech.audio.delta').map((d) => Buffer.from(d.audio as string, 'base64'));
+    assert.ok(deltas.length > 1);
+    const stream = Buffer.concat(deltas);
+    assertWholeFrames(deltas, frameStarts(stream, 'mp3'), 'mp3');
   });
 
   it('POST /v1/tts/ with stream:true returns the audio itself, chunked', async () => {
