@@ -114,6 +114,42 @@ describe('streaming TTS endpoints', () => {
     assert.equal(((await res.json()) as { error: { param: string } }).error.param, 'text');
   });
 
+  it('a client that aborts an SSE stream mid-way cancels the synthesis: the pool counts it cancelled and runs nothing more of it', async () => {
+    const tts = app.context.tts;
+    const before = tts.stats();
+    const sentences = Array.from({ length: 200 }, (_, i) => `This is sentence number ${i + 1} of a very long text.`).join(' ');
+    const controller = new AbortController();
+    const res = await post(app, '/v1/tts/stream/', { text: sentences, voice: 'en-us', format: 'mp3' }, { signal: controller.signal });
+    assert.equal(res.status, 200);
+    // Read up to the first audio delta, then hang up.
+    let sawDelta = false;
+    const parser = createParser({ onEvent: (e) => (sawDelta ||= (JSON.parse(e.data) as { type: string }).type === 'speech.audio.delta') });
+    const reader = res.body!.getReader();
+    const text = new TextDecoder();
+    while (!sawDelta) {
+      const { value, done } = await reader.read();
+      assert.ok(!done, 'the stream ended before its first delta');
+      parser.feed(text.decode(value, { stream: true }));
+    }
+    controller.abort();
+    await reader.cancel().catch(() => {});
+    // Wait on the event itself: the pool records the cancellation.
+    const cancelled = (): number => tts.stats().cancelledWhileRunning + tts.stats().droppedWhileQueued;
+    const deadline = Date.now() + 10_000;
+    while (cancelled() === before.cancelledWhileRunning + before.droppedWhileQueued && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    const after = tts.stats();
+    assert.ok(cancelled() > before.cancelledWhileRunning + before.droppedWhileQueued, 'a synthesis task was cancelled');
+    assert.equal(tts.queueSize(), 0, 'nothing of it is left queued');
+    const dispatched = after.dispatched - before.dispatched;
+    assert.ok(dispatched < 15, `only the first pieces reached a worker (${dispatched} of ~40)`);
+    // Every task handed to a worker has ended one way or another...
+    assert.equal(after.dispatched, after.completed + after.failed + after.cancelledWhileRunning);
+    // ...and the workers are free: a new request is served, and it is the only work dispatched since.
+    const next = await post(app, '/v1/tts/stream/', { text: 'Next, please.', voice: 'en-us' });
+    assert.equal(((await readSse(next)).at(-1) as { type: string }).type, 'speech.audio.done');
+    assert.equal(tts.stats().dispatched, after.dispatched + 1, 'the aborted stream asked for no more pieces');
+  });
+
   it('a client that disconnects mid-stream stops the synthesis', async () => {
     const runtime = app.context.tts;
     const engine = runtime.engine('espeak')!;
