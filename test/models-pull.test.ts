@@ -303,7 +303,14 @@ describe('pullModel', () => {
     const dir = await modelsDir();
     await rejectsWith(pullModel('nosuch', { modelsDir: dir }), 'unknown_model', "'nosuch'", 'kokoro', 'llais models list');
     await rejectsWith(pullModel('espeak', { modelsDir: dir }), 'builtin_model', "'espeak' is built in", 'nothing to pull');
-    await rejectsWith(pullModel('pico', { modelsDir: dir }), 'builtin_model', 'apt install libttspico-data', join(dir, 'pico'), 'en-US_ta.bin');
+    // Pico's data files: the system-wide copy (libttspico-data) is left out, so the missing-lingware
+    // path is tested whether or not this machine has it; then the found path, from the models dir.
+    const pico = MODEL_CATALOGUE.find((m) => m.id === 'pico')!;
+    const noSystemPico = [{ ...pico, data_dirs: [] }];
+    await rejectsWith(pullModel('pico', { modelsDir: dir, catalogue: noSystemPico }), 'builtin_model', 'None were found', 'apt install libttspico-data', join(dir, 'pico'), 'en-US_ta.bin');
+    await mkdir(join(dir, 'pico'), { recursive: true });
+    for (const file of pico.files ?? []) writeFileSync(join(dir, 'pico', file.replace('*', 'x')), 'lingware');
+    await rejectsWith(pullModel('pico', { modelsDir: dir, catalogue: noSystemPico }), 'builtin_model', `They are installed, in ${join(dir, 'pico')}`);
     await rejectsWith(pullModel('melotts', { modelsDir: dir }), 'no_download_source', 'model.onnx, tokens.txt, lexicon.txt', join(dir, 'melotts'));
     await rejectsWith(pullModel('cosyvoice2', { modelsDir: dir }), 'no_download_source', 'FunAudioLLM/CosyVoice2-0.5B', join(dir, 'cosyvoice2'));
   });
