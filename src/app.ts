@@ -75,6 +75,8 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
   const queue = new LocalJobQueue(jobs, ttsJobRunner(tts, results), {
     concurrency: opts.processJobs === false ? 0 : config.jobConcurrency,
     resultTtlMs: config.resultTtlSeconds * 1000,
+    maxJobs: config.jobQueueMaxJobs,
+    maxChars: config.jobQueueMaxChars,
     logger,
   });
   const stt = new PooledSttService(pool, join(config.dataDir, 'uploads'));

@@ -3,7 +3,7 @@
  * `llais serve` starts the server; `llais models [list]` lists the model catalogue and what is
  * installed, `llais models pull <id>` downloads a model (from LLAIS_MODELS_MIRROR when set),
  * `llais models remove <id>` deletes it. Flags: --port N, --host H, --config FILE,
- * --data-dir D, --models-dir D.
+ * --data-dir D, --models-dir D, --trust-unpinned (pull).
  */
 import { startApp } from './app.js';
 import { loadConfig, type Config } from './config.js';
@@ -14,9 +14,18 @@ import { createProgressPrinter } from './models/progress-printer.js';
 import { pullModel } from './models/pull.js';
 import { removeModel } from './models/remove.js';
 
-function parseFlags(args: string[]): { overrides: Partial<Config>; configFile?: string; rest: string[] } {
+interface Flags {
+  overrides: Partial<Config>;
+  configFile?: string;
+  /** `models pull`: install files the catalogue pins no sha256 for, unverified. */
+  trustUnpinned: boolean;
+  rest: string[];
+}
+
+function parseFlags(args: string[]): Flags {
   const overrides: Partial<Config> = {};
   let configFile: string | undefined;
+  let trustUnpinned = false;
   const rest: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
@@ -30,9 +39,10 @@ function parseFlags(args: string[]): { overrides: Partial<Config>; configFile?: 
     else if (a === '--config') configFile = next();
     else if (a === '--data-dir') overrides.dataDir = next();
     else if (a === '--models-dir') overrides.modelsDir = next();
+    else if (a === '--trust-unpinned') trustUnpinned = true;
     else rest.push(a);
   }
-  return { overrides, configFile, rest };
+  return { overrides, configFile, trustUnpinned, rest };
 }
 
 async function serve(config: Config): Promise<void> {
@@ -80,7 +90,7 @@ async function listModels(config: Config): Promise<void> {
 }
 
 /** Progress goes to stderr; stdout gets the result, including hashes to pin. */
-async function pullModelCommand(config: Config, id: string): Promise<void> {
+async function pullModelCommand(config: Config, id: string, trustUnpinned: boolean): Promise<void> {
   const interrupt = new AbortController();
   const onSigint = (): void => interrupt.abort();
   process.once('SIGINT', onSigint);
@@ -88,6 +98,7 @@ async function pullModelCommand(config: Config, id: string): Promise<void> {
     const result = await pullModel(id, {
       modelsDir: config.modelsDir,
       mirror: config.modelsMirror || undefined,
+      trustUnpinned,
       signal: interrupt.signal,
       onProgress: createProgressPrinter((line) => process.stderr.write(`${line}\n`)),
     });
@@ -96,7 +107,7 @@ async function pullModelCommand(config: Config, id: string): Promise<void> {
     process.stdout.write(`${result.id}: ${fetched} of ${result.files.length} files downloaded, ${formatBytes(total)} in ${result.dir}\n`);
     const unpinned = result.files.filter((f) => f.downloaded && !f.pinned);
     if (unpinned.length > 0) {
-      process.stdout.write('sha256 of files the catalogue does not pin yet:\n');
+      process.stdout.write(`installed UNVERIFIED (--trust-unpinned; the catalogue pins no sha256 for them): compare these with the publisher's before use:\n`);
       for (const f of unpinned) process.stdout.write(`${f.sha256}  ${result.id}/${f.file}\n`);
     }
     if (!result.installed) {
@@ -116,17 +127,18 @@ async function removeModelCommand(config: Config, id: string): Promise<void> {
 }
 
 async function main(argv: string[]): Promise<void> {
-  const { overrides, configFile, rest } = parseFlags(argv);
+  const { overrides, configFile, trustUnpinned, rest } = parseFlags(argv);
   const [command = 'serve', sub, id] = rest;
   const config = loadConfig(overrides, { configFile });
   if (command === 'serve') return serve(config);
   if (command === 'models' && (sub === undefined || sub === 'list')) return listModels(config);
-  if (command === 'models' && sub === 'pull' && id) return pullModelCommand(config, id);
+  if (command === 'models' && sub === 'pull' && id) return pullModelCommand(config, id, trustUnpinned);
   if (command === 'models' && sub === 'remove' && id) return removeModelCommand(config, id);
   process.stderr.write(
     'usage: llais serve [--port N] [--host H] [--config FILE] [--data-dir DIR]\n' +
       '       llais models [list]\n' +
       '       llais models pull <id>      (LLAIS_MODELS_MIRROR=<url> fetches <url>/<id>/<file> instead)\n' +
+      '         [--trust-unpinned]        install files the catalogue pins no sha256 for, unverified\n' +
       '       llais models remove <id>\n' +
       '       [--models-dir DIR] for every models command\n',
   );

@@ -34,6 +34,10 @@ export interface Config {
   poolMaxQueue: number;
   /** Queued synthesis jobs run this many at a time. */
   jobConcurrency: number;
+  /** Jobs queued or running (recovered ones included); beyond it `POST /v1/tts/` gets 503 with Retry-After. */
+  jobQueueMaxJobs: number;
+  /** Characters of text in those jobs, summed; beyond it `POST /v1/tts/` gets 503 with Retry-After. */
+  jobQueueMaxChars: number;
   resultTtlSeconds: number;
   sweepIntervalSeconds: number;
   /** How long SIGTERM waits for running streams before closing them. */
@@ -76,6 +80,13 @@ export const DEFAULTS: Config = {
   poolWorkers: Math.max(1, cpus().length),
   poolMaxQueue: 32,
   jobConcurrency: 1,
+  // Many tiny jobs cost per-job work (a row, a result directory, an encoder process) that the
+  // character bound does not see; 1,000 is far above any client's honest backlog.
+  jobQueueMaxJobs: 1_000,
+  // ~500k characters is ~9 hours of speech (~15 characters a second), i.e. ~1.5 GB of results as
+  // WAV, and tens of minutes of work for one CPU worker: a backlog a client can still wait out,
+  // while 400 requests of 1,800 characters (720k) are refused past it instead of queued for hours.
+  jobQueueMaxChars: 500_000,
   resultTtlSeconds: 24 * 3600,
   sweepIntervalSeconds: 60,
   shutdownGraceMs: 10_000,
@@ -109,6 +120,8 @@ const ENV_KEYS: Record<string, keyof Config> = {
   LLAIS_POOL_WORKERS: 'poolWorkers',
   LLAIS_POOL_MAX_QUEUE: 'poolMaxQueue',
   LLAIS_JOB_CONCURRENCY: 'jobConcurrency',
+  LLAIS_JOB_QUEUE_MAX_JOBS: 'jobQueueMaxJobs',
+  LLAIS_JOB_QUEUE_MAX_CHARS: 'jobQueueMaxChars',
   LLAIS_RESULT_TTL_SECONDS: 'resultTtlSeconds',
   LLAIS_SWEEP_INTERVAL_SECONDS: 'sweepIntervalSeconds',
   LLAIS_SHUTDOWN_GRACE_MS: 'shutdownGraceMs',

@@ -178,8 +178,10 @@ describe('OpusInputDecoder', () => {
     assert.throws(() => decoder.decode(monoPackets[0]!), /after free\(\)/);
   });
 
-  it('create → decode → free 400 times does not grow memory (WASM instances are released)', async () => {
-    // Each decoder owns a WASM instance of ~200 KB resident; 400 leaked ones would add ~80 MB.
+  it('create → decode → free 1,000 times does not grow memory (WASM instances are released)', async () => {
+    // Each decoder owns a WASM instance of ~200 KB resident: 1,000 leaked ones would add ~200 MB.
+    // The bound is a generous sanity bound (RSS moves with the allocator and GC timing); the
+    // measured figure, ~0 MB over 400 cycles, is in bench/engines.ts.
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;
     const cycle = async (times: number): Promise<void> => {
@@ -192,8 +194,8 @@ describe('OpusInputDecoder', () => {
     };
     await cycle(50); // warm up: module compile and allocator pools
     const before = process.memoryUsage().rss;
-    await cycle(400);
+    await cycle(1000);
     const grownMb = (process.memoryUsage().rss - before) / 2 ** 20;
-    assert.ok(grownMb < 30, `RSS grew ${grownMb.toFixed(1)} MB`);
+    assert.ok(grownMb < 100, `RSS grew ${grownMb.toFixed(1)} MB`);
   });
 });

@@ -4,15 +4,21 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { App } from '../src/app.js';
 import { decodeToPcm } from '../src/audio/decode.js';
-import { startTestApp } from './helpers/app.js';
+import { pcmFromBytes, plausibleSpeechSeconds, rms } from './helpers/audio.js';
+import { startTestApp, tempDir } from './helpers/app.js';
+import { linkPicoLingware } from './helpers/pico.js';
 
 interface VoiceOut { id: string; name: string; model: string; language: string; gender: string; preview_url: string | null }
 interface ModelOut { id: string; installed: boolean; loaded: boolean; tier: string; credits_per_1k_chars: number; languages: string[]; install_hint?: string }
 
 describe('platform endpoints', () => {
   let app: App;
+  /** Where Pico's lingware came from, when this machine has it (see helpers/pico.ts). */
+  let picoDir: string | undefined;
   before(async () => {
-    app = await startTestApp();
+    const dataDir = await tempDir();
+    picoDir = linkPicoLingware(join(dataDir, 'models'));
+    app = await startTestApp({ dataDir });
   });
   after(() => app.close());
 
@@ -34,9 +40,11 @@ describe('platform endpoints', () => {
       assert.equal(byId.get(id)?.installed, true, id);
       assert.equal(byId.get(id)?.loaded, true, id);
     }
-    // Pico's lingware is not in npm: without it the engine is honestly "not installed".
-    assert.equal(byId.get('pico')?.installed, false);
-    assert.match(byId.get('pico')?.install_hint ?? '', /libttspico-data/);
+    // Pico's lingware is not in npm: with it Pico is installed and loaded (and speaks, below);
+    // without it the engine is honestly "not installed" and says how to install it.
+    const pico = byId.get('pico');
+    assert.deepEqual({ installed: pico?.installed, loaded: pico?.loaded }, { installed: picoDir !== undefined, loaded: picoDir !== undefined });
+    if (!picoDir) assert.match(pico?.install_hint ?? '', /libttspico-data/);
     const kokoro = byId.get('kokoro');
     assert.equal(kokoro?.installed, false);
     assert.equal(kokoro?.loaded, false);
@@ -87,14 +95,21 @@ describe('platform endpoints', () => {
     assert.equal(((await bad.json()) as { error: { param: string } }).error.param, 'gender');
   });
 
-  it('every listed English voice of every built-in engine speaks', async () => {
+  it('every listed English voice of every built-in engine speaks: audible, and as long as the text needs', async () => {
     const { voices } = (await (await fetch(`${app.url}/v1/voices/?language=en`)).json()) as { voices: VoiceOut[] };
     const models = new Set(voices.map((v) => v.model));
-    assert.ok(models.has('espeak') && models.has('flite'), [...models].join());
-    for (const v of voices.filter((x) => x.model !== 'espeak')) {
-      const res = await fetch(`${app.url}/v1/tts/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'Testing one two.', voice: v.id, format: 'pcm', stream: true }) });
+    const expected = ['espeak', 'flite', ...(picoDir ? ['pico'] : [])];
+    assert.deepEqual([...models].sort(), expected.sort());
+    const text = 'Testing one two three.';
+    const { min, max } = plausibleSpeechSeconds(text.length);
+    for (const v of voices) {
+      const res = await fetch(`${app.url}/v1/tts/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text, voice: v.id, format: 'pcm', stream: true }) });
       assert.equal(res.status, 200, v.id);
-      assert.ok((await res.arrayBuffer()).byteLength > 10_000, v.id);
+      const pcm = pcmFromBytes(new Uint8Array(await res.arrayBuffer()));
+      const seconds = pcm.length / 24_000;
+      assert.ok(seconds > min && seconds < max, `${v.id}: ${seconds.toFixed(2)} s for ${text.length} characters`);
+      // Digital silence is 0 and quiet room noise ~30; speech at a normal level is in the thousands.
+      assert.ok(rms(pcm) > 300, `${v.id}: rms ${rms(pcm).toFixed(0)} is audible`);
     }
   });
 });

@@ -3,7 +3,7 @@
  * audible PCM of a plausible length, speed without pitch games, streaming, word timings.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -11,16 +11,10 @@ import type { AudioChunk, WordTiming } from '../src/audio/pcm.js';
 import { TtsService } from '../src/tts/service.js';
 import type { SynthesisRequest } from '../src/engines/tts/types.js';
 import { ApiError } from '../src/errors.js';
-
-/** Pico's lingware is not in npm: use a system copy (libttspico-data) or one named by the environment. */
-function findPicoLingware(): string | undefined {
-  const candidates = [process.env.LLAIS_TEST_PICO_DIR, '/usr/share/pico/lang', join(process.cwd(), 'models', 'pico')];
-  return candidates.find((dir): dir is string => dir !== undefined && existsSync(join(dir, 'en-US_ta.bin')));
-}
+import { linkPicoLingware, PICO_SKIP_REASON } from './helpers/pico.js';
 
 interface Collected {
   chunks: AudioChunk[];
-  arrivalsMs: number[];
   seconds: number;
   rms: number;
   words: WordTiming[];
@@ -30,12 +24,9 @@ interface Collected {
 async function collect(runtime: TtsService, model: string, req: Partial<SynthesisRequest> & { voice: string; text: string }): Promise<Collected> {
   const engine = runtime.engine(model);
   assert.ok(engine, `engine ${model} is loaded`);
-  const started = performance.now();
   const chunks: AudioChunk[] = [];
-  const arrivalsMs: number[] = [];
   for await (const chunk of engine.synthesize({ language: 'en', speed: 1, ...req }, new AbortController().signal)) {
     chunks.push(chunk);
-    arrivalsMs.push(performance.now() - started);
   }
   let sumSquares = 0;
   let samples = 0;
@@ -46,7 +37,6 @@ async function collect(runtime: TtsService, model: string, req: Partial<Synthesi
   const sampleRateHz = chunks[0]?.sampleRateHz ?? 0;
   return {
     chunks,
-    arrivalsMs,
     seconds: samples / sampleRateHz,
     rms: Math.sqrt(sumSquares / Math.max(1, samples)),
     words: chunks.flatMap((c) => c.words ?? []),
@@ -60,7 +50,7 @@ function inputWords(text: string): string[] {
 }
 
 const SENTENCE = 'The quick brown fox jumps over the lazy dog, then runs into the forest.';
-/** About 200 characters, for time-to-first-chunk. */
+/** About 200 characters in two sentences. */
 const PARAGRAPH =
   'Streaming speech should start quickly. The first sentence is short, so the listener hears it at once, ' +
   'while the engine keeps working on the rest of the paragraph in the background without a pause.';
@@ -74,7 +64,6 @@ interface EngineCase {
   incremental: boolean;
 }
 
-const picoDir = findPicoLingware();
 const CASES: EngineCase[] = [
   { model: 'espeak', voice: 'en-us', sampleRateHz: 22_050, wordTimings: true, incremental: true },
   { model: 'flite', voice: 'flite-slt', sampleRateHz: 16_000, wordTimings: false, incremental: false },
@@ -82,11 +71,11 @@ const CASES: EngineCase[] = [
 ];
 
 let runtime: TtsService;
-let modelsDir: string;
+const modelsDir = mkdtempSync(join(tmpdir(), 'llais-engines-'));
+/** Decided at load time, so that the Pico cases below know whether to run. */
+const picoDir = linkPicoLingware(modelsDir);
 
 before(async () => {
-  modelsDir = mkdtempSync(join(tmpdir(), 'llais-engines-'));
-  if (picoDir) symlinkSync(picoDir, join(modelsDir, 'pico'));
   runtime = await TtsService.start({ workers: 1, modelsDir });
 });
 
@@ -96,7 +85,7 @@ after(async () => {
 });
 
 for (const c of CASES) {
-  const skip = c.model === 'pico' && !picoDir ? 'pico lingware not found (install libttspico-data or set LLAIS_TEST_PICO_DIR)' : false;
+  const skip = c.model === 'pico' && !picoDir ? PICO_SKIP_REASON : false;
 
   describe(`${c.model} engine`, { skip }, () => {
     test('speaks a sentence as audible PCM at its native rate, 0.04–0.2 s per character', async () => {
@@ -124,15 +113,13 @@ for (const c of CASES) {
       assert.ok(fast.seconds < normal.seconds * 0.7, `${fast.seconds.toFixed(2)} s at 2x vs ${normal.seconds.toFixed(2)} s`);
     });
 
-    test('time to first chunk of a 200-character text (warm)', async () => {
-      await collect(runtime, c.model, { voice: c.voice, text: PARAGRAPH });
+    // Time to first chunk is a figure in bench/engines.ts; what a test can pin is that the audio
+    // is handed over in pieces as it is made, not as one buffer at the end of the text.
+    test('hands a paragraph over in pieces: at least one per sentence, many for an incremental engine', async () => {
       const out = await collect(runtime, c.model, { voice: c.voice, text: PARAGRAPH });
-      const first = out.arrivalsMs[0];
-      const last = out.arrivalsMs[out.arrivalsMs.length - 1];
-      console.log(`# ${c.model}: first chunk ${first.toFixed(1)} ms, last ${last.toFixed(1)} ms, ${out.chunks.length} chunks, ${out.seconds.toFixed(2)} s audio`);
-      assert.ok(out.chunks.length >= 2);
-      assert.ok(first < last, 'the first chunk arrives before the last');
-      if (c.incremental) assert.ok(out.chunks.length >= 10, 'audio streams in many small chunks');
+      const sentences = PARAGRAPH.split(/(?<=\.) /).length;
+      assert.ok(out.chunks.length >= sentences, `${out.chunks.length} chunks for ${sentences} sentences`);
+      if (c.incremental) assert.ok(out.chunks.length >= 10, `${out.chunks.length} chunks: audio streams in many small pieces`);
     });
 
     test('an unknown voice is a 400 on `voice`', async () => {

@@ -62,7 +62,7 @@ describe('progress printer', () => {
     print({ type: 'file.done', file, bytes: total, sha256: 'ab'.repeat(32), pinned: false });
     assert.equal(lines.length, 1 + 20 + 1);
     assert.equal(lines[1], 'model.onnx: 5%  50.0 kB of 1.0 MB');
-    assert.equal(lines.at(-1), `model.onnx: done, 1.0 MB, sha256 ${'ab'.repeat(32)} (not pinned in the catalogue)`);
+    assert.equal(lines.at(-1), `model.onnx: done, 1.0 MB, sha256 ${'ab'.repeat(32)}, NOT VERIFIED (the catalogue pins no sha256; installed because of --trust-unpinned)`);
   });
 
   test('prints once a second when the size is unknown', () => {

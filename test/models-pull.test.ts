@@ -258,14 +258,14 @@ describe('pullModel', () => {
   });
 
   test('HTTP 404 is an http_error naming the URL and the mirror layout', async () => {
-    const m = entry('missing', [{ file: 'nope.bin', url: `${base}/nowhere/nope.bin` }]);
+    const m = entry('missing', [{ file: 'nope.bin', url: `${base}/nowhere/nope.bin`, sha256: 'ab'.repeat(32) }]);
     const dir = await modelsDir();
     await rejectsWith(pullModel('missing', { modelsDir: dir, mirror: `${base}/mirror`, catalogue: [m] }), 'http_error', `${base}/mirror/missing/nope.bin`, '404', 'missing/nope.bin');
     await rejectsWith(pullModel('missing', { modelsDir: dir, catalogue: [m] }), 'http_error', `${base}/nowhere/nope.bin`, '404');
   });
 
   test('an unreachable server is a network_error with the URL and the mirror option', async () => {
-    const m = entry('offline', [{ file: 'a.bin', url: `${closedPortUrl}/a.bin` }]);
+    const m = entry('offline', [{ file: 'a.bin', url: `${closedPortUrl}/a.bin`, sha256: 'ab'.repeat(32) }]);
     const err = await rejectsWith(pullModel('offline', { modelsDir: await modelsDir(), catalogue: [m] }), 'network_error', `${closedPortUrl}/a.bin`, 'LLAIS_MODELS_MIRROR');
     assert.match(err.message, /ECONNREFUSED/);
   });
@@ -276,11 +276,41 @@ describe('pullModel', () => {
     await rejectsWith(pullModel('abort', { modelsDir: await modelsDir(), mirror: `${base}/mirror`, catalogue: [m], signal }), 'aborted', 'again');
   });
 
+  test('a download without a pinned sha256 is refused before anything is fetched, unless trustUnpinned', async () => {
+    const a = randomBytes(30_000);
+    const b = randomBytes(20_000);
+    const m = entry('unpinned', [serveFile('unpinned', 'a.bin', a), serveFile('unpinned', 'b.bin', b, { pin: false })]);
+    const dir = await modelsDir();
+    const from = requests.length;
+    await rejectsWith(pullModel('unpinned', { modelsDir: dir, mirror: `${base}/mirror`, catalogue: [m] }), 'unpinned_download', 'b.bin', '--trust-unpinned');
+    assert.equal(requests.length, from, 'not even the pinned file was fetched');
+    assert.equal(existsSync(join(dir, 'unpinned')), false);
+    const result = await pullModel('unpinned', { modelsDir: dir, mirror: `${base}/mirror`, catalogue: [m], trustUnpinned: true });
+    assert.deepEqual(
+      result.files.map((f) => [f.file, f.sha256, f.pinned]),
+      [
+        ['a.bin', sha256(a), true],
+        ['b.bin', sha256(b), false],
+      ],
+    );
+    assert.deepEqual(readFileSync(join(dir, 'unpinned', 'b.bin')), b);
+    // Once in place, the unpinned file is kept without asking again: nothing is downloaded.
+    const again = await pullModel('unpinned', { modelsDir: dir, mirror: `${base}/mirror`, catalogue: [m] });
+    assert.deepEqual(again.files.map((f) => f.downloaded), [false, false]);
+  });
+
   test('an unknown id, a built-in model and a model without a download source each get a clear error', async () => {
     const dir = await modelsDir();
     await rejectsWith(pullModel('nosuch', { modelsDir: dir }), 'unknown_model', "'nosuch'", 'kokoro', 'llais models list');
     await rejectsWith(pullModel('espeak', { modelsDir: dir }), 'builtin_model', "'espeak' is built in", 'nothing to pull');
-    await rejectsWith(pullModel('pico', { modelsDir: dir }), 'builtin_model', 'apt install libttspico-data', join(dir, 'pico'), 'en-US_ta.bin');
+    // Pico's data files: the system-wide copy (libttspico-data) is left out, so the missing-lingware
+    // path is tested whether or not this machine has it; then the found path, from the models dir.
+    const pico = MODEL_CATALOGUE.find((m) => m.id === 'pico')!;
+    const noSystemPico = [{ ...pico, data_dirs: [] }];
+    await rejectsWith(pullModel('pico', { modelsDir: dir, catalogue: noSystemPico }), 'builtin_model', 'None were found', 'apt install libttspico-data', join(dir, 'pico'), 'en-US_ta.bin');
+    await mkdir(join(dir, 'pico'), { recursive: true });
+    for (const file of pico.files ?? []) writeFileSync(join(dir, 'pico', file.replace('*', 'x')), 'lingware');
+    await rejectsWith(pullModel('pico', { modelsDir: dir, catalogue: noSystemPico }), 'builtin_model', `They are installed, in ${join(dir, 'pico')}`);
     await rejectsWith(pullModel('melotts', { modelsDir: dir }), 'no_download_source', 'model.onnx, tokens.txt, lexicon.txt', join(dir, 'melotts'));
     await rejectsWith(pullModel('cosyvoice2', { modelsDir: dir }), 'no_download_source', 'FunAudioLLM/CosyVoice2-0.5B', join(dir, 'cosyvoice2'));
   });
@@ -294,7 +324,7 @@ describe('llais models (CLI)', () => {
       env: { PATH: process.env.PATH ?? '', ...env },
     });
 
-  test('pull fetches the real tortoise entry from LLAIS_MODELS_MIRROR, prints unpinned hashes, then list and remove see it', async () => {
+  test('pull of the real (unpinned) tortoise entry refuses without --trust-unpinned; with it, fetches from LLAIS_MODELS_MIRROR, says UNVERIFIED and prints the hashes; list and remove see it', async () => {
     const tortoise = MODEL_CATALOGUE.find((m) => m.id === 'tortoise');
     assert.ok(tortoise?.downloads);
     const bodies = new Map(tortoise.downloads.map((d) => [d.file, randomBytes(20_000 + Math.floor(Math.random() * 50_000))]));
@@ -302,7 +332,20 @@ describe('llais models (CLI)', () => {
     const dir = await modelsDir();
     const env = { LLAIS_MODELS_MIRROR: `${base}/mirror`, LLAIS_MODELS_DIR: dir };
 
-    const pulled = await cli(env, 'pull', 'tortoise');
+    const from = requests.length;
+    const refused = await cli(env, 'pull', 'tortoise').then(
+      () => assert.fail('expected exit 1 without --trust-unpinned'),
+      (e: { code: number; stderr: string }) => e,
+    );
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /pins no sha256 for autoregressive\.pth, diffusion_decoder\.pth, clvp2\.pth, vocoder\.pth of 'tortoise'/);
+    assert.match(refused.stderr, /llais models pull tortoise --trust-unpinned/);
+    assert.equal(requests.length, from, 'nothing was fetched');
+    assert.equal(existsSync(join(dir, 'tortoise')), false);
+
+    const pulled = await cli(env, 'pull', 'tortoise', '--trust-unpinned');
+    assert.match(pulled.stdout, /installed UNVERIFIED/);
+    assert.match(pulled.stderr, /autoregressive\.pth: done, .*NOT VERIFIED/);
     for (const [file, body] of bodies) {
       assert.deepEqual(readFileSync(join(dir, 'tortoise', file)), body);
       assert.ok(pulled.stdout.includes(`${sha256(body)}  tortoise/${file}`), `stdout pins ${file}`);

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { encodeAudio } from '../audio/encode.js';
 import { contentTypeOf, type AudioFormat } from '../audio/formats.js';
 import { OUTPUT_SAMPLE_RATE_HZ, type AudioChunk } from '../audio/pcm.js';
+import { wholeFrames } from '../audio/whole-frames.js';
 import { ApiError } from '../errors.js';
 import type { HttpExchange } from '../http/exchange.js';
 import { SseWriter } from '../http/sse.js';
@@ -56,7 +57,10 @@ export async function streamAudio(ex: HttpExchange, planned: PlannedSpeech, log:
   }
 }
 
-/** `speech.audio.delta` / `speech.word` / `speech.audio.done` events, or an `error` event. */
+/**
+ * `speech.audio.delta` / `speech.word` / `speech.audio.done` events, or an `error` event. A delta
+ * of a compressed format holds whole frames (Ogg pages; FLAC's first delta starts with its whole header).
+ */
 export async function streamSse(ex: HttpExchange, planned: PlannedSpeech, log: Logger): Promise<void> {
   const { format } = planned.spec;
   const uuid = randomUUID().replace(/-/g, '');
@@ -78,7 +82,8 @@ export async function streamSse(ex: HttpExchange, planned: PlannedSpeech, log: L
           yield chunk;
         }
       })();
-      for await (const bytes of audioBytes(tapped, format, ex.signal)) {
+      // Each delta is whole frames (pages), so a client can decode it as it arrives.
+      for await (const bytes of wholeFrames(audioBytes(tapped, format, ex.signal), format)) {
         await sse.send({ type: 'speech.audio.delta', audio: Buffer.from(bytes).toString('base64') });
         for (const w of words.splice(0)) await sse.send({ type: 'speech.word', ...w });
       }

@@ -21,8 +21,11 @@ async function createTts(ctx: ApiContext, ex: HttpExchange): Promise<void> {
     await streamAudio(ex, planned, requestLogger(ctx, ex));
     return;
   }
-  const job = ctx.jobs.create(newJobFor(planned, { creditsUsed: planned.creditsUsed, clientIp: ex.remoteIp }));
-  ctx.queue.enqueue(job.uuid);
+  const record = newJobFor(planned, { creditsUsed: planned.creditsUsed, clientIp: ex.remoteIp });
+  // Refused before it is stored: a 503 leaves nothing behind for a restart to run.
+  ctx.queue.admit(record.chars);
+  const job = ctx.jobs.create(record);
+  ctx.queue.enqueue(job);
   ex.json(200, {
     uuid: job.uuid,
     job_id: job.jobId,

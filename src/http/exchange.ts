@@ -146,6 +146,18 @@ export class HttpExchange {
     this.runFinish();
   }
 
+  /** Answers a HEAD request with the Content-Length its GET would have, without a body to measure. */
+  sendHead(status: number, headers: Record<string, string>, contentLength: number): void {
+    if (this.finished) return;
+    if (this.headersSent) throw new Error('response already started');
+    this.finished = true;
+    this.res.cork(() => {
+      this.writeHead(status, headers);
+      this.res.endWithoutBody(contentLength);
+    });
+    this.runFinish();
+  }
+
   json(status: number, value: unknown, headers: Record<string, string> = {}): void {
     this.send(status, { 'Content-Type': 'application/json', ...headers }, JSON.stringify(value));
   }

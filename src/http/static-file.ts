@@ -38,8 +38,13 @@ export async function sendFile(ex: HttpExchange, path: string, size: number, hea
   const length = size === 0 ? 0 : end - start + 1;
   const status = range ? 206 : 200;
   const head = range ? { ...common, 'Content-Range': `bytes ${start}-${end}/${size}` } : common;
-  if (ex.method === 'HEAD' || length === 0) {
-    ex.send(status, { ...head, 'Content-Length': String(length) }, ex.method === 'HEAD' ? new Uint8Array(length) : undefined);
+  if (ex.method === 'HEAD') {
+    // The length is all a HEAD needs: the file is neither opened nor read.
+    ex.sendHead(status, head, length);
+    return;
+  }
+  if (length === 0) {
+    ex.send(status, head);
     return;
   }
   const fh = await open(path, 'r');

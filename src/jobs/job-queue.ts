@@ -1,34 +1,60 @@
 /**
  * Runs queued jobs in the background, a bounded number at a time, oldest first. In-process for
  * one node; the `JobQueue` interface is what a Redis-backed queue would implement for a cluster.
+ *
+ * Overflow policy: the queue holds at most `maxJobs` jobs and `maxChars` characters of text,
+ * queued and running together, jobs recovered at start-up included. A new job past either bound
+ * is refused before it is stored (503 `job_queue_full` with Retry-After); nothing queued is
+ * ever dropped. Recovered jobs were accepted before the restart, so they are re-queued even past
+ * the bounds, and new jobs wait until the backlog drains below them.
  */
+import { ApiError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { JobStore, TtsJob } from './job-store.js';
 
+/** A refused client retries after this; a queued job takes seconds, so sooner only adds load. */
+const QUEUE_FULL_RETRY_AFTER_SEC = 10;
+
 export interface JobQueue {
-  enqueue(uuid: string): void;
+  /** Throws a 503 `job_queue_full` when a job of `chars` characters would pass a bound; call before storing the job. */
+  admit(chars: number): void;
+  enqueue(job: Pick<TtsJob, 'uuid' | 'chars'>): void;
+  /** Jobs queued or running. */
   readonly size: number;
+  /** Characters of text in the jobs queued or running. */
+  readonly chars: number;
   /** Stops taking jobs; running ones are aborted and left `processing`, so a restart re-runs them. */
   stop(): Promise<void>;
 }
 
 export type JobRunner = (job: TtsJob, signal: AbortSignal) => Promise<{ durationSec: number }>;
 
+export interface JobQueueOptions {
+  concurrency: number;
+  resultTtlMs: number;
+  maxJobs: number;
+  maxChars: number;
+  logger: Logger;
+}
+
 export class LocalJobQueue implements JobQueue {
   private readonly pending: string[] = [];
   private readonly running = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  /** Characters of every job queued or running, by uuid. */
+  private readonly charsOf = new Map<string, number>();
+  private totalChars = 0;
   private stopped = false;
 
   constructor(
     private readonly store: JobStore,
     private readonly run: JobRunner,
-    private readonly opts: { concurrency: number; resultTtlMs: number; logger: Logger },
+    private readonly opts: JobQueueOptions,
   ) {}
 
-  /** Re-queues what a previous process accepted but did not finish. */
+  /** Re-queues what a previous process accepted but did not finish, past the bounds if need be. */
   recover(): number {
     const jobs = this.store.unfinished();
-    for (const job of jobs) this.enqueue(job.uuid);
+    for (const job of jobs) this.enqueue(job);
     return jobs.length;
   }
 
@@ -36,9 +62,29 @@ export class LocalJobQueue implements JobQueue {
     return this.pending.length + this.running.size;
   }
 
-  enqueue(uuid: string): void {
-    if (this.stopped) return;
-    this.pending.push(uuid);
+  get chars(): number {
+    return this.totalChars;
+  }
+
+  admit(chars: number): void {
+    if (this.stopped) throw new ApiError(503, 'shutting_down', 'The server is shutting down');
+    const { maxJobs, maxChars } = this.opts;
+    if (this.size + 1 <= maxJobs && this.totalChars + chars <= maxChars) return;
+    const which = this.size + 1 > maxJobs ? `${maxJobs} jobs` : `${maxChars} characters of text`;
+    throw new ApiError(
+      503,
+      'job_queue_full',
+      `The job queue holds its maximum of ${which}; retry later, or stream the audio instead ("stream": true).`,
+      null,
+      { headers: { 'Retry-After': String(QUEUE_FULL_RETRY_AFTER_SEC) } },
+    );
+  }
+
+  enqueue(job: Pick<TtsJob, 'uuid' | 'chars'>): void {
+    if (this.stopped || this.charsOf.has(job.uuid)) return;
+    this.charsOf.set(job.uuid, job.chars);
+    this.totalChars += job.chars;
+    this.pending.push(job.uuid);
     this.pump();
   }
 
@@ -48,6 +94,8 @@ export class LocalJobQueue implements JobQueue {
       const controller = new AbortController();
       const done = this.execute(uuid, controller.signal).finally(() => {
         this.running.delete(uuid);
+        this.totalChars -= this.charsOf.get(uuid) ?? 0;
+        this.charsOf.delete(uuid);
         this.pump();
       });
       this.running.set(uuid, { controller, done });

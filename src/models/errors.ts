@@ -19,6 +19,8 @@ export type ModelsErrorCode =
   | 'size_mismatch'
   /** The file's SHA-256 is not the hash the catalogue pins (download deleted). */
   | 'checksum_mismatch'
+  /** A file to download has no pinned sha256 and the caller did not pass `trustUnpinned` (nothing downloaded). */
+  | 'unpinned_download'
   /** The caller's AbortSignal fired (`.partial` kept). */
   | 'aborted';
 

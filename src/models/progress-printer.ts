@@ -38,7 +38,7 @@ export function createProgressPrinter(writeLine: (line: string) => void, nowMs: 
         return;
       }
       case 'file.done':
-        writeLine(`${e.file}: done, ${formatBytes(e.bytes)}, ${e.pinned ? 'sha256 verified' : `sha256 ${e.sha256} (not pinned in the catalogue)`}`);
+        writeLine(`${e.file}: done, ${formatBytes(e.bytes)}, ${e.pinned ? 'sha256 verified' : `sha256 ${e.sha256}, NOT VERIFIED (the catalogue pins no sha256; installed because of --trust-unpinned)`}`);
         return;
       default: {
         const unknown: never = e;

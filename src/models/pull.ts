@@ -29,6 +29,11 @@ export interface PullOptions {
   signal?: AbortSignal;
   /** Entries to look the id up in; defaults to the model catalogue. */
   catalogue?: readonly ModelInfo[];
+  /**
+   * Installs files the catalogue pins no sha256 for, unverified (`--trust-unpinned`). Without
+   * it such a pull fails with `unpinned_download` before downloading anything.
+   */
+  trustUnpinned?: boolean;
 }
 
 export interface PulledFile {
@@ -56,6 +61,7 @@ export async function pullModel(id: string, opts: PullOptions): Promise<PullResu
   if (m.builtin) throw builtinError(m, opts.modelsDir);
   if (!m.downloads || m.downloads.length === 0) throw noSourceError(m, opts.modelsDir);
   const dir = join(resolve(opts.modelsDir), m.id);
+  if (!opts.trustUnpinned) await refuseUnpinned(m, dir);
   const fetchImpl = opts.fetchImpl ?? fetch;
   const files: PulledFile[] = [];
   for (const d of m.downloads) {
@@ -111,6 +117,24 @@ async function presentFile(dest: string, d: ModelDownload): Promise<{ bytes: num
   if (d.sha256 === undefined) return { bytes, pinned: false };
   const sha256 = await hashFile(dest);
   return sha256 === d.sha256 ? { bytes, sha256, pinned: true } : undefined;
+}
+
+/**
+ * A download nobody can verify is installed only when the caller says so: checked for every file
+ * before the first byte is fetched, so a refused pull leaves nothing half installed. Files
+ * already in place are not downloaded, so they need no trust.
+ */
+async function refuseUnpinned(m: ModelInfo, dir: string): Promise<void> {
+  const unpinned: string[] = [];
+  for (const d of m.downloads ?? []) {
+    if (d.sha256 === undefined && !(await presentFile(pathInside(dir, d.file), d))) unpinned.push(d.file);
+  }
+  if (unpinned.length === 0) return;
+  throw new ModelsError(
+    'unpinned_download',
+    `The catalogue pins no sha256 for ${unpinned.join(', ')} of '${m.id}', so the download could not be verified. ` +
+      `To install it unverified, run \`llais models pull ${m.id} --trust-unpinned\`: it prints each file's sha256, to compare with what the publisher states.`,
+  );
 }
 
 /** Catalogue paths are relative and `/`-separated; one that climbs out is a catalogue bug. */
