@@ -8,7 +8,8 @@ import { MODEL_CATALOGUE, isInstalled, type ModelInfo } from '../engines/tts/cat
 import type { SynthesisRequest, TtsEngine, Voice } from '../engines/tts/types.js';
 import { espeakVoiceEntries, fliteVoiceEntries, picoVoiceEntries, pickVoice, type VoiceEntry } from '../engines/tts/voices.js';
 import { invalidParam } from '../errors.js';
-import type { BuiltinEngineId, TtsPool } from '../workers/tts-pool.js';
+import type { BuiltinEngineId } from '../workers/tts-messages.js';
+import type { TtsPool } from '../workers/tts-pool.js';
 
 /** `SynthesisRequest.speed` bounds (the OpenAI range); engines clamp further to what they can do. */
 const MIN_SPEED = 0.25;
