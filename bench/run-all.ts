@@ -4,6 +4,7 @@
  * that crashes does (exit 1), after the others have run.
  */
 import { runConcurrency } from './concurrency.js';
+import { runEngines } from './engines.js';
 import { runRealtime } from './realtime.js';
 import { runStt } from './stt.js';
 import { runTtfa } from './ttfa.js';
@@ -13,6 +14,7 @@ const RUN_TIMEOUT_MS = 8 * 60_000;
 
 const BENCHMARKS: ReadonlyArray<[string, () => Promise<void>]> = [
   ['ttfa', runTtfa],
+  ['engines', runEngines],
   ['concurrency', runConcurrency],
   ['stt', runStt],
   ['realtime', runRealtime],
