@@ -3,12 +3,14 @@ import { describe, it } from 'node:test';
 import { ApiError } from '../src/errors.js';
 import type { AudioChunk } from '../src/audio/pcm.js';
 import { EchoResponder } from '../src/llm/echo.js';
-import { InputDecoder, OutputEncoder } from '../src/realtime/audio-io.js';
-import { Conversation, parseClientItem } from '../src/realtime/conversation.js';
-import { InputBuffer } from '../src/realtime/input-buffer.js';
-import { canonicalClientType, dialectOf, outgoingName, parseClientEvent } from '../src/realtime/protocol.js';
-import { ResponseRun } from '../src/realtime/response-run.js';
-import { applySessionUpdate, defaultSessionConfig, sessionObject } from '../src/realtime/session-config.js';
+import { InputDecoder, OutputEncoder } from '../src/realtime/openai/audio-io.js';
+import { ClientEventError, parseClientEvent } from '../src/realtime/openai/client-events.js';
+import { Conversation } from '../src/realtime/openai/conversation.js';
+import { parseClientItem } from '../src/realtime/openai/items.js';
+import { InputBuffer } from '../src/realtime/openai/input-buffer.js';
+import { canonicalClientType, dialectOf, outgoingName } from '../src/realtime/openai/protocol.js';
+import { ResponseRun } from '../src/realtime/openai/response-run.js';
+import { applySessionUpdate, defaultSessionConfig, sessionObject } from '../src/realtime/openai/session-config.js';
 
 const known = (v: string): void => {
   if (v === 'nope') throw new ApiError(400, 'voice_not_found', `Unknown voice '${v}'.`, 'voice');
@@ -138,7 +140,7 @@ describe('realtime response truncation', () => {
   it('cuts the transcript at the words heard, by word timings, else by share of characters', async () => {
     const sentences = ['One two three four.', 'Five six seven eight.'];
     const events: Array<{ type: string }> = [];
-    const { Conversation: C } = await import('../src/realtime/conversation.js');
+    const { Conversation: C } = await import('../src/realtime/openai/conversation.js');
     const make = (withWords: boolean): ResponseRun =>
       new ResponseRun(
         {

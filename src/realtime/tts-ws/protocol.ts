@@ -3,9 +3,9 @@
  * server events as a tagged union. docs/tts-ws.md documents both; keep them in step.
  */
 import { z } from 'zod';
-import type { WordTiming } from '../audio/pcm.js';
-import { ApiError } from '../errors.js';
-import { numberIn, parseBody } from '../schema.js';
+import type { WordTiming } from '../../audio/pcm.js';
+import { ApiError } from '../../errors.js';
+import { numberIn, parseBody } from '../../schema.js';
 
 export const OUTPUT_FORMATS = ['pcm', 'opus'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
