@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { ApiError } from '../../errors.js';
 import { parseBody } from '../../schema.js';
+import { parseJsonObject } from '../json-frame.js';
 import { canonicalClientType } from './protocol.js';
 
 const base = { event_id: z.string().optional() };
@@ -43,16 +44,11 @@ const KNOWN_TYPES = new Set<string>(clientEventSchema.options.map((o) => o.shape
  * The thrown error carries the event's `event_id` in `clientEventId` when it had one.
  */
 export function parseClientEvent(text: string): ClientEvent {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new ApiError(400, 'invalid_json', 'The message is not valid JSON; every client event is a JSON object with a "type".');
-  }
-  if (!value || typeof value !== 'object' || Array.isArray(value)) {
-    throw new ApiError(400, 'invalid_event', 'A client event must be a JSON object with a "type".');
-  }
-  const raw = value as Record<string, unknown>;
+  const raw = parseJsonObject(
+    text,
+    'The message is not valid JSON; every client event is a JSON object with a "type".',
+    new ApiError(400, 'invalid_event', 'A client event must be a JSON object with a "type".'),
+  );
   if (typeof raw.type !== 'string') throw new ApiError(400, 'missing_required_parameter', "Missing required parameter 'type'.", 'type');
   if (raw.event_id !== undefined && typeof raw.event_id !== 'string') throw new ApiError(400, 'invalid_type', "'event_id' must be a string.", 'event_id');
   const eventId = raw.event_id as string | undefined;

@@ -6,13 +6,8 @@
  * speaking (`InputAudio`); user speech during a reply cancels it at once (barge-in) and
  * truncates the assistant item to what had been played.
  */
-import type { AudioChunk } from '../../audio/pcm.js';
-import type { SileroVad } from '../../engines/vad/silero-vad.js';
 import { ApiError } from '../../errors.js';
 import { MAX_HISTORY_CHARS } from '../../llm/history.js';
-import type { Responder } from '../../llm/types.js';
-import type { Logger } from '../../logger.js';
-import type { SttTaskResult } from '../../workers/stt-task.js';
 import type { LiveTransport } from '../transport.js';
 import { base64Bytes, OutputEncoder } from './audio-io.js';
 import { ClientEventError, parseClientEvent, type ClientEvent } from './client-events.js';
@@ -24,39 +19,15 @@ import { errorEvent, newId, outgoingName, type Dialect } from './protocol.js';
 import { resolveResponseRequest } from './response-request.js';
 import { ResponseRun, type CancelReason } from './response-run.js';
 import type { ServerEvent } from './server-events.js';
+import type { RealtimeServices, RealtimeSessionOptions } from './services.js';
 import { applySessionUpdate, defaultSessionConfig, sessionObject, type SessionConfig } from './session-config.js';
 import { StepQueue } from './step-queue.js';
 import { turnTimings } from './telemetry.js';
 
+export type { RealtimeServices, RealtimeSessionOptions } from './services.js';
+
 /** Finished audio responses kept for a client's truncate after the fact: only recent ones can still be playing. */
 const MAX_SPOKEN_ITEMS = 20;
-
-export interface RealtimeServices {
-  responder: Responder;
-  /** Recognizes 16 kHz PCM as it arrives (the worker pool). */
-  transcribe(audio: AsyncIterable<Int16Array>, language: string, signal: AbortSignal): Promise<SttTaskResult>;
-  /**
-   * Speaks one sentence with `voice` at 24 kHz; throws ApiError for an unusable voice.
-   * `continuation`: a later sentence of a reply already speaking (no queue jumping).
-   */
-  synthesize(text: string, voice: string, speed: number, continuation: boolean, signal: AbortSignal): AsyncIterable<AudioChunk>;
-  /** Throws the ApiError that explains why `voice` cannot speak (unknown: 400; not installed: 424). */
-  checkVoice(voice: string): void;
-  vad(): Promise<SileroVad>;
-  logger: Logger;
-}
-
-export interface RealtimeSessionOptions {
-  model: string;
-  voice: string;
-  maxSessionMs: number;
-  /** With server VAD, a turn this long is committed though the speaker has not paused. */
-  maxTurnMs: number;
-  /** Appended audio bytes that may wait to be processed; beyond it appends are refused. */
-  maxPendingInputBytes: number;
-  /** Conversation history sent to the LLM, in characters (default: voice chat's budget). */
-  maxHistoryChars?: number;
-}
 
 export class RealtimeSession {
   private current: SessionConfig;
