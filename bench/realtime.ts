@@ -31,7 +31,7 @@ import ort from 'onnxruntime-node';
 import { StreamResampler } from '../src/audio/resample.js';
 import { SileroVad, sileroModelPath, VAD_FRAME_MS, VAD_FRAME_SAMPLES, VAD_SAMPLE_RATE_HZ } from '../src/engines/vad/silero-vad.js';
 import { VoiceActivity } from '../src/engines/vad/voice-activity.js';
-import type { TurnTiming } from '../src/realtime/telemetry.js';
+import type { TurnTiming } from '../src/realtime/openai/telemetry.js';
 import { HARVARD_SENTENCES } from '../test/fixtures/harvard-sentences.js';
 import { cpuTimes } from './lib/cpu-time.js';
 import { FRAME_MS, RealtimeClient, RT_SAMPLE_RATE_HZ, type TimedEvent } from './lib/realtime-client.js';

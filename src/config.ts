@@ -60,6 +60,13 @@ export interface Config {
   liveMaxSessionSeconds: number;
   /** A live session with no message from its client for this long is closed. */
   liveIdleTimeoutSeconds: number;
+  /**
+   * With server VAD, a turn this long is committed (transcribed and answered) even though the
+   * speaker has not paused, and the client is told it was cut. Fractions allowed.
+   */
+  liveMaxTurnSeconds: number;
+  /** Realtime input received but not yet processed (decoded audio bytes); beyond it appends are refused. */
+  liveMaxPendingInputBytes: number;
 }
 
 export const DEFAULTS: Config = {
@@ -100,6 +107,13 @@ export const DEFAULTS: Config = {
   liveMaxSessions: 100,
   liveMaxSessionSeconds: 30 * 60,
   liveIdleTimeoutSeconds: 120,
+  // Longer than any natural spoken turn (speakers pause within 20-30 s), short enough that a line
+  // with constant background noise, where the VAD never hears silence, is answered within a
+  // minute and holds a recognizer for no longer.
+  liveMaxTurnSeconds: 60,
+  // One maximum-size append (15 MiB of base64, ~11 MiB of audio) fits with room to spare; a
+  // client further ahead than this is flooding, not streaming.
+  liveMaxPendingInputBytes: 16 << 20,
 };
 
 const ENV_KEYS: Record<string, keyof Config> = {
@@ -134,6 +148,8 @@ const ENV_KEYS: Record<string, keyof Config> = {
   LLAIS_LIVE_MAX_SESSIONS: 'liveMaxSessions',
   LLAIS_LIVE_MAX_SESSION_SECONDS: 'liveMaxSessionSeconds',
   LLAIS_LIVE_IDLE_TIMEOUT_SECONDS: 'liveIdleTimeoutSeconds',
+  LLAIS_LIVE_MAX_TURN_SECONDS: 'liveMaxTurnSeconds',
+  LLAIS_LIVE_MAX_PENDING_INPUT_BYTES: 'liveMaxPendingInputBytes',
 };
 
 function coerce(key: keyof Config, raw: unknown): unknown {

@@ -8,7 +8,7 @@ import { decodeToPcm } from '../src/audio/decode.js';
 import { wavHeader } from '../src/audio/encode.js';
 import { probeAudio } from '../src/audio/probe.js';
 import type { ChatMessage } from '../src/llm/types.js';
-import { recentHistory } from '../src/voice-chat/turn.js';
+import { recentHistory } from '../src/llm/history.js';
 import { startTestApp, tempDir } from './helpers/app.js';
 import { plausibleSpeechSeconds, rms } from './helpers/audio.js';
 

@@ -140,6 +140,21 @@ describe('OpenAiChatResponder', () => {
     assert.deepEqual(JSON.parse((events[0] as { arguments: string }).arguments), { city: 'Cardiff' });
     assert.deepEqual(received[0]!.body.tools, tools);
     assert.equal(received[0]!.headers.authorization, undefined);
+    assert.equal('max_tokens' in received[0]!.body, false, 'no budget asked, none sent');
+  });
+
+  it('sends the reply budget as max_tokens', async () => {
+    const { baseUrl, received } = await fakeLlm(async (res) => {
+      const send = sse(res);
+      send(chunk({ content: 'Hi' }, 'length'));
+      send('[DONE]');
+      res.end();
+    });
+    const responder = new OpenAiChatResponder({ baseUrl, model: 'fake' });
+    const events: LlmEvent[] = [];
+    for await (const ev of responder.reply(user, { maxOutputTokens: 42, signal: new AbortController().signal })) events.push(ev);
+    assert.equal(received[0]!.body.max_tokens, 42);
+    assert.deepEqual(events.at(-1), { type: 'done', finishReason: 'length' });
   });
 
   it('closes the connection when the turn is aborted mid-stream', async () => {

@@ -95,6 +95,17 @@ describe('EchoResponder', () => {
     assert.deepEqual(events.at(-1), { type: 'done', finishReason: 'stop' });
   });
 
+  it('stops at maxOutputTokens (a word each) with finish reason length', async () => {
+    const events: LlmEvent[] = [];
+    for await (const ev of new EchoResponder().reply([{ role: 'user', content: 'one two three four five' }], { signal, maxOutputTokens: 3 })) events.push(ev);
+    assert.deepEqual(events, [
+      { type: 'text.delta', delta: 'one ' },
+      { type: 'text.delta', delta: 'two ' },
+      { type: 'text.delta', delta: 'three ' },
+      { type: 'done', finishReason: 'length' },
+    ]);
+  });
+
   it('says a fixed prompt when the user said nothing', async () => {
     const out = await collect(sentencesFrom(new EchoResponder().reply([{ role: 'user', content: '  ' }], { signal })), []);
     assert.deepEqual(out[0], { type: 'sentence', text: "I didn't catch that." });

@@ -3,12 +3,15 @@ import { describe, it } from 'node:test';
 import { ApiError } from '../src/errors.js';
 import type { AudioChunk } from '../src/audio/pcm.js';
 import { EchoResponder } from '../src/llm/echo.js';
-import { InputDecoder, OutputEncoder } from '../src/realtime/audio-io.js';
-import { Conversation, parseClientItem } from '../src/realtime/conversation.js';
-import { InputBuffer } from '../src/realtime/input-buffer.js';
-import { canonicalClientType, dialectOf, outgoingName, parseClientEvent } from '../src/realtime/protocol.js';
-import { ResponseRun } from '../src/realtime/response-run.js';
-import { applySessionUpdate, defaultSessionConfig, sessionObject } from '../src/realtime/session-config.js';
+import { InputDecoder, OutputEncoder } from '../src/realtime/openai/audio-io.js';
+import { ClientEventError, parseClientEvent } from '../src/realtime/openai/client-events.js';
+import { Conversation } from '../src/realtime/openai/conversation.js';
+import { parseClientItem } from '../src/realtime/openai/items.js';
+import { InputBuffer } from '../src/realtime/openai/input-buffer.js';
+import { StepQueue } from '../src/realtime/openai/step-queue.js';
+import { canonicalClientType, dialectOf, outgoingName } from '../src/realtime/openai/protocol.js';
+import { ResponseRun } from '../src/realtime/openai/response-run.js';
+import { applySessionUpdate, defaultSessionConfig, sessionObject } from '../src/realtime/openai/session-config.js';
 
 const known = (v: string): void => {
   if (v === 'nope') throw new ApiError(400, 'voice_not_found', `Unknown voice '${v}'.`, 'voice');
@@ -76,6 +79,47 @@ describe('realtime protocol names', () => {
     assert.equal(dialectOf({}, []), 'ga');
     assert.throws(() => parseClientEvent('[1]'), (e: ApiError) => e.code === 'invalid_event');
   });
+
+  it('parses client events into one typed union, naming the faulty field and echoing the event_id', () => {
+    const append = parseClientEvent('{"type":"input_audio_buffer.append","audio":"AAAA","event_id":"e1"}');
+    assert.equal(append.type, 'input_audio_buffer.append');
+    if (append.type === 'input_audio_buffer.append') assert.equal(append.audio, 'AAAA');
+    const cases: Array<[object, string, string | null]> = [
+      [{ type: 'nonsense', event_id: 'e2' }, 'unknown_event', 'type'],
+      [{ type: 'input_audio_buffer.append', event_id: 'e2' }, 'missing_required_parameter', 'audio'],
+      [{ type: 'input_audio_buffer.append', audio: 5, event_id: 'e2' }, 'invalid_type', 'audio'],
+      [{ type: 'conversation.item.truncate', item_id: 'i', audio_end_ms: -1, event_id: 'e2' }, 'invalid_value', 'audio_end_ms'],
+      [{ type: 'conversation.item.delete', event_id: 'e2' }, 'missing_required_parameter', 'item_id'],
+    ];
+    for (const [event, code, param] of cases) {
+      assert.throws(
+        () => parseClientEvent(JSON.stringify(event)),
+        (e: ApiError) => e.code === code && e.param === param && e instanceof ClientEventError && e.clientEventId === 'e2',
+        JSON.stringify(event),
+      );
+    }
+  });
+});
+
+describe('realtime input steps', () => {
+  it('refuses a step that would pass the byte bound, runs the rest in order, and frees the bound as steps finish', async () => {
+    const failures: unknown[] = [];
+    const q = new StepQueue(100, (err) => failures.push(err));
+    const ran: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    assert.equal(q.offer(async () => { await gate; ran.push('a'); }, { bytes: 60 }), true);
+    assert.equal(q.offer(() => { ran.push('b'); }, { bytes: 40 }), true);
+    assert.equal(q.offer(() => { ran.push('c'); }, { bytes: 1 }), false, 'over the bound: refused');
+    assert.equal(q.offer(() => { ran.push('d'); }), true, 'steps without audio still queue');
+    assert.equal(q.waitingBytes, 100);
+    release();
+    await new Promise<void>((r) => q.offer(r));
+    assert.deepEqual(ran, ['a', 'b', 'd']);
+    assert.equal(q.waitingBytes, 0);
+    assert.equal(q.offer(() => { ran.push('e'); }, { bytes: 100 }), true);
+    assert.deepEqual(failures, []);
+  });
 });
 
 describe('realtime conversation', () => {
@@ -101,6 +145,27 @@ describe('realtime conversation', () => {
     assert.equal(c.add(z, null), null);
     assert.deepEqual(c.toChatMessages('').map((x) => x.content), ['Z', 'A', 'B']);
     assert.throws(() => c.add(a), (e: ApiError) => e.code === 'duplicate_item_id');
+  });
+
+  it('sends the LLM only the recent whole turns within the history budget, after the instructions', () => {
+    const c = new Conversation();
+    for (let i = 1; i <= 5; i++) {
+      c.add(parseClientItem({ type: 'message', role: 'user', content: [{ type: 'input_text', text: `u${i}`.padEnd(100, '.') }] }));
+      c.add(parseClientItem({ type: 'message', role: 'assistant', content: [{ type: 'output_text', text: `a${i}`.padEnd(100, '.') }] }));
+    }
+    assert.equal(c.toChatMessages('sys').length, 11, 'within the default budget: everything');
+    const cut = c.toChatMessages('sys', 450);
+    assert.deepEqual(cut.map((m) => (m.content ?? '').slice(0, 3)), ['sys', 'u4.', 'a4.', 'u5.', 'a5.']);
+  });
+
+  it('is the only writer of its items: what get() returns is a copy of what was added', () => {
+    const c = new Conversation();
+    const item = parseClientItem({ id: 'x', type: 'message', role: 'user', content: [{ type: 'input_audio', transcript: null }] });
+    c.add(item);
+    (item as { status: string }).status = 'incomplete';
+    assert.equal(c.get('x')!.status, 'completed');
+    c.setInputTranscript('x', 0, 'hello');
+    assert.deepEqual(c.toChatMessages(''), [{ role: 'user', content: 'hello' }]);
   });
 });
 
@@ -138,7 +203,7 @@ describe('realtime response truncation', () => {
   it('cuts the transcript at the words heard, by word timings, else by share of characters', async () => {
     const sentences = ['One two three four.', 'Five six seven eight.'];
     const events: Array<{ type: string }> = [];
-    const { Conversation: C } = await import('../src/realtime/conversation.js');
+    const { Conversation: C } = await import('../src/realtime/openai/conversation.js');
     const make = (withWords: boolean): ResponseRun =>
       new ResponseRun(
         {

@@ -19,7 +19,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { pino } from 'pino';
 import { startApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { turnTimings, type TurnTiming } from '../../src/realtime/telemetry.js';
+import { turnTimings, type TurnTiming } from '../../src/realtime/openai/telemetry.js';
 import { REPO_ROOT } from './server.js';
 
 const THIS_FILE = fileURLToPath(import.meta.url);

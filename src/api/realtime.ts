@@ -1,14 +1,16 @@
 /**
  * `GET /v1/realtime` (WebSocket): the OpenAI Realtime protocol over our engines. This module only
- * wires the session (src/realtime/session.ts) to the socket, the session limits and the services.
+ * wires the session (src/realtime/openai/session.ts) to the socket (through the transport
+ * port), the session limits and the services.
  */
 import { SileroVad } from '../engines/vad/silero-vad.js';
 import { ApiError } from '../errors.js';
 import type { HttpServer } from '../http/server.js';
 import type { WebSocketConnection } from '../http/websocket.js';
-import { dialectOf, errorEvent, newId } from '../realtime/protocol.js';
-import { RealtimeSession, type RealtimeServices } from '../realtime/session.js';
+import { dialectOf, errorEvent, newId } from '../realtime/openai/protocol.js';
+import { RealtimeSession, type RealtimeServices } from '../realtime/openai/session.js';
 import type { ApiContext } from './context.js';
+import { liveTransport } from './live-transport.js';
 
 /** OpenAI accepts appends of up to 15 MiB of base64; a little more for the JSON around it. */
 const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
@@ -33,17 +35,16 @@ export function registerRealtimeRoute(http: HttpServer, ctx: ApiContext): void {
         });
         const session = new RealtimeSession(
           { ...services, logger: log },
-          {
-            // A session that is speaking is not idle, though its client may only be listening.
-            send: (text) => {
-              watch.touch();
-              conn.send(text);
-            },
-            drained: () => conn.drained(),
-            signal: conn.signal,
-          },
+          // A session that is speaking is not idle, though its client may only be listening.
+          liveTransport(conn, () => watch.touch()),
           dialect,
-          { model, voice: ctx.config.defaultVoice, maxSessionMs: ctx.config.liveMaxSessionSeconds * 1000 },
+          {
+            model,
+            voice: ctx.config.defaultVoice,
+            maxSessionMs: ctx.config.liveMaxSessionSeconds * 1000,
+            maxTurnMs: ctx.config.liveMaxTurnSeconds * 1000,
+            maxPendingInputBytes: ctx.config.liveMaxPendingInputBytes,
+          },
         );
         log.info({ sessionId: session.settings.id, dialect, model }, 'realtime session opened');
         session.start();

@@ -19,9 +19,16 @@ export class EchoResponder implements Responder {
       }
     }
     const text = said || ECHO_EMPTY_REPLY;
+    let tokens = 0;
     // Each word keeps its trailing whitespace so the deltas join back into the text.
     for (const [word] of text.matchAll(/\S+\s*/g)) {
       opts.signal.throwIfAborted();
+      // Each word counts as one token here: an echo has no tokenizer, and a word is the unit it sends.
+      if (opts.maxOutputTokens !== undefined && tokens >= opts.maxOutputTokens) {
+        yield { type: 'done', finishReason: 'length' };
+        return;
+      }
+      tokens++;
       yield { type: 'text.delta', delta: word };
     }
     opts.signal.throwIfAborted();

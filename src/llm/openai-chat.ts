@@ -93,6 +93,8 @@ export class OpenAiChatResponder implements Responder {
         stream_options: { include_usage: true },
       };
       if (opts.tools?.length) body.tools = opts.tools;
+      // `max_tokens`, not the newer `max_completion_tokens`: every OpenAI-compatible server reads it.
+      if (opts.maxOutputTokens !== undefined) body.max_tokens = opts.maxOutputTokens;
       const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'text/event-stream' };
       if (this.#apiKey) headers.authorization = `Bearer ${this.#apiKey}`;
 

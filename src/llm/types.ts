@@ -39,6 +39,8 @@ export type LlmEvent =
 
 export interface ReplyOptions {
   tools?: ChatTool[];
+  /** Most tokens the reply may have; the reply then ends with finish reason `length`. Absent: no limit. */
+  maxOutputTokens?: number;
   /** The turn's signal: aborting it (barge-in) stops the reply and closes any connection. */
   signal: AbortSignal;
 }

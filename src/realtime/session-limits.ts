@@ -6,7 +6,7 @@
  * connection's signal.
  */
 import { ApiError } from '../errors.js';
-import type { WebSocketConnection } from '../http/websocket.js';
+import type { LiveTransport } from './transport.js';
 
 export interface LiveSessionLimitOptions {
   maxSessions: number;
@@ -42,7 +42,7 @@ export class LiveSessionLimits {
    * Counts `connection` as open until it closes and enforces the limits on it. Upgrades that
    * raced past `admit()` are closed at once with 1013.
    */
-  watch(connection: WebSocketConnection, onExpire: (reason: ExpiryReason, message: string) => void): SessionWatch {
+  watch(connection: Pick<LiveTransport, 'signal' | 'closed' | 'close'>, onExpire: (reason: ExpiryReason, message: string) => void): SessionWatch {
     if (this.open >= this.opts.maxSessions) {
       onExpire('max_duration', full(this.opts.maxSessions).message);
       connection.close(TRY_AGAIN_LATER, 'too many live sessions');

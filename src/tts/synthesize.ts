@@ -1,11 +1,13 @@
 /**
  * The streaming synthesis pipeline: prepared text pieces -> engine -> 24 kHz PCM chunks with
- * word timings on the stream's clock. The next piece is requested while the current one
- * plays out, so long texts stream without gaps, and only the first piece jumps the queue.
+ * word timings on the stream's clock. The pieces go through the look-ahead queue
+ * (`look-ahead.ts`): the next piece is requested while the current one plays out, so long texts
+ * stream without gaps, and only the first piece jumps the queue.
  */
 import { OUTPUT_SAMPLE_RATE_HZ, type AudioChunk, type WordTiming } from '../audio/pcm.js';
 import { StreamResampler } from '../audio/resample.js';
 import type { SynthesisRequest, TtsEngine, Voice } from '../engines/tts/types.js';
+import { LookAheadQueue } from './look-ahead.js';
 
 export interface SpeechPlan {
   engine: TtsEngine;
@@ -39,72 +41,50 @@ export function durationSec(stats: StreamStats): number {
 
 export async function* synthesizeSpeech(plan: SpeechPlan, signal: AbortSignal, stats: StreamStats = newStats()): AsyncGenerator<AudioChunk> {
   const started = performance.now();
-  const request = (i: number): AsyncIterator<AudioChunk> => {
+  // The next piece is requested as soon as the current one produces, not when it ends.
+  const pieces = new LookAheadQueue<never>((text, continuation) => {
     const req: SynthesisRequest = {
-      text: plan.pieces[i]!,
+      text,
       voice: plan.voice.id,
       language: plan.language,
       speed: plan.speed,
-      priority: i === 0 && !plan.continuation ? 'first' : 'rest',
+      priority: continuation || plan.continuation ? 'rest' : 'first',
       sampleRateHz: OUTPUT_SAMPLE_RATE_HZ,
     };
     return plan.engine.synthesize(req, signal)[Symbol.asyncIterator]();
-  };
+  });
+  for (const piece of plan.pieces) pieces.pushSentence(piece);
+  pieces.end();
   let resampler: StreamResampler | null = null;
   let resamplerFrom = 0;
-  let next: { it: AsyncIterator<AudioChunk>; first: Promise<IteratorResult<AudioChunk>> } | null = null;
-  const open: AsyncIterator<AudioChunk>[] = [];
-  try {
-    for (let i = 0; i < plan.pieces.length; i++) {
-      signal.throwIfAborted();
-      const current = next ?? (() => {
-        const it = request(i);
-        open.push(it);
-        return { it, first: it.next() };
-      })();
-      next = null;
-      const pieceStartSec = stats.samples / OUTPUT_SAMPLE_RATE_HZ;
-      let result = await current.first;
-      let prefetched = false;
-      while (!result.done) {
-        const chunk = result.value;
-        if (!prefetched && i + 1 < plan.pieces.length) {
-          // Ask for the next piece as soon as this one is producing, not when it ends.
-          prefetched = true;
-          const it = request(i + 1);
-          open.push(it);
-          next = { it, first: it.next() };
-          next.first.catch(() => {}); // surfaced when awaited
-        }
-        if (resampler === null || resamplerFrom !== chunk.sampleRateHz) {
-          resampler = chunk.sampleRateHz === OUTPUT_SAMPLE_RATE_HZ ? null : new StreamResampler(chunk.sampleRateHz, OUTPUT_SAMPLE_RATE_HZ);
-          resamplerFrom = chunk.sampleRateHz;
-        }
-        const pcm = resampler ? resampler.process(chunk.pcm) : chunk.pcm;
-        const words = chunk.words?.map((w) => ({ word: w.word, start: round3(w.start + pieceStartSec), end: round3(w.end + pieceStartSec) }));
-        if (words) stats.words.push(...words);
-        if (pcm.length > 0) {
-          stats.samples += pcm.length;
-          if (stats.firstChunkMs === null) stats.firstChunkMs = performance.now() - started;
-          yield { pcm, sampleRateHz: OUTPUT_SAMPLE_RATE_HZ, ...(words && words.length > 0 ? { words } : {}) };
-        } else if (words && words.length > 0) {
-          yield { pcm, sampleRateHz: OUTPUT_SAMPLE_RATE_HZ, words };
-        }
-        result = await current.it.next();
+  for await (const piece of pieces.entries(signal)) {
+    if (piece.type !== 'sentence') continue;
+    const pieceStartSec = stats.samples / OUTPUT_SAMPLE_RATE_HZ;
+    for await (const chunk of piece.chunks) {
+      if (resampler === null || resamplerFrom !== chunk.sampleRateHz) {
+        resampler = chunk.sampleRateHz === OUTPUT_SAMPLE_RATE_HZ ? null : new StreamResampler(chunk.sampleRateHz, OUTPUT_SAMPLE_RATE_HZ);
+        resamplerFrom = chunk.sampleRateHz;
       }
-      // Each piece ends with the resampler's tail so pieces join without a gap or overlap.
-      if (resampler) {
-        const tail = resampler.flush();
-        resampler = null;
-        if (tail.length > 0) {
-          stats.samples += tail.length;
-          yield { pcm: tail, sampleRateHz: OUTPUT_SAMPLE_RATE_HZ };
-        }
+      const pcm = resampler ? resampler.process(chunk.pcm) : chunk.pcm;
+      const words = chunk.words?.map((w) => ({ word: w.word, start: round3(w.start + pieceStartSec), end: round3(w.end + pieceStartSec) }));
+      if (words) stats.words.push(...words);
+      if (pcm.length > 0) {
+        stats.samples += pcm.length;
+        if (stats.firstChunkMs === null) stats.firstChunkMs = performance.now() - started;
+        yield { pcm, sampleRateHz: OUTPUT_SAMPLE_RATE_HZ, ...(words && words.length > 0 ? { words } : {}) };
+      } else if (words && words.length > 0) {
+        yield { pcm, sampleRateHz: OUTPUT_SAMPLE_RATE_HZ, words };
       }
     }
-  } finally {
-    // Stops a prefetched piece (and any open one) when the consumer stops early.
-    await Promise.allSettled(open.map((it) => it.return?.()));
+    // Each piece ends with the resampler's tail so pieces join without a gap or overlap.
+    if (resampler) {
+      const tail = resampler.flush();
+      resampler = null;
+      if (tail.length > 0) {
+        stats.samples += tail.length;
+        yield { pcm: tail, sampleRateHz: OUTPUT_SAMPLE_RATE_HZ };
+      }
+    }
   }
 }
 

@@ -1,16 +1,17 @@
 /**
  * One voice-chat turn: what the user said (typed, or transcribed), the model's reply to the
- * whole conversation, that reply spoken, and the turn stored. Every step gets the request's
+ * whole conversation spoken sentence by sentence as it streams in, and the turn stored. Every step gets the request's
  * signal, and nothing is stored until all of them have succeeded, so a failed or abandoned
  * turn leaves the conversation as it was.
  */
 import { ApiError } from '../errors.js';
 import type { UploadedFile } from '../http/body.js';
+import { recentHistory } from '../llm/history.js';
 import type { ChatMessage, Responder } from '../llm/types.js';
 import type { SttService } from '../stt/service.js';
 import type { TtsService } from '../tts/service.js';
 import { newConversationId, type Conversation, type ConversationStore } from './conversation-store.js';
-import type { ReplyAudio, ReplyAudioRenderer } from './reply-audio.js';
+import type { ReplyAudio, ReplyAudioRenderer, ReplyVoice } from './reply-audio.js';
 import type { UserInput, VoiceChatRequest } from './turn-request.js';
 
 export interface TurnDeps {
@@ -31,7 +32,7 @@ export interface TurnResult {
 export async function runTurn(deps: TurnDeps, req: VoiceChatRequest, clientIp: string, signal: AbortSignal): Promise<TurnResult> {
   // The cheap checks come first, so a bad id or voice costs no transcription or LLM call.
   const conversation = req.conversationId === undefined ? undefined : findConversation(deps.conversations, req.conversationId);
-  const { model, voice } = replyVoice(deps, req);
+  const voice = replyVoice(deps, req);
   const userText = await userTextOf(deps.stt, req.input, signal);
   // A prompt sent with a continued conversation replaces the stored one from this turn on.
   const systemPrompt = req.systemPrompt !== undefined ? req.systemPrompt : (conversation?.systemPrompt ?? null);
@@ -40,32 +41,11 @@ export async function runTurn(deps: TurnDeps, req: VoiceChatRequest, clientIp: s
     ...(conversation ? recentHistory(deps.conversations.messages(conversation.id)).map((m) => ({ role: m.role, content: m.content })) : []),
     { role: 'user', content: userText },
   ];
-  const aiText = await replyText(deps.responder, messages, signal);
-  const audio = await deps.audio.speak(aiText, model, voice, clientIp, signal);
+  // No tools are offered, so a tool call (which a model may still send) is ignored.
+  const { text: aiText, audio } = await deps.audio.speak((s) => deps.responder.reply(messages, { signal: s }), voice, clientIp, signal);
   const conversationId = conversation?.id ?? newConversationId();
   deps.conversations.saveTurn({ conversationId, systemPrompt: req.systemPrompt, userText, assistantText: aiText });
   return { conversationId, userText, aiText, audio };
-}
-
-/**
- * History sent to the LLM: the most recent messages up to about 8k tokens (4 characters each),
- * whole turns only, so a long conversation neither overflows a model's context nor grows the
- * cost of every turn without end. All of it stays stored.
- */
-export const MAX_HISTORY_CHARS = 32_000;
-
-export function recentHistory<M extends { role: string; content: string }>(messages: readonly M[], maxChars = MAX_HISTORY_CHARS): M[] {
-  let chars = 0;
-  let from = messages.length;
-  while (from > 0) {
-    const next = chars + messages[from - 1]!.content.length;
-    if (next > maxChars) break;
-    chars = next;
-    from--;
-  }
-  // Start on a user message, so the history never opens with a reply to something cut off.
-  while (from < messages.length && messages[from]!.role !== 'user') from++;
-  return messages.slice(from);
 }
 
 function findConversation(store: ConversationStore, id: string): Conversation {
@@ -81,10 +61,10 @@ function findConversation(store: ConversationStore, id: string): Conversation {
  * spec). A model or voice the client does name is resolved strictly: one that is not
  * installed is the usual 424, not a silent substitute.
  */
-function replyVoice(deps: TurnDeps, req: VoiceChatRequest): { model: string; voice: string } {
+function replyVoice(deps: TurnDeps, req: VoiceChatRequest): ReplyVoice {
   try {
     const r = deps.tts.resolve({ model: req.ttsModel, voice: req.voice });
-    return { model: r.model, voice: r.voice.id };
+    return { model: r.model, voice: r.voice.id, language: r.voice.language.toLowerCase() };
   } catch (err) {
     // The TTS endpoints call the field `model`; here it is `tts_model`.
     throw renameParam(err, 'model', 'tts_model');
@@ -114,28 +94,6 @@ async function transcribe(stt: SttService, file: UploadedFile, signal: AbortSign
     throw renameParam(err, 'file', 'audio');
   }
   if (!text) throw new ApiError(422, 'no_speech', "No speech was recognized in 'audio'", 'audio');
-  return text;
-}
-
-/** The reply's text. No tools are offered, so a tool call (which a model may still send) is ignored. */
-async function replyText(responder: Responder, messages: ChatMessage[], signal: AbortSignal): Promise<string> {
-  let text = '';
-  for await (const ev of responder.reply(messages, { signal })) {
-    switch (ev.type) {
-      case 'text.delta':
-        text += ev.delta;
-        break;
-      case 'tool_call':
-      case 'done':
-        break;
-      default: {
-        const never: never = ev;
-        throw new Error(`unexpected LLM event ${String(never)}`);
-      }
-    }
-  }
-  text = text.trim();
-  if (!text) throw new ApiError(502, 'llm_empty_reply', 'The language model sent an empty reply');
   return text;
 }
 

@@ -3,11 +3,11 @@
  * protocol's `audio/pcm`); clients may send and receive G.711 (8 kHz telephony) instead, or send
  * raw Opus packets (our extension), and these convert at the edges.
  */
-import { decodeAlaw, decodeMulaw, encodeAlaw, encodeMulaw } from '../audio/g711.js';
-import { OPUS_SAMPLE_RATE_HZ, OpusInputDecoder } from '../audio/opus-input.js';
-import { OUTPUT_SAMPLE_RATE_HZ } from '../audio/pcm.js';
-import { StreamResampler } from '../audio/resample.js';
-import { ApiError } from '../errors.js';
+import { decodeAlaw, decodeMulaw, encodeAlaw, encodeMulaw } from '../../audio/g711.js';
+import { OPUS_SAMPLE_RATE_HZ, OpusInputDecoder } from '../../audio/opus-input.js';
+import { OUTPUT_SAMPLE_RATE_HZ } from '../../audio/pcm.js';
+import { StreamResampler } from '../../audio/resample.js';
+import { ApiError } from '../../errors.js';
 import type { AudioFormatType, SessionConfig } from './session-config.js';
 
 export const SESSION_RATE_HZ = OUTPUT_SAMPLE_RATE_HZ;

@@ -2,12 +2,12 @@
  * A `/v1/tts/ws` session's voice settings, resolved once against the installed engines so that
  * a bad model or voice is refused at the upgrade (or in `session.update`), never mid-speech.
  */
-import { OUTPUT_SAMPLE_RATE_HZ } from '../audio/pcm.js';
-import type { TtsEngine, Voice } from '../engines/tts/types.js';
-import { invalidParam } from '../errors.js';
-import { normalizeLanguageTag } from '../text/language-tag.js';
-import type { TtsService } from '../tts/service.js';
-import type { OutputFormat, RequestedSettings, SessionInfo } from './tts-ws-protocol.js';
+import { OUTPUT_SAMPLE_RATE_HZ } from '../../audio/pcm.js';
+import type { TtsEngine, Voice } from '../../engines/tts/types.js';
+import { invalidParam } from '../../errors.js';
+import { normalizeLanguageTag } from '../../text/language-tag.js';
+import type { TtsService } from '../../tts/service.js';
+import type { OutputFormat, RequestedSettings, SessionInfo } from './protocol.js';
 
 export interface SessionSettings {
   /** What the client asked for, kept so a later `session.update` changes only what it names. */

@@ -4,8 +4,8 @@
  * `session` object echoed back in each dialect. An update is validated whole before any of it
  * applies, so a bad field leaves the session as it was.
  */
-import { ApiError } from '../errors.js';
-import type { ChatTool } from '../llm/types.js';
+import { ApiError } from '../../errors.js';
+import type { ChatTool } from '../../llm/types.js';
 import type { Dialect } from './protocol.js';
 
 /** `audio/opus` is our extension: raw Opus packets, one per append, for clients that send Opus. */

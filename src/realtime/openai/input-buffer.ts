@@ -4,8 +4,8 @@
  * recognizer while the user is still speaking. Both hold 16 kHz PCM, the rate of the VAD and of
  * the recognizer, so input is resampled once per session rather than once per consumer.
  */
-import { concatPcm } from '../audio/pcm.js';
-import { STT_SAMPLE_RATE_HZ } from '../stt/transcribe-pcm.js';
+import { concatPcm } from '../../audio/pcm.js';
+import { STT_SAMPLE_RATE_HZ } from '../../stt/transcribe-pcm.js';
 
 export const INPUT_RATE_HZ = STT_SAMPLE_RATE_HZ;
 const SAMPLES_PER_MS = INPUT_RATE_HZ / 1000;

@@ -3,9 +3,10 @@
  * server events as a tagged union. docs/tts-ws.md documents both; keep them in step.
  */
 import { z } from 'zod';
-import type { WordTiming } from '../audio/pcm.js';
-import { ApiError } from '../errors.js';
-import { numberIn, parseBody } from '../schema.js';
+import type { WordTiming } from '../../audio/pcm.js';
+import { ApiError } from '../../errors.js';
+import { numberIn, parseBody } from '../../schema.js';
+import { parseJsonObject } from '../json-frame.js';
 
 export const OUTPUT_FORMATS = ['pcm', 'opus'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -37,16 +38,8 @@ export type ClientMessage = { [K in MessageType]: z.output<(typeof messageSchema
 
 /** Parses one text frame; throws a 400 ApiError naming what is wrong. */
 export function parseClientMessage(text: string): ClientMessage {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new ApiError(400, 'invalid_json', 'The message is not valid JSON');
-  }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw new ApiError(400, 'invalid_message', 'A message must be a JSON object with a "type" field');
-  }
-  const type = (json as { type?: unknown }).type;
+  const json = parseJsonObject(text, 'The message is not valid JSON', new ApiError(400, 'invalid_message', 'A message must be a JSON object with a "type" field'));
+  const type = json.type;
   if (typeof type !== 'string' || !Object.hasOwn(messageSchemas, type)) {
     const known = Object.keys(messageSchemas).join(', ');
     throw new ApiError(400, 'unknown_message_type', `Unknown message type ${JSON.stringify(type ?? null)}; expected one of: ${known}`, 'type');

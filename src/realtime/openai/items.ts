@@ -1,9 +1,8 @@
 /**
- * A Realtime session's conversation: its items in order (user and assistant messages, function
- * calls and their outputs), kept in the GA wire shape, and turned into chat messages for the LLM.
+ * Realtime conversation items in the GA wire shape: the types, validation of a client's item
+ * (either dialect's content names), the text the LLM sees, and the shape sent to each dialect.
  */
-import { ApiError } from '../errors.js';
-import type { ChatMessage, ChatToolCall } from '../llm/types.js';
+import { ApiError } from '../../errors.js';
 import { newId, type Dialect } from './protocol.js';
 
 export type ContentPart =
@@ -19,12 +18,9 @@ export type Item =
   | { id: string; object: 'realtime.item'; type: 'function_call'; status: ItemStatus; call_id: string; name: string; arguments: string }
   | { id: string; object: 'realtime.item'; type: 'function_call_output'; status: ItemStatus; call_id: string; output: string };
 
-/** Conversations longer than this drop their oldest items, as a long call would otherwise grow without end. */
-const MAX_ITEMS = 500;
-
 type Obj = Record<string, unknown>;
 
-function bad(param: string, message: string, code = 'invalid_value'): ApiError {
+export function bad(param: string, message: string, code = 'invalid_value'): ApiError {
   return new ApiError(400, code, message, param);
 }
 
@@ -109,73 +105,5 @@ export function itemForDialect(item: Item, dialect: Dialect): Obj {
   };
 }
 
-export class Conversation {
-  readonly id = newId('conv');
-  private readonly items: Item[] = [];
-
-  get length(): number {
-    return this.items.length;
-  }
-
-  get lastId(): string | null {
-    return this.items.at(-1)?.id ?? null;
-  }
-
-  get(id: string): Item | undefined {
-    return this.items.find((i) => i.id === id);
-  }
-
-  /**
-   * Inserts `item` after `previousItemId` (null: at the start; undefined: at the end) and returns
-   * the id of the item now before it.
-   */
-  add(item: Item, previousItemId?: string | null): string | null {
-    if (this.get(item.id)) throw bad('item.id', `An item with id '${item.id}' already exists in the conversation.`, 'duplicate_item_id');
-    let at = this.items.length;
-    if (previousItemId === null) at = 0;
-    else if (previousItemId !== undefined) {
-      const i = this.items.findIndex((x) => x.id === previousItemId);
-      if (i < 0) throw new ApiError(400, 'item_not_found', `No item with id '${previousItemId}' in the conversation.`, 'previous_item_id');
-      at = i + 1;
-    }
-    this.items.splice(at, 0, item);
-    if (this.items.length > MAX_ITEMS) this.items.splice(0, this.items.length - MAX_ITEMS);
-    return at === 0 ? null : this.items[at - 1]!.id;
-  }
-
-  delete(id: string): boolean {
-    const i = this.items.findIndex((x) => x.id === id);
-    if (i < 0) return false;
-    this.items.splice(i, 1);
-    return true;
-  }
-
-  /** The conversation as chat messages, after the session's instructions. */
-  toChatMessages(instructions: string): ChatMessage[] {
-    const messages: ChatMessage[] = [];
-    if (instructions.trim()) messages.push({ role: 'system', content: instructions });
-    for (const item of this.items) {
-      switch (item.type) {
-        case 'message': {
-          const text = itemText(item);
-          if (item.role === 'assistant') messages.push({ role: 'assistant', content: text });
-          else if (item.role === 'system') messages.push({ role: 'system', content: text });
-          else if (text) messages.push({ role: 'user', content: text });
-          break;
-        }
-        case 'function_call': {
-          const call: ChatToolCall = { id: item.call_id, type: 'function', function: { name: item.name, arguments: item.arguments } };
-          const last = messages.at(-1);
-          // Calls made in one reply travel in one assistant message.
-          if (last && last.role === 'assistant' && last.tool_calls) last.tool_calls.push(call);
-          else messages.push({ role: 'assistant', content: null, tool_calls: [call] });
-          break;
-        }
-        case 'function_call_output':
-          messages.push({ role: 'tool', tool_call_id: item.call_id, content: item.output });
-          break;
-      }
-    }
-    return messages;
-  }
-}
+/** A content part as `response.content_part.*` events carry it (beta names, in both dialects). */
+export type ContentPartOut = { type: 'audio'; transcript: string } | { type: 'text'; text: string };

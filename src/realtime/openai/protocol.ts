@@ -7,22 +7,10 @@
  * either kind of client.
  */
 import { randomBytes } from 'node:crypto';
-import { ApiError } from '../errors.js';
+import type { ApiError } from '../../errors.js';
+import type { ServerEvent, ServerEventType } from './server-events.js';
 
 export type Dialect = 'ga' | 'beta';
-
-/** A server event before it is sent: GA type name, any fields. */
-export interface ServerEvent {
-  type: string;
-  [field: string]: unknown;
-}
-
-/** A client event after JSON parsing: its type (GA name) and the raw fields. */
-export interface ClientEvent {
-  type: string;
-  event_id?: string;
-  [field: string]: unknown;
-}
 
 export function newId(prefix: 'event' | 'item' | 'resp' | 'sess' | 'call' | 'conv'): string {
   // OpenAI's ids are a prefix and 22 base62-ish characters; clients only treat them as opaque.
@@ -30,7 +18,7 @@ export function newId(prefix: 'event' | 'item' | 'resp' | 'sess' | 'call' | 'con
 }
 
 /** GA name -> beta name, for events whose name changed at GA. */
-const BETA_NAMES: Record<string, string> = {
+const BETA_NAMES: Partial<Record<ServerEventType, string>> = {
   'conversation.item.added': 'conversation.item.created',
   'response.output_audio.delta': 'response.audio.delta',
   'response.output_audio.done': 'response.audio.done',
@@ -41,12 +29,12 @@ const BETA_NAMES: Record<string, string> = {
 };
 
 /** Events a beta client never received; skipped for it. */
-const GA_ONLY = new Set(['conversation.item.done']);
+const GA_ONLY = new Set<ServerEventType>(['conversation.item.done']);
 
 const GA_NAMES: Record<string, string> = Object.fromEntries(Object.entries(BETA_NAMES).map(([ga, beta]) => [beta, ga]));
 
 /** The name to send `type` under to a client of `dialect`; null when that dialect has no such event. */
-export function outgoingName(type: string, dialect: Dialect): string | null {
+export function outgoingName(type: ServerEventType, dialect: Dialect): string | null {
   if (dialect === 'ga') return type;
   if (GA_ONLY.has(type)) return null;
   return BETA_NAMES[type] ?? type;
@@ -64,30 +52,8 @@ export function dialectOf(headers: Readonly<Record<string, string>>, protocols: 
   return 'ga';
 }
 
-/**
- * Parses one text frame into a client event; throws ApiError 400 (`invalid_json`,
- * `invalid_event`) for frames that are not a JSON object with a string `type`.
- */
-export function parseClientEvent(text: string): ClientEvent {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new ApiError(400, 'invalid_json', 'The message is not valid JSON; every client event is a JSON object with a "type".');
-  }
-  if (!value || typeof value !== 'object' || Array.isArray(value)) {
-    throw new ApiError(400, 'invalid_event', 'A client event must be a JSON object with a "type".');
-  }
-  const event = value as Record<string, unknown>;
-  if (typeof event.type !== 'string') throw new ApiError(400, 'missing_required_parameter', "Missing required parameter 'type'.", 'type');
-  if (event.event_id !== undefined && typeof event.event_id !== 'string') {
-    throw new ApiError(400, 'invalid_type', "'event_id' must be a string.", 'event_id');
-  }
-  return { ...event, type: canonicalClientType(event.type) } as ClientEvent;
-}
-
 /** The `error` server event for `err`, naming the client event that caused it. */
-export function errorEvent(err: ApiError, clientEventId?: string): ServerEvent {
+export function errorEvent(err: ApiError, clientEventId?: string): Extract<ServerEvent, { type: 'error' }> {
   return {
     type: 'error',
     error: {

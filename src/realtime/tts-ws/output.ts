@@ -5,11 +5,11 @@
  * the audio written before it has been sent; for Opus that means waiting for the encoder, whose
  * output lags its input by tens of milliseconds.
  */
-import { encodeAudio } from '../audio/encode.js';
-import { OUTPUT_SAMPLE_RATE_HZ } from '../audio/pcm.js';
-import type { WebSocketConnection } from '../http/websocket.js';
-import { OggOpusClock } from './tts-ws-ogg-clock.js';
-import type { OutputFormat, ServerEvent } from './tts-ws-protocol.js';
+import { encodeAudio } from '../../audio/encode.js';
+import { OUTPUT_SAMPLE_RATE_HZ } from '../../audio/pcm.js';
+import type { LiveTransport } from '../transport.js';
+import { OggOpusClock } from './ogg-clock.js';
+import type { OutputFormat, ServerEvent } from './protocol.js';
 
 export interface SessionOutput {
   /** Samples (24 kHz) written so far: the session audio clock. */
@@ -26,7 +26,7 @@ export interface SessionOutput {
   end(): Promise<void>;
 }
 
-export function createOutput(format: OutputFormat, conn: WebSocketConnection, onFailure: (err: unknown) => void): SessionOutput {
+export function createOutput(format: OutputFormat, conn: LiveTransport, onFailure: (err: unknown) => void): SessionOutput {
   switch (format) {
     case 'pcm':
       return new PcmOutput(conn);
@@ -47,7 +47,7 @@ function pcmBytes(pcm: Int16Array): Uint8Array {
 class PcmOutput implements SessionOutput {
   samples = 0;
 
-  constructor(private readonly conn: WebSocketConnection) {}
+  constructor(private readonly conn: LiveTransport) {}
 
   async write(pcm: Int16Array, sentenceId: number, signal: AbortSignal): Promise<void> {
     await this.conn.drained();
@@ -91,7 +91,7 @@ class OpusOutput implements SessionOutput {
   private settled = true;
 
   constructor(
-    private readonly conn: WebSocketConnection,
+    private readonly conn: LiveTransport,
     private readonly onFailure: (err: unknown) => void,
   ) {
     conn.signal.addEventListener('abort', () => this.queue.end(), { once: true });

@@ -1,0 +1,33 @@
+/** What a Realtime session needs from the server, and the limits it runs under. */
+import type { AudioChunk } from '../../audio/pcm.js';
+import type { SileroVad } from '../../engines/vad/silero-vad.js';
+import type { Responder } from '../../llm/types.js';
+import type { Logger } from '../../logger.js';
+import type { SttTaskResult } from '../../workers/stt-task.js';
+
+export interface RealtimeServices {
+  responder: Responder;
+  /** Recognizes 16 kHz PCM as it arrives (the worker pool). */
+  transcribe(audio: AsyncIterable<Int16Array>, language: string, signal: AbortSignal): Promise<SttTaskResult>;
+  /**
+   * Speaks one sentence with `voice` at 24 kHz; throws ApiError for an unusable voice.
+   * `continuation`: a later sentence of a reply already speaking (no queue jumping).
+   */
+  synthesize(text: string, voice: string, speed: number, continuation: boolean, signal: AbortSignal): AsyncIterable<AudioChunk>;
+  /** Throws the ApiError that explains why `voice` cannot speak (unknown: 400; not installed: 424). */
+  checkVoice(voice: string): void;
+  vad(): Promise<SileroVad>;
+  logger: Logger;
+}
+
+export interface RealtimeSessionOptions {
+  model: string;
+  voice: string;
+  maxSessionMs: number;
+  /** With server VAD, a turn this long is committed though the speaker has not paused. */
+  maxTurnMs: number;
+  /** Appended audio bytes that may wait to be processed; beyond it appends are refused. */
+  maxPendingInputBytes: number;
+  /** Conversation history sent to the LLM, in characters (default: voice chat's budget). */
+  maxHistoryChars?: number;
+}
