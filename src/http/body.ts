@@ -199,6 +199,8 @@ class MultipartToDisk {
   }
 
   private onFile(name: string, stream: Readable, info: busboy.FileInfo): void {
+    // A part cut short (the parser destroyed on a failure) errors its stream; the failure already says why.
+    stream.on('error', () => {});
     const limit = this.opts.files[name];
     if (this.failure !== null || limit === undefined) {
       stream.resume();
