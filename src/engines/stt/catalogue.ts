@@ -25,7 +25,7 @@ export interface SttModelInfo {
   files?: string[];
 }
 
-/** Whisper's 99 languages (openai/whisper, tokenizer.py LANGUAGES). */
+/** Whisper's languages (openai/whisper, tokenizer.py LANGUAGES: 99, and `yue` from large-v3 on). */
 const WHISPER_LANGUAGES = [
   'en', 'zh', 'de', 'es', 'ru', 'ko', 'fr', 'ja', 'pt', 'tr', 'pl', 'ca', 'nl', 'ar', 'sv', 'it', 'id',
   'hi', 'fi', 'vi', 'he', 'uk', 'el', 'ms', 'cs', 'ro', 'da', 'hu', 'ta', 'no', 'th', 'ur', 'hr', 'bg',
