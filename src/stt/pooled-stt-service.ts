@@ -8,7 +8,7 @@ import type { SttEngine } from '../engines/stt/types.js';
 import { ApiError } from '../errors.js';
 import type { WorkerPool } from '../workers/pool.js';
 import { SttRegistry } from './registry.js';
-import { resolveSttModel, type ResolvedSttModel, type SttModelQuery } from './resolve.js';
+import { resolveSttModel, type ResolvedSttModel, type SttModelQuery, type SttModelStatus } from './resolve.js';
 import type { LiveTranscribeOptions, SttFileAudio, SttService, TranscribeOptions } from './service.js';
 import type { Transcript } from './transcript.js';
 
@@ -25,12 +25,16 @@ export class PooledSttService implements SttService {
     this.registry = new SttRegistry(pool, modelsDir);
   }
 
+  models(): SttModelStatus[] {
+    return this.registry.models();
+  }
+
   checkCapacity(): void {
     this.pool.checkAdmission('batch');
   }
 
   resolve(query: SttModelQuery): ResolvedSttModel {
-    return resolveSttModel(this.registry.models(), query);
+    return resolveSttModel(this.models(), query);
   }
 
   async transcribe(audio: SttFileAudio, opts: TranscribeOptions, signal: AbortSignal): Promise<Transcript> {

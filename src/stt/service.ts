@@ -1,6 +1,6 @@
 /** What the STT endpoints and live sessions call: decoded audio in, a transcript out; no HTTP types. */
 import type { SttFileAudio } from '../engines/stt/types.js';
-import type { ResolvedSttModel, SttModelQuery } from './resolve.js';
+import type { ResolvedSttModel, SttModelQuery, SttModelStatus } from './resolve.js';
 import type { Transcript, TranscriptSegment } from './transcript.js';
 
 export type { SttFileAudio } from '../engines/stt/types.js';
@@ -25,6 +25,8 @@ export interface LiveTranscribeOptions {
 }
 
 export interface SttService {
+  /** The STT catalogue with what is installed (for listings such as `GET /v1/models/`). */
+  models(): SttModelStatus[];
   /**
    * Throws now what a transcription started now would be refused with at once (503 `overloaded`
    * or `shutting_down`), so that an upload can be refused before its body is received.
