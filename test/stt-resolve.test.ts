@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { STT_MODEL_CATALOGUE } from '../src/engines/stt/catalogue.js';
+import type { ModelInfo } from '../src/engines/tts/catalogue.js';
 import { ApiError } from '../src/errors.js';
+import { ModelsError } from '../src/models/errors.js';
+import { pullModel } from '../src/models/pull.js';
 import { resolveSttModel, type SttModelQuery, type SttModelStatus } from '../src/stt/resolve.js';
 
 /** The catalogue as this build ships it: only the built-in PocketSphinx is installed. */
@@ -100,5 +103,17 @@ describe('STT model resolution', () => {
     const r = refusal(onlySense, { language: 'ja', wordTimestamps: true });
     assert.deepEqual([r.status, r.code, r.param], [424, 'capability_not_installed', 'model']);
     assert.ok(r.message.includes('llais models pull whisper-base'), r.message);
+  });
+
+  it('every catalogued model that is not built in says how it installs, and `models pull` refuses it clearly', async () => {
+    for (const m of STT_MODEL_CATALOGUE.filter((x) => !x.builtin)) {
+      assert.equal(m.install_hint, `llais models pull ${m.id}`);
+      // No download is pinned for any of them yet; the refusal must say so, not "unknown model".
+      // (The fields `pull` reads have the TTS catalogue's names and meanings.)
+      await assert.rejects(
+        pullModel(m.id, { modelsDir: '/nonexistent', catalogue: STT_MODEL_CATALOGUE as unknown as ModelInfo[], fetchImpl: () => assert.fail('nothing is fetched') }),
+        (e: unknown) => e instanceof ModelsError && e.code === 'no_download_source' && /no engine in this version/.test(e.message),
+      );
+    }
   });
 });

@@ -23,7 +23,16 @@ export interface SttModelInfo {
   install_hint?: string;
   /** Files relative to `<modelsDir>/<id>/` that mark it installed; absent: it cannot be installed yet. */
   files?: string[];
+  /**
+   * What `llais models pull` says, in place of a download, for a model it cannot fetch (the TTS
+   * catalogue's field of the same name); `<modelsDir>` stands for the models directory.
+   */
+  manual_install?: string;
 }
+
+/** For the catalogued models no engine in this build runs: `models pull` refuses with this. */
+const NO_ENGINE_YET =
+  'no engine in this version of the server runs this model yet, so there is nothing to install; the built-in `pocketsphinx` recognizer (English) serves speech-to-text meanwhile';
 
 /** Whisper's languages (openai/whisper, tokenizer.py LANGUAGES: 99, and `yue` from large-v3 on). */
 const WHISPER_LANGUAGES = [
@@ -40,7 +49,7 @@ const WHISPER_CAPABILITIES: SttCapabilities = { wordTimestamps: true, translatio
 
 function whisper(size: string, name: string): SttModelInfo {
   const id = `whisper-${size}`;
-  return { id, name, type: 'stt', languages: WHISPER_LANGUAGES, capabilities: WHISPER_CAPABILITIES, builtin: false, install_hint: `llais models pull ${id}` };
+  return { id, name, type: 'stt', languages: WHISPER_LANGUAGES, capabilities: WHISPER_CAPABILITIES, builtin: false, install_hint: `llais models pull ${id}`, manual_install: NO_ENGINE_YET };
 }
 
 export const STT_MODEL_CATALOGUE: readonly SttModelInfo[] = [
@@ -66,6 +75,7 @@ export const STT_MODEL_CATALOGUE: readonly SttModelInfo[] = [
     capabilities: WHISPER_CAPABILITIES,
     builtin: false,
     install_hint: 'llais models pull faster-whisper',
+    manual_install: NO_ENGINE_YET,
   },
   {
     id: 'sensevoice',
@@ -75,6 +85,7 @@ export const STT_MODEL_CATALOGUE: readonly SttModelInfo[] = [
     capabilities: { wordTimestamps: false, translation: false, live: false, diarization: false },
     builtin: false,
     install_hint: 'llais models pull sensevoice',
+    manual_install: NO_ENGINE_YET,
   },
 ];
 
