@@ -29,7 +29,7 @@ describe('HTTP core on uWebSockets.js', () => {
       .get('/v1/ping', (ex) => ex.json(200, { pong: true }))
       .post('/v1/echo', async (ex) => ex.json(200, await readJsonObject(ex, 64)))
       .post('/v1/upload', async (ex) => {
-        const body = await uploads.read(ex, { maxBodyBytes: 10_000, files: { file: 100, big: 2000 } });
+        const body = await uploads.read(ex, { maxBodyBytes: 10_000, maxFieldBytes: 1000, files: { file: 100, big: 2000 } });
         const files = await Promise.all(Object.values(body.files).map(async (f) => ({ field: f.field, name: f.filename, size: f.bytes, onDisk: (await readFile(f.path)).length })));
         ex.json(200, { fields: body.fields, files });
       })
@@ -141,6 +141,24 @@ describe('HTTP core on uWebSockets.js', () => {
     const r2 = await fetch(`${base}/v1/upload`, { method: 'POST', body: fd2 });
     assert.equal(r2.status, 413);
     assert.equal(((await r2.json()) as { error: { param: string } }).error.param, 'file');
+  });
+
+  it('multipart: an oversize field is 413, a form cut short is 400, file parts nobody asked for are dropped', async () => {
+    const long = new FormData();
+    long.append('model', 'x'.repeat(2000));
+    const r1 = await fetch(`${base}/v1/upload`, { method: 'POST', body: long });
+    assert.equal(r1.status, 413);
+    assert.deepEqual(((await r1.json()) as { error: { code: string; param: string } }).error.code, 'field_too_large');
+    const cut = '--b\r\nContent-Disposition: form-data; name="file"; filename="a.wav"\r\n\r\nabc';
+    const r2 = await fetch(`${base}/v1/upload`, { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=b' }, body: cut });
+    assert.equal(r2.status, 400);
+    assert.equal(((await r2.json()) as { error: { code: string } }).error.code, 'invalid_multipart');
+    const extra = new FormData();
+    extra.append('other', new Blob([new Uint8Array(5000)]), 'x.bin');
+    extra.append('file', new Blob([new Uint8Array(10)]), 'a.wav');
+    const r3 = await fetch(`${base}/v1/upload`, { method: 'POST', body: extra });
+    assert.equal(r3.status, 200);
+    assert.deepEqual(((await r3.json()) as { files: unknown[] }).files, [{ field: 'file', name: 'a.wav', size: 10, onDisk: 10 }]);
   });
 
   it('serves files whole and by Range', async () => {

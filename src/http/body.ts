@@ -154,7 +154,7 @@ class MultipartToDisk {
     parser.on('field', (name, value, info) => this.onField(name, value, info));
     parser.on('file', (name, stream, info) => this.onFile(name, stream, info));
     parser.on('partsLimit', () => this.fail(new ApiError(413, 'too_many_parts', `The form has more than ${MAX_PARTS} parts`)));
-    parser.on('error', (err) => this.fail(new ApiError(400, 'invalid_multipart', 'Malformed multipart/form-data body', null, { cause: err })));
+    parser.on('error', (err) => this.fail(malformed(err)));
     parser.on('finish', () => {
       parsed = true;
       this.wakeUp();
@@ -231,12 +231,16 @@ class MultipartToDisk {
       if (file.bytes > limit) this.fail(new ApiError(413, 'file_too_large', `File "${name}" is larger than the limit of ${limit} bytes`, name));
     });
     const written = new Promise<void>((resolve) => {
-      const done = (err?: unknown): void => {
-        if (err) this.fail(err);
+      // The part's stream fails only when the form does (cut short, malformed): the client's fault.
+      stream.on('error', (err) => {
+        this.fail(malformed(err));
         resolve();
-      };
-      stream.on('error', done);
-      out.on('error', done);
+      });
+      // The file's stream fails on our side (disk full, directory gone): a 500.
+      out.on('error', (err) => {
+        this.fail(err);
+        resolve();
+      });
       out.on('close', () => {
         this.openStreams.delete(out);
         resolve();
@@ -290,4 +294,8 @@ class MultipartToDisk {
     this.paths.clear();
     await Promise.all(paths.map((p) => rm(p, { force: true })));
   }
+}
+
+function malformed(cause: unknown): ApiError {
+  return new ApiError(400, 'invalid_multipart', 'Malformed multipart/form-data body', null, { cause });
 }
