@@ -47,7 +47,7 @@ export class PooledSttService implements SttService {
     return engine.transcribe(audio, opts, signal);
   }
 
-  transcribeLive(pcm: AsyncIterable<Int16Array>, opts: LiveTranscribeOptions, signal: AbortSignal): Promise<Transcript> {
+  async transcribeLive(pcm: AsyncIterable<Int16Array>, opts: LiveTranscribeOptions, signal: AbortSignal): Promise<Transcript> {
     const engine = this.engineFor({ model: opts.model, language: opts.language, task: 'transcribe', wordTimestamps: false, diarize: false, live: true });
     if (!engine.transcribeLive) throw new Error(`engine ${engine.id} declares live transcription but has no transcribeLive`);
     return engine.transcribeLive(pcm, { language: opts.language }, signal);
