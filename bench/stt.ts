@@ -17,6 +17,12 @@
  *    4-parallel run, on a fresh server so that the figures, cumulative since start, cover little
  *    besides start-up, warm-up (read just before, shown as "idle") and that run. Target p99 < 10 ms.
  * 4. WER of the server's transcript of each voice's recording against the text it was made from.
+ * 5. Upload memory, each load on a fresh server: its RSS growth (sampled from /proc every 10 ms) while it
+ *    receives one 90 MB upload that is not audio (refused 415 once probed), then 8 concurrent
+ *    40 MB uploads without `model` (refused 400 once read). Uploads stream to disk, so the growth
+ *    is a few chunks per upload plus garbage V8 has not collected yet. Baseline, measured on the
+ *    same machine before uploads streamed (whole body buffered): +367 MB and +185 MB; targets
+ *    < 40 MB and < 100 MB.
  *
  * Servers: A runs 1 and 2 in parallel, fresh B runs 4. Each is warmed with two parallel requests
  * first, since a pool worker loads the recognizer on its first task (~0.3 s): A with a short clip,
@@ -40,6 +46,8 @@ import { withServer, type BenchServer } from './lib/server.js';
 import { summarize } from './lib/stats.js';
 import { normalizeWords, wordErrorRate, type WerResult } from './lib/wer.js';
 import { HARVARD_SENTENCES } from '../test/fixtures/harvard-sentences.js';
+import { peakRssGrowthMb } from '../test/helpers/child-server.js';
+import { RawUpload } from '../test/helpers/raw-upload.js';
 import { concatPcm } from '../src/audio/pcm.js';
 
 const RATE = POCKETSPHINX_SAMPLE_RATE_HZ;
@@ -60,6 +68,10 @@ const MAX_RTF_PER_CORE = 0.2;
 const MAX_EVENT_LOOP_P99_MS = 10;
 /** Four ~65 s files on two workers take ~20 s; far above that something is stuck. */
 const TRANSCRIBE_TIMEOUT_MS = 180_000;
+/** Upload memory (section 5): before streaming, and the targets, in MB of server RSS growth. */
+const UPLOAD_MB = 1 << 20;
+const UPLOAD_BASELINE_MB = { single: 367, concurrent: 185 };
+const UPLOAD_TARGET_MB = { single: 40, concurrent: 100 };
 const EVENT_LOOP_P99 = 'llais_event_loop_delay_seconds{quantile="0.99"}';
 const EVENT_LOOP_MAX = 'llais_event_loop_delay_seconds{quantile="1"}';
 
@@ -341,10 +353,42 @@ export async function runStt(): Promise<void> {
       `${MAIN_VOICE}: all ${levels.reduce((n, l) => n + l.parallel, 0)} server transcripts ${sameAcrossRuns ? 'are' : 'are NOT'} word-for-word the same; ` +
         `the server's ${mainWords === normalizeWords(inProcess.text).join(' ') ? 'matches' : 'differs from'} the in-process one.`,
     );
+    console.log(`\n5. Upload memory: server RSS growth while receiving (a fresh server for each load)`);
+    const oneUpload = await uploadMemory('single');
+    const eightUploads = await uploadMemory('concurrent');
+    printTable(
+      ['upload', 'answers', 'RSS growth MB', 'before streaming MB', 'target'],
+      [
+        ['one 90 MB, not audio', oneUpload.statuses.join(' '), fixed(oneUpload.growthMb, 1), String(UPLOAD_BASELINE_MB.single), `${verdict(oneUpload.growthMb < UPLOAD_TARGET_MB.single)} < ${UPLOAD_TARGET_MB.single}`],
+        ['8 × 40 MB at once, no model', eightUploads.statuses.join(' '), fixed(eightUploads.growthMb, 1), String(UPLOAD_BASELINE_MB.concurrent), `${verdict(eightUploads.growthMb < UPLOAD_TARGET_MB.concurrent)} < ${UPLOAD_TARGET_MB.concurrent}`],
+      ],
+    );
     console.log(`stt benchmark: ${((performance.now() - benchStarted) / 1000).toFixed(0)} s (synthesis of the three recordings ${synthesizedSec.toFixed(1)} s)`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Section 5: one upload load on a fresh server (RSS, once grown, does not shrink back, so each
+ * load gets its own), after one small upload has warmed the upload path.
+ */
+async function uploadMemory(load: 'single' | 'concurrent'): Promise<{ statuses: number[]; growthMb: number }> {
+  return withServer(async (server) => {
+    const port = Number(new URL(server.url).port);
+    const send = async (path: string, fileBytes: number): Promise<number> => {
+      const upload = new RawUpload(port, { path, fileBytes });
+      await upload.send();
+      return (await upload.response).status;
+    };
+    await send('/v1/stt/', UPLOAD_MB);
+    const { result, growthMb } = await peakRssGrowthMb(server.pid, () =>
+      load === 'single'
+        ? Promise.all([send('/v1/stt/', 90 * UPLOAD_MB)])
+        : Promise.all(Array.from({ length: 8 }, () => send('/v1/audio/transcriptions', 40 * UPLOAD_MB))),
+    );
+    return { statuses: result, growthMb };
+  });
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

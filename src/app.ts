@@ -14,6 +14,7 @@ import { registerTtsWsRoute } from './api/tts-ws.js';
 import { registerVoiceChatRoutes } from './api/voice-chat.js';
 import type { ApiContext } from './api/context.js';
 import type { Config } from './config.js';
+import { UploadReceiver } from './http/body.js';
 import { Router } from './http/router.js';
 import { HttpServer } from './http/server.js';
 import { startExpirySweep } from './jobs/expiry-sweep.js';
@@ -79,10 +80,11 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
     maxChars: config.jobQueueMaxChars,
     logger,
   });
-  const stt = new PooledSttService(pool, join(config.dataDir, 'uploads'));
+  const stt = new PooledSttService(pool, config.modelsDir);
+  const uploads = new UploadReceiver({ dir: join(config.dataDir, 'uploads'), maxConcurrent: config.maxConcurrentUploads });
   const responder = createResponder(config);
   const live = new LiveSessionLimits({ maxSessions: config.liveMaxSessions, maxSessionMs: config.liveMaxSessionSeconds * 1000, idleMs: config.liveIdleTimeoutSeconds * 1000 });
-  const context: ApiContext = { config, logger, tts, pool, jobs, queue, results, responder, stt, db, live };
+  const context: ApiContext = { config, logger, tts, pool, jobs, queue, results, responder, stt, uploads, db, live };
 
   const router = new Router();
   registerPlatformRoutes(router, context);

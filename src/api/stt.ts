@@ -1,82 +1,110 @@
 /**
  * Speech to text: `POST /v1/stt/` (ours) and OpenAI's `/v1/audio/transcriptions` and
- * `/v1/audio/translations`. Thin: read the upload, validate the fields, call the STT service,
- * shape the response.
+ * `/v1/audio/translations`. Thin: admit, receive the upload (streamed to disk), validate the
+ * fields, call the STT service, shape the response.
+ *
+ * Fields are validated as they arrive: one sent before the file that is already wrong (an unknown
+ * model, a language nobody installed, a bad boolean) is refused before the file is read. Checks
+ * that need the whole form (a missing field, a field sent after the file) run once it is in.
  */
 import { ApiError, invalidParam } from '../errors.js';
-import { readMultipart, type MultipartBody, type UploadedFile } from '../http/body.js';
+import type { MultipartBody, MultipartFields, StoredFile } from '../http/body.js';
 import type { HttpExchange } from '../http/exchange.js';
 import type { Router } from '../http/router.js';
 import { SseWriter } from '../http/sse.js';
 import { renderOpenAi, type OpenAiResponseFormat } from '../stt/openai-format.js';
-import type { SttService } from '../stt/service.js';
+import { sttLanguage } from '../stt/resolve.js';
+import type { SttService, TranscribeOptions } from '../stt/service.js';
 import type { ApiContext } from './context.js';
 
-/** API.md: uploads up to 100 MB. */
-const MAX_STT_UPLOAD_BYTES = 100 * 1024 * 1024;
-
-/** Our recognizer ids, and the names OpenAI clients send, which mean "the default". */
-const BUILTIN_STT_MODELS = new Set(['pocketsphinx']);
-const OPENAI_STT_MODELS = new Set(['whisper-1', 'gpt-4o-transcribe', 'gpt-4o-mini-transcribe']);
-/** Catalogued in API.md; no engine runs them in this build yet. */
-const PLANNED_STT_MODELS = new Set(['whisper', 'faster-whisper', 'sensevoice']);
+/** Room in a multipart body beyond its file for the text fields and the part headers. */
+const MULTIPART_FIELDS_ALLOWANCE_BYTES = 1 << 20;
 
 const OPENAI_FORMATS = new Set<OpenAiResponseFormat>(['json', 'text', 'srt', 'verbose_json', 'vtt']);
 
-function field(body: MultipartBody, name: string): string | undefined {
-  const v = body.fields[name];
+function field(fields: MultipartFields, name: string): string | undefined {
+  const v = fields[name];
   return Array.isArray(v) ? v[v.length - 1] : v;
 }
 
-function bool(body: MultipartBody, name: string, fallback: boolean): boolean {
-  const v = field(body, name);
+function bool(fields: MultipartFields, name: string, fallback: boolean): boolean {
+  const v = field(fields, name);
   if (v === undefined || v === '') return fallback;
   if (/^(true|1|yes)$/i.test(v)) return true;
   if (/^(false|0|no)$/i.test(v)) return false;
   throw invalidParam(name, `'${name}' must be true or false, got ${JSON.stringify(v)}`);
 }
 
-function requireFile(body: MultipartBody, name: string): UploadedFile {
+function requireFile(body: MultipartBody, name: string): StoredFile {
   const file = body.files[name];
   if (!file) throw new ApiError(400, 'missing_required_parameter', `Missing required file field '${name}' (multipart/form-data)`, name);
-  if (file.data.length === 0) throw new ApiError(422, 'unprocessable_audio', `The uploaded '${name}' is empty`, name);
+  if (file.bytes === 0) throw new ApiError(422, 'unprocessable_audio', `The uploaded '${name}' is empty`, name);
   return file;
 }
 
-/** Checks the model and language against what is installed; 424 names what is missing. */
-function checkModelAndLanguage(stt: SttService, model: string | undefined, language: string): void {
-  if (model && !BUILTIN_STT_MODELS.has(model) && !OPENAI_STT_MODELS.has(model)) {
-    if (PLANNED_STT_MODELS.has(model)) {
-      throw new ApiError(424, 'model_not_installed', `Speech-to-text model '${model}' is not available in this build of the server; the built-in 'pocketsphinx' recognizer (English) is. Omit 'model' to use it.`, 'model');
-    }
-    throw new ApiError(400, 'model_not_found', `Unknown speech-to-text model '${model}'. Use 'pocketsphinx' or omit 'model'.`, 'model');
-  }
-  const primary = language.toLowerCase().split(/[-_]/)[0]!;
-  if (language !== 'auto' && !stt.languages.includes(primary)) {
-    throw new ApiError(424, 'language_not_installed', `No installed speech-to-text model speaks '${language}'; the installed recognizers speak: ${stt.languages.join(', ')}. Multilingual recognition needs the Whisper engine, which is not available in this build.`, 'language');
-  }
+/** `POST /v1/stt/`'s fields: every check decides on the fields so far, so it runs as they arrive and on the whole form. */
+function sttFields(stt: SttService, fields: MultipartFields): TranscribeOptions {
+  const opts: TranscribeOptions = {
+    model: field(fields, 'model') || undefined,
+    language: sttLanguage(field(fields, 'language')),
+    task: 'transcribe',
+    wordTimestamps: bool(fields, 'timestamps', false),
+    diarize: bool(fields, 'diarize', false),
+  };
+  stt.resolve({ ...opts, live: false });
+  return opts;
 }
 
-function languageField(body: MultipartBody): string {
-  const language = field(body, 'language')?.trim() || 'auto';
-  if (language !== 'auto' && !/^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$/.test(language)) {
-    throw invalidParam('language', `'language' must be a language code such as 'en', or 'auto'; got ${JSON.stringify(language)}`);
+interface OpenAiFields {
+  opts: TranscribeOptions;
+  format: OpenAiResponseFormat;
+  granularities: Set<'word' | 'segment'>;
+  stream: boolean;
+}
+
+/** OpenAI's transcription fields; while the form is incomplete, only what is already decidable. */
+function openAiFields(stt: SttService, task: 'transcribe' | 'translate', fields: MultipartFields, complete: boolean): OpenAiFields {
+  const model = field(fields, 'model');
+  if (!model && complete) throw new ApiError(400, 'missing_required_parameter', "Missing required parameter 'model'", 'model');
+  // Translation is into English; with English-only recognizers the source must be English too.
+  const language = task === 'translate' ? (field(fields, 'language')?.trim() || 'en') : sttLanguage(field(fields, 'language'));
+  const sentFormat = field(fields, 'response_format');
+  const format = (sentFormat || 'json') as OpenAiResponseFormat;
+  if (!OPENAI_FORMATS.has(format)) throw invalidParam('response_format', `'response_format' must be one of: json, text, srt, verbose_json, vtt`);
+  const rawGranularities = fields['timestamp_granularities[]'] ?? fields.timestamp_granularities ?? [];
+  const granularities = new Set<'word' | 'segment'>();
+  for (const g of Array.isArray(rawGranularities) ? rawGranularities : [rawGranularities]) {
+    if (g !== 'word' && g !== 'segment') throw invalidParam('timestamp_granularities[]', `timestamp granularities are 'word' and 'segment'; got ${JSON.stringify(g)}`);
+    granularities.add(g);
   }
-  return language;
+  // Decidable once the format is known: sent, or (the form complete) the default.
+  if (granularities.size > 0 && (complete || sentFormat) && format !== 'verbose_json') {
+    throw invalidParam('timestamp_granularities[]', "timestamp_granularities[] requires response_format 'verbose_json'");
+  }
+  const temperature = field(fields, 'temperature');
+  if (temperature !== undefined && !(Number(temperature) >= 0 && Number(temperature) <= 1)) {
+    throw invalidParam('temperature', "'temperature' must be a number between 0 and 1");
+  }
+  // `prompt` is accepted and not used: PocketSphinx has no prompt conditioning.
+  const stream = task === 'transcribe' && bool(fields, 'stream', false);
+  const opts: TranscribeOptions = { model: model || undefined, language, task, wordTimestamps: granularities.has('word'), diarize: false };
+  stt.resolve({ ...opts, live: false });
+  return { opts, format, granularities, stream };
 }
 
 export function registerSttRoutes(router: Router, ctx: ApiContext, stt: SttService): void {
-  const upload = (ex: HttpExchange): Promise<MultipartBody> =>
-    readMultipart(ex, { maxBodyBytes: MAX_STT_UPLOAD_BYTES + 1024 * 1024, maxFileBytes: MAX_STT_UPLOAD_BYTES });
+  const maxUploadBytes = ctx.config.maxUploadBytes;
+  const upload = (ex: HttpExchange, onField: (fields: MultipartFields) => void): Promise<MultipartBody> => {
+    // Before the body: an overloaded server refuses without receiving 100 MB first.
+    stt.checkCapacity();
+    return ctx.uploads.read(ex, { files: { file: maxUploadBytes }, maxBodyBytes: maxUploadBytes + MULTIPART_FIELDS_ALLOWANCE_BYTES, onField });
+  };
 
   router.post('/v1/stt', async (ex) => {
-    const body = await upload(ex);
+    const body = await upload(ex, (fields) => sttFields(stt, fields));
     const file = requireFile(body, 'file');
-    const language = languageField(body);
-    checkModelAndLanguage(stt, field(body, 'model'), language);
-    const wordTimestamps = bool(body, 'timestamps', false);
-    const diarize = bool(body, 'diarize', false);
-    const t = await stt.transcribe(file, { language, wordTimestamps, diarize }, ex.signal);
+    const opts = sttFields(stt, body.fields);
+    const t = await stt.transcribe({ kind: 'file', path: file.path }, opts, ex.signal);
     ex.json(200, {
       text: t.text,
       language: t.language,
@@ -86,42 +114,21 @@ export function registerSttRoutes(router: Router, ctx: ApiContext, stt: SttServi
         end: s.end,
         text: s.text,
         speaker: s.speaker ?? null,
-        ...(wordTimestamps ? { words: s.words ?? [] } : {}),
+        ...(opts.wordTimestamps ? { words: s.words ?? [] } : {}),
       })),
     });
   });
 
   const openAi = (task: 'transcribe' | 'translate') => async (ex: HttpExchange) => {
-    const body = await upload(ex);
+    const body = await upload(ex, (fields) => openAiFields(stt, task, fields, false));
     const file = requireFile(body, 'file');
-    const model = field(body, 'model');
-    if (!model) throw new ApiError(400, 'missing_required_parameter', "Missing required parameter 'model'", 'model');
-    // Translation is into English; with English-only recognizers the source must be English too.
-    const language = task === 'translate' ? (field(body, 'language')?.trim() || 'en') : languageField(body);
-    checkModelAndLanguage(stt, model, language);
-    const format = (field(body, 'response_format') || 'json') as OpenAiResponseFormat;
-    if (!OPENAI_FORMATS.has(format)) throw invalidParam('response_format', `'response_format' must be one of: json, text, srt, verbose_json, vtt`);
-    const rawGranularities = body.fields['timestamp_granularities[]'] ?? body.fields.timestamp_granularities ?? [];
-    const granularities = new Set<'word' | 'segment'>();
-    for (const g of Array.isArray(rawGranularities) ? rawGranularities : [rawGranularities]) {
-      if (g !== 'word' && g !== 'segment') throw invalidParam('timestamp_granularities[]', `timestamp granularities are 'word' and 'segment'; got ${JSON.stringify(g)}`);
-      granularities.add(g);
-    }
-    if (granularities.size > 0 && format !== 'verbose_json') {
-      throw invalidParam('timestamp_granularities[]', "timestamp_granularities[] requires response_format 'verbose_json'");
-    }
-    const temperature = field(body, 'temperature');
-    if (temperature !== undefined && !(Number(temperature) >= 0 && Number(temperature) <= 1)) {
-      throw invalidParam('temperature', "'temperature' must be a number between 0 and 1");
-    }
-    // `prompt` is accepted and not used: PocketSphinx has no prompt conditioning.
-    const stream = task === 'transcribe' && bool(body, 'stream', false);
-    const opts = { language, wordTimestamps: granularities.has('word'), diarize: false };
+    const { opts, format, granularities, stream } = openAiFields(stt, task, body.fields, true);
+    const audio = { kind: 'file' as const, path: file.path };
     if (stream) {
-      await streamTranscript(ex, stt, file, opts);
+      await streamTranscript(ex, stt, audio, opts);
       return;
     }
-    const t = await stt.transcribe(file, opts, ex.signal);
+    const t = await stt.transcribe(audio, opts, ex.signal);
     const rendered = renderOpenAi(t, format, { task, granularities });
     ex.send(200, { 'Content-Type': rendered.contentType }, rendered.body);
   };
@@ -130,12 +137,7 @@ export function registerSttRoutes(router: Router, ctx: ApiContext, stt: SttServi
 }
 
 /** `transcript.text.delta` per recognized segment as it is ready, then `transcript.text.done`. */
-async function streamTranscript(
-  ex: HttpExchange,
-  stt: SttService,
-  file: UploadedFile,
-  opts: { language: string; wordTimestamps: boolean; diarize: boolean },
-): Promise<void> {
+async function streamTranscript(ex: HttpExchange, stt: SttService, audio: { kind: 'file'; path: string }, opts: TranscribeOptions): Promise<void> {
   // Opened on the first result, so an upload that is not audio still gets a plain 415/422.
   const sse = new SseWriter(ex);
   let opened = false;
@@ -147,10 +149,10 @@ async function streamTranscript(
   let writing: Promise<void> = Promise.resolve();
   try {
     const t = await stt.transcribe(
-      file,
+      audio,
       {
         ...opts,
-        onSegment: (text) => {
+        onSegment: ({ text }) => {
           const delta = sent ? ` ${text}` : text;
           sent += delta;
           open();

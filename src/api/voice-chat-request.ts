@@ -1,12 +1,15 @@
 /**
  * The `POST /v1/voice-chat/` body, JSON or multipart/form-data, validated once into a
  * `VoiceChatRequest`. Both encodings go through the same schema, so a field is checked the
- * same way whichever one the client sent.
+ * same way whichever one the client sent. A multipart body is received by the shared upload
+ * reader (the audio streamed to disk); its fields are checked as they arrive, so a bad field
+ * sent before the audio is refused before the audio is read, and the pool's capacity is checked
+ * when the audio part starts (a text turn needs no transcription).
  */
 import { z } from 'zod';
 import { parseBody } from '../schema.js';
 import { ApiError } from '../errors.js';
-import { readJsonObject, readMultipart, type UploadedFile } from '../http/body.js';
+import { readJsonObject, type MultipartFields, type StoredFile, type UploadReceiver } from '../http/body.js';
 import type { HttpExchange } from '../http/exchange.js';
 import type { UserInput, VoiceChatRequest } from '../voice-chat/turn-request.js';
 
@@ -29,9 +32,16 @@ const fields = z.object({
   conversation_id: z.string().min(1).optional(),
 });
 
-export async function readVoiceChatRequest(ex: HttpExchange, limits: VoiceChatLimits): Promise<VoiceChatRequest> {
+/** What the multipart reader needs besides the limits. */
+export interface VoiceChatUploads {
+  uploads: UploadReceiver;
+  /** Throws 503 when a transcription would be refused now (checked before the audio is read). */
+  checkSttCapacity: () => void;
+}
+
+export async function readVoiceChatRequest(ex: HttpExchange, limits: VoiceChatLimits, upload: VoiceChatUploads): Promise<VoiceChatRequest> {
   const type = (ex.headers['content-type'] ?? '').toLowerCase();
-  if (type.startsWith('multipart/form-data')) return fromMultipart(ex, limits);
+  if (type.startsWith('multipart/form-data')) return fromMultipart(ex, limits, upload);
   // readJsonObject answers 415 for any other content type.
   const body = await readJsonObject(ex, limits.maxJsonBodyBytes);
   if (body.audio !== undefined) {
@@ -40,32 +50,49 @@ export async function readVoiceChatRequest(ex: HttpExchange, limits: VoiceChatLi
   return build(parseBody(fields, body), undefined, limits);
 }
 
-async function fromMultipart(ex: HttpExchange, limits: VoiceChatLimits): Promise<VoiceChatRequest> {
-  const body = await readMultipart(ex, {
+async function fromMultipart(ex: HttpExchange, limits: VoiceChatLimits, upload: VoiceChatUploads): Promise<VoiceChatRequest> {
+  const body = await upload.uploads.read(ex, {
+    files: { audio: limits.maxUploadBytes },
     maxBodyBytes: limits.maxUploadBytes + MULTIPART_FIELDS_ALLOWANCE_BYTES,
-    maxFileBytes: limits.maxUploadBytes,
     maxFieldBytes: limits.maxTextChars * UTF8_MAX_BYTES_PER_CHAR,
+    onField: (sofar) => checkedFields(sofar, limits),
+    beforeFile: (_name, sofar) => {
+      if (checkedFields(sofar, limits).text !== undefined) throw conflicting();
+      upload.checkSttCapacity();
+    },
   });
-  if (body.fields.audio !== undefined) {
+  return build(checkedFields(body.fields, limits), body.files.audio, limits);
+}
+
+/** The text fields, each checked on its own: valid for the fields so far as for the whole form. */
+function checkedFields(sent: MultipartFields, limits: VoiceChatLimits): z.output<typeof fields> {
+  if (sent.audio !== undefined) {
     throw new ApiError(400, 'invalid_type', "'audio' must be a file part (with a filename), not a text field", 'audio');
   }
   const flat: Record<string, string> = {};
-  for (const [name, value] of Object.entries(body.fields)) {
+  for (const [name, value] of Object.entries(sent)) {
     const last = Array.isArray(value) ? value[value.length - 1]! : value;
     // HTML forms send every input, filled or not: an empty field means "not given", so a form
     // with a recorded file and an untouched text box is an audio turn, not a conflict.
     if (last !== '') flat[name] = last;
   }
-  return build(parseBody(fields, flat), body.files.audio, limits);
+  const b = parseBody(fields, flat);
+  if (b.text !== undefined) checkChars(b.text, 'text', limits.maxTextChars);
+  if (b.system_prompt !== undefined) checkChars(b.system_prompt, 'system_prompt', limits.maxTextChars);
+  return b;
 }
 
-function build(b: z.output<typeof fields>, audio: UploadedFile | undefined, limits: VoiceChatLimits): VoiceChatRequest {
+function conflicting(): ApiError {
+  return new ApiError(400, 'conflicting_parameters', "Send either 'audio' or 'text', not both", 'text');
+}
+
+function build(b: z.output<typeof fields>, audio: StoredFile | undefined, limits: VoiceChatLimits): VoiceChatRequest {
   let input: UserInput;
   if (audio && b.text !== undefined) {
-    throw new ApiError(400, 'conflicting_parameters', "Send either 'audio' or 'text', not both", 'text');
+    throw conflicting();
   } else if (audio) {
-    if (audio.data.length === 0) throw new ApiError(422, 'unprocessable_audio', "The uploaded 'audio' is empty", 'audio');
-    input = { kind: 'audio', file: audio };
+    if (audio.bytes === 0) throw new ApiError(422, 'unprocessable_audio', "The uploaded 'audio' is empty", 'audio');
+    input = { kind: 'audio', audio: { kind: 'file', path: audio.path } };
   } else if (b.text !== undefined) {
     checkChars(b.text, 'text', limits.maxTextChars);
     if (b.text.trim().length === 0) throw new ApiError(400, 'empty_text', "'text' must not be empty", 'text');

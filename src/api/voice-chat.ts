@@ -32,7 +32,7 @@ export function registerVoiceChatRoutes(router: Router, ctx: ApiContext): void {
   };
 
   router.post('/v1/voice-chat', async (ex) => {
-    const req = await readVoiceChatRequest(ex, limits);
+    const req = await readVoiceChatRequest(ex, limits, { uploads: ctx.uploads, checkSttCapacity: () => ctx.stt.checkCapacity() });
     const started = performance.now();
     const turn = await runTurn(deps, req, ex.remoteIp, ex.signal);
     requestLogger(ctx, ex).info(

@@ -1,8 +1,8 @@
 /** One voice-chat turn as asked for, whichever encoding (JSON or multipart) it came in. */
-import type { UploadedFile } from '../http/body.js';
+import type { SttFileAudio } from '../stt/service.js';
 
-/** What the user said: typed, or recorded. */
-export type UserInput = { kind: 'text'; text: string } | { kind: 'audio'; file: UploadedFile };
+/** What the user said: typed, or recorded (an upload already on local disk). */
+export type UserInput = { kind: 'text'; text: string } | { kind: 'audio'; audio: SttFileAudio };
 
 export interface VoiceChatRequest {
   input: UserInput;

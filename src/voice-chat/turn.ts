@@ -5,10 +5,9 @@
  * turn leaves the conversation as it was.
  */
 import { ApiError } from '../errors.js';
-import type { UploadedFile } from '../http/body.js';
 import { recentHistory } from '../llm/history.js';
 import type { ChatMessage, Responder } from '../llm/types.js';
-import type { SttService } from '../stt/service.js';
+import type { SttFileAudio, SttService } from '../stt/service.js';
 import type { TtsService } from '../tts/service.js';
 import { newConversationId, type Conversation, type ConversationStore } from './conversation-store.js';
 import type { ReplyAudio, ReplyAudioRenderer, ReplyVoice } from './reply-audio.js';
@@ -76,7 +75,7 @@ async function userTextOf(stt: SttService, input: UserInput, signal: AbortSignal
     case 'text':
       return input.text.trim();
     case 'audio':
-      return transcribe(stt, input.file, signal);
+      return transcribe(stt, input.audio, signal);
     default: {
       const never: never = input;
       throw new Error(`unexpected input ${String(never)}`);
@@ -84,10 +83,10 @@ async function userTextOf(stt: SttService, input: UserInput, signal: AbortSignal
   }
 }
 
-async function transcribe(stt: SttService, file: UploadedFile, signal: AbortSignal): Promise<string> {
+async function transcribe(stt: SttService, audio: SttFileAudio, signal: AbortSignal): Promise<string> {
   let text: string;
   try {
-    const t = await stt.transcribe(file, { language: 'auto', wordTimestamps: false, diarize: false }, signal);
+    const t = await stt.transcribe(audio, { language: 'auto', task: 'transcribe', wordTimestamps: false, diarize: false }, signal);
     text = t.text.trim();
   } catch (err) {
     // The STT service names its upload `file`; here it is `audio`.

@@ -143,6 +143,16 @@ export class WorkerPool {
     }
   }
 
+  /**
+   * Throws what a task of `lane` submitted now would be refused with at once: 503 `shutting_down`,
+   * or 503 `overloaded` when no worker is free and the queue is full. Lets an upload be refused
+   * before its body is received, rather than after.
+   */
+  checkAdmission(lane: Lane): void {
+    if (this.closed) throw shuttingDown();
+    if (!this.slots.canStart(lane) && this.slots.queued >= this.maxQueue) throw overloaded();
+  }
+
   /** The health probe (see `SelftestInput`): resolves with the answering thread's id. */
   selftest(input: Omit<SelftestInput, 'kind'>, signal: AbortSignal): Promise<SelftestResult> {
     return this.run<SelftestResult>({ kind: 'selftest', ...input }, signal);
@@ -158,8 +168,7 @@ export class WorkerPool {
 
   private async run<T>(task: WorkerTask, signal: AbortSignal, transferList: MessagePort[] = [], lane: Lane = 'batch'): Promise<T> {
     signal.throwIfAborted();
-    if (this.closed) throw shuttingDown();
-    if (!this.slots.canStart(lane) && this.slots.queued >= this.maxQueue) throw overloaded();
+    this.checkAdmission(lane);
     const release = await this.slots.acquire(lane, signal);
     let outcome: WorkerOutcome<unknown>;
     try {
