@@ -85,7 +85,9 @@ async function listModels(config: Config): Promise<void> {
       const partial = st.partialBytes > 0 ? `, ${formatBytes(st.partialBytes)} downloaded, pull resumes` : '';
       state = `not installed (${pull}${size(st.downloadBytes)}${partial})`;
     }
-    process.stdout.write(`${m.id.padEnd(14)} ${m.tier.padEnd(9)} ${state}\n`);
+    // TTS models show their pricing tier; speech-to-text models say what they are.
+    const kind = m.type === 'tts' ? m.tier : 'stt';
+    process.stdout.write(`${m.id.padEnd(16)} ${kind.padEnd(9)} ${state}\n`);
   }
 }
 

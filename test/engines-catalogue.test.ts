@@ -7,7 +7,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { MODEL_CATALOGUE, isInstalled, type ModelInfo } from '../src/engines/tts/catalogue.js';
+import { isInstalled } from '../src/engines/model-files.js';
+import { MODEL_CATALOGUE, type ModelInfo } from '../src/engines/tts/catalogue.js';
 import { TtsService } from '../src/tts/service.js';
 
 function model(id: string): ModelInfo {

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { STT_MODEL_CATALOGUE } from '../src/engines/stt/catalogue.js';
-import type { ModelInfo } from '../src/engines/tts/catalogue.js';
 import { ApiError } from '../src/errors.js';
 import { ModelsError } from '../src/models/errors.js';
 import { pullModel } from '../src/models/pull.js';
@@ -109,9 +108,9 @@ describe('STT model resolution', () => {
     for (const m of STT_MODEL_CATALOGUE.filter((x) => !x.builtin)) {
       assert.equal(m.install_hint, `llais models pull ${m.id}`);
       // No download is pinned for any of them yet; the refusal must say so, not "unknown model".
-      // (The fields `pull` reads have the TTS catalogue's names and meanings.)
+      // No catalogue is passed: `llais models pull` looks STT models up as it does TTS ones.
       await assert.rejects(
-        pullModel(m.id, { modelsDir: '/nonexistent', catalogue: STT_MODEL_CATALOGUE as unknown as ModelInfo[], fetchImpl: () => assert.fail('nothing is fetched') }),
+        pullModel(m.id, { modelsDir: '/nonexistent', fetchImpl: () => assert.fail('nothing is fetched') }),
         (e: unknown) => e instanceof ModelsError && e.code === 'no_download_source' && /no engine in this version/.test(e.message),
       );
     }

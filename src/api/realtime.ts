@@ -65,8 +65,7 @@ function realtimeServices(ctx: ApiContext): Omit<RealtimeServices, 'logger'> {
   let vad: Promise<SileroVad> | null = null;
   return {
     responder: ctx.responder,
-    transcribe: (audio, language, signal) =>
-      ctx.pool.transcribePcm(audio, { kind: 'transcribe', language, wordTimestamps: false, diarize: false, live: true }, signal),
+    transcribe: (audio, language, signal) => ctx.stt.transcribeLive(audio, { language }, signal),
     synthesize: (text, voice, speed, continuation, signal) => ctx.tts.speakSentence({ text, voice, speed, continuation }, signal),
     checkVoice: (voice) => {
       ctx.tts.resolve({ voice });

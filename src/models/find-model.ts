@@ -1,9 +1,10 @@
 /** Looks a model id up in the catalogue, with the errors `pull` and `remove` share. */
-import { MODEL_CATALOGUE, type ModelInfo } from '../engines/tts/catalogue.js';
+import type { InstallableModel } from '../engines/model-files.js';
+import { ALL_MODELS } from './catalogue.js';
 import { ModelsError } from './errors.js';
 
 /** Throws `unknown_model`, naming the ids that exist. */
-export function findModel(id: string, catalogue: readonly ModelInfo[] = MODEL_CATALOGUE): ModelInfo {
+export function findModel(id: string, catalogue: readonly InstallableModel[] = ALL_MODELS): InstallableModel {
   const m = catalogue.find((x) => x.id === id);
   if (m) return m;
   const ids = catalogue.filter((x) => !x.builtin).map((x) => x.id);

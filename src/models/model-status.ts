@@ -1,11 +1,12 @@
 /** What `llais models list` shows for each model: installed or not, and how big. */
 import { join, resolve } from 'node:path';
-import { isInstalled, MODEL_CATALOGUE, modelDataDir, type ModelInfo } from '../engines/tts/catalogue.js';
+import { isInstalled, modelDataDir } from '../engines/model-files.js';
+import { ALL_MODELS, type CataloguedModel } from './catalogue.js';
 import { dirSize } from './dir-size.js';
 import { PARTIAL_SUFFIX } from './download-file.js';
 
 export interface ModelStatus {
-  model: ModelInfo;
+  model: CataloguedModel;
   installed: boolean;
   /** Where its files are, when installed and it has files. */
   dataDir?: string;
@@ -17,11 +18,11 @@ export interface ModelStatus {
   downloadBytes?: number;
 }
 
-export async function modelStatuses(modelsDir: string, catalogue: readonly ModelInfo[] = MODEL_CATALOGUE): Promise<ModelStatus[]> {
+export async function modelStatuses(modelsDir: string, catalogue: readonly CataloguedModel[] = ALL_MODELS): Promise<ModelStatus[]> {
   return Promise.all(catalogue.map((m) => modelStatus(m, modelsDir)));
 }
 
-async function modelStatus(m: ModelInfo, modelsDir: string): Promise<ModelStatus> {
+async function modelStatus(m: CataloguedModel, modelsDir: string): Promise<ModelStatus> {
   const installed = isInstalled(m, modelsDir);
   const dataDir = m.files && m.files.length > 0 ? modelDataDir(m, modelsDir) : undefined;
   const downloads = m.downloads ?? [];

@@ -6,7 +6,7 @@
  */
 import { mkdir, stat } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
-import { isInstalled, modelDataDir, type ModelDownload, type ModelInfo } from '../engines/tts/catalogue.js';
+import { isInstalled, modelDataDir, type InstallableModel, type ModelDownload } from '../engines/model-files.js';
 import { downloadFile, hashFile } from './download-file.js';
 import { ModelsError } from './errors.js';
 import { findModel } from './find-model.js';
@@ -28,7 +28,7 @@ export interface PullOptions {
   /** Aborting keeps the `.partial` file, so the next pull resumes. */
   signal?: AbortSignal;
   /** Entries to look the id up in; defaults to the model catalogue. */
-  catalogue?: readonly ModelInfo[];
+  catalogue?: readonly InstallableModel[];
   /**
    * Installs files the catalogue pins no sha256 for, unverified (`--trust-unpinned`). Without
    * it such a pull fails with `unpinned_download` before downloading anything.
@@ -124,7 +124,7 @@ async function presentFile(dest: string, d: ModelDownload): Promise<{ bytes: num
  * before the first byte is fetched, so a refused pull leaves nothing half installed. Files
  * already in place are not downloaded, so they need no trust.
  */
-async function refuseUnpinned(m: ModelInfo, dir: string): Promise<void> {
+async function refuseUnpinned(m: InstallableModel, dir: string): Promise<void> {
   const unpinned: string[] = [];
   for (const d of m.downloads ?? []) {
     if (d.sha256 === undefined && !(await presentFile(pathInside(dir, d.file), d))) unpinned.push(d.file);
@@ -144,7 +144,7 @@ function pathInside(dir: string, file: string): string {
   return p;
 }
 
-function builtinError(m: ModelInfo, modelsDir: string): ModelsError {
+function builtinError(m: InstallableModel, modelsDir: string): ModelsError {
   if (!m.files || m.files.length === 0) {
     return new ModelsError('builtin_model', `Model '${m.id}' is built in: it ships with the server, so there is nothing to pull.`);
   }
@@ -158,7 +158,7 @@ function builtinError(m: ModelInfo, modelsDir: string): ModelsError {
   );
 }
 
-function noSourceError(m: ModelInfo, modelsDir: string): ModelsError {
+function noSourceError(m: InstallableModel, modelsDir: string): ModelsError {
   const dir = join(resolve(modelsDir), m.id);
   const how = m.manual_install?.replaceAll('<modelsDir>', resolve(modelsDir)) ?? `put ${(m.files ?? []).join(', ')} into ${dir}/`;
   return new ModelsError(

@@ -5,7 +5,7 @@
  */
 import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { ModelInfo } from '../engines/tts/catalogue.js';
+import type { InstallableModel } from '../engines/model-files.js';
 import { dirSize } from './dir-size.js';
 import { ModelsError } from './errors.js';
 import { findModel } from './find-model.js';
@@ -17,7 +17,7 @@ export interface RemoveResult {
   freedBytes: number;
 }
 
-export async function removeModel(id: string, opts: { modelsDir: string; catalogue?: readonly ModelInfo[] }): Promise<RemoveResult> {
+export async function removeModel(id: string, opts: { modelsDir: string; catalogue?: readonly InstallableModel[] }): Promise<RemoveResult> {
   const m = findModel(id, opts.catalogue);
   if (m.builtin && (!m.files || m.files.length === 0)) {
     throw new ModelsError('builtin_model', `Model '${m.id}' is built in: it ships with the server and cannot be removed.`);

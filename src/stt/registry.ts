@@ -3,9 +3,8 @@
  * built-in PocketSphinx runs on the worker pool; this is where a catalogue entry meets the pool
  * (`src/engines/` knows nothing of workers), as `src/tts/runtime.ts` does for TTS.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { STT_MODEL_CATALOGUE, type SttModelInfo } from '../engines/stt/catalogue.js';
+import { isInstalled } from '../engines/model-files.js';
 import type { LiveSttRequest, SttEngine, SttFileAudio, SttRequest } from '../engines/stt/types.js';
 import type { WorkerPool } from '../workers/pool.js';
 import type { SttModelStatus } from './resolve.js';
@@ -63,11 +62,6 @@ export class SttRegistry {
    * present but which no engine here runs is not offered.
    */
   models(): SttModelStatus[] {
-    return this.catalogue.map((m) => ({ ...m, installed: this.engines.has(m.id) && filesPresent(m, this.modelsDir) }));
+    return this.catalogue.map((m) => ({ ...m, installed: this.engines.has(m.id) && isInstalled(m, this.modelsDir) }));
   }
-}
-
-function filesPresent(m: SttModelInfo, modelsDir: string): boolean {
-  if (m.files === undefined || m.files.length === 0) return m.builtin;
-  return m.files.every((f) => existsSync(join(modelsDir, m.id, f)));
 }

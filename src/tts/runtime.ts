@@ -4,7 +4,8 @@
  * and the voice lists.
  */
 import type { AudioChunk } from '../audio/pcm.js';
-import { MODEL_CATALOGUE, isInstalled, type ModelInfo } from '../engines/tts/catalogue.js';
+import { isInstalled } from '../engines/model-files.js';
+import { MODEL_CATALOGUE, type ModelInfo } from '../engines/tts/catalogue.js';
 import type { SynthesisRequest, TtsEngine, Voice } from '../engines/tts/types.js';
 import { espeakVoiceEntries, fliteVoiceEntries, picoVoiceEntries, pickVoice, type VoiceEntry } from '../engines/tts/voices.js';
 import { invalidParam } from '../errors.js';

@@ -6,7 +6,8 @@
  */
 import type { AudioChunk } from '../audio/pcm.js';
 import { DEFAULTS } from '../config.js';
-import { MODEL_CATALOGUE, modelDataDir, type ModelInfo } from '../engines/tts/catalogue.js';
+import { modelDataDir } from '../engines/model-files.js';
+import { MODEL_CATALOGUE, type ModelInfo } from '../engines/tts/catalogue.js';
 import type { TtsEngine, Voice } from '../engines/tts/types.js';
 import { TtsPool, type TtsPoolStats } from '../workers/tts-pool.js';
 import { planSpeech, type PlannedSpeech } from './plan.js';

@@ -8,26 +8,14 @@
  * (400); none has `downloads` pinned yet, so `llais models pull <id>` refuses with
  * `no_download_source` until an engine and its files are added together.
  */
+import type { InstallableModel } from '../model-files.js';
 import type { SttCapabilities } from './types.js';
 
-export interface SttModelInfo {
-  id: string;
-  name: string;
+export interface SttModelInfo extends InstallableModel {
   type: 'stt';
   /** Primary language codes (ISO 639-1). */
   languages: readonly string[];
   capabilities: SttCapabilities;
-  /** Its code and data ship with the server. */
-  builtin: boolean;
-  /** How to install when not builtin. */
-  install_hint?: string;
-  /** Files relative to `<modelsDir>/<id>/` that mark it installed; absent: it cannot be installed yet. */
-  files?: string[];
-  /**
-   * What `llais models pull` says, in place of a download, for a model it cannot fetch (the TTS
-   * catalogue's field of the same name); `<modelsDir>` stands for the models directory.
-   */
-  manual_install?: string;
 }
 
 /** For the catalogued models no engine in this build runs: `models pull` refuses with this. */

@@ -11,7 +11,7 @@ import type { SileroVad } from '../../engines/vad/silero-vad.js';
 import type { TurnEvent } from '../../engines/vad/turn-detector.js';
 import { VoiceActivity } from '../../engines/vad/voice-activity.js';
 import { ApiError } from '../../errors.js';
-import type { SttTaskResult } from '../../workers/stt-task.js';
+import type { Transcript } from '../../stt/transcript.js';
 import { InputDecoder, SESSION_RATE_HZ } from './audio-io.js';
 import { INPUT_RATE_HZ, InputBuffer, LiveFeed } from './input-buffer.js';
 import { newId } from './protocol.js';
@@ -28,7 +28,7 @@ const ONSET_SLACK_MS = 500;
 /** A closed turn on its way to the conversation. */
 export interface CommittedTurn {
   itemId: string;
-  transcript: Promise<SttTaskResult>;
+  transcript: Promise<Transcript>;
   /** Seconds of audio in the turn, for the transcription's usage. */
   seconds(): number;
   /** Whether the session should answer it on its own (server VAD's `create_response`). */
@@ -40,7 +40,7 @@ export interface CommittedTurn {
 
 export interface InputHost {
   config(): SessionConfig;
-  transcribe(audio: AsyncIterable<Int16Array>, language: string, signal: AbortSignal): Promise<SttTaskResult>;
+  transcribe(audio: AsyncIterable<Int16Array>, language: string, signal: AbortSignal): Promise<Transcript>;
   vad(): Promise<SileroVad>;
   emit(event: ServerEvent): void;
   /** The VAD heard speech begin: the moment to interrupt a reply. */
@@ -54,7 +54,7 @@ interface OpenTurn {
   /** Session time (ms) where the turn's audio starts. */
   startMs: number;
   feed: LiveFeed;
-  transcript: Promise<SttTaskResult>;
+  transcript: Promise<Transcript>;
 }
 
 export class InputAudio {

@@ -1,6 +1,6 @@
 /** Transcription of audio a client put inside a conversation item (in the session's input format). */
 import { StreamResampler } from '../../audio/resample.js';
-import type { SttTaskResult } from '../../workers/stt-task.js';
+import type { Transcript } from '../../stt/transcript.js';
 import { InputDecoder, SESSION_RATE_HZ } from './audio-io.js';
 import { INPUT_RATE_HZ, LiveFeed } from './input-buffer.js';
 import type { SessionConfig } from './session-config.js';
@@ -10,7 +10,7 @@ export type ItemAudioOutcome = { ok: true; transcript: string; seconds: number }
 export async function transcribeItemAudio(
   bytes: Uint8Array,
   config: SessionConfig,
-  transcribe: (audio: AsyncIterable<Int16Array>, language: string, signal: AbortSignal) => Promise<SttTaskResult>,
+  transcribe: (audio: AsyncIterable<Int16Array>, language: string, signal: AbortSignal) => Promise<Transcript>,
 ): Promise<ItemAudioOutcome> {
   const decoder = await InputDecoder.create(config.inputFormat);
   const feed = new LiveFeed();

@@ -3,12 +3,12 @@ import type { AudioChunk } from '../../audio/pcm.js';
 import type { SileroVad } from '../../engines/vad/silero-vad.js';
 import type { Responder } from '../../llm/types.js';
 import type { Logger } from '../../logger.js';
-import type { SttTaskResult } from '../../workers/stt-task.js';
+import type { Transcript } from '../../stt/transcript.js';
 
 export interface RealtimeServices {
   responder: Responder;
   /** Recognizes 16 kHz PCM as it arrives (the worker pool). */
-  transcribe(audio: AsyncIterable<Int16Array>, language: string, signal: AbortSignal): Promise<SttTaskResult>;
+  transcribe(audio: AsyncIterable<Int16Array>, language: string, signal: AbortSignal): Promise<Transcript>;
   /**
    * Speaks one sentence with `voice` at 24 kHz; throws ApiError for an unusable voice.
    * `continuation`: a later sentence of a reply already speaking (no queue jumping).
