@@ -9,13 +9,13 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown): ApiError {
   switch (issue.code) {
     case 'invalid_type':
       if (value === undefined || value === null) {
-        return new ApiError(400, 'missing_required_parameter', `Missing required parameter '${name}'`, param);
+        return new ApiError('missing_required_parameter', `Missing required parameter '${name}'`, param);
       }
-      return new ApiError(400, 'invalid_type', `'${name}' must be ${article(issue.expected)}, got ${typeName(value)}`, param);
+      return new ApiError('invalid_type', `'${name}' must be ${article(issue.expected)}, got ${typeName(value)}`, param);
     case 'invalid_value':
-      return new ApiError(400, 'invalid_value', `'${name}' must be one of: ${issue.values.map(String).join(', ')}; got ${JSON.stringify(value)}`, param);
+      return new ApiError('invalid_value', `'${name}' must be one of: ${issue.values.map(String).join(', ')}; got ${JSON.stringify(value)}`, param);
     default:
-      return new ApiError(400, 'invalid_value', issue.message.startsWith("'") ? issue.message : `'${name}': ${issue.message}`, param);
+      return new ApiError('invalid_value', issue.message.startsWith("'") ? issue.message : `'${name}': ${issue.message}`, param);
   }
 }
 

@@ -35,7 +35,7 @@ describe('HTTP core on uWebSockets.js', () => {
       })
       .get('/v1/items/:id', (ex) => ex.json(200, { id: ex.params.id }))
       .get('/v1/bad', () => {
-        throw new ApiError(400, 'invalid_value', 'bad thing', 'thing');
+        throw new ApiError('invalid_value', 'bad thing', 'thing');
       })
       .get('/v1/crash', () => {
         throw new Error('secret internal detail');

@@ -21,7 +21,7 @@ describe('WebSocket routes on uWebSockets.js', () => {
     server.webSocket('/echo', {
       maxMessageBytes: 1024,
       accept: (req) => {
-        if (req.query.get('deny') === '1') throw new ApiError(401, 'invalid_api_key', 'no key');
+        if (req.query.get('deny') === '1') throw new ApiError('model_not_installed', 'install it');
         return (conn: WebSocketConnection) => {
           closedSignals.push(conn.signal);
           return {
@@ -82,10 +82,10 @@ describe('WebSocket routes on uWebSockets.js', () => {
     const ws = new WebSocket(`${base}/echo?deny=1`);
     ws.on('error', () => {});
     const [, res] = (await once(ws, 'unexpected-response')) as [unknown, import('node:http').IncomingMessage];
-    assert.equal(res.statusCode, 401);
+    assert.equal(res.statusCode, 424);
     let body = '';
     for await (const chunk of res) body += chunk;
-    assert.equal(JSON.parse(body).error.code, 'invalid_api_key');
+    assert.equal(JSON.parse(body).error.code, 'model_not_installed');
     ws.terminate();
   });
 

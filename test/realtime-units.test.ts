@@ -14,8 +14,8 @@ import { ResponseRun } from '../src/realtime/openai/response-run.js';
 import { applySessionUpdate, defaultSessionConfig, sessionObject } from '../src/realtime/openai/session-config.js';
 
 const known = (v: string): void => {
-  if (v === 'nope') throw new ApiError(400, 'voice_not_found', `Unknown voice '${v}'.`, 'voice');
-  if (v === 'af_bella') throw new ApiError(424, 'model_not_installed', 'Install it with `llais models pull kokoro`.', 'model');
+  if (v === 'nope') throw new ApiError('voice_not_found', `Unknown voice '${v}'.`, 'voice');
+  if (v === 'af_bella') throw new ApiError('model_not_installed', 'Install it with `llais models pull kokoro`.', 'model');
 };
 
 describe('realtime session config', () => {

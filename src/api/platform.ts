@@ -78,9 +78,9 @@ function listVoices(ctx: ApiContext, ex: HttpExchange): void {
   const model = ex.query.get('model') || undefined;
   const language = ex.query.get('language')?.toLowerCase().replace('_', '-') || undefined;
   const gender = ex.query.get('gender')?.toLowerCase() || undefined;
-  if (gender && !GENDERS.has(gender)) throw new ApiError(400, 'invalid_value', "'gender' must be one of: male, female, neutral", 'gender');
+  if (gender && !GENDERS.has(gender)) throw new ApiError('invalid_value', "'gender' must be one of: male, female, neutral", 'gender');
   if (model && !ctx.tts.models().some((m) => m.id === model)) {
-    throw new ApiError(400, 'model_not_found', `Unknown model '${model}'. GET /v1/models/ lists the models.`, 'model');
+    throw new ApiError('model_not_found', `Unknown model '${model}'. GET /v1/models/ lists the models.`, 'model');
   }
   const base = baseUrl(ctx, ex);
   const voices = ctx.tts

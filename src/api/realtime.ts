@@ -24,14 +24,14 @@ export function registerRealtimeRoute(http: HttpServer, ctx: ApiContext): void {
       ctx.live.admit();
       const model = request.query.get('model') ?? DEFAULT_MODEL;
       if (request.query.has('call_id')) {
-        throw new ApiError(400, 'unsupported_parameter', 'Sideband connections (call_id) need WebRTC or SIP calls, which this server does not serve; connect with ?model= instead.', 'call_id');
+        throw new ApiError('unsupported_parameter', 'Sideband connections (call_id) need WebRTC or SIP calls, which this server does not serve; connect with ?model= instead.', 'call_id');
       }
       const dialect = dialectOf(request.headers, request.protocols);
       return (conn: WebSocketConnection) => {
         const log = ctx.logger.child({ reqId: request.requestId, route: 'realtime' });
         const watch = ctx.live.watch(conn, (reason, message) => {
           const code = reason === 'idle' ? 'session_idle_timeout' : 'session_expired';
-          conn.send(JSON.stringify({ ...errorEvent(new ApiError(400, code, message)), event_id: newId('event') }));
+          conn.send(JSON.stringify({ ...errorEvent(new ApiError(code, message)), event_id: newId('event') }));
         });
         const session = new RealtimeSession(
           { ...services, logger: log },
@@ -74,7 +74,7 @@ function realtimeServices(ctx: ApiContext): Omit<RealtimeServices, 'logger'> {
     vad: () => {
       vad ??= SileroVad.load().catch((err: unknown) => {
         vad = null;
-        throw new ApiError(503, 'vad_unavailable', 'The voice activity model failed to load; server VAD is unavailable (turn_detection: null still works).', null, { cause: err });
+        throw new ApiError('vad_unavailable', 'The voice activity model failed to load; server VAD is unavailable (turn_detection: null still works).', null, { cause: err });
       });
       return vad;
     },

@@ -15,10 +15,10 @@ export function registerResultRoutes(router: Router, ctx: ApiContext): void {
 
 function pollResult(ctx: ApiContext, ex: HttpExchange): void {
   const uuid = (ex.query.get('uuid') ?? '').toLowerCase();
-  if (!uuid) throw new ApiError(400, 'missing_required_parameter', "Missing required query parameter 'uuid'", 'uuid');
-  if (!UUID_HEX.test(uuid)) throw new ApiError(400, 'invalid_value', "'uuid' must be the 32-hex-digit uuid returned by POST /v1/tts/", 'uuid');
+  if (!uuid) throw new ApiError('missing_required_parameter', "Missing required query parameter 'uuid'", 'uuid');
+  if (!UUID_HEX.test(uuid)) throw new ApiError('invalid_value', "'uuid' must be the 32-hex-digit uuid returned by POST /v1/tts/", 'uuid');
   const job = ctx.jobs.get(uuid);
-  if (!job) throw new ApiError(404, 'job_not_found', `No job with uuid ${uuid}`, 'uuid');
+  if (!job) throw new ApiError('job_not_found', `No job with uuid ${uuid}`, 'uuid');
   switch (job.status) {
     case 'queued':
     case 'processing':
@@ -28,7 +28,7 @@ function pollResult(ctx: ApiContext, ex: HttpExchange): void {
       ex.json(200, { status: 'failed', error: job.error ?? 'unknown error' });
       return;
     case 'expired':
-      throw new ApiError(404, 'result_expired', `The result of job ${uuid} has expired and was deleted`, 'uuid');
+      throw new ApiError('result_expired', `The result of job ${uuid} has expired and was deleted`, 'uuid');
     case 'completed':
       ex.json(200, {
         status: 'completed',
@@ -51,12 +51,12 @@ async function download(ctx: ApiContext, ex: HttpExchange): Promise<void> {
   const uuid = ex.params.uuid!.toLowerCase();
   const m = /^output\.([a-z0-9]+)$/.exec(ex.params.file!);
   const ext = m?.[1];
-  if (!UUID_HEX.test(uuid) || !ext || !isAudioFormat(ext)) throw new ApiError(404, 'not_found', 'No such result file');
+  if (!UUID_HEX.test(uuid) || !ext || !isAudioFormat(ext)) throw new ApiError('not_found', 'No such result file');
   const file = await ctx.results.find(uuid, ext);
   if (!file) {
     const job = ctx.jobs.get(uuid);
-    if (job?.status === 'expired') throw new ApiError(404, 'result_expired', `The result of job ${uuid} has expired and was deleted`);
-    throw new ApiError(404, 'not_found', job && job.status !== 'completed' ? `Job ${uuid} is ${job.status}; poll GET /v1/speech/results/?uuid=${uuid}` : 'No such result file');
+    if (job?.status === 'expired') throw new ApiError('result_expired', `The result of job ${uuid} has expired and was deleted`);
+    throw new ApiError('not_found', job && job.status !== 'completed' ? `Job ${uuid} is ${job.status}; poll GET /v1/speech/results/?uuid=${uuid}` : 'No such result file');
   }
   await sendFile(ex, file.path, file.sizeBytes, {
     'Content-Type': contentTypeOf(ext),

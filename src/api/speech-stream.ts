@@ -107,7 +107,7 @@ export async function streamSse(ex: HttpExchange, planned: PlannedSpeech, log: L
       log.info({ format, sentSec: durationSec(stats) }, 'speech sse cancelled by client');
       return;
     }
-    const apiErr = err instanceof ApiError ? err : new ApiError(500, 'synthesis_failed', `Synthesis failed (request id ${ex.requestId})`);
+    const apiErr = err instanceof ApiError ? err : new ApiError('synthesis_failed', `Synthesis failed (request id ${ex.requestId})`);
     if (!(err instanceof ApiError)) log.error({ err }, 'speech sse failed');
     try {
       await sse.send({ type: 'error', error: apiErr.toEnvelope().error });

@@ -37,8 +37,8 @@ function bool(fields: MultipartFields, name: string, fallback: boolean): boolean
 
 function requireFile(body: MultipartBody, name: string): StoredFile {
   const file = body.files[name];
-  if (!file) throw new ApiError(400, 'missing_required_parameter', `Missing required file field '${name}' (multipart/form-data)`, name);
-  if (file.bytes === 0) throw new ApiError(422, 'unprocessable_audio', `The uploaded '${name}' is empty`, name);
+  if (!file) throw new ApiError('missing_required_parameter', `Missing required file field '${name}' (multipart/form-data)`, name);
+  if (file.bytes === 0) throw new ApiError('unprocessable_audio', `The uploaded '${name}' is empty`, name);
   return file;
 }
 
@@ -65,7 +65,7 @@ interface OpenAiFields {
 /** OpenAI's transcription fields; while the form is incomplete, only what is already decidable. */
 function openAiFields(stt: SttService, task: 'transcribe' | 'translate', fields: MultipartFields, complete: boolean): OpenAiFields {
   const model = field(fields, 'model');
-  if (!model && complete) throw new ApiError(400, 'missing_required_parameter', "Missing required parameter 'model'", 'model');
+  if (!model && complete) throw new ApiError('missing_required_parameter', "Missing required parameter 'model'", 'model');
   // Translation is into English; with English-only recognizers the source must be English too.
   const language = task === 'translate' ? (field(fields, 'language')?.trim() || 'en') : sttLanguage(field(fields, 'language'));
   const sentFormat = field(fields, 'response_format');
@@ -169,7 +169,7 @@ async function streamTranscript(ex: HttpExchange, stt: SttService, audio: { kind
     sse.close();
   } catch (err) {
     if (ex.aborted || !opened) throw err;
-    const apiErr = err instanceof ApiError ? err : new ApiError(500, 'transcription_failed', `Transcription failed (request id ${ex.requestId})`);
+    const apiErr = err instanceof ApiError ? err : new ApiError('transcription_failed', `Transcription failed (request id ${ex.requestId})`);
     await sse.send({ type: 'error', error: apiErr.toEnvelope().error }).catch(() => {});
     sse.close();
   }

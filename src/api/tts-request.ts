@@ -37,9 +37,9 @@ const openAiBody = z.object({
 });
 
 function checkText(text: string, param: string, limits: TtsLimits): void {
-  if (text.trim().length === 0) throw new ApiError(400, 'empty_text', `'${param}' must not be empty`, param);
+  if (text.trim().length === 0) throw new ApiError('empty_text', `'${param}' must not be empty`, param);
   if (text.length > limits.maxTextChars) {
-    throw new ApiError(400, 'text_too_long', `'${param}' is ${text.length} characters; the limit is ${limits.maxTextChars}`, param);
+    throw new ApiError('text_too_long', `'${param}' is ${text.length} characters; the limit is ${limits.maxTextChars}`, param);
   }
 }
 

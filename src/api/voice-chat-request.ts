@@ -45,7 +45,7 @@ export async function readVoiceChatRequest(ex: HttpExchange, limits: VoiceChatLi
   // readJsonObject answers 415 for any other content type.
   const body = await readJsonObject(ex, limits.maxJsonBodyBytes);
   if (body.audio !== undefined) {
-    throw new ApiError(400, 'invalid_type', "'audio' must be an audio file sent as multipart/form-data; a JSON body carries 'text'", 'audio');
+    throw new ApiError('invalid_type', "'audio' must be an audio file sent as multipart/form-data; a JSON body carries 'text'", 'audio');
   }
   return build(parseBody(fields, body), undefined, limits);
 }
@@ -67,7 +67,7 @@ async function fromMultipart(ex: HttpExchange, limits: VoiceChatLimits, upload: 
 /** The text fields, each checked on its own: valid for the fields so far as for the whole form. */
 function checkedFields(sent: MultipartFields, limits: VoiceChatLimits): z.output<typeof fields> {
   if (sent.audio !== undefined) {
-    throw new ApiError(400, 'invalid_type', "'audio' must be a file part (with a filename), not a text field", 'audio');
+    throw new ApiError('invalid_type', "'audio' must be a file part (with a filename), not a text field", 'audio');
   }
   const flat: Record<string, string> = {};
   for (const [name, value] of Object.entries(sent)) {
@@ -83,7 +83,7 @@ function checkedFields(sent: MultipartFields, limits: VoiceChatLimits): z.output
 }
 
 function conflicting(): ApiError {
-  return new ApiError(400, 'conflicting_parameters', "Send either 'audio' or 'text', not both", 'text');
+  return new ApiError('conflicting_parameters', "Send either 'audio' or 'text', not both", 'text');
 }
 
 function build(b: z.output<typeof fields>, audio: StoredFile | undefined, limits: VoiceChatLimits): VoiceChatRequest {
@@ -91,14 +91,14 @@ function build(b: z.output<typeof fields>, audio: StoredFile | undefined, limits
   if (audio && b.text !== undefined) {
     throw conflicting();
   } else if (audio) {
-    if (audio.bytes === 0) throw new ApiError(422, 'unprocessable_audio', "The uploaded 'audio' is empty", 'audio');
+    if (audio.bytes === 0) throw new ApiError('unprocessable_audio', "The uploaded 'audio' is empty", 'audio');
     input = { kind: 'audio', audio: { kind: 'file', path: audio.path } };
   } else if (b.text !== undefined) {
     checkChars(b.text, 'text', limits.maxTextChars);
-    if (b.text.trim().length === 0) throw new ApiError(400, 'empty_text', "'text' must not be empty", 'text');
+    if (b.text.trim().length === 0) throw new ApiError('empty_text', "'text' must not be empty", 'text');
     input = { kind: 'text', text: b.text };
   } else {
-    throw new ApiError(400, 'missing_required_parameter', "Send what the user said: 'text', or an 'audio' file (multipart/form-data)", 'text');
+    throw new ApiError('missing_required_parameter', "Send what the user said: 'text', or an 'audio' file (multipart/form-data)", 'text');
   }
   if (b.system_prompt !== undefined) checkChars(b.system_prompt, 'system_prompt', limits.maxTextChars);
   return {
@@ -111,5 +111,5 @@ function build(b: z.output<typeof fields>, audio: StoredFile | undefined, limits
 }
 
 function checkChars(value: string, param: string, max: number): void {
-  if (value.length > max) throw new ApiError(400, 'text_too_long', `'${param}' is ${value.length} characters; the limit is ${max}`, param);
+  if (value.length > max) throw new ApiError('text_too_long', `'${param}' is ${value.length} characters; the limit is ${max}`, param);
 }

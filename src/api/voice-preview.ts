@@ -30,9 +30,9 @@ export function sampleText(language: string): string {
 
 export async function voicePreview(ctx: ApiContext, ex: HttpExchange): Promise<void> {
   const voice = ctx.tts.findVoice(ex.params.id ?? '');
-  if (!voice) throw new ApiError(404, 'voice_not_found', `No voice '${ex.params.id}'. GET /v1/voices/ lists them.`, 'id');
+  if (!voice) throw new ApiError('not_found', `No voice '${ex.params.id}'. GET /v1/voices/ lists them.`, 'id');
   const format = ex.query.get('format') ?? 'mp3';
-  if (!isAudioFormat(format)) throw new ApiError(400, 'invalid_value', "'format' must be one of: mp3, wav, flac, ogg, opus, aac, pcm", 'format');
+  if (!isAudioFormat(format)) throw new ApiError('invalid_value', "'format' must be one of: mp3, wav, flac, ogg, opus, aac, pcm", 'format');
   const planned = ctx.tts.plan({ text: sampleText(voice.language), model: voice.model, voice: voice.id, format, speed: 1, language: voice.language, pronunciations: [] });
   await streamAudio(ex, planned, requestLogger(ctx, ex));
 }

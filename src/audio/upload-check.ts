@@ -19,12 +19,12 @@ const SUPPORTED = 'MP3, WAV, FLAC, OGG, M4A, MP4 or WebM';
 
 /** 415: not audio, or a container we do not read. */
 function unsupportedMedia(message = `The file is not a supported audio or video format; send ${SUPPORTED}.`, cause?: unknown): ApiError {
-  return new ApiError(415, 'unsupported_media_type', message, FILE_PARAM, cause === undefined ? undefined : { cause });
+  return new ApiError('unsupported_media_type', message, FILE_PARAM, cause === undefined ? undefined : { cause });
 }
 
 /** 422: audio in a container we read, but nothing decodable in it. */
 export function unprocessableAudio(message: string, cause?: unknown): ApiError {
-  return new ApiError(422, 'unprocessable_audio', message, FILE_PARAM, cause === undefined ? undefined : { cause });
+  return new ApiError('unprocessable_audio', message, FILE_PARAM, cause === undefined ? undefined : { cause });
 }
 
 export const EMPTY_FILE_MESSAGE = 'The uploaded file is empty.';

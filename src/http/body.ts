@@ -21,18 +21,18 @@ import type { HttpExchange } from './exchange.js';
 export async function readJsonObject(ex: HttpExchange, limitBytes: number): Promise<Record<string, unknown>> {
   const type = (ex.headers['content-type'] ?? '').toLowerCase();
   if (type && !type.includes('json') && !type.startsWith('text/plain')) {
-    throw new ApiError(415, 'unsupported_media_type', `Expected a JSON body (Content-Type: application/json), got ${type}`);
+    throw new ApiError('unsupported_media_type', `Expected a JSON body (Content-Type: application/json), got ${type}`);
   }
   const body = await ex.readBody(limitBytes);
-  if (body.length === 0) throw new ApiError(400, 'invalid_json', 'Request body is empty; expected a JSON object');
+  if (body.length === 0) throw new ApiError('invalid_json', 'Request body is empty; expected a JSON object');
   let value: unknown;
   try {
     value = JSON.parse(body.toString('utf8'));
   } catch (err) {
-    throw new ApiError(400, 'invalid_json', `Request body is not valid JSON: ${(err as Error).message}`);
+    throw new ApiError('invalid_json', `Request body is not valid JSON: ${(err as Error).message}`);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new ApiError(400, 'invalid_json', 'Request body must be a JSON object');
+    throw new ApiError('invalid_json', 'Request body must be a JSON object');
   }
   return value as Record<string, unknown>;
 }
@@ -102,10 +102,10 @@ export class UploadReceiver {
   async read(ex: HttpExchange, opts: MultipartOptions): Promise<MultipartBody> {
     const type = ex.headers['content-type'] ?? '';
     if (!type.toLowerCase().startsWith('multipart/form-data')) {
-      throw new ApiError(415, 'unsupported_media_type', `Expected multipart/form-data, got ${type || 'no Content-Type'}`);
+      throw new ApiError('unsupported_media_type', `Expected multipart/form-data, got ${type || 'no Content-Type'}`);
     }
     if (this.inFlight >= this.opts.maxConcurrent) {
-      throw new ApiError(503, 'too_many_uploads', 'The server is receiving as many uploads as it allows; retry shortly', null, {
+      throw new ApiError('too_many_uploads', 'The server is receiving as many uploads as it allows; retry shortly', null, {
         headers: { 'Retry-After': String(UPLOAD_RETRY_AFTER_SEC) },
       });
     }
@@ -148,12 +148,12 @@ class MultipartToDisk {
         limits: { fieldSize: this.opts.maxFieldBytes ?? DEFAULT_MAX_FIELD_BYTES, parts: MAX_PARTS, fileSize: Math.max(0, ...Object.values(this.opts.files)) + 1 },
       });
     } catch (err) {
-      throw new ApiError(400, 'invalid_multipart', 'Malformed multipart/form-data Content-Type (no boundary?)', null, { cause: err });
+      throw new ApiError('invalid_multipart', 'Malformed multipart/form-data Content-Type (no boundary?)', null, { cause: err });
     }
     let parsed = false;
     parser.on('field', (name, value, info) => this.onField(name, value, info));
     parser.on('file', (name, stream, info) => this.onFile(name, stream, info));
-    parser.on('partsLimit', () => this.fail(new ApiError(413, 'too_many_parts', `The form has more than ${MAX_PARTS} parts`)));
+    parser.on('partsLimit', () => this.fail(new ApiError('too_many_parts', `The form has more than ${MAX_PARTS} parts`)));
     parser.on('error', (err) => this.fail(malformed(err)));
     parser.on('finish', () => {
       parsed = true;
@@ -182,7 +182,7 @@ class MultipartToDisk {
     if (this.ex.done) {
       // The client went while the last part was being written: no one will finish this request.
       await this.discard();
-      throw this.ex.signal.reason ?? new ApiError(499, 'client_closed', 'Client closed the connection');
+      throw this.ex.signal.reason ?? new ApiError('client_closed', 'Client closed the connection');
     }
     this.ex.onFinish(() => void this.removeFiles());
     return { fields: this.fields, files: this.files };
@@ -191,7 +191,7 @@ class MultipartToDisk {
   private onField(name: string, value: string, info: busboy.FieldInfo): void {
     if (this.failure !== null) return;
     const max = this.opts.maxFieldBytes ?? DEFAULT_MAX_FIELD_BYTES;
-    if (info.valueTruncated) return this.fail(new ApiError(413, 'field_too_large', `Field "${name}" exceeds ${max} bytes`, name));
+    if (info.valueTruncated) return this.fail(new ApiError('field_too_large', `Field "${name}" exceeds ${max} bytes`, name));
     const prev = this.fields[name];
     if (prev === undefined) this.fields[name] = value;
     else this.fields[name] = Array.isArray(prev) ? [...prev, value] : [prev, value];
@@ -228,7 +228,7 @@ class MultipartToDisk {
     this.openStreams.add(out);
     stream.on('data', (chunk: Buffer) => {
       file.bytes += chunk.length;
-      if (file.bytes > limit) this.fail(new ApiError(413, 'file_too_large', `File "${name}" is larger than the limit of ${limit} bytes`, name));
+      if (file.bytes > limit) this.fail(new ApiError('file_too_large', `File "${name}" is larger than the limit of ${limit} bytes`, name));
     });
     const written = new Promise<void>((resolve) => {
       // The part's stream fails only when the form does (cut short, malformed): the client's fault.
@@ -297,5 +297,5 @@ class MultipartToDisk {
 }
 
 function malformed(cause: unknown): ApiError {
-  return new ApiError(400, 'invalid_multipart', 'Malformed multipart/form-data body', null, { cause });
+  return new ApiError('invalid_multipart', 'Malformed multipart/form-data body', null, { cause });
 }

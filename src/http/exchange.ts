@@ -70,7 +70,7 @@ export class HttpExchange {
     this.signal = this.controller.signal;
     res.onAborted(() => {
       this.finished = true;
-      this.controller.abort(new ApiError(499, 'client_closed', 'Client closed the connection'));
+      this.controller.abort(new ApiError('client_closed', 'Client closed the connection'));
       this.writableWaiter?.();
       this.runFinish();
     });
@@ -347,7 +347,7 @@ interface BodyQueue {
 }
 
 function tooLarge(limitBytes: number): ApiError {
-  return new ApiError(413, 'body_too_large', `Request body exceeds the limit of ${limitBytes} bytes`);
+  return new ApiError('body_too_large', `Request body exceeds the limit of ${limitBytes} bytes`);
 }
 
 function byteLength(body: string | Uint8Array): number {

@@ -47,7 +47,7 @@ export class HttpServer {
     registerWebSocketRoute(this.app, path, route, {
       opened: (c) => this.sockets.add(c),
       closed: (c) => this.sockets.delete(c),
-      refuse: () => (this.draining ? new ApiError(503, 'shutting_down', 'Server is shutting down; retry on another instance', null, { headers: { 'Retry-After': '5' } }) : null),
+      refuse: () => (this.draining ? new ApiError('shutting_down', 'Server is shutting down; retry on another instance', null, { headers: { 'Retry-After': '5' } }) : null),
     });
   }
 
@@ -129,16 +129,16 @@ export class HttpServer {
       return;
     }
     if (this.draining) {
-      ex.error(new ApiError(503, 'shutting_down', 'Server is shutting down; retry on another instance', null, { headers: { 'Retry-After': '5', Connection: 'close' } }));
+      ex.error(new ApiError('shutting_down', 'Server is shutting down; retry on another instance', null, { headers: { 'Retry-After': '5', Connection: 'close' } }));
       return;
     }
     const match = this.router.match(ex.method, ex.path);
     if (match.kind === 'not-found') {
-      ex.error(new ApiError(404, 'not_found', `No route for ${ex.method} ${ex.path}`));
+      ex.error(new ApiError('not_found', `No route for ${ex.method} ${ex.path}`));
       return;
     }
     if (match.kind === 'method-not-allowed') {
-      ex.error(new ApiError(405, 'method_not_allowed', `${ex.method} is not allowed on ${ex.path}; use ${match.allowed.join(', ')}`, null, { headers: { Allow: match.allowed.join(', ') } }));
+      ex.error(new ApiError('method_not_allowed', `${ex.method} is not allowed on ${ex.path}; use ${match.allowed.join(', ')}`, null, { headers: { Allow: match.allowed.join(', ') } }));
       return;
     }
     ex.params = match.params;
@@ -159,6 +159,6 @@ export class HttpServer {
       return;
     }
     this.opts.logger.error({ reqId: ex.requestId, err }, 'unhandled error');
-    ex.error(new ApiError(500, 'internal_error', `Internal server error (request id ${ex.requestId})`));
+    ex.error(new ApiError('internal_error', `Internal server error (request id ${ex.requestId})`));
   }
 }

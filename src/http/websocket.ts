@@ -128,7 +128,7 @@ class Connection implements WebSocketConnection {
   /** From uWS's close callback: after it, the uWS socket must not be used. */
   markClosed(): void {
     this.isClosed = true;
-    this.controller.abort(new ApiError(499, 'client_closed', 'The WebSocket closed'));
+    this.controller.abort(new ApiError('client_closed', 'The WebSocket closed'));
     for (const w of this.drainWaiters.splice(0)) w.resolve();
   }
 }
@@ -174,7 +174,7 @@ export function registerWebSocketRoute(
       });
       const refuse = (err: unknown): void => {
         if (aborted) return;
-        const e = err instanceof ApiError ? err : new ApiError(500, 'internal_error', `Internal server error (request id ${request.requestId})`);
+        const e = err instanceof ApiError ? err : new ApiError('internal_error', `Internal server error (request id ${request.requestId})`);
         res.cork(() => {
           res.writeStatus(statusLine(e.status));
           res.writeHeader('Content-Type', 'application/json');

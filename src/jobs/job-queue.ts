@@ -67,12 +67,11 @@ export class LocalJobQueue implements JobQueue {
   }
 
   admit(chars: number): void {
-    if (this.stopped) throw new ApiError(503, 'shutting_down', 'The server is shutting down');
+    if (this.stopped) throw new ApiError('shutting_down', 'The server is shutting down');
     const { maxJobs, maxChars } = this.opts;
     if (this.size + 1 <= maxJobs && this.totalChars + chars <= maxChars) return;
     const which = this.size + 1 > maxJobs ? `${maxJobs} jobs` : `${maxChars} characters of text`;
     throw new ApiError(
-      503,
       'job_queue_full',
       `The job queue holds its maximum of ${which}; retry later, or stream the audio instead ("stream": true).`,
       null,

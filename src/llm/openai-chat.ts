@@ -51,7 +51,7 @@ interface CompletionChunk {
 }
 
 function unavailable(message: string, cause?: unknown): ApiError {
-  return new ApiError(502, 'llm_unavailable', message, null, cause === undefined ? undefined : { cause });
+  return new ApiError('llm_unavailable', message, null, cause === undefined ? undefined : { cause });
 }
 
 export class OpenAiChatResponder implements Responder {

@@ -10,7 +10,7 @@ export function parseJsonObject(text: string, notJsonMessage: string, notObject:
   try {
     value = JSON.parse(text);
   } catch {
-    throw new ApiError(400, 'invalid_json', notJsonMessage);
+    throw new ApiError('invalid_json', notJsonMessage);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw notObject;
   return value as Record<string, unknown>;

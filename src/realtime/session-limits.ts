@@ -81,5 +81,5 @@ export class LiveSessionLimits {
 }
 
 function full(max: number): ApiError {
-  return new ApiError(503, 'too_many_sessions', `The server holds its maximum of ${max} live sessions; retry shortly.`, null, { headers: { 'Retry-After': '5' } });
+  return new ApiError('too_many_sessions', `The server holds its maximum of ${max} live sessions; retry shortly.`, null, { headers: { 'Retry-After': '5' } });
 }

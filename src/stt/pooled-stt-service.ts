@@ -41,7 +41,7 @@ export class PooledSttService implements SttService {
     const engine = this.engineFor({ ...opts, live: false });
     const info = await probeUpload(audio.path);
     if (info.durationSec < MIN_AUDIO_SEC) {
-      throw new ApiError(422, 'audio_too_short', `The audio is ${info.durationSec.toFixed(3)} s long; the minimum is ${MIN_AUDIO_SEC} s (a truncated upload?)`, 'file');
+      throw new ApiError('audio_too_short', `The audio is ${info.durationSec.toFixed(3)} s long; the minimum is ${MIN_AUDIO_SEC} s (a truncated upload?)`, 'file');
     }
     signal.throwIfAborted();
     return engine.transcribe(audio, opts, signal);

@@ -65,20 +65,20 @@ export function resolveSttModel(models: readonly SttModelStatus[], q: SttModelQu
     const id = STT_MODEL_ALIASES[named] ?? named;
     const m = models.find((x) => x.id === id);
     if (!m) {
-      throw new ApiError(400, 'model_not_found', `Unknown speech-to-text model '${named}'. Use ${list(installed.map((x) => `'${x.id}'`))} or omit 'model'.`, 'model');
+      throw new ApiError('model_not_found', `Unknown speech-to-text model '${named}'. Use ${list(installed.map((x) => `'${x.id}'`))} or omit 'model'.`, 'model');
     }
     const called = id === named ? `'${id}'` : `'${named}' (${id})`;
     if (!m.installed) {
-      throw new ApiError(424, 'model_not_installed', `Speech-to-text model ${called} is not installed on this server. Install it with \`${m.install_hint ?? `llais models pull ${id}`}\` and restart, or omit 'model' to use an installed one (${list(installed.map((x) => x.id))}).`, 'model');
+      throw new ApiError('model_not_installed', `Speech-to-text model ${called} is not installed on this server. Install it with \`${m.install_hint ?? `llais models pull ${id}`}\` and restart, or omit 'model' to use an installed one (${list(installed.map((x) => x.id))}).`, 'model');
     }
     if (!speaks(m)) {
       const others = installed.filter(speaks);
       if (others.length === 0) throw languageNotInstalled(models, language, primary!);
-      throw new ApiError(400, 'language_not_supported', `Speech-to-text model '${id}' does not recognize '${language}'; installed models that do: ${list(others.map((x) => x.id))}.`, 'language');
+      throw new ApiError('language_not_supported', `Speech-to-text model '${id}' does not recognize '${language}'; installed models that do: ${list(others.map((x) => x.id))}.`, 'language');
     }
     const missing = needs.find((c) => !m.capabilities[c]);
     if (missing !== undefined) {
-      throw new ApiError(400, 'capability_not_supported', `Speech-to-text model '${id}' does not provide ${CAPABILITY_WORDS[missing]}; omit 'model' to use one that does, if one is installed.`, 'model');
+      throw new ApiError('capability_not_supported', `Speech-to-text model '${id}' does not provide ${CAPABILITY_WORDS[missing]}; omit 'model' to use one that does, if one is installed.`, 'model');
     }
     return { model: id };
   }
@@ -91,9 +91,9 @@ export function resolveSttModel(models: readonly SttModelStatus[], q: SttModelQu
   const missing = needs.find((c) => !installed.some((m) => speaks(m) && m.capabilities[c]))!;
   const option = suggestion(models, (m) => speaks(m) && can(m));
   if (option === undefined) {
-    throw new ApiError(400, 'capability_not_supported', `No speech-to-text model this server knows provides ${CAPABILITY_WORDS[missing]} for '${language}'.`, 'model');
+    throw new ApiError('capability_not_supported', `No speech-to-text model this server knows provides ${CAPABILITY_WORDS[missing]} for '${language}'.`, 'model');
   }
-  throw new ApiError(424, 'capability_not_installed', `No installed speech-to-text model provides ${CAPABILITY_WORDS[missing]} for '${language}'. Install one that does with \`${option.install_hint ?? `llais models pull ${option.id}`}\` and restart.`, 'model');
+  throw new ApiError('capability_not_installed', `No installed speech-to-text model provides ${CAPABILITY_WORDS[missing]} for '${language}'. Install one that does with \`${option.install_hint ?? `llais models pull ${option.id}`}\` and restart.`, 'model');
 }
 
 /**
@@ -115,7 +115,7 @@ function languageNotInstalled(models: readonly SttModelStatus[], language: strin
   const how = option
     ? ` Install a model that does with \`${option.install_hint ?? `llais models pull ${option.id}`}\` and restart.`
     : ' No speech-to-text model this server knows recognizes it.';
-  return new ApiError(424, 'language_not_installed', `No installed speech-to-text model speaks '${language}'; the installed recognizers speak: ${installedLanguages.join(', ')}.${how}`, 'language');
+  return new ApiError('language_not_installed', `No installed speech-to-text model speaks '${language}'; the installed recognizers speak: ${installedLanguages.join(', ')}.${how}`, 'language');
 }
 
 /** The not-installed model to recommend: the `whisper` alias's target when it fits, else the first that does. */

@@ -37,15 +37,15 @@ export function requireEngine(runtime: TtsRuntime, model: string): { engine: Tts
   if (loaded && known) return { engine: loaded, creditsPer1k: known.credits_per_1k_chars };
   const info = known && runtime.models().find((m) => m.id === model);
   if (!info) {
-    throw new ApiError(400, 'model_not_found', `Unknown model '${model}'. GET /v1/models/ lists the models this server knows.`, 'model');
+    throw new ApiError('model_not_found', `Unknown model '${model}'. GET /v1/models/ lists the models this server knows.`, 'model');
   }
   const engine = info.installed ? runtime.engine(model) : undefined;
   if (!engine && info.installed) {
-    throw new ApiError(424, 'engine_not_available', `Model '${model}' is installed, but this version of the server has no engine that runs it yet. Use one of the models listed at GET /v1/models/ with "loaded": true.`, 'model');
+    throw new ApiError('engine_not_available', `Model '${model}' is installed, but this version of the server has no engine that runs it yet. Use one of the models listed at GET /v1/models/ with "loaded": true.`, 'model');
   }
   if (!engine) {
     const how = info.install_hint ?? `llais models pull ${model}`;
-    throw new ApiError(424, 'model_not_installed', `Model '${model}' is not installed on this server. Install it with \`${how}\` and restart, or use one of the installed models listed at GET /v1/models/.`, 'model');
+    throw new ApiError('model_not_installed', `Model '${model}' is not installed on this server. Install it with \`${how}\` and restart, or use one of the installed models listed at GET /v1/models/.`, 'model');
   }
   return { engine, creditsPer1k: info.credits_per_1k_chars };
 }
@@ -70,20 +70,20 @@ export function resolveModelAndVoice(
         requireEngine(runtime, owner.id);
       } catch (err) {
         if (!(err instanceof ApiError)) throw err;
-        throw new ApiError(err.status, err.code, `Voice '${named}' is a voice of model '${owner.id}'. ${err.message}`, 'voice');
+        throw new ApiError(err.code, `Voice '${named}' is a voice of model '${owner.id}'. ${err.message}`, 'voice');
       }
     }
-    throw new ApiError(400, 'voice_not_found', `Unknown voice '${opts.voice}'. GET /v1/voices/ lists the voices of the installed models.`, 'voice');
+    throw new ApiError('voice_not_found', `Unknown voice '${opts.voice}'. GET /v1/voices/ lists the voices of the installed models.`, 'voice');
   }
   const model = requestedModel ?? voice?.model ?? opts.defaultModel;
   const { engine, creditsPer1k } = requireEngine(runtime, model);
   if (!voice) {
     voice = (opts.language ? runtime.defaultVoiceFor(model, opts.language) : undefined) ?? runtime.findVoice(opts.defaultVoice);
     if (!voice || voice.model !== model) voice = runtime.defaultVoiceFor(model, opts.language ?? 'en');
-    if (!voice) throw new ApiError(400, 'voice_not_found', `Model '${model}' has no voice for this request; pass 'voice'.`, 'voice');
+    if (!voice) throw new ApiError('voice_not_found', `Model '${model}' has no voice for this request; pass 'voice'.`, 'voice');
   }
   if (voice.model !== model) {
-    throw new ApiError(400, 'voice_model_mismatch', `Voice '${voice.id}' belongs to model '${voice.model}', not '${model}'. Omit 'model' or pick a voice of '${model}' from GET /v1/voices/?model=${model}.`, 'voice');
+    throw new ApiError('voice_model_mismatch', `Voice '${voice.id}' belongs to model '${voice.model}', not '${model}'. Omit 'model' or pick a voice of '${model}' from GET /v1/voices/?model=${model}.`, 'voice');
   }
   return { engine, voice, model, creditsPer1k };
 }

@@ -78,8 +78,8 @@ export class ReplyAudioRenderer {
     try {
       for await (const bytes of encodeAudio(pcmOf(frames, counter), { format: REPLY_AUDIO_FORMAT, sampleRateHz: OUTPUT_SAMPLE_RATE_HZ }, signal)) await writer.write(bytes);
       text = text.trim();
-      if (!text) throw new ApiError(502, 'llm_empty_reply', 'The language model sent an empty reply');
-      if (counter.samples === 0) throw unspeakable(new ApiError(400, 'empty_text', 'The reply has nothing to speak', 'text'));
+      if (!text) throw new ApiError('llm_empty_reply', 'The language model sent an empty reply');
+      if (counter.samples === 0) throw unspeakable(new ApiError('empty_text', 'The reply has nothing to speak', 'text'));
       await writer.commit();
     } catch (err) {
       await writer.discard();
@@ -121,7 +121,7 @@ export class ReplyAudioRenderer {
 /** A 400 about the text is about the model's reply (markup it left unclosed, nothing to speak), not the client's. */
 function unspeakable(err: unknown): unknown {
   if (err instanceof ApiError && err.status === 400 && err.param === 'text') {
-    return new ApiError(502, 'llm_reply_unspeakable', `The language model's reply cannot be spoken: ${err.message}`, null, { cause: err });
+    return new ApiError('llm_reply_unspeakable', `The language model's reply cannot be spoken: ${err.message}`, null, { cause: err });
   }
   return err;
 }

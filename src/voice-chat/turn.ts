@@ -49,7 +49,7 @@ export async function runTurn(deps: TurnDeps, req: VoiceChatRequest, clientIp: s
 
 function findConversation(store: ConversationStore, id: string): Conversation {
   const found = store.get(id);
-  if (!found) throw new ApiError(404, 'conversation_not_found', `No conversation with id ${JSON.stringify(id.slice(0, 64))}; omit 'conversation_id' to start one`, 'conversation_id');
+  if (!found) throw new ApiError('conversation_not_found', `No conversation with id ${JSON.stringify(id.slice(0, 64))}; omit 'conversation_id' to start one`, 'conversation_id');
   return found;
 }
 
@@ -92,11 +92,11 @@ async function transcribe(stt: SttService, audio: SttFileAudio, signal: AbortSig
     // The STT service names its upload `file`; here it is `audio`.
     throw renameParam(err, 'file', 'audio');
   }
-  if (!text) throw new ApiError(422, 'no_speech', "No speech was recognized in 'audio'", 'audio');
+  if (!text) throw new ApiError('no_speech', "No speech was recognized in 'audio'", 'audio');
   return text;
 }
 
 function renameParam(err: unknown, from: string, to: string): unknown {
   if (!(err instanceof ApiError) || err.param !== from) return err;
-  return new ApiError(err.status, err.code, err.message, to, { cause: err.cause, headers: err.headers });
+  return new ApiError(err.code, err.message, to, { cause: err.cause, headers: err.headers });
 }

@@ -180,7 +180,7 @@ export class WorkerPool {
       if (error instanceof ApiError) throw error;
       if (error instanceof Error && /queue is at limit|No task queue available/.test(error.message)) throw overloaded();
       this.logger?.error({ err: error, task: task.kind }, 'pool worker crashed');
-      throw new ApiError(500, 'worker_crashed', 'The server failed while processing this request; it may succeed if retried.', null, { cause: error });
+      throw new ApiError('worker_crashed', 'The server failed while processing this request; it may succeed if retried.', null, { cause: error });
     } finally {
       release();
     }
@@ -190,15 +190,15 @@ export class WorkerPool {
 }
 
 function overloaded(): ApiError {
-  return new ApiError(503, 'overloaded', 'The server is busy; retry shortly', null, { headers: { 'Retry-After': String(RETRY_AFTER_SEC) } });
+  return new ApiError('overloaded', 'The server is busy; retry shortly', null, { headers: { 'Retry-After': String(RETRY_AFTER_SEC) } });
 }
 
 function shuttingDown(): ApiError {
-  return new ApiError(503, 'shutting_down', 'The server is shutting down');
+  return new ApiError('shutting_down', 'The server is shutting down');
 }
 
 function fromTaskError(error: TaskError): ApiError {
-  return new ApiError(error.status, error.code, error.message, error.param, error.detail === undefined ? undefined : { cause: new Error(error.detail) });
+  return new ApiError(error.code, error.message, error.param, error.detail === undefined ? undefined : { cause: new Error(error.detail) });
 }
 
 /**

@@ -15,7 +15,7 @@ import { setPriority } from 'node:os';
 import { threadId, type MessagePort } from 'node:worker_threads';
 
 import { PocketSphinxDecoder } from '../engines/stt/pocketsphinx/decoder.js';
-import { ApiError } from '../errors.js';
+import { ApiError, type ErrorCode } from '../errors.js';
 import { transcribePcm, type Recognizer } from '../stt/transcribe-pcm.js';
 import type { Transcript, TranscriptSegment } from '../stt/transcript.js';
 
@@ -69,8 +69,8 @@ export type AudioPortMessage =
 
 /** An ApiError as data. */
 export interface TaskError {
-  status: number;
-  code: string;
+  /** The catalogue code, which fixes the status on the other side. */
+  code: ErrorCode;
   message: string;
   param: string | null;
   /** For the log only: the stack of an unexpected error, or of an ApiError's cause. */
@@ -113,11 +113,11 @@ async function settle<T>(run: () => Promise<T>): Promise<WorkerOutcome<T>> {
     return { ok: true, result: await run() };
   } catch (error) {
     if (error instanceof ApiError) {
-      const taskError: TaskError = { status: error.status, code: error.code, message: error.message, param: error.param };
+      const taskError: TaskError = { code: error.code, message: error.message, param: error.param };
       if (error.cause !== undefined) taskError.detail = describe(error.cause);
       return { ok: false, error: taskError };
     }
-    return { ok: false, error: { status: 500, code: 'internal_error', message: 'Internal server error', param: null, detail: describe(error) } };
+    return { ok: false, error: { code: 'internal_error', message: 'Internal server error', param: null, detail: describe(error) } };
   }
 }
 
@@ -140,13 +140,13 @@ function recognizerFor(language: string): Recognizer {
   let recognizer = recognizers.get(primary);
   if (recognizer !== undefined) return recognizer;
   if (primary !== 'en') {
-    throw new ApiError(400, 'unsupported_language', `Speech recognition is not installed for language '${language}'; installed: ${RECOGNIZER_LANGUAGES.join(', ')}.`, 'language');
+    throw new ApiError('unsupported_language', `Speech recognition is not installed for language '${language}'; installed: ${RECOGNIZER_LANGUAGES.join(', ')}.`, 'language');
   }
   let decoder: PocketSphinxDecoder;
   try {
     decoder = new PocketSphinxDecoder();
   } catch (error) {
-    throw new ApiError(424, 'engine_not_available', 'Speech recognition is not available on this server.', null, { cause: error });
+    throw new ApiError('engine_not_available', 'Speech recognition is not available on this server.', null, { cause: error });
   }
   recognizer = { language: primary, openStream: () => decoder.openStream(), openLiveStream: () => decoder.openLiveStream() };
   recognizers.set(primary, recognizer);

@@ -94,10 +94,10 @@ export class TtsPool {
    */
   async *run(job: TtsJob, signal: AbortSignal): AsyncGenerator<AudioChunk, void, undefined> {
     signal.throwIfAborted();
-    if (this.closed) throw new ApiError(503, 'shutting_down', 'The server is shutting down');
+    if (this.closed) throw new ApiError('shutting_down', 'The server is shutting down');
     if (this.slots.size === 0 && this.startFailures >= MAX_CONSECUTIVE_START_FAILURES) throw unavailable();
     if (this.queueSize() >= this.opts.maxQueue) {
-      throw new ApiError(503, 'overloaded', 'Synthesis queue is full, retry shortly', null, { headers: { 'Retry-After': '1' } });
+      throw new ApiError('overloaded', 'Synthesis queue is full, retry shortly', null, { headers: { 'Retry-After': '1' } });
     }
     const task = new Task(this.nextTaskId++, job);
     this.lanes[job.priority].push(task);
@@ -129,7 +129,7 @@ export class TtsPool {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const shutdown = new ApiError(503, 'shutting_down', 'The server is shutting down');
+    const shutdown = new ApiError('shutting_down', 'The server is shutting down');
     for (const lane of Object.values(this.lanes)) for (const task of lane.splice(0)) task.fail(shutdown);
     const exits: Array<Promise<number>> = [];
     for (const slot of this.slots) {
@@ -225,7 +225,7 @@ export class TtsPool {
     if (this.closed) return;
     if (slot.task && slot.task.state !== 'settled') {
       this.counters.failed++;
-      slot.task.fail(new ApiError(500, 'synthesis_failed', 'Speech synthesis failed', null, { cause: slot.crash }));
+      slot.task.fail(new ApiError('synthesis_failed', 'Speech synthesis failed', null, { cause: slot.crash }));
     }
     this.replace();
   }
@@ -256,5 +256,5 @@ export class TtsPool {
 
 /** Every worker died and replacements keep failing to start: nothing can be synthesized. */
 function unavailable(): ApiError {
-  return new ApiError(503, 'engine_unavailable', 'Speech synthesis is unavailable');
+  return new ApiError('engine_unavailable', 'Speech synthesis is unavailable');
 }

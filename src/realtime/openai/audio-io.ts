@@ -16,8 +16,8 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /** Decodes `audio` fields: base64 text to bytes, with a 400 for anything else. */
 export function base64Bytes(value: unknown, param: string): Buffer {
-  if (typeof value !== 'string') throw new ApiError(400, 'invalid_type', `'${param}' must be a base64 string.`, param);
-  if (value.length % 4 === 1 || !BASE64.test(value)) throw new ApiError(400, 'invalid_value', `'${param}' is not valid base64.`, param);
+  if (typeof value !== 'string') throw new ApiError('invalid_type', `'${param}' must be a base64 string.`, param);
+  if (value.length % 4 === 1 || !BASE64.test(value)) throw new ApiError('invalid_value', `'${param}' is not valid base64.`, param);
   return Buffer.from(value, 'base64');
 }
 
@@ -56,7 +56,7 @@ export class InputDecoder {
         try {
           pcm = this.opus!.decode(bytes);
         } catch (err) {
-          throw new ApiError(400, 'invalid_audio', `The appended audio is not a valid Opus packet: ${(err as Error).message}`, 'audio');
+          throw new ApiError('invalid_audio', `The appended audio is not a valid Opus packet: ${(err as Error).message}`, 'audio');
         }
         return this.resampler!.process(pcm);
       }

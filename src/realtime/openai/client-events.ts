@@ -47,14 +47,14 @@ export function parseClientEvent(text: string): ClientEvent {
   const raw = parseJsonObject(
     text,
     'The message is not valid JSON; every client event is a JSON object with a "type".',
-    new ApiError(400, 'invalid_event', 'A client event must be a JSON object with a "type".'),
+    new ApiError('invalid_event', 'A client event must be a JSON object with a "type".'),
   );
-  if (typeof raw.type !== 'string') throw new ApiError(400, 'missing_required_parameter', "Missing required parameter 'type'.", 'type');
-  if (raw.event_id !== undefined && typeof raw.event_id !== 'string') throw new ApiError(400, 'invalid_type', "'event_id' must be a string.", 'event_id');
+  if (typeof raw.type !== 'string') throw new ApiError('missing_required_parameter', "Missing required parameter 'type'.", 'type');
+  if (raw.event_id !== undefined && typeof raw.event_id !== 'string') throw new ApiError('invalid_type', "'event_id' must be a string.", 'event_id');
   const eventId = raw.event_id as string | undefined;
   const type = canonicalClientType(raw.type);
   try {
-    if (!KNOWN_TYPES.has(type)) throw new ApiError(400, 'unknown_event', `Unknown client event type '${raw.type}'.`, 'type');
+    if (!KNOWN_TYPES.has(type)) throw new ApiError('unknown_event', `Unknown client event type '${raw.type}'.`, 'type');
     return parseBody(clientEventSchema, { ...raw, type });
   } catch (err) {
     throw err instanceof ApiError && eventId !== undefined ? new ClientEventError(err, eventId) : err;
@@ -67,6 +67,6 @@ export class ClientEventError extends ApiError {
     err: ApiError,
     readonly clientEventId: string,
   ) {
-    super(err.status, err.code, err.message, err.param, { cause: err.cause });
+    super(err.code, err.message, err.param, { cause: err.cause });
   }
 }

@@ -4,10 +4,10 @@
  * items: the session and response runs hand it new items and replacements, and what `get`
  * returns is read-only.
  */
-import { ApiError } from '../../errors.js';
+import { ApiError, invalidParam } from '../../errors.js';
 import { recentHistory } from '../../llm/history.js';
 import type { ChatMessage, ChatToolCall } from '../../llm/types.js';
-import { bad, itemText, type Item } from './items.js';
+import { itemText, type Item } from './items.js';
 import { newId } from './protocol.js';
 
 /** Conversations longer than this drop their oldest items, as a long call would otherwise grow without end. */
@@ -34,12 +34,12 @@ export class Conversation {
    * the id of the item now before it.
    */
   add(item: Item, previousItemId?: string | null): string | null {
-    if (this.get(item.id)) throw bad('item.id', `An item with id '${item.id}' already exists in the conversation.`, 'duplicate_item_id');
+    if (this.get(item.id)) throw invalidParam('item.id', `An item with id '${item.id}' already exists in the conversation.`, 'duplicate_item_id');
     let at = this.items.length;
     if (previousItemId === null) at = 0;
     else if (previousItemId !== undefined) {
       const i = this.items.findIndex((x) => x.id === previousItemId);
-      if (i < 0) throw new ApiError(400, 'item_not_found', `No item with id '${previousItemId}' in the conversation.`, 'previous_item_id');
+      if (i < 0) throw new ApiError('item_not_found', `No item with id '${previousItemId}' in the conversation.`, 'previous_item_id');
       at = i + 1;
     }
     this.items.splice(at, 0, structuredClone(item));

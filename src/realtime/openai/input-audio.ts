@@ -93,7 +93,7 @@ export class InputAudio {
   async append(bytes: Uint8Array, receivedAt: number): Promise<void> {
     const pcm = this.narrow.process(this.decoder!.decode(bytes));
     if (!this.vad && this.buffer.bufferedMs + pcm.length / (INPUT_RATE_HZ / 1000) > MAX_BUFFER_MS) {
-      throw new ApiError(400, 'input_audio_buffer_full', 'The input audio buffer holds 15 minutes; commit or clear it before appending more.', 'audio');
+      throw new ApiError('input_audio_buffer_full', 'The input audio buffer holds 15 minutes; commit or clear it before appending more.', 'audio');
     }
     this.buffer.append(pcm);
     this.turn?.feed.push(pcm);
@@ -108,7 +108,7 @@ export class InputAudio {
   /** `input_audio_buffer.commit`. */
   commit(): void {
     if (this.buffer.bufferedMs < MIN_COMMIT_MS) {
-      throw new ApiError(400, 'input_audio_buffer_commit_empty', `Error committing input audio buffer: buffer too small. Expected at least ${MIN_COMMIT_MS}ms of audio, but buffer only has ${this.buffer.bufferedMs.toFixed(2)}ms of audio.`);
+      throw new ApiError('input_audio_buffer_commit_empty', `Error committing input audio buffer: buffer too small. Expected at least ${MIN_COMMIT_MS}ms of audio, but buffer only has ${this.buffer.bufferedMs.toFixed(2)}ms of audio.`);
     }
     const turn = this.turn ?? this.openTurn(newId('item'), this.buffer.endMs - this.buffer.bufferedMs);
     // A manual commit answers only when asked (response.create), as OpenAI's does with VAD off.

@@ -2,7 +2,7 @@
  * Realtime conversation items in the GA wire shape: the types, validation of a client's item
  * (either dialect's content names), the text the LLM sees, and the shape sent to each dialect.
  */
-import { ApiError } from '../../errors.js';
+import { ApiError, invalidParam } from '../../errors.js';
 import { newId, type Dialect } from './protocol.js';
 
 export type ContentPart =
@@ -20,9 +20,6 @@ export type Item =
 
 type Obj = Record<string, unknown>;
 
-export function bad(param: string, message: string, code = 'invalid_value'): ApiError {
-  return new ApiError(400, code, message, param);
-}
 
 function isObj(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -30,38 +27,38 @@ function isObj(v: unknown): v is Obj {
 
 /** Validates a client's `conversation.item.create` item (either dialect's content names). */
 export function parseClientItem(raw: unknown): Item {
-  if (!isObj(raw)) throw bad('item', "'item' must be an object.", 'invalid_type');
+  if (!isObj(raw)) throw invalidParam('item', "'item' must be an object.", 'invalid_type');
   const id = raw.id === undefined ? newId('item') : raw.id;
-  if (typeof id !== 'string' || id.length === 0 || id.length > 64) throw bad('item.id', "'item.id' must be a string of 1-64 characters.");
+  if (typeof id !== 'string' || id.length === 0 || id.length > 64) throw invalidParam('item.id', "'item.id' must be a string of 1-64 characters.");
   switch (raw.type) {
     case 'message': {
       const role = raw.role;
-      if (role !== 'user' && role !== 'assistant' && role !== 'system') throw bad('item.role', "'item.role' must be user, assistant or system.");
-      if (!Array.isArray(raw.content)) throw bad('item.content', "'item.content' must be an array.", 'invalid_type');
+      if (role !== 'user' && role !== 'assistant' && role !== 'system') throw invalidParam('item.role', "'item.role' must be user, assistant or system.");
+      if (!Array.isArray(raw.content)) throw invalidParam('item.content', "'item.content' must be an array.", 'invalid_type');
       const content = raw.content.map((part, i) => contentPart(part, role, `item.content[${i}]`));
       return { id, object: 'realtime.item', type: 'message', role, status: 'completed', content };
     }
     case 'function_call': {
-      if (typeof raw.name !== 'string' || raw.name === '') throw bad('item.name', "'item.name' is required for a function_call item.", 'missing_required_parameter');
+      if (typeof raw.name !== 'string' || raw.name === '') throw invalidParam('item.name', "'item.name' is required for a function_call item.", 'missing_required_parameter');
       const args = raw.arguments === undefined ? '{}' : raw.arguments;
-      if (typeof args !== 'string') throw bad('item.arguments', "'item.arguments' must be a JSON string.", 'invalid_type');
+      if (typeof args !== 'string') throw invalidParam('item.arguments', "'item.arguments' must be a JSON string.", 'invalid_type');
       const callId = typeof raw.call_id === 'string' && raw.call_id ? raw.call_id : newId('call');
       return { id, object: 'realtime.item', type: 'function_call', status: 'completed', call_id: callId, name: raw.name, arguments: args };
     }
     case 'function_call_output': {
-      if (typeof raw.call_id !== 'string' || raw.call_id === '') throw bad('item.call_id', "'item.call_id' is required for a function_call_output item.", 'missing_required_parameter');
-      if (typeof raw.output !== 'string') throw bad('item.output', "'item.output' must be a string.", 'invalid_type');
+      if (typeof raw.call_id !== 'string' || raw.call_id === '') throw invalidParam('item.call_id', "'item.call_id' is required for a function_call_output item.", 'missing_required_parameter');
+      if (typeof raw.output !== 'string') throw invalidParam('item.output', "'item.output' must be a string.", 'invalid_type');
       return { id, object: 'realtime.item', type: 'function_call_output', status: 'completed', call_id: raw.call_id, output: raw.output };
     }
     default:
-      throw bad('item.type', "'item.type' must be message, function_call or function_call_output.");
+      throw invalidParam('item.type', "'item.type' must be message, function_call or function_call_output.");
   }
 }
 
 function contentPart(raw: unknown, role: string, param: string): ContentPart {
-  if (!isObj(raw)) throw bad(param, `'${param}' must be an object.`, 'invalid_type');
+  if (!isObj(raw)) throw invalidParam(param, `'${param}' must be an object.`, 'invalid_type');
   const text = (key: string): string => {
-    if (typeof raw[key] !== 'string') throw bad(`${param}.${key}`, `'${param}.${key}' must be a string.`, 'invalid_type');
+    if (typeof raw[key] !== 'string') throw invalidParam(`${param}.${key}`, `'${param}.${key}' must be a string.`, 'invalid_type');
     return raw[key] as string;
   };
   switch (raw.type) {
@@ -74,7 +71,7 @@ function contentPart(raw: unknown, role: string, param: string): ContentPart {
       // The LLM here reads text: audio without a transcript is transcribed by the session, then dropped.
       const transcript = typeof raw.transcript === 'string' ? raw.transcript : null;
       if (transcript === null && raw.audio !== undefined) {
-        if (typeof raw.audio !== 'string') throw bad(`${param}.audio`, `'${param}.audio' must be base64 audio in the session's input format.`, 'invalid_type');
+        if (typeof raw.audio !== 'string') throw invalidParam(`${param}.audio`, `'${param}.audio' must be base64 audio in the session's input format.`, 'invalid_type');
         return { type: 'input_audio', transcript, audio: raw.audio };
       }
       return { type: 'input_audio', transcript };
@@ -83,7 +80,7 @@ function contentPart(raw: unknown, role: string, param: string): ContentPart {
     case 'output_audio':
       return { type: 'output_audio', transcript: typeof raw.transcript === 'string' ? raw.transcript : '' };
     default:
-      throw bad(`${param}.type`, `'${param}.type' must be input_text, input_audio, output_text or output_audio.`);
+      throw invalidParam(`${param}.type`, `'${param}.type' must be input_text, input_audio, output_text or output_audio.`);
   }
 }
 

@@ -29,17 +29,17 @@ export function resolveResponseRequest(
   opts: { checkVoice(voice: string): void; requireItem(id: unknown): Readonly<Item>; maxHistoryChars: number },
 ): ResponseRequest {
   const r = raw === undefined || raw === null ? {} : raw;
-  if (typeof r !== 'object' || Array.isArray(r)) throw new ApiError(400, 'invalid_type', "'response' must be an object.", 'response');
+  if (typeof r !== 'object' || Array.isArray(r)) throw new ApiError('invalid_type', "'response' must be an object.", 'response');
   const fields = r as Record<string, unknown>;
   const overrides: Record<string, unknown> = {};
   for (const key of OVERRIDABLE) if (fields[key] !== undefined) overrides[key] = fields[key];
   const config = applySessionUpdate(session, overrides, opts.checkVoice, false);
   if (fields.conversation !== undefined && fields.conversation !== 'auto' && fields.conversation !== 'none') {
-    throw new ApiError(400, 'invalid_value', "'response.conversation' must be \"auto\" or \"none\".", 'response.conversation');
+    throw new ApiError('invalid_value', "'response.conversation' must be \"auto\" or \"none\".", 'response.conversation');
   }
   let messages = conversation.toChatMessages(config.instructions, opts.maxHistoryChars);
   if (fields.input !== undefined) {
-    if (!Array.isArray(fields.input)) throw new ApiError(400, 'invalid_type', "'response.input' must be an array of items.", 'response.input');
+    if (!Array.isArray(fields.input)) throw new ApiError('invalid_type', "'response.input' must be an array of items.", 'response.input');
     const items = fields.input.map((raw): Item => {
       const ref = raw as Record<string, unknown> | null;
       // `item_reference` points at an existing conversation item.

@@ -108,7 +108,7 @@ export class ResponseRun {
   cancel(reason: CancelReason): void {
     if (this.finished || this.cancelReason) return;
     this.cancelReason = reason;
-    this.controller.abort(new ApiError(499, 'response_cancelled', `response cancelled: ${reason}`));
+    this.controller.abort(new ApiError('response_cancelled', `response cancelled: ${reason}`));
   }
 
   /** The audio item's transcript as heard by `audioEndMs`. */
@@ -153,7 +153,7 @@ export class ResponseRun {
     } catch (err) {
       if (!this.cancelReason) {
         if (!(err instanceof ApiError)) this.deps.onInternalError(err);
-        failure = err instanceof ApiError ? err : new ApiError(500, 'internal_error', 'The response failed inside the server.', null, { cause: err });
+        failure = err instanceof ApiError ? err : new ApiError('internal_error', 'The response failed inside the server.', null, { cause: err });
       }
     }
     this.finish(failure);

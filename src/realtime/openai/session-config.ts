@@ -4,7 +4,7 @@
  * `session` object echoed back in each dialect. An update is validated whole before any of it
  * applies, so a bad field leaves the session as it was.
  */
-import { ApiError } from '../../errors.js';
+import { ApiError, invalidParam } from '../../errors.js';
 import type { ChatTool } from '../../llm/types.js';
 import type { Dialect } from './protocol.js';
 
@@ -69,27 +69,24 @@ const EAGERNESS_SILENCE_MS: Record<string, number> = { low: 1200, medium: 700, a
 
 type Obj = Record<string, unknown>;
 
-function bad(param: string, message: string, code = 'invalid_value'): ApiError {
-  return new ApiError(400, code, message, param);
-}
 
 function isObj(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function str(v: unknown, param: string): string {
-  if (typeof v !== 'string') throw bad(param, `'${param}' must be a string.`, 'invalid_type');
+  if (typeof v !== 'string') throw invalidParam(param, `'${param}' must be a string.`, 'invalid_type');
   return v;
 }
 
 function num(v: unknown, param: string, min: number, max: number): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw bad(param, `'${param}' must be a number.`, 'invalid_type');
-  if (v < min || v > max) throw bad(param, `'${param}' must be between ${min} and ${max}, got ${v}.`);
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw invalidParam(param, `'${param}' must be a number.`, 'invalid_type');
+  if (v < min || v > max) throw invalidParam(param, `'${param}' must be between ${min} and ${max}, got ${v}.`);
   return v;
 }
 
 function bool(v: unknown, param: string): boolean {
-  if (typeof v !== 'boolean') throw bad(param, `'${param}' must be a boolean.`, 'invalid_type');
+  if (typeof v !== 'boolean') throw invalidParam(param, `'${param}' must be a boolean.`, 'invalid_type');
   return v;
 }
 
@@ -103,21 +100,21 @@ function format(v: unknown, param: string, output: boolean): AudioFormatType {
     const t = v.type === undefined ? 'audio/pcm' : str(v.type, `${param}.type`);
     if (GA_FORMATS.has(t as AudioFormatType)) type = t as AudioFormatType;
     if (type === 'audio/pcm' && v.rate !== undefined && v.rate !== 24000) {
-      throw bad(`${param}.rate`, `'${param}.rate' must be 24000 for audio/pcm.`);
+      throw invalidParam(`${param}.rate`, `'${param}.rate' must be 24000 for audio/pcm.`);
     }
   }
   if (!type || (output && type === 'audio/opus')) {
     const allowed = output ? 'audio/pcm (24 kHz), audio/pcmu, audio/pcma' : 'audio/pcm (24 kHz), audio/pcmu, audio/pcma, audio/opus';
-    throw bad(param, `'${param}' must be one of: ${allowed} (beta names pcm16, g711_ulaw, g711_alaw also work).`);
+    throw invalidParam(param, `'${param}' must be one of: ${allowed} (beta names pcm16, g711_ulaw, g711_alaw also work).`);
   }
   return type;
 }
 
 function turnDetection(v: unknown, param: string, current: TurnDetection | null): TurnDetection | null {
   if (v === null) return null;
-  if (!isObj(v)) throw bad(param, `'${param}' must be an object or null.`, 'invalid_type');
+  if (!isObj(v)) throw invalidParam(param, `'${param}' must be an object or null.`, 'invalid_type');
   const type = v.type === undefined ? (current?.type ?? 'server_vad') : str(v.type, `${param}.type`);
-  if (type !== 'server_vad' && type !== 'semantic_vad') throw bad(`${param}.type`, `'${param}.type' must be server_vad or semantic_vad.`);
+  if (type !== 'server_vad' && type !== 'semantic_vad') throw invalidParam(`${param}.type`, `'${param}.type' must be server_vad or semantic_vad.`);
   const base = current && current.type === type ? current : defaultTurnDetection();
   const out: TurnDetection = { ...base, type };
   if (v.threshold !== undefined) out.threshold = num(v.threshold, `${param}.threshold`, 0, 1);
@@ -128,7 +125,7 @@ function turnDetection(v: unknown, param: string, current: TurnDetection | null)
   if (type === 'semantic_vad') {
     const eagerness = v.eagerness === undefined ? (out.eagerness ?? 'auto') : str(v.eagerness, `${param}.eagerness`);
     const silence = EAGERNESS_SILENCE_MS[eagerness];
-    if (silence === undefined) throw bad(`${param}.eagerness`, `'${param}.eagerness' must be low, medium, high or auto.`);
+    if (silence === undefined) throw invalidParam(`${param}.eagerness`, `'${param}.eagerness' must be low, medium, high or auto.`);
     out.eagerness = eagerness;
     out.silenceDurationMs = silence;
   }
@@ -137,7 +134,7 @@ function turnDetection(v: unknown, param: string, current: TurnDetection | null)
 
 function transcription(v: unknown, param: string): SessionConfig['transcription'] {
   if (v === null) return null;
-  if (!isObj(v)) throw bad(param, `'${param}' must be an object or null.`, 'invalid_type');
+  if (!isObj(v)) throw invalidParam(param, `'${param}' must be an object or null.`, 'invalid_type');
   const out: NonNullable<SessionConfig['transcription']> = { model: v.model === undefined ? 'whisper-1' : str(v.model, `${param}.model`) };
   if (v.language !== undefined && v.language !== null) out.language = str(v.language, `${param}.language`);
   if (v.prompt !== undefined && v.prompt !== null) out.prompt = str(v.prompt, `${param}.prompt`);
@@ -145,19 +142,19 @@ function transcription(v: unknown, param: string): SessionConfig['transcription'
 }
 
 function tools(v: unknown, param: string): ChatTool[] {
-  if (!Array.isArray(v)) throw bad(param, `'${param}' must be an array.`, 'invalid_type');
+  if (!Array.isArray(v)) throw invalidParam(param, `'${param}' must be an array.`, 'invalid_type');
   return v.map((t, i) => {
     const p = `${param}[${i}]`;
-    if (!isObj(t)) throw bad(p, `'${p}' must be an object.`, 'invalid_type');
-    if (t.type !== undefined && t.type !== 'function') throw bad(`${p}.type`, `Only function tools are supported; '${p}.type' is ${JSON.stringify(t.type)}.`);
+    if (!isObj(t)) throw invalidParam(p, `'${p}' must be an object.`, 'invalid_type');
+    if (t.type !== undefined && t.type !== 'function') throw invalidParam(`${p}.type`, `Only function tools are supported; '${p}.type' is ${JSON.stringify(t.type)}.`);
     // Realtime tools are flat; chat completions nests them under `function`.
     const fn = isObj(t.function) ? t.function : t;
     const name = str(fn.name, `${p}.name`);
-    if (!/^[a-zA-Z0-9_-]{1,64}$/.test(name)) throw bad(`${p}.name`, `'${p}.name' must be 1-64 letters, digits, '_' or '-'.`);
+    if (!/^[a-zA-Z0-9_-]{1,64}$/.test(name)) throw invalidParam(`${p}.name`, `'${p}.name' must be 1-64 letters, digits, '_' or '-'.`);
     const tool: ChatTool = { type: 'function', function: { name } };
     if (fn.description !== undefined) tool.function.description = str(fn.description, `${p}.description`);
     if (fn.parameters !== undefined) {
-      if (!isObj(fn.parameters)) throw bad(`${p}.parameters`, `'${p}.parameters' must be a JSON Schema object.`, 'invalid_type');
+      if (!isObj(fn.parameters)) throw invalidParam(`${p}.parameters`, `'${p}.parameters' must be a JSON Schema object.`, 'invalid_type');
       tool.function.parameters = fn.parameters;
     }
     return tool;
@@ -170,12 +167,12 @@ function toolChoice(v: unknown, param: string): SessionConfig['toolChoice'] {
     const name = isObj(v.function) ? v.function.name : v.name;
     return { type: 'function', name: str(name, `${param}.name`) };
   }
-  throw bad(param, `'${param}' must be auto, none, required or {"type":"function","name":...}.`);
+  throw invalidParam(param, `'${param}' must be auto, none, required or {"type":"function","name":...}.`);
 }
 
 function modalities(v: unknown, param: string): SessionConfig['outputModalities'] {
   if (!Array.isArray(v) || v.length === 0 || v.some((m) => m !== 'audio' && m !== 'text')) {
-    throw bad(param, `'${param}' must be a non-empty array of "audio" and/or "text".`);
+    throw invalidParam(param, `'${param}' must be a non-empty array of "audio" and/or "text".`);
   }
   // Beta's ["text","audio"] and GA's ["audio"] both mean audio with a transcript.
   return v.includes('audio') ? ['audio'] : ['text'];
@@ -187,11 +184,11 @@ function modalities(v: unknown, param: string): SessionConfig['outputModalities'
  * engine has (400), or one of a model that is not installed (424, saying how to install it).
  */
 export function applySessionUpdate(current: SessionConfig, raw: unknown, checkVoice: (voice: string) => void, voiceLocked: boolean): SessionConfig {
-  if (!isObj(raw)) throw bad('session', "'session' must be an object.", 'invalid_type');
+  if (!isObj(raw)) throw invalidParam('session', "'session' must be an object.", 'invalid_type');
   const next: SessionConfig = { ...current };
   const s = raw;
   if (s.type !== undefined && s.type !== 'realtime') {
-    throw bad('session.type', `'session.type' must be "realtime" on this endpoint (transcription-only sessions are not supported).`);
+    throw invalidParam('session.type', `'session.type' must be "realtime" on this endpoint (transcription-only sessions are not supported).`);
   }
   if (s.model !== undefined) next.model = str(s.model, 'session.model');
   if (s.instructions !== undefined) next.instructions = str(s.instructions, 'session.instructions');
@@ -215,17 +212,17 @@ export function applySessionUpdate(current: SessionConfig, raw: unknown, checkVo
 
   // GA's nested audio settings.
   if (s.audio !== undefined) {
-    if (!isObj(s.audio)) throw bad('session.audio', "'session.audio' must be an object.", 'invalid_type');
+    if (!isObj(s.audio)) throw invalidParam('session.audio', "'session.audio' must be an object.", 'invalid_type');
     const input = s.audio.input;
     if (input !== undefined) {
-      if (!isObj(input)) throw bad('session.audio.input', "'session.audio.input' must be an object.", 'invalid_type');
+      if (!isObj(input)) throw invalidParam('session.audio.input', "'session.audio.input' must be an object.", 'invalid_type');
       if (input.format !== undefined) next.inputFormat = format(input.format, 'session.audio.input.format', false);
       if (input.transcription !== undefined) next.transcription = transcription(input.transcription, 'session.audio.input.transcription');
       if (input.turn_detection !== undefined) next.turnDetection = turnDetection(input.turn_detection, 'session.audio.input.turn_detection', current.turnDetection);
     }
     const output = s.audio.output;
     if (output !== undefined) {
-      if (!isObj(output)) throw bad('session.audio.output', "'session.audio.output' must be an object.", 'invalid_type');
+      if (!isObj(output)) throw invalidParam('session.audio.output', "'session.audio.output' must be an object.", 'invalid_type');
       if (output.format !== undefined) next.outputFormat = format(output.format, 'session.audio.output.format', true) as SessionConfig['outputFormat'];
       if (output.voice !== undefined) next.voice = isObj(output.voice) ? str(output.voice.id, 'session.audio.output.voice.id') : str(output.voice, 'session.audio.output.voice');
       if (output.speed !== undefined) next.speed = num(output.speed, 'session.audio.output.speed', 0.25, 4);
@@ -233,12 +230,12 @@ export function applySessionUpdate(current: SessionConfig, raw: unknown, checkVo
   }
   if (next.voice !== current.voice) {
     // As at OpenAI: the voice is fixed once the session has spoken.
-    if (voiceLocked) throw bad('session.voice', 'The voice cannot be changed once the assistant has produced audio in this session.', 'cannot_update_voice');
+    if (voiceLocked) throw invalidParam('session.voice', 'The voice cannot be changed once the assistant has produced audio in this session.', 'cannot_update_voice');
     try {
       checkVoice(next.voice);
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
-      throw new ApiError(err.status, err.code, `${err.message} (OpenAI voice names also work.)`, 'session.voice');
+      throw new ApiError(err.code, `${err.message} (OpenAI voice names also work.)`, 'session.voice');
     }
   }
   return next;

@@ -107,7 +107,7 @@ export class RealtimeSession {
   }
 
   private fail(err: unknown, clientEventId?: string): void {
-    const apiError = err instanceof ApiError ? err : new ApiError(500, 'internal_error', 'The server failed to handle this event.', null, { cause: err });
+    const apiError = err instanceof ApiError ? err : new ApiError('internal_error', 'The server failed to handle this event.', null, { cause: err });
     if (apiError.status >= 500) this.services.logger.error({ err }, 'realtime event failed');
     this.emit(errorEvent(apiError, clientEventId));
   }
@@ -167,7 +167,7 @@ export class RealtimeSession {
       case 'response.cancel': {
         const run = this.response;
         if (!run || !run.active || (event.response_id !== undefined && event.response_id !== run.id)) {
-          throw new ApiError(400, 'response_cancel_not_active', 'There is no active response to cancel.', 'response_id');
+          throw new ApiError('response_cancel_not_active', 'There is no active response to cancel.', 'response_id');
         }
         this.cancelResponse('client_cancelled');
         return;
@@ -211,23 +211,23 @@ export class RealtimeSession {
   }
 
   private transcriptionFailed(itemId: string, contentIndex: number, err: unknown): void {
-    const e = err instanceof ApiError ? err : new ApiError(500, 'transcription_failed', 'Transcription failed.', null, { cause: err });
+    const e = err instanceof ApiError ? err : new ApiError('transcription_failed', 'Transcription failed.', null, { cause: err });
     if (e.status >= 500) this.services.logger.error({ err }, 'live transcription failed');
     this.emit({ type: 'conversation.item.input_audio_transcription.failed', item_id: itemId, content_index: contentIndex, error: { type: e.type, code: e.code, message: e.message, param: e.param } });
   }
 
   private requireItem(raw: unknown): Readonly<Item> {
-    if (typeof raw !== 'string') throw new ApiError(400, 'missing_required_parameter', "Missing required parameter 'item_id'.", 'item_id');
+    if (typeof raw !== 'string') throw new ApiError('missing_required_parameter', "Missing required parameter 'item_id'.", 'item_id');
     const item = this.conversation.get(raw);
-    if (!item) throw new ApiError(400, 'item_not_found', `No item with id '${raw}' in the conversation.`, 'item_id');
+    if (!item) throw new ApiError('item_not_found', `No item with id '${raw}' in the conversation.`, 'item_id');
     return item;
   }
 
   private truncateItem(event: Extract<ClientEvent, { type: 'conversation.item.truncate' }>): void {
     const item = this.requireItem(event.item_id);
-    if (item.type !== 'message' || item.role !== 'assistant') throw new ApiError(400, 'invalid_value', 'Only assistant messages with audio can be truncated.', 'item_id');
+    if (item.type !== 'message' || item.role !== 'assistant') throw new ApiError('invalid_value', 'Only assistant messages with audio can be truncated.', 'item_id');
     const run = this.response?.audioItemId === item.id ? this.response : this.spokenItems.get(item.id);
-    if (!run) throw new ApiError(400, 'invalid_value', 'This item has no audio to truncate.', 'item_id');
+    if (!run) throw new ApiError('invalid_value', 'This item has no audio to truncate.', 'item_id');
     this.conversation.truncateAudio(item.id, run.truncate(event.audio_end_ms));
     this.emit({ type: 'conversation.item.truncated', item_id: item.id, content_index: event.content_index ?? 0, audio_end_ms: event.audio_end_ms });
   }
@@ -287,7 +287,7 @@ export class RealtimeSession {
   /** Starts a response from the conversation (or the request's own `input`), with per-response overrides. */
   private createResponse(raw: unknown): ResponseRun {
     if (this.response?.active) {
-      throw new ApiError(400, 'conversation_already_has_active_response', `Conversation already has an active response in progress: ${this.response.id}. Wait until the response is finished before creating a new one.`);
+      throw new ApiError('conversation_already_has_active_response', `Conversation already has an active response in progress: ${this.response.id}. Wait until the response is finished before creating a new one.`);
     }
     const req = resolveResponseRequest(raw, this.current, this.conversation, {
       checkVoice: this.services.checkVoice,
@@ -325,5 +325,5 @@ export class RealtimeSession {
 }
 
 function backlogFull(): ApiError {
-  return new ApiError(429, 'input_audio_backlog_full', 'Audio is arriving faster than it can be processed; this append was dropped. Send audio at real-time pace.', 'audio');
+  return new ApiError('input_audio_backlog_full', 'Audio is arriving faster than it can be processed; this append was dropped. Send audio at real-time pace.', 'audio');
 }

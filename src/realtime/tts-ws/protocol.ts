@@ -38,11 +38,11 @@ export type ClientMessage = { [K in MessageType]: z.output<(typeof messageSchema
 
 /** Parses one text frame; throws a 400 ApiError naming what is wrong. */
 export function parseClientMessage(text: string): ClientMessage {
-  const json = parseJsonObject(text, 'The message is not valid JSON', new ApiError(400, 'invalid_message', 'A message must be a JSON object with a "type" field'));
+  const json = parseJsonObject(text, 'The message is not valid JSON', new ApiError('invalid_message', 'A message must be a JSON object with a "type" field'));
   const type = json.type;
   if (typeof type !== 'string' || !Object.hasOwn(messageSchemas, type)) {
     const known = Object.keys(messageSchemas).join(', ');
-    throw new ApiError(400, 'unknown_message_type', `Unknown message type ${JSON.stringify(type ?? null)}; expected one of: ${known}`, 'type');
+    throw new ApiError('unknown_message_type', `Unknown message type ${JSON.stringify(type ?? null)}; expected one of: ${known}`, 'type');
   }
   const schema = messageSchemas[type as MessageType];
   const checked = schema.safeParse(json);
@@ -50,7 +50,7 @@ export function parseClientMessage(text: string): ClientMessage {
   const issue = checked.error.issues[0]!;
   if (issue.code === 'unrecognized_keys') {
     const key = issue.keys[0]!;
-    throw new ApiError(400, 'unknown_parameter', `Unknown field '${key}' in a '${type}' message`, key);
+    throw new ApiError('unknown_parameter', `Unknown field '${key}' in a '${type}' message`, key);
   }
   // Re-parse through the shared helper for the API's usual 400 wording.
   return parseBody(schema, json) as ClientMessage;

@@ -57,7 +57,7 @@ export class TtsWsSession {
   ) {
     this.settings = settings;
     this.watch = deps.live.watch(transport, (reason, message) => {
-      this.sendNow(errorEvent(new ApiError(408, reason === 'idle' ? 'session_idle' : 'session_expired', message)));
+      this.sendNow(errorEvent(new ApiError(reason === 'idle' ? 'session_idle' : 'session_expired', message)));
     });
     this.sendNow({ type: 'session.created', session: sessionInfo(settings) });
     deps.logger.info({ model: settings.model, voice: settings.voice.id, format: settings.format }, 'tts ws session opened');
@@ -76,7 +76,7 @@ export class TtsWsSession {
 
   handleBinary(): void {
     this.watch.touch();
-    this.sendNow(errorEvent(new ApiError(400, 'invalid_message', 'Binary messages are not accepted; send JSON text messages')));
+    this.sendNow(errorEvent(new ApiError('invalid_message', 'Binary messages are not accepted; send JSON text messages')));
   }
 
   /** The transport has closed. */
@@ -87,10 +87,10 @@ export class TtsWsSession {
   }
 
   private handle(msg: ClientMessage): void {
-    if (this.closing) throw new ApiError(400, 'session_closing', 'The session is closing after a "close" message; open a new one');
+    if (this.closing) throw new ApiError('session_closing', 'The session is closing after a "close" message; open a new one');
     switch (msg.type) {
       case 'session.update': {
-        if (this.out) throw new ApiError(400, 'session_locked', 'Settings can only change before the first "text", "flush" or "close" message', null);
+        if (this.out) throw new ApiError('session_locked', 'Settings can only change before the first "text", "flush" or "close" message', null);
         const { type: _type, ...changes } = msg;
         this.settings = resolveSettings(this.deps.tts, { ...this.settings.requested, ...changes });
         this.sendNow({ type: 'session.updated', session: sessionInfo(this.settings) });
@@ -99,7 +99,7 @@ export class TtsWsSession {
       case 'text': {
         const buffered = this.releaser.pendingChars + this.queue.queuedChars + msg.text.length;
         if (buffered > this.deps.tts.limits.maxTextChars) {
-          throw new ApiError(400, 'text_buffer_full', `This text would leave ${buffered} characters waiting to be spoken; the limit is ${this.deps.tts.limits.maxTextChars}. Wait for audio before sending more.`, 'text');
+          throw new ApiError('text_buffer_full', `This text would leave ${buffered} characters waiting to be spoken; the limit is ${this.deps.tts.limits.maxTextChars}. Wait for audio before sending more.`, 'text');
         }
         this.output();
         for (const sentence of this.releaser.push(msg.text)) this.queue.pushSentence(sentence);
@@ -131,7 +131,7 @@ export class TtsWsSession {
   private cancel(): void {
     this.releaser.clear();
     void this.queue.clear();
-    this.turn.abort(new ApiError(499, 'cancelled', 'Cancelled by the client'));
+    this.turn.abort(new ApiError('cancelled', 'Cancelled by the client'));
     this.turn = new AbortController();
     if (!this.out) {
       this.sendNow({ type: 'cancel.done' });
@@ -220,7 +220,7 @@ export class TtsWsSession {
   private asApiError(err: unknown): ApiError {
     if (err instanceof ApiError) return err;
     this.deps.logger.error({ err }, 'tts ws session error');
-    return new ApiError(500, 'internal_error', `Internal server error (request id ${this.deps.requestId})`);
+    return new ApiError('internal_error', `Internal server error (request id ${this.deps.requestId})`);
   }
 
   /** Ends the session after a failure it cannot go on from. */
