@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
 import { ApiError } from '../errors.js';
+import { statusLine } from './status-line.js';
 
 /**
  * Body chunks that may wait in JS for a streaming reader before the socket is paused: one being
@@ -16,19 +17,6 @@ import { ApiError } from '../errors.js';
  * growing our memory.
  */
 const BODY_CHUNKS_AHEAD = 2;
-
-const STATUS_TEXT: Record<number, string> = {
-  200: 'OK', 204: 'No Content', 206: 'Partial Content', 304: 'Not Modified',
-  400: 'Bad Request', 401: 'Unauthorized', 402: 'Payment Required', 403: 'Forbidden',
-  404: 'Not Found', 405: 'Method Not Allowed', 409: 'Conflict', 410: 'Gone',
-  413: 'Payload Too Large', 415: 'Unsupported Media Type', 416: 'Range Not Satisfiable',
-  422: 'Unprocessable Entity', 424: 'Failed Dependency', 429: 'Too Many Requests',
-  500: 'Internal Server Error', 503: 'Service Unavailable',
-};
-
-export function statusLine(code: number): string {
-  return `${code} ${STATUS_TEXT[code] ?? 'Status'}`;
-}
 
 export class HttpExchange {
   readonly method: string;

@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import uws from 'uWebSockets.js';
 import { ApiError } from '../errors.js';
-import { statusLine } from './exchange.js';
+import { statusLine } from './status-line.js';
 
 /** What an upgrade request carried, copied out of uWS. */
 export interface UpgradeRequest {
