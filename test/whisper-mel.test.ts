@@ -3,7 +3,8 @@
  * bank against values read from `whisper/assets/mel_filters.npz` in github.com/openai/whisper
  * (commit c0d2f624c09dc18e709e37c2ad90c039a4eb72a2, blob 28ea26909dbdfd608aef67afc4d74d7961ae4bb6;
  * the file itself is not committed), and the spectrogram against what `log_mel_spectrogram` in
- * `whisper/audio.py` must give for signals whose spectrum is known in closed form.
+ * `whisper/audio.py` must give for signals whose spectrum is known in closed form, and against
+ * values of audio.py's steps recomputed in numpy with that file.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -144,6 +145,36 @@ describe('Whisper log-mel spectrogram', () => {
       }
     });
   }
+
+  test('a chirp matches log_mel_spectrogram recomputed in numpy with OpenAI\'s mel_filters.npz, edge frames included', () => {
+    // Reference: whisper/audio.py's steps in numpy (np.pad mode='reflect' is torch.stft's
+    // center padding, np.fft.rfft, the .npz filters themselves), on this signal, 2 s at 16 kHz.
+    // Frame 0 and frame 199 reach 200 and 40 samples into the reflect padding.
+    const samples = Float32Array.from({ length: 32_000 }, (_, n) => {
+      const t = n / 16_000;
+      return 0.4 * Math.sin(2 * Math.PI * (200 * t + 1500 * t * t)) + 0.05 * Math.cos(2 * Math.PI * 3000 * t);
+    });
+    const reference: Record<80 | 128, [number, number, number][]> = {
+      80: [
+        [0, 0, 1.117416], [3, 0, 1.294666], [5, 0, 1.229962], [2, 1, 0.676705], [5, 1, 1.362663], [7, 1, 1.118899],
+        [47, 77, -0.013828], [50, 77, 1.317522], [52, 77, 0.213126], [63, 150, -0.489039], [66, 150, 1.262408],
+        [68, 150, -0.062501], [70, 199, 0.091541], [73, 199, 1.223246], [75, 199, 0.290508],
+      ],
+      128: [
+        [3, 0, 1.113695], [6, 0, 1.350896], [8, 0, 1.090987], [6, 1, 1.029535], [9, 1, 1.410408], [11, 1, 1.234446],
+        [77, 77, 0.271932], [80, 77, 1.358609], [82, 77, 0.66956], [103, 150, -0.134099], [106, 150, 1.306713],
+        [108, 150, 0.186257], [114, 199, 0.198167], [117, 199, 1.271354], [119, 199, 0.396176],
+      ],
+    };
+    for (const nMels of [80, 128] as const) {
+      const mel = logMelSpectrogram(samples, nMels);
+      assert.equal(mel.nFrames, 200);
+      for (const [m, t, want] of reference[nMels]) {
+        const got = mel.data[m * mel.nFrames + t];
+        assert.ok(Math.abs(got - want) < 2e-6, `${nMels} bins, row ${m} frame ${t}: ${got} vs ${want}`);
+      }
+    }
+  });
 
   test('dynamic range never exceeds 2 (the max − 8 floor, as tests/test_audio.py asserts)', () => {
     let s = 7;
