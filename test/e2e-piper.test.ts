@@ -9,13 +9,14 @@ import { phonemizeSentences } from '../src/engines/tts/espeak/phonemize.js';
 import { phonemeIds } from '../src/engines/tts/piper/phoneme-ids.js';
 import { pcmFromBytes, rms } from './helpers/audio.js';
 import { startTestApp, tempDir } from './helpers/app.js';
-import { SAMPLES_PER_ID, TINY_PHONEME_ID_MAP, TINY_SAMPLE_RATE_HZ, TONE_HZ, tinyPiperModel, writeTinyVoice } from './helpers/piper-model.js';
+import { SAMPLES_PER_ID, TINY_PHONEME_ID_MAP, TINY_SAMPLE_RATE_HZ, TONE_HZ, tinyPiperModel, unloadablePiperModel, writeTinyVoice } from './helpers/piper-model.js';
 
 const OUTPUT_RATE_HZ = 24_000;
 const SINGLE = 'en_US-tiny-medium';
 const MULTI = 'en_GB-duo-medium';
 const CORRUPT = 'en_US-broken-low';
 const MISMATCHED = 'en_US-mismatch-low';
+const UNLOADABLE = 'en_US-badop-low';
 const SENTENCE = 'Hello there, this is a test.';
 
 function post(app: App, path: string, body: unknown): Promise<Response> {
@@ -60,6 +61,8 @@ describe('Piper voices from <modelsDir>/piper/, end to end over HTTP', () => {
     // A multi-speaker model under a single-speaker JSON.
     await writeTinyVoice(piperDir, MISMATCHED);
     await writeFile(join(piperDir, `${MISMATCHED}.onnx`), tinyPiperModel(true));
+    await writeTinyVoice(piperDir, UNLOADABLE);
+    await writeFile(join(piperDir, `${UNLOADABLE}.onnx`), unloadablePiperModel());
     app = await startTestApp({ modelsDir });
   });
   after(() => app.close());
@@ -67,7 +70,8 @@ describe('Piper voices from <modelsDir>/piper/, end to end over HTTP', () => {
   it('lists each voice by file name and each speaker of a multi-speaker voice as name:speaker', async () => {
     const body = (await (await fetch(`${app.url}/v1/voices/?model=piper`)).json()) as { voices: Array<{ id: string; model: string; language: string }> };
     const ids = body.voices.map((v) => v.id).sort();
-    assert.deepEqual(ids, [`${MULTI}:alice`, `${MULTI}:bob`, SINGLE]);
+    // The unloadable voice passes the checks made when it is found; only loading it fails.
+    assert.deepEqual(ids, [`${MULTI}:alice`, `${MULTI}:bob`, UNLOADABLE, SINGLE]);
     assert.equal(body.voices.find((v) => v.id === SINGLE)!.language, 'en-us');
     assert.equal(body.voices.find((v) => v.id === `${MULTI}:bob`)!.language, 'en-gb');
   });
@@ -128,6 +132,22 @@ describe('Piper voices from <modelsDir>/piper/, end to end over HTTP', () => {
     assert.match(error.message, new RegExp(`'${CORRUPT}'.*truncated.*Reinstall`));
     const espeak = await speechPcm(app, { model: 'espeak', voice: 'en-us', input: 'Still here.' });
     assert.ok(rms(espeak) > 300);
+  });
+
+  it('a voice onnxruntime cannot load fails its request with 424 and is listed failed from then on; the worker stays', async () => {
+    const replacedBefore = app.context.tts.stats().workersReplaced;
+    const res = await post(app, '/v1/audio/speech', { model: 'piper', voice: UNLOADABLE, input: 'Hello.', response_format: 'pcm' });
+    assert.equal(res.status, 424, await res.clone().text());
+    const error = ((await res.json()) as { error: { code: string; message: string } }).error;
+    assert.equal(error.code, 'model_not_installed');
+    assert.match(error.message, new RegExp(`'${UNLOADABLE}' failed to load`));
+    const voices = (await (await fetch(`${app.url}/v1/voices/?model=piper`)).json()) as { voices: Array<{ id: string }> };
+    assert.ok(!voices.voices.some((v) => v.id === UNLOADABLE));
+    const again = await post(app, '/v1/audio/speech', { model: 'piper', voice: UNLOADABLE, input: 'Hello.' });
+    assert.equal(again.status, 424);
+    assert.equal(app.context.tts.stats().workersReplaced, replacedBefore, 'no worker died for it');
+    const pcm = await speechPcm(app, { voice: SINGLE, input: 'Still speaking.' });
+    assert.ok(rms(pcm) > 10_000);
   });
 
   it('a voice dropped into the directory while the server runs is offered without a restart', async () => {

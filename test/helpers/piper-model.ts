@@ -114,6 +114,16 @@ export function tinyPiperModel(multiSpeaker: boolean): Uint8Array {
   return onnx.ModelProto.encode(onnx.ModelProto.create(model)).finish();
 }
 
+/**
+ * A model whose bytes and signature are a Piper voice's but which onnxruntime cannot load
+ * (one node uses an operator that does not exist): only a worker's session creation finds it.
+ */
+export function unloadablePiperModel(): Uint8Array {
+  const model = onnx.ModelProto.decode(tinyPiperModel(false));
+  model.graph!.node!.push(onnx.NodeProto.create({ opType: 'NoSuchPiperOp', input: ['sine'], output: ['unused'], name: 'unused' }));
+  return onnx.ModelProto.encode(model).finish();
+}
+
 export interface TinyVoiceOptions {
   /** Speaker names to ids; more than one makes a multi-speaker voice with the `sid` input. */
   speakers?: Record<string, number>;
