@@ -156,4 +156,11 @@ describe('Piper voices from <modelsDir>/piper/, end to end over HTTP', () => {
     const pcm = await speechPcm(app, { voice: name, input: 'Hi.' });
     assert.ok(pcm.length > 0 && rms(pcm) > 10_000);
   });
+
+  it('a broken voice repaired by copying good files over it is offered again without a restart', async () => {
+    // Written in place: the directory's own modification time does not change.
+    await writeFile(join(piperDir, `${CORRUPT}.onnx`), tinyPiperModel(false));
+    const pcm = await speechPcm(app, { voice: CORRUPT, input: 'Fixed.' });
+    assert.ok(rms(pcm) > 10_000);
+  });
 });

@@ -101,7 +101,12 @@ export class PiperVoiceRegistry {
     } catch {
       stamp = null;
     }
-    if (stamp !== null && stamp === this.dirStamp) return;
+    if (stamp !== null && stamp === this.dirStamp) {
+      // Files copied over in place leave the directory's time alone: a broken voice being
+      // repaired that way is noticed by its own files' times (a stat per broken voice).
+      this.recheckFailed();
+      return;
+    }
     this.dirStamp = stamp;
     const names = new Set(listVoiceNames(this.dir));
     for (const name of this.files.keys()) if (!names.has(name)) this.files.delete(name);
@@ -111,6 +116,17 @@ export class PiperVoiceRegistry {
       this.files.set(name, checkVoiceFile(this.dir, name));
     }
     this.rebuild();
+  }
+
+  private recheckFailed(): void {
+    let changed = false;
+    for (const name of this.failed.keys()) {
+      const known = this.files.get(name);
+      if (!known || known.version === voiceVersion(this.dir, name)) continue;
+      this.files.set(name, checkVoiceFile(this.dir, name));
+      changed = true;
+    }
+    if (changed) this.rebuild();
   }
 
   private rebuild(): void {
