@@ -65,6 +65,8 @@ export function registerPlatformRoutes(router: Router, ctx: ApiContext): void {
       credits_per_1k_chars: m.credits_per_1k_chars,
       installed: m.installed,
       loaded: m.loaded,
+      // Installed files that cannot be used (a corrupt Piper voice), each with why.
+      ...(m.failures.length > 0 ? { failed: m.failures.map((f) => ({ voice: f.voice, reason: f.reason })) } : {}),
       ...(m.installed ? {} : { install_hint: m.install_hint ?? `llais models pull ${m.id}` }),
     }));
     ex.json(200, { models, total: models.length });

@@ -4,6 +4,7 @@
  * not installed is a 424 that says how to install it.
  */
 import { MODEL_CATALOGUE } from '../engines/tts/catalogue.js';
+import { voiceFailedError } from './piper-engine.js';
 import type { TtsRuntime } from './runtime.js';
 import type { TtsEngine, Voice } from '../engines/tts/types.js';
 import { ApiError } from '../errors.js';
@@ -40,6 +41,8 @@ export function requireEngine(runtime: TtsRuntime, model: string): { engine: Tts
     throw new ApiError('model_not_found', `Unknown model '${model}'. GET /v1/models/ lists the models this server knows.`, 'model');
   }
   const engine = info.installed ? runtime.engine(model) : undefined;
+  // Installed, but every voice of it is broken: say which and why, not "no engine".
+  if (!engine && info.failures.length > 0) throw voiceFailedError(info.failures[0]!);
   if (!engine && info.installed) {
     throw new ApiError('engine_not_available', `Model '${model}' is installed, but this version of the server has no engine that runs it yet. Use one of the models listed at GET /v1/models/ with "loaded": true.`, 'model');
   }
@@ -61,6 +64,9 @@ export function resolveModelAndVoice(
     if (alias) voice = openAiVoice(runtime, requestedModel, opts.defaultModel, alias, opts.language ?? 'en');
   }
   if (opts.voice && !voice) {
+    // An installed voice whose files are broken: 424 with the reason and the reinstall command.
+    const failure = runtime.voiceFailure(opts.voice);
+    if (failure) throw voiceFailedError(failure);
     // A voice of a catalogued model that is not installed deserves the 424, not a 400.
     if (requestedModel) requireEngine(runtime, requestedModel);
     const named = opts.voice;

@@ -1,16 +1,19 @@
 /**
- * The engine registry: the built-in engines running on a TTS worker pool, and the model
- * catalogue with what is installed. The rest of the server only sees `TtsEngine`, the catalogue
- * and the voice lists.
+ * The engine registry: the built-in engines and Piper running on a TTS worker pool, and the
+ * model catalogue with what is installed, loaded or failed. The rest of the server only sees
+ * `TtsEngine`, the catalogue and the voice lists.
  */
+import { join } from 'node:path';
 import type { AudioChunk } from '../audio/pcm.js';
 import { isInstalled } from '../engines/model-files.js';
 import { MODEL_CATALOGUE, type ModelInfo } from '../engines/tts/catalogue.js';
+import { PIPER_MODEL_ID, PiperVoiceRegistry, type VoiceFailure } from '../engines/tts/piper/voice-registry.js';
 import type { SynthesisRequest, TtsEngine, Voice } from '../engines/tts/types.js';
 import { espeakVoiceEntries, fliteVoiceEntries, picoVoiceEntries, pickVoice, type VoiceEntry } from '../engines/tts/voices.js';
 import { invalidParam } from '../errors.js';
 import type { BuiltinEngineId } from '../workers/tts-messages.js';
 import type { TtsPool } from '../workers/tts-pool.js';
+import { PiperEngine } from './piper-engine.js';
 
 /** `SynthesisRequest.speed` bounds (the OpenAI range); engines clamp further to what they can do. */
 const MIN_SPEED = 0.25;
@@ -50,9 +53,21 @@ class PooledEngine implements TtsEngine {
   }
 }
 
+/** An engine and its public voices; an engine with no voices (Piper with none installed) is not loaded. */
+type RegisteredEngine = TtsEngine & { readonly entries: readonly VoiceEntry[]; entry(voiceId: string): VoiceEntry | undefined };
+
+/** A catalogue entry with what this server has of it. */
+export type ModelState = ModelInfo & {
+  installed: boolean;
+  loaded: boolean;
+  /** Installed files that failed their checks or to load (Piper voices), with why. */
+  failures: VoiceFailure[];
+};
+
 /** The loaded engines and the catalogue; built once from what the pool's workers loaded. */
 export class TtsRuntime {
-  private readonly engines = new Map<string, PooledEngine>();
+  private readonly engines = new Map<string, RegisteredEngine>();
+  private readonly piper: PiperEngine;
 
   constructor(
     pool: TtsPool,
@@ -62,19 +77,28 @@ export class TtsRuntime {
     this.engines.set('espeak', new PooledEngine('espeak', espeakVoiceEntries(espeakVoices), pool));
     this.engines.set('flite', new PooledEngine('flite', fliteVoiceEntries(fliteVoices), pool));
     if (picoLanguages.length > 0) this.engines.set('pico', new PooledEngine('pico', picoVoiceEntries(picoLanguages), pool));
+    this.piper = new PiperEngine(new PiperVoiceRegistry(join(modelsDir, PIPER_MODEL_ID), espeakVoices), pool);
+    this.engines.set(PIPER_MODEL_ID, this.piper);
   }
 
-  /** A loaded built-in engine; undefined for neural models and engines without their data. */
+  /** A loaded engine; undefined for models not installed, without an engine here, or with no usable voice. */
   engine(modelId: string): TtsEngine | undefined {
-    return this.engines.get(modelId);
+    const engine = this.engines.get(modelId);
+    return engine && engine.entries.length > 0 ? engine : undefined;
   }
 
-  models(): Array<ModelInfo & { installed: boolean; loaded: boolean }> {
+  models(): ModelState[] {
     return MODEL_CATALOGUE.map((m) => ({
       ...m,
       installed: isInstalled(m, this.modelsDir),
-      loaded: this.engines.has(m.id),
+      loaded: this.engine(m.id) !== undefined,
+      failures: m.id === PIPER_MODEL_ID ? this.piper.registry.failures() : [],
     }));
+  }
+
+  /** Why a voice id of an installed model cannot be used (its files are broken); undefined when it can, or is unknown. */
+  voiceFailure(voiceId: string): VoiceFailure | undefined {
+    return this.piper.registry.failureOf(voiceId);
   }
 
   /** All voices of all loaded engines. */

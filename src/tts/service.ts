@@ -7,12 +7,12 @@
 import type { AudioChunk } from '../audio/pcm.js';
 import { DEFAULTS } from '../config.js';
 import { modelDataDir } from '../engines/model-files.js';
-import { MODEL_CATALOGUE, type ModelInfo } from '../engines/tts/catalogue.js';
+import { MODEL_CATALOGUE } from '../engines/tts/catalogue.js';
 import type { TtsEngine, Voice } from '../engines/tts/types.js';
 import { TtsPool, type TtsPoolStats } from '../workers/tts-pool.js';
 import { planSpeech, type PlannedSpeech } from './plan.js';
 import { resolveModelAndVoice, type Resolved } from './resolve.js';
-import { TtsRuntime } from './runtime.js';
+import { TtsRuntime, type ModelState } from './runtime.js';
 import type { SpeechSpec, TtsLimits } from './speech-spec.js';
 import { synthesizeSpeech, type StreamStats } from './synthesize.js';
 
@@ -85,7 +85,7 @@ export class TtsService {
     return this.runtime.engine(modelId);
   }
 
-  models(): Array<ModelInfo & { installed: boolean; loaded: boolean }> {
+  models(): ModelState[] {
     return this.runtime.models();
   }
 

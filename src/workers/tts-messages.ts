@@ -4,15 +4,23 @@
  */
 import type { WordTiming } from '../audio/pcm.js';
 import type { EspeakVoiceInfo } from '../engines/tts/espeak/espeak-core.js';
+import type { PiperVoiceRef } from '../engines/tts/piper/piper-core.js';
 
 export type BuiltinEngineId = 'espeak' | 'flite' | 'pico';
 export type TaskPriority = 'first' | 'rest';
 
-/** One piece of text for one engine. */
-export interface TtsJob {
-  engine: BuiltinEngineId;
-  /** The engine's own voice name (eSpeak identifier, flite voice, pico language tag). */
-  voice: string;
+/** One piece of text for one engine: a built-in engine's voice name, or a Piper voice's files. */
+export type TtsJob = JobCommon &
+  (
+    | {
+        engine: BuiltinEngineId;
+        /** The engine's own voice name (eSpeak identifier, flite voice, pico language tag). */
+        voice: string;
+      }
+    | { engine: 'piper'; voice: PiperVoiceRef }
+  );
+
+interface JobCommon {
   text: string;
   /** Already clamped to what the engine can do. */
   speed: number;
@@ -45,4 +53,6 @@ export type PoolToWorker = { type: 'run'; taskId: number; job: TtsJob };
 export type WorkerToPool =
   | { type: 'ready'; inventory: EngineInventory }
   | { type: 'chunk'; taskId: number; pcm: Int16Array; sampleRateHz: number; words?: WordTiming[] }
-  | { type: 'done'; taskId: number; cancelled: boolean };
+  | { type: 'done'; taskId: number; cancelled: boolean }
+  /** The task's voice could not be loaded (its files are broken); the worker itself is fine. */
+  | { type: 'voice-failed'; taskId: number; reason: string };

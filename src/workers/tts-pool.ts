@@ -13,9 +13,11 @@
  * synchronous wasm cannot read messages; if it has not stopped within CANCEL_GRACE_MS, the
  * worker is terminated and replaced.
  *
- * Failures: a worker that throws or dies fails only its own task and is replaced.
+ * Failures: a worker that throws or dies fails only its own task and is replaced; a voice that
+ * a worker cannot load fails its task with VoiceLoadError and leaves the worker running.
  */
 import type { AudioChunk } from '../audio/pcm.js';
+import { VoiceLoadError } from '../engines/tts/piper/voice-load-error.js';
 import { ApiError } from '../errors.js';
 import type { EngineInventory, PoolToWorker, TaskPriority, TtsJob, WorkerToPool } from './tts-messages.js';
 import { Task } from './tts-task.js';
@@ -204,10 +206,14 @@ export class TtsPool {
         if (slot.task?.id !== message.taskId) return;
         if (!message.cancelled) this.counters.completed++;
         slot.task.end();
-        slot.task = null;
-        if (slot.cancelTimer) clearTimeout(slot.cancelTimer);
-        slot.cancelTimer = null;
-        this.dispatch();
+        this.release(slot);
+        return;
+      }
+      case 'voice-failed': {
+        if (slot.task?.id !== message.taskId) return;
+        this.counters.failed++;
+        slot.task.fail(new VoiceLoadError(message.reason));
+        this.release(slot);
         return;
       }
       case 'ready':
@@ -217,6 +223,14 @@ export class TtsPool {
         throw new Error(`unexpected worker message ${JSON.stringify(never)}`);
       }
     }
+  }
+
+  /** The slot's task has settled: the worker takes the next one. */
+  private release(slot: Slot): void {
+    slot.task = null;
+    if (slot.cancelTimer) clearTimeout(slot.cancelTimer);
+    slot.cancelTimer = null;
+    this.dispatch();
   }
 
   private onExit(slot: Slot): void {

@@ -3,7 +3,8 @@
  *
  * Loads every built-in engine once, warms each up so that no request pays for wasm start-up or
  * cold JIT, reports what the engines offer, then runs one task at a time, posting each chunk
- * (its buffer transferred) as the engine makes it. Engine errors are not caught: the worker dies, its one task fails, and the pool
+ * (its buffer transferred) as the engine makes it. Piper voices are loaded lazily, on first use;
+ * a voice whose files fail to load is reported back, not fatal. Other engine errors are not caught: the worker dies, its one task fails, and the pool
  * starts a fresh worker, since a wasm engine that threw may be left in a broken state.
  */
 import { setPriority } from 'node:os';
@@ -11,8 +12,11 @@ import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { AudioChunk } from '../audio/pcm.js';
 import { StreamResampler } from '../audio/resample.js';
 import { EspeakCore } from '../engines/tts/espeak/espeak-core.js';
+import { phonemizeSentences } from '../engines/tts/espeak/phonemize.js';
 import { FliteCore } from '../engines/tts/flite/flite-core.js';
 import { PicoCore } from '../engines/tts/pico/pico-core.js';
+import { PiperCore } from '../engines/tts/piper/piper-core.js';
+import { VoiceLoadError } from '../engines/tts/piper/voice-load-error.js';
 import type { EngineInventory, PoolToWorker, TtsJob, TtsWorkerData, WorkerToPool } from './tts-messages.js';
 
 if (!parentPort) throw new Error('tts-worker must run in a worker thread');
@@ -49,6 +53,8 @@ const WARM_UP_ROUNDS = { espeak: 4, flite: 1, pico: 1 } as const;
 const espeak = await EspeakCore.load();
 const flite = await FliteCore.load(data.scratchDir, data.devNullFd);
 const pico = data.picoLingwareDir === null ? undefined : await PicoCore.load(data.picoLingwareDir);
+// Piper voices load lazily, on this worker's first sentence with each.
+const piper = new PiperCore((text, identifier) => phonemizeSentences(text, (clause) => espeak.ipa(clause, identifier)));
 
 const inventory: EngineInventory = {
   espeakVoices: espeak.listVoices(),
@@ -80,7 +86,7 @@ function postChunk(taskId: number, pcm: Int16Array, sampleRateHz: number, words?
   post(message, [pcm.buffer as ArrayBuffer]);
 }
 
-function run(taskId: number, job: TtsJob): void {
+async function run(taskId: number, job: TtsJob): Promise<void> {
   let cancelled = false;
   const target = job.outputSampleRateHz;
   let resampler: StreamResampler | null = null;
@@ -114,9 +120,19 @@ function run(taskId: number, job: TtsJob): void {
       if (!pico) throw new Error('pico lingware is not installed');
       pico.synthesize(job.text, job.voice, job.speed, sink);
       break;
+    case 'piper':
+      try {
+        await piper.synthesize(job.text, job.voice, sink);
+      } catch (error) {
+        // A broken voice file is the voice's fault: report it and keep this worker.
+        if (!(error instanceof VoiceLoadError)) throw error;
+        post({ type: 'voice-failed', taskId, reason: error.message });
+        return;
+      }
+      break;
     default: {
-      const never: never = job.engine;
-      throw new Error(`unknown engine ${String(never)}`);
+      const never: never = job;
+      throw new Error(`unknown engine ${String((never as TtsJob).engine)}`);
     }
   }
   cancelled ||= Atomics.load(cancelFlag, 0) === taskId;
@@ -128,7 +144,8 @@ function run(taskId: number, job: TtsJob): void {
 port.on('message', (message: PoolToWorker) => {
   switch (message.type) {
     case 'run':
-      run(message.taskId, message.job);
+      // An engine error rejects: unhandled, it ends the worker, as the header says.
+      void run(message.taskId, message.job);
       return;
     default: {
       const never: never = message.type;

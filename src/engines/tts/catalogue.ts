@@ -125,8 +125,9 @@ export const MODEL_CATALOGUE: readonly ModelInfo[] = [
     builtin: false,
     install_hint: 'llais models pull piper',
     files: ['*.onnx', '*.onnx.json'],
-    // Piper's voice file names: language_REGION-name-quality, e.g. en_US-lessac-medium.
-    voice_pattern: /^[a-z]{2,3}_[A-Z]{2}-[A-Za-z0-9_]+-(x_low|low|medium|high)$/,
+    // Piper's voice file names: language_REGION-name-quality, e.g. en_US-lessac-medium; a
+    // multi-speaker voice's speakers are `<name>:<speaker>` (en_GB-vctk-medium:p239).
+    voice_pattern: /^[a-z]{2,3}_[A-Z]{2}-[A-Za-z0-9_]+-(x_low|low|medium|high)(:.+)?$/,
     // The default voice, from the v1.0.0 tag that Piper's VOICES.md links to. Sizes from the
     // repository's voices.json; hashes as pinned alike by many projects using these files.
     downloads: [

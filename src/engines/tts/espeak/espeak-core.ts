@@ -47,6 +47,8 @@ interface EspeakWorkerApi {
   /** 0 on success. */
   set_voice(identifier: string): number;
   set_rate(wpm: number): void;
+  /** Phonemes of `text` as eSpeak's `--ipa` trace writes them; code 0 on success. */
+  synthesize_ipa(text: string): { code: number; ipa: string };
   synthesize(text: string, callback: (samples: Int16Array, events: EspeakEvent[]) => boolean): void;
 }
 interface EspeakModule {
@@ -81,14 +83,23 @@ export class EspeakCore {
   }
 
   /**
+   * The IPA phonemes eSpeak would speak for `text` with the voice `identifier` (phonemes
+   * `_`-separated, one clause per line); see `phonemize.ts` for the form neural voices want.
+   */
+  ipa(text: string, identifier: string): string {
+    this.useVoice(identifier);
+    const { escaped } = escapeForSsml(text);
+    const result = this.api.synthesize_ipa(escaped);
+    if (result.code !== 0) throw new Error(`eSpeak could not phonemize (code ${result.code})`);
+    return result.ipa;
+  }
+
+  /**
    * Synthesizes `text` with the voice `identifier`, calling `sink` with PCM as eSpeak produces
    * it. Word timings are for the words of `text` as written, in seconds from its start.
    */
   synthesize(text: string, identifier: string, speed: number, sink: ChunkSink): void {
-    if (identifier !== this.currentVoice) {
-      if (this.api.set_voice(identifier) !== 0) throw new Error(`eSpeak has no voice ${identifier}`);
-      this.currentVoice = identifier;
-    }
+    this.useVoice(identifier);
     const rateWpm = Math.round(Math.min(MAX_RATE_WPM, Math.max(MIN_RATE_WPM, DEFAULT_RATE_WPM * speed)));
     if (rateWpm !== this.currentRateWpm) {
       this.api.set_rate(rateWpm);
@@ -132,6 +143,12 @@ export class EspeakCore {
     if (stopped) return;
     const words = timer.finish((samplesOut / ESPEAK_SAMPLE_RATE_HZ) * 1000);
     if (words.length > 0) sink({ pcm: new Int16Array(0), sampleRateHz: ESPEAK_SAMPLE_RATE_HZ, words });
+  }
+
+  private useVoice(identifier: string): void {
+    if (identifier === this.currentVoice) return;
+    if (this.api.set_voice(identifier) !== 0) throw new Error(`eSpeak has no voice ${identifier}`);
+    this.currentVoice = identifier;
   }
 }
 
