@@ -10,6 +10,7 @@
  */
 import type { InstallableModel } from '../model-files.js';
 import type { SttCapabilities } from './types.js';
+import { WHISPER_LANGUAGES } from './whisper/languages.js';
 
 export interface SttModelInfo extends InstallableModel {
   type: 'stt';
@@ -22,22 +23,15 @@ export interface SttModelInfo extends InstallableModel {
 const NO_ENGINE_YET =
   'no engine in this version of the server runs this model yet, so there is nothing to install; the built-in `pocketsphinx` recognizer (English) serves speech-to-text meanwhile';
 
-/** Whisper's languages (openai/whisper, tokenizer.py LANGUAGES: 99, and `yue` from large-v3 on). */
-const WHISPER_LANGUAGES = [
-  'en', 'zh', 'de', 'es', 'ru', 'ko', 'fr', 'ja', 'pt', 'tr', 'pl', 'ca', 'nl', 'ar', 'sv', 'it', 'id',
-  'hi', 'fi', 'vi', 'he', 'uk', 'el', 'ms', 'cs', 'ro', 'da', 'hu', 'ta', 'no', 'th', 'ur', 'hr', 'bg',
-  'lt', 'la', 'mi', 'ml', 'cy', 'sk', 'te', 'fa', 'lv', 'bn', 'sr', 'az', 'sl', 'kn', 'et', 'mk', 'br',
-  'eu', 'is', 'hy', 'ne', 'mn', 'bs', 'kk', 'sq', 'sw', 'gl', 'mr', 'pa', 'si', 'km', 'sn', 'yo', 'so',
-  'af', 'oc', 'ka', 'be', 'tg', 'sd', 'gu', 'am', 'yi', 'lo', 'uz', 'fo', 'ht', 'ps', 'tk', 'nn', 'mt',
-  'sa', 'lb', 'my', 'bo', 'tl', 'mg', 'as', 'tt', 'haw', 'ln', 'ha', 'ba', 'jw', 'su', 'yue',
-];
+/** Whisper's language codes, in tokenizer.py's order (the table lives with the Whisper front end). */
+const WHISPER_LANGUAGE_CODES: readonly string[] = WHISPER_LANGUAGES.map(([code]) => code);
 
 /** Whisper decodes whole 30 s windows: no incremental live decoding, and no speaker labels. */
 const WHISPER_CAPABILITIES: SttCapabilities = { wordTimestamps: true, translation: true, live: false, diarization: false };
 
 function whisper(size: string, name: string): SttModelInfo {
   const id = `whisper-${size}`;
-  return { id, name, type: 'stt', languages: WHISPER_LANGUAGES, capabilities: WHISPER_CAPABILITIES, builtin: false, install_hint: `llais models pull ${id}`, manual_install: NO_ENGINE_YET };
+  return { id, name, type: 'stt', languages: WHISPER_LANGUAGE_CODES, capabilities: WHISPER_CAPABILITIES, builtin: false, install_hint: `llais models pull ${id}`, manual_install: NO_ENGINE_YET };
 }
 
 export const STT_MODEL_CATALOGUE: readonly SttModelInfo[] = [
@@ -59,7 +53,7 @@ export const STT_MODEL_CATALOGUE: readonly SttModelInfo[] = [
     id: 'faster-whisper',
     name: 'Faster-Whisper (CTranslate2)',
     type: 'stt',
-    languages: WHISPER_LANGUAGES,
+    languages: WHISPER_LANGUAGE_CODES,
     capabilities: WHISPER_CAPABILITIES,
     builtin: false,
     install_hint: 'llais models pull faster-whisper',
