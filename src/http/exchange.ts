@@ -205,13 +205,16 @@ export class HttpExchange {
 
   /** Sends a complete response. No-op when the client has gone. */
   send(status: number, headers: Record<string, string>, body?: string | Uint8Array): void {
+    if (this.method === 'HEAD') {
+      this.sendHead(status, headers, body === undefined ? 0 : byteLength(body));
+      return;
+    }
     if (this.finished) return;
     if (this.headersSent) throw new Error('response already started');
     this.finished = true;
     this.res.cork(() => {
       this.writeHead(status, headers);
-      if (this.method === 'HEAD') this.res.endWithoutBody(body === undefined ? 0 : byteLength(body));
-      else this.res.end(body ?? '');
+      this.res.end(body ?? '');
     });
     this.runFinish();
   }
