@@ -73,6 +73,19 @@ export interface Config {
   liveMaxTurnSeconds: number;
   /** Realtime input received but not yet processed (decoded audio bytes); beyond it appends are refused. */
   liveMaxPendingInputBytes: number;
+  /** onnxruntime execution providers for neural models, comma-separated in order of preference (`cpu`, `cuda`, ...). */
+  onnxProviders: string;
+  /** Intra-op threads per neural model session; 0: 1 on CPU (the pools' workers are the parallelism). */
+  onnxThreadsPerSession: number;
+  /**
+   * Model weights the worker threads may keep loaded, all together, in MiB; past it the least
+   * recently used idle sessions are unloaded. 0: half of this machine's memory.
+   */
+  modelMemoryBudgetMb: number;
+  /** Models to load when the server starts instead of on first use: comma-separated ids, or `all` (installed ones). */
+  modelsLoadAtStart: string;
+  /** Speech-to-text model when a request names none: `auto` = Whisper when one is installed, else PocketSphinx. */
+  sttDefaultModel: string;
 }
 
 export const DEFAULTS: Config = {
@@ -121,6 +134,11 @@ export const DEFAULTS: Config = {
   // One maximum-size append (15 MiB of base64, ~11 MiB of audio) fits with room to spare; a
   // client further ahead than this is flooding, not streaming.
   liveMaxPendingInputBytes: 16 << 20,
+  onnxProviders: 'cpu',
+  onnxThreadsPerSession: 0,
+  modelMemoryBudgetMb: 0,
+  modelsLoadAtStart: '',
+  sttDefaultModel: 'auto',
 };
 
 const ENV_KEYS: Record<string, keyof Config> = {
@@ -158,6 +176,11 @@ const ENV_KEYS: Record<string, keyof Config> = {
   LLAIS_LIVE_IDLE_TIMEOUT_SECONDS: 'liveIdleTimeoutSeconds',
   LLAIS_LIVE_MAX_TURN_SECONDS: 'liveMaxTurnSeconds',
   LLAIS_LIVE_MAX_PENDING_INPUT_BYTES: 'liveMaxPendingInputBytes',
+  LLAIS_ONNX_PROVIDERS: 'onnxProviders',
+  LLAIS_ONNX_THREADS_PER_SESSION: 'onnxThreadsPerSession',
+  LLAIS_MODEL_MEMORY_BUDGET_MB: 'modelMemoryBudgetMb',
+  LLAIS_MODELS_LOAD_AT_START: 'modelsLoadAtStart',
+  LLAIS_STT_DEFAULT_MODEL: 'sttDefaultModel',
 };
 
 function coerce(key: keyof Config, raw: unknown): unknown {
