@@ -11,6 +11,8 @@ import { createLogger } from './logger.js';
 import { formatBytes } from './models/format-bytes.js';
 import { modelStatuses } from './models/model-status.js';
 import { createProgressPrinter } from './models/progress-printer.js';
+import { PIPER_MODEL_ID } from './engines/tts/piper/voice-registry.js';
+import { pullPiperVoice } from './models/pull-piper-voice.js';
 import { pullModel } from './models/pull.js';
 import { removeModel } from './models/remove.js';
 
@@ -92,18 +94,20 @@ async function listModels(config: Config): Promise<void> {
 }
 
 /** Progress goes to stderr; stdout gets the result, including hashes to pin. */
-async function pullModelCommand(config: Config, id: string, trustUnpinned: boolean): Promise<void> {
+async function pullModelCommand(config: Config, id: string, trustUnpinned: boolean, voice?: string): Promise<void> {
   const interrupt = new AbortController();
   const onSigint = (): void => interrupt.abort();
   process.once('SIGINT', onSigint);
   try {
-    const result = await pullModel(id, {
+    const options = {
       modelsDir: config.modelsDir,
       mirror: config.modelsMirror || undefined,
       trustUnpinned,
       signal: interrupt.signal,
       onProgress: createProgressPrinter((line) => process.stderr.write(`${line}\n`)),
-    });
+    };
+    if (voice !== undefined && id !== PIPER_MODEL_ID) throw new Error(`only 'piper' takes a voice name (llais models pull piper <voice>); '${id}' does not`);
+    const result = voice !== undefined ? await pullPiperVoice(voice, options) : await pullModel(id, options);
     const total = result.files.reduce((sum, f) => sum + f.bytes, 0);
     const fetched = result.files.filter((f) => f.downloaded).length;
     process.stdout.write(`${result.id}: ${fetched} of ${result.files.length} files downloaded, ${formatBytes(total)} in ${result.dir}\n`);
@@ -130,16 +134,17 @@ async function removeModelCommand(config: Config, id: string): Promise<void> {
 
 async function main(argv: string[]): Promise<void> {
   const { overrides, configFile, trustUnpinned, rest } = parseFlags(argv);
-  const [command = 'serve', sub, id] = rest;
+  const [command = 'serve', sub, id, voice] = rest;
   const config = loadConfig(overrides, { configFile });
   if (command === 'serve') return serve(config);
   if (command === 'models' && (sub === undefined || sub === 'list')) return listModels(config);
-  if (command === 'models' && sub === 'pull' && id) return pullModelCommand(config, id, trustUnpinned);
+  if (command === 'models' && sub === 'pull' && id) return pullModelCommand(config, id, trustUnpinned, voice);
   if (command === 'models' && sub === 'remove' && id) return removeModelCommand(config, id);
   process.stderr.write(
     'usage: llais serve [--port N] [--host H] [--config FILE] [--data-dir DIR]\n' +
       '       llais models [list]\n' +
       '       llais models pull <id>      (LLAIS_MODELS_MIRROR=<url> fetches <url>/<id>/<file> instead)\n' +
+      '       llais models pull piper <voice>   any voice of the published Piper list, e.g. de_DE-thorsten-medium\n' +
       '         [--trust-unpinned]        install files the catalogue pins no sha256 for, unverified\n' +
       '       llais models remove <id>\n' +
       '       [--models-dir DIR] for every models command\n',

@@ -16,6 +16,8 @@ export interface DownloadTarget {
   url: string;
   dest: string;
   sha256?: string;
+  /** An MD5 the publisher lists (Piper's voices.json gives only MD5); checked like `sha256`. */
+  md5?: string;
   bytes?: number;
 }
 
@@ -156,8 +158,17 @@ async function verifyAndPlace(target: DownloadTarget, partial: string, sha256: s
       `${target.url} has SHA-256 ${sha256}, but the catalogue pins ${target.sha256}: the file is corrupt, changed upstream, or the mirror holds another version. The download was deleted.`,
     );
   }
+  if (target.md5 !== undefined) {
+    const md5 = createHash('md5');
+    await hashInto(partial, md5);
+    const got = md5.digest('hex');
+    if (got !== target.md5.toLowerCase()) {
+      await rm(partial, { force: true });
+      throw new ModelsError('checksum_mismatch', `${target.url} has MD5 ${got}, but the publisher's list gives ${target.md5}: the file is corrupt, changed upstream, or the mirror holds another version. The download was deleted.`);
+    }
+  }
   await rename(partial, target.dest);
-  return { bytes, sha256, pinned: target.sha256 !== undefined };
+  return { bytes, sha256, pinned: target.sha256 !== undefined || target.md5 !== undefined };
 }
 
 /** SHA-256 of a file, read as a stream. */

@@ -71,5 +71,6 @@ export function voiceFailedError(failure: VoiceFailure): ApiError {
 function reinstallHint(name: string): string {
   const pulled = MODEL_CATALOGUE.find((m) => m.id === PIPER_MODEL_ID)?.downloads ?? [];
   if (pulled.some((d) => d.file === `${name}.onnx`)) return '`llais models pull piper`';
-  return `download ${name}.onnx and ${name}.onnx.json again from huggingface.co/rhasspy/piper-voices into <modelsDir>/piper/`;
+  // A speaker of a multi-speaker voice lives in its voice's files.
+  return `\`llais models pull piper ${name.split(':')[0]}\``;
 }

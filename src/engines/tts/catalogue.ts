@@ -40,7 +40,8 @@ const PIPER_LANGUAGES = [
 ];
 
 const KOKORO_RELEASE = 'https://github.com/thewh1teagle/kokoro-onnx/releases/download/model-files-v1.0';
-const PIPER_VOICES = 'https://huggingface.co/rhasspy/piper-voices/resolve/v1.0.0';
+/** The tag of the published Piper voices that VOICES.md links to; `voices.json` there lists every voice. */
+export const PIPER_VOICES_BASE = 'https://huggingface.co/rhasspy/piper-voices/resolve/v1.0.0';
 
 export const MODEL_CATALOGUE: readonly ModelInfo[] = [
   {
@@ -133,13 +134,13 @@ export const MODEL_CATALOGUE: readonly ModelInfo[] = [
     downloads: [
       {
         file: 'en_US-lessac-medium.onnx',
-        url: `${PIPER_VOICES}/en/en_US/lessac/medium/en_US-lessac-medium.onnx`,
+        url: `${PIPER_VOICES_BASE}/en/en_US/lessac/medium/en_US-lessac-medium.onnx`,
         sha256: '5efe09e69902187827af646e1a6e9d269dee769f9877d17b16b1b46eeaaf019f',
         bytes: 63_201_294,
       },
       {
         file: 'en_US-lessac-medium.onnx.json',
-        url: `${PIPER_VOICES}/en/en_US/lessac/medium/en_US-lessac-medium.onnx.json`,
+        url: `${PIPER_VOICES_BASE}/en/en_US/lessac/medium/en_US-lessac-medium.onnx.json`,
         sha256: 'efe19c417bed055f2d69908248c6ba650fa135bc868b0e6abb3da181dab690a0',
         bytes: 4_885,
       },
