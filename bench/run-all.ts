@@ -5,6 +5,7 @@
  */
 import { runConcurrency } from './concurrency.js';
 import { runEngines } from './engines.js';
+import { runModels } from './models.js';
 import { runRealtime } from './realtime.js';
 import { runStt } from './stt.js';
 import { runTtfa } from './ttfa.js';
@@ -18,6 +19,7 @@ const BENCHMARKS: ReadonlyArray<[string, () => Promise<void>]> = [
   ['concurrency', runConcurrency],
   ['stt', runStt],
   ['realtime', runRealtime],
+  ['models', runModels],
 ];
 
 async function main(): Promise<number> {
