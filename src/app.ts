@@ -14,6 +14,8 @@ import { registerTtsWsRoute } from './api/tts-ws.js';
 import { registerVoiceChatRoutes } from './api/voice-chat.js';
 import type { ApiContext } from './api/context.js';
 import type { Config } from './config.js';
+import { probeProviders } from './engines/onnx/provider-probe.js';
+import { onnxSettingsFrom } from './engines/onnx/settings.js';
 import { UploadReceiver } from './http/body.js';
 import { Router } from './http/router.js';
 import { HttpServer } from './http/server.js';
@@ -53,6 +55,8 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     readFileSync(config.tls.certFile);
     readFileSync(config.tls.keyFile);
   }
+  // An accelerator that cannot run is a configuration error, found before anything starts.
+  await probeProviders(onnxSettingsFrom(config));
   // Whatever starts before a later step fails is stopped again, so a failed start leaks no workers.
   const undo: Array<() => unknown> = [];
   try {

@@ -4,9 +4,14 @@
  * session, and past the memory budget the least recently used idle session goes, never one in use.
  */
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { test } from 'node:test';
+import { probeProviders } from '../src/engines/onnx/provider-probe.js';
 import { DEFAULT_ONNX_SETTINGS, budgetBytesPerThread, createSession, parseProviders, sessionOptions } from '../src/engines/onnx/settings.js';
 import { SessionCache, type CachedSession } from '../src/engines/onnx/session-cache.js';
+import { startTestApp } from './helpers/app.js';
 import { tinyPiperModel } from './helpers/piper-model.js';
 
 const bytes = tinyPiperModel(false);
@@ -57,4 +62,15 @@ test('settings: providers are checked at start; cpu sessions get one thread unle
   assert.equal(options.intraOpNumThreads, 1);
   assert.equal(sessionOptions({ providers: ['cpu'], threadsPerSession: 4 }).intraOpNumThreads, 4);
   assert.equal(budgetBytesPerThread(1024, 4), 256 * 1024 * 1024);
+});
+
+test('the provider probe: cpu runs; an accelerator whose libraries are absent stops the start with the fix', async (t) => {
+  await probeProviders(DEFAULT_ONNX_SETTINGS);
+  const ortDir = dirname(createRequire(import.meta.url).resolve('onnxruntime-node/package.json'));
+  const cudaLibs = readdirSync(join(ortDir, 'bin'), { recursive: true }).map(String).filter((f) => f.includes('providers_cuda'));
+  if (cudaLibs.length > 0) return t.skip('this onnxruntime-node has its CUDA provider installed');
+  await assert.rejects(probeProviders({ providers: ['cuda'], threadsPerSession: 0 }), /'cuda' execution provider cannot run on this machine .*To fix: install the CUDA/);
+  // Before any worker starts: a refused start costs nothing and leaves nothing behind.
+  await assert.rejects(startTestApp({ onnxProviders: 'cuda' }), /'cuda' execution provider cannot run/);
+  await assert.rejects(startTestApp({ onnxProviders: 'cpu,tpu9000' }), /'tpu9000' is not an execution provider/);
 });

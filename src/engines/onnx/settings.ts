@@ -67,3 +67,8 @@ export function budgetBytesPerThread(budgetMb: number, threads: number): number 
   const total = budgetMb > 0 ? budgetMb * 1024 * 1024 : Math.floor(totalmem() / 2);
   return Math.floor(total / Math.max(1, threads));
 }
+
+/** The settings from the server's configuration keys (`onnxProviders`, `onnxThreadsPerSession`). */
+export function onnxSettingsFrom(config: { onnxProviders: string; onnxThreadsPerSession: number }): OnnxSettings {
+  return { providers: parseProviders(config.onnxProviders), threadsPerSession: Math.max(0, Math.floor(config.onnxThreadsPerSession)) };
+}
