@@ -5,7 +5,7 @@
  * run on the CPU while its operator measures "GPU" figures). One Relu node is enough to make
  * onnxruntime initialise each provider.
  */
-import ort from 'onnxruntime-node';
+import * as ort from 'onnxruntime-node';
 import { sessionOptions, type OnnxSettings } from './settings.js';
 
 /** `y = Relu(x)`, float32 [1]: the smallest graph every provider runs (made with onnx-proto). */

@@ -7,7 +7,7 @@
  * file's size, which is what onnxruntime's CPU provider keeps resident for these models' weights
  * (plus arenas that grow with use; the budget is a ceiling on weights, documented as such).
  */
-import type ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-node';
 
 export interface CachedSession<T> {
   session: ort.InferenceSession;

@@ -4,7 +4,7 @@
  * (`onnxProviders`, `onnxThreadsPerSession`) and can be measured the same way.
  */
 import { totalmem } from 'node:os';
-import ort from 'onnxruntime-node';
+import * as ort from 'onnxruntime-node';
 
 /** The ONNX part of the server's configuration, as it reaches a worker thread (plain data). */
 export interface OnnxSettings {

@@ -11,7 +11,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
-import ort from 'onnxruntime-node';
+import * as ort from 'onnxruntime-node';
 
 /** The only input rate the model accepts besides 8 kHz; callers resample to it. */
 export const VAD_SAMPLE_RATE_HZ = 16_000;

@@ -12,7 +12,7 @@
  * multi-speaker voices; `output` float32 [1, 1, 1, samples] at the voice's sample rate.
  */
 import { readFileSync } from 'node:fs';
-import ort from 'onnxruntime-node';
+import * as ort from 'onnxruntime-node';
 import type { AudioChunk } from '../../../audio/pcm.js';
 import { phonemeIds } from './phoneme-ids.js';
 import { parsePiperConfig, type PiperVoiceConfig } from './voice-config.js';
