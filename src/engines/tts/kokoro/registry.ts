@@ -26,6 +26,8 @@ interface KokoroVoice {
   entry: VoiceEntry;
   table: Float32Array;
   espeakIdentifier: string;
+  /** The voices file it came from, to notice that file being replaced in place. */
+  source: CheckedFile<Map<string, Float32Array>>;
 }
 
 export class KokoroRegistry {
@@ -101,10 +103,14 @@ export class KokoroRegistry {
     return this.failed.find((f) => f.voice === missing || f.voice === `${VOICES_DIR}/${missing}.bin`) ?? this.failed.find((f) => f.voice === VOICES_ARCHIVE);
   }
 
-  /** What a worker needs for `spec` at `speed`, the model file re-checked first if it changed; undefined when unusable. */
+  /**
+   * What a worker needs for `spec` at `speed`, the files it uses re-checked first if they were
+   * replaced in place since (a stat each); undefined when unusable.
+   */
   workerRef(spec: string, speed: number): KokoroVoiceRef | undefined {
     this.refresh();
-    if (this.model && fileVersion(this.model.path) !== this.model.version) {
+    const used = [...(this.model ? [this.model] : []), ...(this.parts(spec) ?? []).map((p) => p.voice.source)];
+    if (used.some((f) => fileVersion(f.path) !== f.version)) {
       this.stamp = null;
       this.refresh();
     }
@@ -189,7 +195,7 @@ export class KokoroRegistry {
         failed.push({ voice: file.file, reason: file.state.reason });
         continue;
       }
-      for (const [name, table] of file.state.value) this.addVoice(name.toLowerCase(), table, file.file, failed);
+      for (const [name, table] of file.state.value) this.addVoice(name.toLowerCase(), table, file, failed);
     }
     if (this.modelChecks.size > 0 && this.voiceFiles.size === 0) {
       failed.push({ voice: KOKORO_MODEL_ID, reason: `no voices: neither voices-v1.0.bin nor ${VOICES_DIR}/*.bin is in ${this.dir}` });
@@ -198,22 +204,22 @@ export class KokoroRegistry {
     this.list = this.model ? [...this.voices.values()].map((v) => v.entry).sort((a, b) => a.voice.id.localeCompare(b.voice.id)) : [];
   }
 
-  private addVoice(name: string, table: Float32Array, file: string, failed: VoiceFailure[]): void {
+  private addVoice(name: string, table: Float32Array, source: CheckedFile<Map<string, Float32Array>>, failed: VoiceFailure[]): void {
     if (this.voices.has(name)) return;
     const info = kokoroVoiceInfo(name);
     if (!info) {
-      failed.push({ voice: name, reason: `${file}: voice '${name}' has no language prefix Kokoro publishes (af_, bm_, ff_, ...)` });
+      failed.push({ voice: name, reason: `${source.file}: voice '${name}' has no language prefix Kokoro publishes (af_, bm_, ff_, ...)` });
       return;
     }
     const espeakIdentifier = findEspeakVoice(this.espeakVoices, info.espeakVoice);
     if (espeakIdentifier === undefined) {
-      failed.push({ voice: name, reason: `${file}: eSpeak NG has no voice '${info.espeakVoice}' to phonemize '${name}'` });
+      failed.push({ voice: name, reason: `${source.file}: eSpeak NG has no voice '${info.espeakVoice}' to phonemize '${name}'` });
       return;
     }
     const primary = info.language.split('-')[0]!;
     const languages = [{ code: info.language, priority: 1 }, ...(primary === info.language ? [] : [{ code: primary, priority: info.language === 'en-us' ? 1 : 2 }])];
     const entry: VoiceEntry = { voice: { id: name, name: info.name, model: KOKORO_MODEL_ID, language: info.language, gender: info.gender }, engineVoice: name, languages };
-    this.voices.set(name, { entry, table, espeakIdentifier });
+    this.voices.set(name, { entry, table, espeakIdentifier, source });
   }
 }
 
