@@ -57,7 +57,7 @@ const espeak = await EspeakCore.load();
 const flite = await FliteCore.load(data.scratchDir, data.devNullFd);
 const pico = data.picoLingwareDir === null ? undefined : await PicoCore.load(data.picoLingwareDir);
 // Piper voices load lazily, on this worker's first sentence with each.
-const piper = new PiperCore((text, identifier) => phonemizeSentences(text, (clause) => espeak.ipa(clause, identifier)));
+const piper = new PiperCore((text, identifier) => phonemizeSentences(text, (clause) => espeak.ipa(clause, identifier)), data.onnx);
 // Kokoro's rules read tied IPA in eSpeak's own code points (no NFD), see kokoro/phonemes.ts.
 const kokoro = new KokoroCore(
   (text, identifier) => phonemizeSentences(text, (clause) => tieSeparatedIpa(espeak.ipa(clause, identifier)), false),
