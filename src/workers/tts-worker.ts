@@ -4,8 +4,9 @@
  * Loads every built-in engine once, warms each up so that no request pays for wasm start-up or
  * cold JIT, reports what the engines offer, then runs one task at a time, posting each chunk
  * (its buffer transferred) as the engine makes it. Piper voices and the Kokoro model are loaded
- * lazily, on first use; a voice or model whose files fail to load is reported back, not fatal. Other engine errors are not caught: the worker dies, its one task fails, and the pool
- * starts a fresh worker, since a wasm engine that threw may be left in a broken state.
+ * lazily, on first use; a voice or model whose files fail to load is reported back, not fatal.
+ * Other engine errors are not caught: the worker dies, its one task fails, and the pool starts a
+ * fresh worker, since a wasm engine that threw may be left in a broken state.
  */
 import { setPriority } from 'node:os';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
