@@ -101,7 +101,7 @@ async function run(taskId: number, job: TtsJob): Promise<void> {
   const target = job.outputSampleRateHz;
   let resampler: StreamResampler | null = null;
   const sink = (chunk: AudioChunk): boolean => {
-    if (Atomics.load(cancelFlag, 0) === taskId) {
+    if (closing || Atomics.load(cancelFlag, 0) === taskId) {
       cancelled = true;
       return false;
     }
@@ -133,8 +133,8 @@ async function run(taskId: number, job: TtsJob): Promise<void> {
     case 'piper':
     case 'kokoro':
       try {
-        if (job.engine === 'piper') await piper.synthesize(job.text, job.voice, sink);
-        else await kokoro.synthesize(job.text, job.voice, job.priority === 'first', sink);
+        neuralJob = job.engine === 'piper' ? piper.synthesize(job.text, job.voice, sink) : kokoro.synthesize(job.text, job.voice, job.priority === 'first', sink);
+        await neuralJob;
       } catch (error) {
         // A broken voice or model file is its own fault: report it and keep this worker.
         if (!(error instanceof VoiceLoadError)) throw error;
@@ -153,15 +153,28 @@ async function run(taskId: number, job: TtsJob): Promise<void> {
   post({ type: 'done', taskId, cancelled });
 }
 
+/**
+ * The Piper or Kokoro job running, if any. onnxruntime-node runs an inference synchronously on
+ * this thread, and ending the thread inside one aborts the whole process, so closing lets it
+ * end (at its next chunk) first.
+ */
+let neuralJob: Promise<void> | null = null;
+let closing = false;
+
 port.on('message', (message: PoolToWorker) => {
   switch (message.type) {
     case 'run':
       // An engine error rejects: unhandled, it ends the worker, as the header says.
       void run(message.taskId, message.job);
       return;
+    case 'close':
+      closing = true;
+      // In a worker thread, process.exit ends this thread only.
+      void Promise.allSettled([neuralJob]).then(() => process.exit(0));
+      return;
     default: {
-      const never: never = message.type;
-      throw new Error(`unexpected pool message ${String(never)}`);
+      const never: never = message;
+      throw new Error(`unexpected pool message ${JSON.stringify(never)}`);
     }
   }
 });
