@@ -11,7 +11,9 @@
  * Cancellation: a queued task is dropped and never runs. A running one is told through a
  * SharedArrayBuffer flag that the engine polls at every chunk boundary, since a worker busy in
  * synchronous wasm cannot read messages; if it has not stopped within CANCEL_GRACE_MS, the
- * worker is terminated and replaced.
+ * worker is terminated and replaced. Not a worker in a Piper or Kokoro inference: onnxruntime
+ * runs it synchronously, ending the thread there aborts the process, so it stops at the end of
+ * its current piece. Closing likewise lets each worker finish its piece and end itself.
  *
  * Failures: a worker that throws or dies fails only its own task and is replaced; a voice that
  * a worker cannot load fails its task with VoiceLoadError and leaves the worker running.
