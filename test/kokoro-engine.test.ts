@@ -18,6 +18,7 @@ import { espeakToKokoro } from '../src/engines/tts/kokoro/phonemes.js';
 import { KokoroRegistry } from '../src/engines/tts/kokoro/registry.js';
 import { STYLE_DIM, STYLE_ROWS } from '../src/engines/tts/kokoro/voices.js';
 import { tempDir } from './helpers/app.js';
+import { tinyPiperModel } from './helpers/piper-model.js';
 import { tinyKokoroModel, voicesArchive, writeKokoroOnnxLayout, writeOnnxCommunityLayout } from './helpers/kokoro-model.js';
 
 describe('separated eSpeak IPA -> tied IPA (espeak-ng GetTranslatedPhonemeString)', () => {
@@ -115,5 +116,19 @@ describe('the Kokoro registry', () => {
     assert.match(failures.get('xx_odd') ?? '', /language prefix/);
     assert.deepEqual(registry.entries().map((e) => e.voice.id), ['am_adam']);
     assert.match(registry.failureOf('af_bella')?.reason ?? '', /voices-v1\.0\.bin/);
+  });
+
+  it('refuses a model file that is another model, naming what differs, and uses the next candidate', async () => {
+    const dir = join(await tempDir('llais-kokoro-reg-'), 'kokoro');
+    const espeak = await EspeakCore.load();
+    const registry = new KokoroRegistry(dir, espeak.listVoices());
+    await writeKokoroOnnxLayout(dir, { af_bella: 0.2 });
+    await writeFile(join(dir, 'kokoro-v1.0.onnx'), tinyPiperModel(false));
+    assert.deepEqual(registry.entries(), []);
+    assert.match(registry.failures()[0]!.reason, /^kokoro-v1\.0\.onnx: not a Kokoro v1\.0 ONNX export: .*no input named 'tokens'/);
+    assert.match(registry.failureOf('af_bella')!.reason, /not a Kokoro/);
+    await writeOnnxCommunityLayout(dir, {}, 'model_q4.onnx');
+    assert.deepEqual(registry.entries().map((e) => e.voice.id), ['af_bella']);
+    assert.equal(registry.workerRef('af_bella', 1)?.modelPath, join(dir, 'onnx', 'model_q4.onnx'));
   });
 });
