@@ -9,7 +9,9 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createParser } from 'eventsource-parser';
+import WebSocket from 'ws';
 import type { App } from '../src/app.js';
+import { decodeToPcm } from '../src/audio/decode.js';
 import { EspeakCore } from '../src/engines/tts/espeak/espeak-core.js';
 import { phonemizeSentences } from '../src/engines/tts/espeak/phonemize.js';
 import { chunkPhonemes } from '../src/engines/tts/kokoro/chunks.js';
@@ -121,6 +123,8 @@ describe('Kokoro from <modelsDir>/kokoro/, end to end over HTTP', () => {
   it('/v1/tts/stream/ sends a long text as several 24 kHz chunks', async () => {
     const { deltas, done } = await sse(app, { text: LONG_TEXT, voice: 'af_sky', model: 'kokoro' });
     assert.ok(deltas.length > 1, `${deltas.length} deltas`);
+    // The first piece is short: at most FIRST_PIECE_MAX_TOKENS tokens and the two pads.
+    assert.ok(deltas[0]!.length <= (FIRST_PIECE_MAX_TOKENS + 2) * SAMPLES_PER_TOKEN, `first delta ${deltas[0]!.length} samples`);
     assert.equal(done.model, 'kokoro');
     const all = Int16Array.from(deltas.flatMap((d) => [...d]));
     assert.ok(Math.abs(rms(all) - sineRms(VOICES.af_sky)) < 0.02 * sineRms(VOICES.af_sky));
@@ -150,6 +154,33 @@ describe('Kokoro from <modelsDir>/kokoro/, end to end over HTTP', () => {
     assert.deepEqual(fable.done, { model: 'kokoro', voice: 'bm_fable' });
     const pcm = await speechPcm(app, { model: 'tts-1', voice: 'echo', input: SENTENCE });
     assert.ok(Math.abs(rms(pcm) - sineRms(VOICES.am_echo)) < 0.02 * sineRms(VOICES.am_echo), 'echo is am_echo');
+  });
+
+  it('model kokoro with voice af_bella works on /v1/tts/ws and in voice chat too', async () => {
+    const ws = new WebSocket(`${app.url.replace(/^http/, 'ws')}/v1/tts/ws?model=kokoro&voice=af_bella`);
+    const events: Array<{ type: string; audio?: string; session?: { model: string; voice: string } }> = [];
+    ws.on('message', (data) => events.push(JSON.parse(String(data))));
+    ws.on('open', () => {
+      ws.send(JSON.stringify({ type: 'text', text: SENTENCE }));
+      ws.send(JSON.stringify({ type: 'close' }));
+    });
+    await new Promise((resolve) => ws.on('close', resolve));
+    const created = events.find((e) => e.type === 'session.created')!;
+    assert.deepEqual([created.session!.model, created.session!.voice], ['kokoro', 'af_bella']);
+    assert.equal(events.at(-1)!.type, 'done', events.map((e) => e.type).join(', '));
+    const audio = Buffer.concat(events.filter((e) => e.type === 'audio.delta').map((e) => Buffer.from(e.audio!, 'base64')));
+    assert.equal(audio.length / 2, expectedSamples(SENTENCE, 1));
+
+    const res = await post(app, '/v1/voice-chat/', { text: SENTENCE, tts_model: 'kokoro', voice: 'af_bella' });
+    assert.equal(res.status, 200, await res.clone().text());
+    const { audio_url } = (await res.json()) as { audio_url: string };
+    const pcm = await decodeToPcm(new Uint8Array(await (await fetch(audio_url)).arrayBuffer()), 24_000);
+    // The echo responder says the text back, sentence by sentence, and MP3 pads with silence: the
+    // length is near, not equal, and the peak (not the RMS) is af_bella's level.
+    const expected = expectedSamples(SENTENCE, 1);
+    assert.ok(Math.abs(pcm.length - expected) < 0.15 * expected, `${pcm.length} samples, expected about ${expected}`);
+    const peak = pcm.reduce((max, x) => Math.max(max, Math.abs(x)), 0);
+    assert.ok(Math.abs(peak - VOICES.af_bella * 32_767) < 0.08 * VOICES.af_bella * 32_767, `peak ${peak}`);
   });
 
   it('reads the onnx-community layout (onnx/model_quantized.onnx, voices/*.bin) when that is what is installed', async () => {

@@ -54,16 +54,16 @@ describe('platform endpoints', () => {
   });
 
   it('a model whose files are present but whose engine this build lacks is installed, not loaded, and a 424 says so', async () => {
-    const dir = join(app.config.modelsDir, 'kokoro');
+    // MeloTTS is catalogued, but no engine for it exists yet.
+    const dir = join(app.config.modelsDir, 'melotts');
     await mkdir(dir, { recursive: true });
-    await writeFile(join(dir, 'kokoro-v1.0.onnx'), 'x');
-    await writeFile(join(dir, 'voices-v1.0.bin'), 'x');
+    for (const file of ['model.onnx', 'tokens.txt', 'lexicon.txt']) await writeFile(join(dir, file), 'x');
     try {
       const { models } = (await (await fetch(`${app.url}/v1/models`)).json()) as { models: ModelOut[] };
-      const kokoro = models.find((m) => m.id === 'kokoro')!;
-      assert.equal(kokoro.installed, true);
-      assert.equal(kokoro.loaded, false);
-      const res = await fetch(`${app.url}/v1/tts/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'Hi.', voice: 'af_bella', model: 'kokoro' }) });
+      const melotts = models.find((m) => m.id === 'melotts')!;
+      assert.equal(melotts.installed, true);
+      assert.equal(melotts.loaded, false);
+      const res = await fetch(`${app.url}/v1/tts/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'Hi.', voice: 'en-us', model: 'melotts' }) });
       assert.equal(res.status, 424);
       assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'engine_not_available');
     } finally {

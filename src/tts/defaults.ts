@@ -4,11 +4,12 @@
  * (the defaults API.md names) when Kokoro is installed and usable, else Flite's `flite-slt`,
  * which ships with the server. And which Kokoro voice an OpenAI voice name means.
  */
+import { KOKORO_MODEL_ID } from '../engines/tts/kokoro/registry.js';
 import type { TtsRuntime } from './runtime.js';
 
 /** The configuration value that means "follow what is installed". */
 export const AUTO = 'auto';
-const PREFERRED_MODEL = 'kokoro';
+const PREFERRED_MODEL = KOKORO_MODEL_ID;
 const PREFERRED_VOICE = 'af_bella';
 const FALLBACK_MODEL = 'flite';
 const FALLBACK_VOICE = 'flite-slt';

@@ -17,6 +17,7 @@ import type { TtsPool } from '../workers/tts-pool.js';
 const MIN_SPEED = 0.25;
 const MAX_SPEED = 4;
 
+/** Kokoro's voices and mixes, synthesized on the TTS pool. */
 export class KokoroEngine implements TtsEngine {
   readonly id = KOKORO_MODEL_ID;
 

@@ -4,6 +4,7 @@
  * not installed is a 424 that says how to install it.
  */
 import { MODEL_CATALOGUE } from '../engines/tts/catalogue.js';
+import { KOKORO_MODEL_ID } from '../engines/tts/kokoro/registry.js';
 import { effectiveDefaults, kokoroVoiceForOpenAi } from './defaults.js';
 import type { TtsRuntime } from './runtime.js';
 import type { TtsEngine, Voice } from '../engines/tts/types.js';
@@ -99,10 +100,10 @@ export function resolveModelAndVoice(
 
 /** With Kokoro the model, an OpenAI name for English text means the Kokoro voice of that name (see defaults.ts). */
 function kokoroAlias(runtime: TtsRuntime, name: string, model: string, language: string): Voice | undefined {
-  if (model !== 'kokoro' || language.toLowerCase().split('-')[0] !== 'en') return undefined;
+  if (model !== KOKORO_MODEL_ID || language.toLowerCase().split('-')[0] !== 'en') return undefined;
   const id = kokoroVoiceForOpenAi(name);
   const voice = id === undefined ? undefined : runtime.findVoice(id);
-  return voice?.model === 'kokoro' ? voice : undefined;
+  return voice?.model === KOKORO_MODEL_ID ? voice : undefined;
 }
 
 /**

@@ -56,7 +56,10 @@ export interface TtsWorkerData {
   sessionBudgetBytes: number;
 }
 
-export type PoolToWorker = { type: 'run'; taskId: number; job: TtsJob };
+export type PoolToWorker =
+  | { type: 'run'; taskId: number; job: TtsJob }
+  /** Stop at the next chunk, let any onnxruntime inference finish, then end the thread. */
+  | { type: 'close' };
 
 export type WorkerToPool =
   | { type: 'ready'; inventory: EngineInventory }

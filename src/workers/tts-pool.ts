@@ -11,7 +11,9 @@
  * Cancellation: a queued task is dropped and never runs. A running one is told through a
  * SharedArrayBuffer flag that the engine polls at every chunk boundary, since a worker busy in
  * synchronous wasm cannot read messages; if it has not stopped within CANCEL_GRACE_MS, the
- * worker is terminated and replaced.
+ * worker is terminated and replaced. Not a worker in a Piper or Kokoro inference: onnxruntime
+ * runs it synchronously, ending the thread there aborts the process, so it stops at the end of
+ * its current piece. Closing likewise lets each worker finish its piece and end itself.
  *
  * Failures: a worker that throws or dies fails only its own task and is replaced; a voice that
  * a worker cannot load fails its task with VoiceLoadError and leaves the worker running.
@@ -51,6 +53,12 @@ export interface TtsPoolStats {
 
 /** How long a cancelled engine may take to reach its next chunk boundary before its worker is terminated. */
 const CANCEL_GRACE_MS = 2_000;
+/**
+ * Longest a closing worker may take to end: enough for one neural piece (at most 510 tokens,
+ * about half a minute of speech) on a slow CPU, since terminating it mid-inference aborts the
+ * process; a wasm engine stuck past it is terminated.
+ */
+const CLOSE_GRACE_MS = 30_000;
 /** A worker that cannot even start (broken install) is not respawned in a tight loop forever. */
 const MAX_CONSECUTIVE_START_FAILURES = 3;
 
@@ -138,11 +146,11 @@ export class TtsPool {
     this.closed = true;
     const shutdown = new ApiError('shutting_down', 'The server is shutting down');
     for (const lane of Object.values(this.lanes)) for (const task of lane.splice(0)) task.fail(shutdown);
-    const exits: Array<Promise<number>> = [];
+    const exits: Array<Promise<void>> = [];
     for (const slot of this.slots) {
       slot.task?.fail(shutdown);
       if (slot.cancelTimer) clearTimeout(slot.cancelTimer);
-      exits.push(slot.worker.terminate());
+      exits.push(retire(slot));
     }
     this.slots.clear();
     await Promise.all(exits);
@@ -163,6 +171,10 @@ export class TtsPool {
     for (const slot of this.slots) {
       if (slot.task !== task) continue;
       Atomics.store(slot.cancel, 0, task.id);
+      // A neural job is inside a blocking onnxruntime inference until its current piece is
+      // done; terminating the thread there aborts the process, so it is left to stop at the
+      // piece's end, which the flag makes it do.
+      if (isNeural(task.job)) continue;
       slot.cancelTimer = setTimeout(() => {
         slot.cancelTimer = null;
         if (slot.task === task) void slot.worker.terminate();
@@ -271,6 +283,28 @@ export class TtsPool {
       },
     );
   }
+}
+
+/**
+ * Asks a worker to end once its onnxruntime work (if any) is done, since terminating a thread
+ * in the middle of an inference aborts the process; a worker that has not ended in time (a
+ * wasm engine stuck in a long sentence) is terminated.
+ */
+async function retire(slot: Slot): Promise<void> {
+  if (slot.exited) return;
+  const exited = new Promise<void>((resolve) => slot.worker.once('exit', () => resolve()));
+  slot.worker.postMessage({ type: 'close' } satisfies PoolToWorker);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), CLOSE_GRACE_MS);
+  });
+  if ((await Promise.race([exited, late])) === 'late') await slot.worker.terminate();
+  clearTimeout(timer);
+}
+
+/** Jobs that run onnxruntime inferences, which block their thread and must not be cut short. */
+function isNeural(job: TtsJob): boolean {
+  return job.engine === 'piper' || job.engine === 'kokoro';
 }
 
 function workerSetup(opts: TtsPoolOptions): WorkerSetup {

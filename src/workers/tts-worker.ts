@@ -4,8 +4,9 @@
  * Loads every built-in engine once, warms each up so that no request pays for wasm start-up or
  * cold JIT, reports what the engines offer, then runs one task at a time, posting each chunk
  * (its buffer transferred) as the engine makes it. Piper voices and the Kokoro model are loaded
- * lazily, on first use; a voice or model whose files fail to load is reported back, not fatal. Other engine errors are not caught: the worker dies, its one task fails, and the pool
- * starts a fresh worker, since a wasm engine that threw may be left in a broken state.
+ * lazily, on first use; a voice or model whose files fail to load is reported back, not fatal.
+ * Other engine errors are not caught: the worker dies, its one task fails, and the pool starts a
+ * fresh worker, since a wasm engine that threw may be left in a broken state.
  */
 import { setPriority } from 'node:os';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
@@ -57,7 +58,7 @@ const espeak = await EspeakCore.load();
 const flite = await FliteCore.load(data.scratchDir, data.devNullFd);
 const pico = data.picoLingwareDir === null ? undefined : await PicoCore.load(data.picoLingwareDir);
 // Piper voices load lazily, on this worker's first sentence with each.
-const piper = new PiperCore((text, identifier) => phonemizeSentences(text, (clause) => espeak.ipa(clause, identifier)));
+const piper = new PiperCore((text, identifier) => phonemizeSentences(text, (clause) => espeak.ipa(clause, identifier)), data.onnx);
 // Kokoro's rules read tied IPA in eSpeak's own code points (no NFD), see kokoro/phonemes.ts.
 const kokoro = new KokoroCore(
   (text, identifier) => phonemizeSentences(text, (clause) => tieSeparatedIpa(espeak.ipa(clause, identifier)), false),
@@ -100,7 +101,7 @@ async function run(taskId: number, job: TtsJob): Promise<void> {
   const target = job.outputSampleRateHz;
   let resampler: StreamResampler | null = null;
   const sink = (chunk: AudioChunk): boolean => {
-    if (Atomics.load(cancelFlag, 0) === taskId) {
+    if (closing || Atomics.load(cancelFlag, 0) === taskId) {
       cancelled = true;
       return false;
     }
@@ -132,8 +133,8 @@ async function run(taskId: number, job: TtsJob): Promise<void> {
     case 'piper':
     case 'kokoro':
       try {
-        if (job.engine === 'piper') await piper.synthesize(job.text, job.voice, sink);
-        else await kokoro.synthesize(job.text, job.voice, job.priority === 'first', sink);
+        neuralJob = job.engine === 'piper' ? piper.synthesize(job.text, job.voice, sink) : kokoro.synthesize(job.text, job.voice, job.priority === 'first', sink);
+        await neuralJob;
       } catch (error) {
         // A broken voice or model file is its own fault: report it and keep this worker.
         if (!(error instanceof VoiceLoadError)) throw error;
@@ -152,15 +153,28 @@ async function run(taskId: number, job: TtsJob): Promise<void> {
   post({ type: 'done', taskId, cancelled });
 }
 
+/**
+ * The Piper or Kokoro job running, if any. onnxruntime-node runs an inference synchronously on
+ * this thread, and ending the thread inside one aborts the whole process, so closing lets it
+ * end (at its next chunk) first.
+ */
+let neuralJob: Promise<void> | null = null;
+let closing = false;
+
 port.on('message', (message: PoolToWorker) => {
   switch (message.type) {
     case 'run':
       // An engine error rejects: unhandled, it ends the worker, as the header says.
       void run(message.taskId, message.job);
       return;
+    case 'close':
+      closing = true;
+      // In a worker thread, process.exit ends this thread only.
+      void Promise.allSettled([neuralJob]).then(() => process.exit(0));
+      return;
     default: {
-      const never: never = message.type;
-      throw new Error(`unexpected pool message ${String(never)}`);
+      const never: never = message;
+      throw new Error(`unexpected pool message ${JSON.stringify(never)}`);
     }
   }
 });

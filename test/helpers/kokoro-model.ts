@@ -84,6 +84,36 @@ export function unloadableKokoroModel(): Uint8Array {
   return onnx.ModelProto.encode(model).finish();
 }
 
+/**
+ * A Kokoro-shaped model that takes seconds per inference on a CPU (two `size`-square matrix
+ * products that depend on the style input, so onnxruntime cannot fold them away at load), for
+ * tests of what happens while a worker is inside an inference.
+ */
+export function slowKokoroModel(size: number): Uint8Array {
+  const model = onnx.ModelProto.decode(tinyKokoroModel('kokoro-onnx'));
+  const graph = model.graph!;
+  const amplitude = graph.node!.find((n) => n.output![0] === 'amplitude')!;
+  amplitude.output = ['style_amplitude'];
+  amplitude.name = 'style_amplitude';
+  const tensorAttr = { name: 'value', type: onnx.AttributeProto.AttributeType.TENSOR, t: { dataType: DataType.FLOAT, dims: [1], floatData: [1e-3] } };
+  const slow = [
+    node('ConstantOfShape', ['matrix_shape'], 'matrix', [tensorAttr]),
+    node('Mul', ['matrix', 'style_amplitude'], 'matrix_live'),
+    node('MatMul', ['matrix_live', 'matrix_live'], 'square'),
+    node('MatMul', ['square', 'matrix_live'], 'cube'),
+    node('ReduceSum', ['cube'], 'cube_sum', [{ name: 'keepdims', type: onnx.AttributeProto.AttributeType.INT, i: 0 }]),
+    node('Mul', ['cube_sum', 'zero_f'], 'nothing'),
+    node('Add', ['style_amplitude', 'nothing'], 'amplitude'),
+  ];
+  // The slow part goes after the amplitude's Gather and before the nodes that use `amplitude`.
+  graph.node!.splice(graph.node!.indexOf(amplitude) + 1, 0, ...slow);
+  graph.initializer!.push(
+    { name: 'matrix_shape', dataType: DataType.INT64, dims: [2], int64Data: [size, size] },
+    { name: 'zero_f', dataType: DataType.FLOAT, dims: [], floatData: [0] },
+  );
+  return onnx.ModelProto.encode(model).finish();
+}
+
 /** A voice table whose style vectors all start with `amplitude` (what the tiny model plays at). */
 export function voiceTable(amplitude: number): Float32Array {
   const table = new Float32Array(STYLE_ROWS * STYLE_DIM);

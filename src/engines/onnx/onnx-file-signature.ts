@@ -22,6 +22,7 @@ export interface OnnxValueInfo {
   shape?: Array<number | string>;
 }
 
+/** A graph's inputs and outputs, in file order. */
 export interface OnnxFileSignature {
   inputs: OnnxValueInfo[];
   outputs: OnnxValueInfo[];

@@ -39,8 +39,10 @@ export const VOICES_ARCHIVE = 'voices-v1.0.bin';
 /** onnx-community's folder of per-voice tables. */
 export const VOICES_DIR = 'voices';
 
+/** What checking a file found: what it holds, or why it cannot be used. */
 export type FileState<T> = { kind: 'ready'; value: T } | { kind: 'failed'; reason: string };
 
+/** One Kokoro file on disk and what checking it found. */
 export interface CheckedFile<T> {
   /** Path relative to the Kokoro directory, `/`-separated. */
   file: string;

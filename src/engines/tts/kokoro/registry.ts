@@ -18,6 +18,7 @@ import {
 import type { KokoroExportId } from './signature.js';
 import { kokoroVoiceInfo, parseVoiceMix } from './voices.js';
 
+/** The catalogue id, and the folder under the models directory. */
 export const KOKORO_MODEL_ID = 'kokoro';
 /** Mixes remembered for `entry()`; past it the memo starts over (any client can invent mixes). */
 const MAX_REMEMBERED_MIXES = 256;
@@ -30,6 +31,7 @@ interface KokoroVoice {
   source: CheckedFile<Map<string, Float32Array>>;
 }
 
+/** The Kokoro install the main thread serves from; see the header. */
 export class KokoroRegistry {
   private stamp: string | null = null;
   private model: CheckedFile<KokoroExportId> | undefined;

@@ -2,8 +2,9 @@
  * Piper voices on onnxruntime-node, inside a TTS worker thread.
  *
  * A voice's session is created the first time this worker speaks with it and kept (one per
- * voice per worker; replaced when its files change), with one intra-op and one inter-op thread:
- * the pool runs one task per worker, so N workers use N cores and never oversubscribe them.
+ * voice per worker; replaced when its files change), by `createSession` with the server's
+ * providers and threads (one intra-op thread by default: the pool runs one task per worker,
+ * so N workers use N cores and never oversubscribe them).
  * Text is phonemized per sentence (eSpeak NG, the voice's `espeak.voice`), each sentence is one
  * inference and one chunk, so a long piece starts playing after its first sentence.
  *
@@ -14,6 +15,7 @@
 import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import type { AudioChunk } from '../../../audio/pcm.js';
+import { createSession, DEFAULT_ONNX_SETTINGS, type OnnxSettings } from '../../onnx/settings.js';
 import { phonemeIds } from './phoneme-ids.js';
 import { parsePiperConfig, type PiperVoiceConfig } from './voice-config.js';
 import { VoiceLoadError } from './voice-load-error.js';
@@ -48,7 +50,10 @@ interface LoadedVoice {
 export class PiperCore {
   private readonly loaded = new Map<string, LoadedVoice>();
 
-  constructor(private readonly phonemize: SentencePhonemizer) {}
+  constructor(
+    private readonly phonemize: SentencePhonemizer,
+    private readonly settings: OnnxSettings = DEFAULT_ONNX_SETTINGS,
+  ) {}
 
   /** Speaks `text`, one chunk per sentence; stops when `sink` returns false. */
   async synthesize(text: string, ref: PiperVoiceRef, sink: (chunk: AudioChunk) => boolean): Promise<void> {
@@ -85,12 +90,7 @@ export class PiperCore {
     let voice: LoadedVoice;
     try {
       const config = parsePiperConfig(readFileSync(ref.configPath, 'utf8'));
-      const session = await ort.InferenceSession.create(ref.modelPath, {
-        intraOpNumThreads: 1,
-        interOpNumThreads: 1,
-        executionMode: 'sequential',
-        graphOptimizationLevel: 'all',
-      });
+      const session = await createSession(ref.modelPath, this.settings);
       voice = { version: ref.version, session, config };
     } catch (err) {
       throw new VoiceLoadError((err as Error).message);
