@@ -15,7 +15,8 @@ import { registerVoiceChatRoutes } from './api/voice-chat.js';
 import type { ApiContext } from './api/context.js';
 import type { Config } from './config.js';
 import { probeProviders } from './engines/onnx/provider-probe.js';
-import { onnxSettingsFrom } from './engines/onnx/settings.js';
+import { budgetBytesPerThread, onnxSettingsFrom } from './engines/onnx/settings.js';
+import { whisperVariantFrom } from './engines/stt/whisper/export-files.js';
 import { UploadReceiver } from './http/body.js';
 import { Router } from './http/router.js';
 import { HttpServer } from './http/server.js';
@@ -84,7 +85,10 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
     maxChars: config.jobQueueMaxChars,
     logger,
   });
-  const stt = new PooledSttService(pool, config.modelsDir);
+  const stt = new PooledSttService(pool, config.modelsDir, {
+    whisper: { onnx: onnxSettingsFrom(config), budgetBytesPerThread: budgetBytesPerThread(config.modelMemoryBudgetMb, pool.threads), variant: whisperVariantFrom(config.whisperVariant) },
+    defaultModel: config.sttDefaultModel,
+  });
   const uploads = new UploadReceiver({ dir: join(config.dataDir, 'uploads'), maxConcurrent: config.maxConcurrentUploads });
   const responder = createResponder(config);
   const live = new LiveSessionLimits({ maxSessions: config.liveMaxSessions, maxSessionMs: config.liveMaxSessionSeconds * 1000, idleMs: config.liveIdleTimeoutSeconds * 1000 });

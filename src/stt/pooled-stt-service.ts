@@ -7,7 +7,7 @@ import { probeUpload } from '../audio/decode-stream.js';
 import type { SttEngine } from '../engines/stt/types.js';
 import { ApiError } from '../errors.js';
 import type { WorkerPool } from '../workers/pool.js';
-import { SttRegistry } from './registry.js';
+import { SttRegistry, type WhisperRuntimeOptions } from './registry.js';
 import { resolveSttModel, type ResolvedSttModel, type SttModelQuery, type SttModelStatus } from './resolve.js';
 import type { LiveTranscribeOptions, SttFileAudio, SttService, TranscribeOptions } from './service.js';
 import type { Transcript } from './transcript.js';
@@ -21,9 +21,14 @@ export class PooledSttService implements SttService {
   constructor(
     private readonly pool: WorkerPool,
     modelsDir: string,
+    opts: { whisper?: WhisperRuntimeOptions; defaultModel?: string } = {},
   ) {
-    this.registry = new SttRegistry(pool, modelsDir);
+    this.registry = new SttRegistry(pool, modelsDir, undefined, opts.whisper);
+    this.defaultModel = opts.defaultModel ?? 'auto';
   }
+
+  /** Config `sttDefaultModel`: the model used when a request names none. */
+  private readonly defaultModel: string;
 
   models(): SttModelStatus[] {
     return this.registry.models();
@@ -34,7 +39,7 @@ export class PooledSttService implements SttService {
   }
 
   resolve(query: SttModelQuery): ResolvedSttModel {
-    return resolveSttModel(this.models(), query);
+    return resolveSttModel(this.models(), query, this.defaultModel);
   }
 
   async transcribe(audio: SttFileAudio, opts: TranscribeOptions, signal: AbortSignal): Promise<Transcript> {
@@ -48,8 +53,9 @@ export class PooledSttService implements SttService {
   }
 
   async transcribeLive(pcm: AsyncIterable<Int16Array>, opts: LiveTranscribeOptions, signal: AbortSignal): Promise<Transcript> {
-    const engine = this.engineFor({ model: opts.model, language: opts.language, task: 'transcribe', wordTimestamps: false, diarize: false, live: true });
-    if (!engine.transcribeLive) throw new Error(`engine ${engine.id} declares live transcription but has no transcribeLive`);
+    // Not `live: true`: a model without incremental decoding (Whisper) transcribes the turn when it ends.
+    const engine = this.engineFor({ model: opts.model, language: opts.language, task: 'transcribe', wordTimestamps: false, diarize: false, live: false });
+    if (!engine.transcribeLive) throw new Error(`engine ${engine.id} has no transcribeLive`);
     return engine.transcribeLive(pcm, { language: opts.language }, signal);
   }
 

@@ -38,6 +38,13 @@ export interface WhisperExportFiles extends WhisperGraphFiles {
   tokenizer: string;
 }
 
+/** The `whisperVariant` configuration value, checked at start (an unknown one is an Error). */
+export function whisperVariantFrom(raw: string): WhisperVariantChoice {
+  const value = raw.trim().toLowerCase() || 'auto';
+  if (value === 'auto' || (WHISPER_VARIANTS as readonly string[]).includes(value)) return value as WhisperVariantChoice;
+  throw new Error(`config: whisperVariant: '${raw}' is not one of auto, ${WHISPER_VARIANTS.join(', ')}`);
+}
+
 /** Files a folder must hold to count as installed (the catalogue's `files`, `*` within a name). */
 export const WHISPER_REQUIRED_FILES = ['config.json', 'tokenizer.json', 'onnx/encoder_model*.onnx', 'onnx/decoder_model*.onnx'];
 

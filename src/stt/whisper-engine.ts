@@ -1,0 +1,56 @@
+/**
+ * A Whisper model as an `SttEngine`: the main thread's side. Audio is decoded here (ffmpeg) and
+ * sent to a pool worker as for PocketSphinx; the worker runs the model (src/workers/whisper-run.ts).
+ * Whisper has no incremental decoding, so a live turn is transcribed when it ends. A worker that
+ * cannot load the files reports a 424, and from then on the model is failed (see the registry).
+ */
+import type { SttModelInfo } from '../engines/stt/catalogue.js';
+import type { LiveSttRequest, SttEngine, SttFileAudio, SttRequest } from '../engines/stt/types.js';
+import { ApiError } from '../errors.js';
+import type { WorkerPool } from '../workers/pool.js';
+import type { WhisperTaskSpec } from '../workers/whisper-run.js';
+import type { Transcript } from './transcript.js';
+
+/** `en-US` → `en`; `auto` stays (Whisper detects the language). */
+function whisperLanguage(language: string): string {
+  const lower = language.trim().toLowerCase();
+  return lower === 'auto' || lower === '' ? 'auto' : lower.split(/[-_]/)[0]!;
+}
+
+export class WhisperSttEngine implements SttEngine {
+  readonly id: string;
+  readonly languages: readonly string[];
+  readonly capabilities: SttModelInfo['capabilities'];
+
+  constructor(
+    info: SttModelInfo,
+    private readonly pool: WorkerPool,
+    private readonly spec: Omit<WhisperTaskSpec, 'task'>,
+    /** Called with the reason when a worker finds the files unusable. */
+    private readonly onFailed: (reason: string) => void,
+  ) {
+    this.id = info.id;
+    this.languages = info.languages;
+    this.capabilities = info.capabilities;
+  }
+
+  transcribe(audio: SttFileAudio, req: SttRequest, signal: AbortSignal): Promise<Transcript> {
+    const task = { kind: 'transcribe' as const, path: audio.path, language: whisperLanguage(req.language), wordTimestamps: req.wordTimestamps, diarize: false, whisper: { ...this.spec, task: req.task } };
+    return this.watch(this.pool.transcribe(task, signal, { onSegment: req.onSegment }));
+  }
+
+  transcribeLive(pcm: AsyncIterable<Int16Array>, req: LiveSttRequest, signal: AbortSignal): Promise<Transcript> {
+    const task = { kind: 'transcribe' as const, language: whisperLanguage(req.language), wordTimestamps: false, diarize: false, live: true, whisper: { ...this.spec, task: 'transcribe' as const } };
+    return this.watch(this.pool.transcribePcm(pcm, task, signal));
+  }
+
+  private async watch(run: Promise<Transcript>): Promise<Transcript> {
+    try {
+      return await run;
+    } catch (error) {
+      // The only 424 a Whisper task raises is its model failing to load (whisperFailedError).
+      if (error instanceof ApiError && error.code === 'model_not_installed') this.onFailed(error.message);
+      throw error;
+    }
+  }
+}
