@@ -1,0 +1,107 @@
+/**
+ * Whisper through the HTTP API with the official `openai` client, on a generated export written
+ * in the real layout (`<models>/whisper-tiny/`, see test/helpers/whisper-model.ts) whose decoder
+ * is scripted to say "Hello world." in one segment from 0 to 1 s: the model names that mean it,
+ * translations, a corrupt model beside it (424 naming the reinstall command, PocketSphinx still
+ * serving), and a server without Whisper (424 with the pull command for a request naming it).
+ */
+import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import OpenAI, { APIError, toFile } from 'openai';
+import type { App } from '../src/app.js';
+import { wavHeader } from '../src/audio/encode.js';
+import { startTestApp, tempDir } from './helpers/app.js';
+import { TINY_SEGMENT_END_S, TINY_TEXT, writeTinyWhisper } from './helpers/whisper-model.js';
+
+const RATE_HZ = 16_000;
+
+/** Two seconds of a 440 Hz tone as a 16 kHz WAV file. */
+function toneWav(): Buffer {
+  const pcm = Int16Array.from({ length: 2 * RATE_HZ }, (_, i) => Math.round(Math.sin((2 * Math.PI * 440 * i) / RATE_HZ) * 8000));
+  const data = Buffer.from(pcm.buffer);
+  return Buffer.concat([Buffer.from(wavHeader(data.length, RATE_HZ)), data]);
+}
+
+async function status424(run: Promise<unknown>): Promise<string> {
+  const error = await run.then(
+    () => assert.fail('expected a 424'),
+    (e: unknown) => e,
+  );
+  assert.ok(error instanceof APIError, String(error));
+  assert.equal(error.status, 424, error.message);
+  return error.message;
+}
+
+describe('Whisper end to end', () => {
+  let app: App;
+  let client: OpenAI;
+  const wav = toneWav();
+  const file = (): ReturnType<typeof toFile> => toFile(wav, 'tone.wav');
+
+  before(async () => {
+    const dataDir = await tempDir('llais-e2e-whisper-');
+    const modelsDir = join(dataDir, 'models');
+    await writeTinyWhisper(join(modelsDir, 'whisper-tiny'));
+    // A second size whose decoder was cut short by an interrupted copy: only onnxruntime notices.
+    await writeTinyWhisper(join(modelsDir, 'whisper-base'));
+    const decoder = join(modelsDir, 'whisper-base', 'onnx', 'decoder_model_merged.onnx');
+    const bytes = await readFile(decoder);
+    await writeFile(decoder, bytes.subarray(0, bytes.length >> 1));
+    app = await startTestApp({ dataDir, modelsDir, poolWorkers: 1 });
+    client = new OpenAI({ baseURL: `${app.url}/v1`, apiKey: 'sk-test', maxRetries: 0 });
+  });
+  after(() => app?.close());
+
+  it('with Whisper installed, whisper-1, gpt-4o-transcribe, whisper and whisper-tiny all mean it', async () => {
+    for (const model of ['whisper-1', 'gpt-4o-transcribe', 'whisper', 'whisper-tiny']) {
+      const t = await client.audio.transcriptions.create({ file: await file(), model });
+      assert.equal(t.text, TINY_TEXT.trim(), model);
+    }
+  });
+
+  it('verbose_json carries the segment cut at the timestamp tokens and the detected language', async () => {
+    const t = await client.audio.transcriptions.create({ file: await file(), model: 'whisper-1', response_format: 'verbose_json', language: 'en' });
+    assert.equal(t.text, TINY_TEXT.trim());
+    assert.deepEqual(t.segments?.map((s) => [s.start, s.end, s.text.trim()]), [[0, TINY_SEGMENT_END_S, TINY_TEXT.trim()]]);
+    assert.ok(Math.abs(t.duration - 2) < 0.05, `duration ${t.duration}`);
+  });
+
+  it('translations run the translate task on the same model', async () => {
+    const t = await client.audio.translations.create({ file: await file(), model: 'whisper-1' });
+    assert.equal(t.text, TINY_TEXT.trim());
+  });
+
+  it('a corrupt model gets 424 naming it and its reinstall command, twice, while the others keep serving', async () => {
+    for (let i = 0; i < 2; i++) {
+      const message = await status424(client.audio.transcriptions.create({ file: await file(), model: 'whisper-base' }));
+      assert.match(message, /whisper-base' failed to load: decoder_model_merged\.onnx/);
+      assert.match(message, /llais models pull whisper-base/);
+    }
+    const sphinx = await client.audio.transcriptions.create({ file: await file(), model: 'pocketsphinx' });
+    assert.equal(typeof sphinx.text, 'string');
+    const t = await client.audio.transcriptions.create({ file: await file(), model: 'whisper-1' });
+    assert.equal(t.text, TINY_TEXT.trim(), 'the healthy size still serves');
+  });
+});
+
+describe('without Whisper', () => {
+  let app: App;
+  let client: OpenAI;
+
+  before(async () => {
+    app = await startTestApp({ poolWorkers: 1 });
+    client = new OpenAI({ baseURL: `${app.url}/v1`, apiKey: 'sk-test', maxRetries: 0 });
+  });
+  after(() => app?.close());
+
+  it('a request naming Whisper gets 424 with the exact pull command; whisper-1 is served by what is installed', async () => {
+    const message = await status424(client.audio.transcriptions.create({ file: await toFile(toneWav(), 'a.wav'), model: 'whisper' }));
+    assert.match(message, /`llais models pull whisper-base`/);
+    const small = await status424(client.audio.transcriptions.create({ file: await toFile(toneWav(), 'a.wav'), model: 'whisper-small' }));
+    assert.match(small, /`llais models pull whisper-small`/);
+    const t = await client.audio.transcriptions.create({ file: await toFile(toneWav(), 'a.wav'), model: 'whisper-1' });
+    assert.equal(typeof t.text, 'string');
+  });
+});
