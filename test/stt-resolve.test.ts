@@ -84,6 +84,24 @@ describe('STT model resolution', () => {
     assert.deepEqual(resolveSttModel(WITH_WHISPER, { ...base, model: 'whisper' }), { model: 'whisper-base' });
   });
 
+  it('`whisper` names the installed Whisper size; sttDefaultModel stands in for an omitted or OpenAI name', () => {
+    const tiny: SttModelStatus[] = STT_MODEL_CATALOGUE.map((m) => ({ ...m, installed: m.builtin || m.id === 'whisper-tiny' }));
+    assert.deepEqual(resolveSttModel(tiny, { ...base, model: 'whisper' }), { model: 'whisper-tiny' });
+    assert.deepEqual(resolveSttModel(tiny, { ...base, model: 'whisper-1' }, 'pocketsphinx'), { model: 'pocketsphinx' });
+    assert.deepEqual(resolveSttModel(tiny, base, 'whisper-tiny'), { model: 'whisper-tiny' });
+    assert.deepEqual(resolveSttModel(tiny, { ...base, model: 'whisper-tiny' }, 'pocketsphinx'), { model: 'whisper-tiny' }, 'a named model wins');
+  });
+
+  it('a failed model is never chosen for an unnamed request, and naming it gives its 424 as recorded', () => {
+    const failed: SttModelStatus[] = WITH_WHISPER.map((m) => (m.id === 'whisper-base' ? { ...m, failed: "Speech-to-text model 'whisper-base' failed to load: x. Reinstall it with `llais models pull whisper-base`" } : m));
+    assert.deepEqual(resolveSttModel(failed, base), { model: 'pocketsphinx' });
+    assert.deepEqual(resolveSttModel(failed, { ...base, model: 'whisper-1' }), { model: 'pocketsphinx' });
+    const r = refusal(failed, { model: 'whisper-base' });
+    assert.deepEqual([r.status, r.code, r.param], [424, 'model_not_installed', 'model']);
+    assert.match(r.message, /failed to load: x\. Reinstall it with `llais models pull whisper-base`/);
+    assert.equal(refusal(failed, { model: 'whisper' }).status, 424, '`whisper` with only a failed size');
+  });
+
   it('a named model without a needed capability is a 400; a named model without the language is a 400 when another has it', () => {
     const live = refusal(WITH_WHISPER, { model: 'whisper-base', live: true });
     assert.deepEqual([live.status, live.code, live.param], [400, 'capability_not_supported', 'model']);
