@@ -71,7 +71,13 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
 async function assemble(config: Config, opts: StartOptions, logger: Logger, undo: Array<() => unknown>): Promise<App> {
   const db = openDatabase(config.dataDir);
   undo.push(() => db.close());
-  const ttsPool = await startTtsPool({ workers: config.ttsWorkers, modelsDir: config.modelsDir, maxQueue: config.ttsMaxQueue });
+  const ttsPool = await startTtsPool({
+    workers: config.ttsWorkers,
+    modelsDir: config.modelsDir,
+    maxQueue: config.ttsMaxQueue,
+    onnx: onnxSettingsFrom(config),
+    modelMemoryBudgetMb: config.modelMemoryBudgetMb,
+  });
   undo.push(() => ttsPool.close());
   const pool = WorkerPool.start({ threads: config.poolWorkers, maxQueue: config.poolMaxQueue, logger });
   undo.push(() => pool.close());

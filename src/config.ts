@@ -19,9 +19,9 @@ export interface Config {
    */
   modelsMirror: string;
   logLevel: string;
-  /** Model used when a request names neither a model nor a voice. */
+  /** Model used when a request names neither a model nor a voice; `auto`: kokoro when installed, else flite. */
   defaultModel: string;
-  /** Voice used when `/v1/tts/*` names a model but no voice. */
+  /** Voice used when `/v1/tts/*` names a model but no voice; `auto`: af_bella for kokoro, flite-slt for flite. */
   defaultVoice: string;
   maxTextChars: number;
   maxJsonBodyBytes: number;
@@ -101,8 +101,8 @@ export const DEFAULTS: Config = {
   modelsDir: './models',
   modelsMirror: '',
   logLevel: 'info',
-  defaultModel: 'flite',
-  defaultVoice: 'flite-slt',
+  defaultModel: 'auto',
+  defaultVoice: 'auto',
   maxTextChars: 50_000,
   maxJsonBodyBytes: 1 << 20,
   maxUploadBytes: 100 << 20,

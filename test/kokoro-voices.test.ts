@@ -6,86 +6,19 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { crc32, deflateRawSync } from 'node:zlib';
 import { ApiError } from '../src/errors.js';
 import { NpzFormatError, readNpyFloat32 } from '../src/engines/tts/kokoro/npz.js';
 import {
   MAX_MIX_VOICES, STYLE_DIM, STYLE_ROWS, isZipArchive, kokoroVoiceInfo, mixStyleTables, parseVoiceMix,
   readVoiceBin, readVoicesNpz, styleForTokens, voiceTableFor,
 } from '../src/engines/tts/kokoro/voices.js';
+import { npy, zip, type ZipOptions } from './helpers/kokoro-model.js';
 
 /** A voice table whose every value says where it is: voice * 1000 + row + column / 1000. */
 function table(voice: number): Float32Array {
   const t = new Float32Array(STYLE_ROWS * STYLE_DIM);
   for (let r = 0; r < STYLE_ROWS; r++) for (let c = 0; c < STYLE_DIM; c++) t[r * STYLE_DIM + c] = voice * 1000 + r + c / 1000;
   return t;
-}
-
-/** A .npy file (format 1.0) as numpy writes it: header padded with spaces to 64 bytes, then '\n'. */
-function npy(data: Float32Array, shape: number[], descr = '<f4'): Buffer {
-  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
-  const total = Math.ceil((10 + header.length + 1) / 64) * 64;
-  header = header.padEnd(total - 10 - 1, ' ') + '\n';
-  const head = Buffer.alloc(10);
-  Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]).copy(head);
-  head.writeUInt16LE(header.length, 8);
-  return Buffer.concat([head, Buffer.from(header, 'latin1'), Buffer.from(data.buffer, data.byteOffset, data.byteLength)]);
-}
-
-interface ZipOptions {
-  deflate?: boolean;
-  /** numpy's savez: `force_zip64=True`, so local headers carry 0xFFFFFFFF sizes and a ZIP64 extra. */
-  numpyZip64?: boolean;
-}
-
-/** A zip archive of the given files (PKWARE APPNOTE: local headers, central directory, end record). */
-function zip(files: Array<[string, Buffer]>, opts: ZipOptions = {}): Buffer {
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
-  for (const [name, content] of files) {
-    const nameBytes = Buffer.from(name);
-    const body = opts.deflate ? deflateRawSync(content) : content;
-    const method = opts.deflate ? 8 : 0;
-    const crc = crc32(content);
-    const localExtra = opts.numpyZip64 ? Buffer.alloc(20) : Buffer.alloc(0);
-    if (opts.numpyZip64) {
-      localExtra.writeUInt16LE(0x0001, 0);
-      localExtra.writeUInt16LE(16, 2);
-      localExtra.writeBigUInt64LE(BigInt(content.length), 4);
-      localExtra.writeBigUInt64LE(BigInt(body.length), 12);
-    }
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(opts.numpyZip64 ? 45 : 20, 4);
-    local.writeUInt16LE(method, 8);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(opts.numpyZip64 ? 0xffffffff : body.length, 18);
-    local.writeUInt32LE(opts.numpyZip64 ? 0xffffffff : content.length, 22);
-    local.writeUInt16LE(nameBytes.length, 26);
-    local.writeUInt16LE(localExtra.length, 28);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(45, 4);
-    central.writeUInt16LE(opts.numpyZip64 ? 45 : 20, 6);
-    central.writeUInt16LE(method, 10);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(body.length, 20);
-    central.writeUInt32LE(content.length, 24);
-    central.writeUInt16LE(nameBytes.length, 28);
-    central.writeUInt32LE(offset, 42);
-    locals.push(local, nameBytes, localExtra, body);
-    centrals.push(central, nameBytes);
-    offset += local.length + nameBytes.length + localExtra.length + body.length;
-  }
-  const directory = Buffer.concat(centrals);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(files.length, 8);
-  end.writeUInt16LE(files.length, 10);
-  end.writeUInt32LE(directory.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, directory, end]);
 }
 
 const SHAPE = [STYLE_ROWS, 1, STYLE_DIM];

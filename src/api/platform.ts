@@ -25,9 +25,7 @@ export function registerPlatformRoutes(router: Router, ctx: ApiContext): void {
     const started = performance.now();
     let ok = true;
     try {
-      const engine = ctx.tts.engine(ctx.config.defaultModel);
-      const voice = ctx.tts.findVoice(ctx.config.defaultVoice) ?? (engine ? ctx.tts.defaultVoiceFor(engine.id, 'en') : undefined);
-      if (!engine || !voice) throw new Error('default engine unavailable');
+      const { engine, voice } = ctx.tts.resolve({});
       const signal = AbortSignal.timeout(5000);
       for await (const _ of engine.synthesize({ text: 'ok', voice: voice.id, language: 'en', speed: 1, priority: 'first' }, signal)) break;
     } catch {

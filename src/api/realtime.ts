@@ -40,7 +40,7 @@ export function registerRealtimeRoute(http: HttpServer, ctx: ApiContext): void {
           dialect,
           {
             model,
-            voice: ctx.config.defaultVoice,
+            voice: ctx.tts.defaults().voice,
             maxSessionMs: ctx.config.liveMaxSessionSeconds * 1000,
             maxTurnMs: ctx.config.liveMaxTurnSeconds * 1000,
             maxPendingInputBytes: ctx.config.liveMaxPendingInputBytes,

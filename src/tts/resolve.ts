@@ -4,7 +4,7 @@
  * not installed is a 424 that says how to install it.
  */
 import { MODEL_CATALOGUE } from '../engines/tts/catalogue.js';
-import { voiceFailedError } from './piper-engine.js';
+import { effectiveDefaults, kokoroVoiceForOpenAi } from './defaults.js';
 import type { TtsRuntime } from './runtime.js';
 import type { TtsEngine, Voice } from '../engines/tts/types.js';
 import { ApiError } from '../errors.js';
@@ -42,7 +42,8 @@ export function requireEngine(runtime: TtsRuntime, model: string): { engine: Tts
   }
   const engine = info.installed ? runtime.engine(model) : undefined;
   // Installed, but every voice of it is broken: say which and why, not "no engine".
-  if (!engine && info.failures.length > 0) throw voiceFailedError(info.failures[0]!);
+  const failed = engine ? undefined : runtime.modelFailedError(model);
+  if (failed) throw failed;
   if (!engine && info.installed) {
     throw new ApiError('engine_not_available', `Model '${model}' is installed, but this version of the server has no engine that runs it yet. Use one of the models listed at GET /v1/models/ with "loaded": true.`, 'model');
   }
@@ -58,15 +59,17 @@ export function resolveModelAndVoice(
   opts: { model?: string; voice?: string; language?: string; defaultModel: string; defaultVoice: string },
 ): Resolved {
   const requestedModel = opts.model && !OPENAI_MODELS.has(opts.model) ? opts.model : undefined;
+  const defaults = effectiveDefaults(runtime, { model: opts.defaultModel, voice: opts.defaultVoice });
   let voice = opts.voice ? runtime.findVoice(opts.voice) : undefined;
   if (opts.voice && !voice) {
     const alias = OPENAI_VOICES[opts.voice.toLowerCase()];
-    if (alias) voice = openAiVoice(runtime, requestedModel, opts.defaultModel, alias, opts.language ?? 'en');
+    if (alias) voice = kokoroAlias(runtime, opts.voice, requestedModel ?? defaults.model, opts.language ?? 'en');
+    if (alias && !voice) voice = openAiVoice(runtime, requestedModel, defaults.model, alias, opts.language ?? 'en');
   }
   if (opts.voice && !voice) {
     // An installed voice whose files are broken: 424 with the reason and the reinstall command.
-    const failure = runtime.voiceFailure(opts.voice);
-    if (failure) throw voiceFailedError(failure);
+    const failed = runtime.voiceFailedError(opts.voice);
+    if (failed) throw failed;
     // A voice of a catalogued model that is not installed deserves the 424, not a 400.
     if (requestedModel) requireEngine(runtime, requestedModel);
     const named = opts.voice;
@@ -81,10 +84,10 @@ export function resolveModelAndVoice(
     }
     throw new ApiError('voice_not_found', `Unknown voice '${opts.voice}'. GET /v1/voices/ lists the voices of the installed models.`, 'voice');
   }
-  const model = requestedModel ?? voice?.model ?? opts.defaultModel;
+  const model = requestedModel ?? voice?.model ?? defaults.model;
   const { engine, creditsPer1k } = requireEngine(runtime, model);
   if (!voice) {
-    voice = (opts.language ? runtime.defaultVoiceFor(model, opts.language) : undefined) ?? runtime.findVoice(opts.defaultVoice);
+    voice = (opts.language ? runtime.defaultVoiceFor(model, opts.language) : undefined) ?? runtime.findVoice(defaults.voice);
     if (!voice || voice.model !== model) voice = runtime.defaultVoiceFor(model, opts.language ?? 'en');
     if (!voice) throw new ApiError('voice_not_found', `Model '${model}' has no voice for this request; pass 'voice'.`, 'voice');
   }
@@ -92,6 +95,14 @@ export function resolveModelAndVoice(
     throw new ApiError('voice_model_mismatch', `Voice '${voice.id}' belongs to model '${voice.model}', not '${model}'. Omit 'model' or pick a voice of '${model}' from GET /v1/voices/?model=${model}.`, 'voice');
   }
   return { engine, voice, model, creditsPer1k };
+}
+
+/** With Kokoro the model, an OpenAI name for English text means the Kokoro voice of that name (see defaults.ts). */
+function kokoroAlias(runtime: TtsRuntime, name: string, model: string, language: string): Voice | undefined {
+  if (model !== 'kokoro' || language.toLowerCase().split('-')[0] !== 'en') return undefined;
+  const id = kokoroVoiceForOpenAi(name);
+  const voice = id === undefined ? undefined : runtime.findVoice(id);
+  return voice?.model === 'kokoro' ? voice : undefined;
 }
 
 /**

@@ -1,5 +1,5 @@
 /**
- * The engine registry: the built-in engines and Piper running on a TTS worker pool, and the
+ * The engine registry: the built-in engines, Piper and Kokoro running on a TTS worker pool, and the
  * model catalogue with what is installed, loaded or failed. The rest of the server only sees
  * `TtsEngine`, the catalogue and the voice lists.
  */
@@ -7,13 +7,15 @@ import { join } from 'node:path';
 import type { AudioChunk } from '../audio/pcm.js';
 import { isInstalled } from '../engines/model-files.js';
 import { MODEL_CATALOGUE, type ModelInfo } from '../engines/tts/catalogue.js';
+import { KOKORO_MODEL_ID, KokoroRegistry } from '../engines/tts/kokoro/registry.js';
 import { PIPER_MODEL_ID, PiperVoiceRegistry, type VoiceFailure } from '../engines/tts/piper/voice-registry.js';
 import type { SynthesisRequest, TtsEngine, Voice } from '../engines/tts/types.js';
 import { espeakVoiceEntries, fliteVoiceEntries, picoVoiceEntries, pickVoice, type VoiceEntry } from '../engines/tts/voices.js';
-import { invalidParam } from '../errors.js';
+import { invalidParam, type ApiError } from '../errors.js';
 import type { BuiltinEngineId } from '../workers/tts-messages.js';
 import type { TtsPool } from '../workers/tts-pool.js';
-import { PiperEngine } from './piper-engine.js';
+import { KokoroEngine, kokoroFailedError } from './kokoro-engine.js';
+import { PiperEngine, voiceFailedError } from './piper-engine.js';
 
 /** `SynthesisRequest.speed` bounds (the OpenAI range); engines clamp further to what they can do. */
 const MIN_SPEED = 0.25;
@@ -60,7 +62,7 @@ type RegisteredEngine = TtsEngine & { readonly entries: readonly VoiceEntry[]; e
 export type ModelState = ModelInfo & {
   installed: boolean;
   loaded: boolean;
-  /** Installed files that failed their checks or to load (Piper voices), with why. */
+  /** Installed files that failed their checks or to load (Piper voices, Kokoro files), with why. */
   failures: VoiceFailure[];
 };
 
@@ -68,6 +70,7 @@ export type ModelState = ModelInfo & {
 export class TtsRuntime {
   private readonly engines = new Map<string, RegisteredEngine>();
   private readonly piper: PiperEngine;
+  private readonly kokoro: KokoroEngine;
 
   constructor(
     pool: TtsPool,
@@ -79,6 +82,8 @@ export class TtsRuntime {
     if (picoLanguages.length > 0) this.engines.set('pico', new PooledEngine('pico', picoVoiceEntries(picoLanguages), pool));
     this.piper = new PiperEngine(new PiperVoiceRegistry(join(modelsDir, PIPER_MODEL_ID), espeakVoices), pool);
     this.engines.set(PIPER_MODEL_ID, this.piper);
+    this.kokoro = new KokoroEngine(new KokoroRegistry(join(modelsDir, KOKORO_MODEL_ID), espeakVoices), pool);
+    this.engines.set(KOKORO_MODEL_ID, this.kokoro);
   }
 
   /** A loaded engine; undefined for models not installed, without an engine here, or with no usable voice. */
@@ -90,15 +95,32 @@ export class TtsRuntime {
   models(): ModelState[] {
     return MODEL_CATALOGUE.map((m) => ({
       ...m,
-      installed: isInstalled(m, this.modelsDir),
+      // Kokoro's onnx-community layout has other file names than the catalogue pins.
+      installed: m.id === KOKORO_MODEL_ID ? this.kokoro.registry.installed() : isInstalled(m, this.modelsDir),
       loaded: this.engine(m.id) !== undefined,
-      failures: m.id === PIPER_MODEL_ID ? this.piper.registry.failures() : [],
+      failures: this.failuresOf(m.id),
     }));
   }
 
-  /** Why a voice id of an installed model cannot be used (its files are broken); undefined when it can, or is unknown. */
-  voiceFailure(voiceId: string): VoiceFailure | undefined {
-    return this.piper.registry.failureOf(voiceId);
+  /** The 424 for an installed model none of whose voices can be used, naming the first broken file. */
+  modelFailedError(modelId: string): ApiError | undefined {
+    const failure = this.failuresOf(modelId)[0];
+    if (!failure) return undefined;
+    return modelId === KOKORO_MODEL_ID ? kokoroFailedError(failure) : voiceFailedError(failure);
+  }
+
+  /** The 424 for a voice id (or Kokoro mix) of an installed model whose files are broken; undefined when it can be used, or is unknown. */
+  voiceFailedError(voiceId: string): ApiError | undefined {
+    const piper = this.piper.registry.failureOf(voiceId);
+    if (piper) return voiceFailedError(piper);
+    const kokoro = this.kokoro.registry.failureOf(voiceId);
+    return kokoro && kokoroFailedError(kokoro);
+  }
+
+  private failuresOf(modelId: string): VoiceFailure[] {
+    if (modelId === PIPER_MODEL_ID) return this.piper.registry.failures();
+    if (modelId === KOKORO_MODEL_ID) return this.kokoro.registry.failures();
+    return [];
   }
 
   /** All voices of all loaded engines. */

@@ -7,9 +7,11 @@
 import type { AudioChunk } from '../audio/pcm.js';
 import { DEFAULTS } from '../config.js';
 import { modelDataDir } from '../engines/model-files.js';
+import { budgetBytesPerThread, type OnnxSettings } from '../engines/onnx/settings.js';
 import { MODEL_CATALOGUE } from '../engines/tts/catalogue.js';
 import type { TtsEngine, Voice } from '../engines/tts/types.js';
 import { TtsPool, type TtsPoolStats } from '../workers/tts-pool.js';
+import { effectiveDefaults } from './defaults.js';
 import { planSpeech, type PlannedSpeech } from './plan.js';
 import { resolveModelAndVoice, type Resolved } from './resolve.js';
 import { TtsRuntime, type ModelState } from './runtime.js';
@@ -25,6 +27,10 @@ export interface TtsPoolOptions {
   modelsDir: string;
   /** Most requests waiting for a worker before new ones get 503. */
   maxQueue?: number;
+  /** How neural models' sessions are made; default: CPU, one thread each. */
+  onnx?: OnnxSettings;
+  /** Model weights all workers together may keep loaded, MiB; 0 (default): half of this machine's memory. */
+  modelMemoryBudgetMb?: number;
 }
 
 /** Spawns the TTS workers (with Pico's lingware when it is installed) and waits until each has warmed up. */
@@ -34,6 +40,8 @@ export function startTtsPool(opts: TtsPoolOptions): Promise<TtsPool> {
     workers: opts.workers,
     maxQueue: opts.maxQueue ?? DEFAULT_TTS_MAX_QUEUE,
     picoLingwareDir: (pico && modelDataDir(pico, opts.modelsDir)) ?? null,
+    ...(opts.onnx ? { onnx: opts.onnx } : {}),
+    sessionBudgetBytes: budgetBytesPerThread(opts.modelMemoryBudgetMb ?? 0, opts.workers),
   });
 }
 
@@ -73,6 +81,11 @@ export class TtsService {
   /** Model and voice for a request, defaults applied; throws 400 (unknown) or 424 (not installed). */
   resolve(opts: { model?: string; voice?: string; language?: string }): Resolved {
     return resolveModelAndVoice(this.runtime, { ...opts, defaultModel: this.limits.defaultModel, defaultVoice: this.limits.defaultVoice });
+  }
+
+  /** The default model and voice now (`auto` follows what is installed: Kokoro when it is). */
+  defaults(): { model: string; voice: string } {
+    return effectiveDefaults(this.runtime, { model: this.limits.defaultModel, voice: this.limits.defaultVoice });
   }
 
   /** Speaks one sentence of a live reply as 24 kHz PCM chunks; throws ApiError for an unusable voice. */

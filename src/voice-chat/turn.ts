@@ -55,10 +55,10 @@ function findConversation(store: ConversationStore, id: string): Conversation {
 
 /**
  * API.md names `af_bella` on `kokoro` as the defaults, but Kokoro is an optional download, so
- * a request that names neither voice nor model gets the server's configured defaults (as
- * `/v1/tts/` does; an operator with Kokoro sets `defaultModel`/`defaultVoice` to match the
- * spec). A model or voice the client does name is resolved strictly: one that is not
- * installed is the usual 424, not a silent substitute.
+ * a request that names neither voice nor model gets the server's defaults (as `/v1/tts/`
+ * does), which are Kokoro's `af_bella` when Kokoro is installed (see tts/defaults.ts). A model
+ * or voice the client does name is resolved strictly: one that is not installed is the usual
+ * 424, not a silent substitute.
  */
 function replyVoice(deps: TurnDeps, req: VoiceChatRequest): ReplyVoice {
   try {

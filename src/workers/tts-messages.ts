@@ -3,13 +3,15 @@
  * about its engines when it starts.
  */
 import type { WordTiming } from '../audio/pcm.js';
+import type { OnnxSettings } from '../engines/onnx/settings.js';
 import type { EspeakVoiceInfo } from '../engines/tts/espeak/espeak-core.js';
+import type { KokoroVoiceRef } from '../engines/tts/kokoro/kokoro-core.js';
 import type { PiperVoiceRef } from '../engines/tts/piper/piper-core.js';
 
 export type BuiltinEngineId = 'espeak' | 'flite' | 'pico';
 export type TaskPriority = 'first' | 'rest';
 
-/** One piece of text for one engine: a built-in engine's voice name, or a Piper voice's files. */
+/** One piece of text for one engine: a built-in engine's voice name, or a neural voice's files. */
 export type TtsJob = JobCommon &
   (
     | {
@@ -18,6 +20,8 @@ export type TtsJob = JobCommon &
         voice: string;
       }
     | { engine: 'piper'; voice: PiperVoiceRef }
+    /** The voice's style tables travel in shared memory: posting the job copies none of them. */
+    | { engine: 'kokoro'; voice: KokoroVoiceRef }
   );
 
 interface JobCommon {
@@ -46,6 +50,10 @@ export interface TtsWorkerData {
   devNullFd: number;
   /** Int32Array[1]: the id of the task the pool wants stopped. */
   cancelFlag: SharedArrayBuffer;
+  /** How neural models' sessions are made (providers, threads). */
+  onnx: OnnxSettings;
+  /** This worker's share of the model memory budget; 0: no limit. */
+  sessionBudgetBytes: number;
 }
 
 export type PoolToWorker = { type: 'run'; taskId: number; job: TtsJob };

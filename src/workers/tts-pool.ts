@@ -17,17 +17,22 @@
  * a worker cannot load fails its task with VoiceLoadError and leaves the worker running.
  */
 import type { AudioChunk } from '../audio/pcm.js';
+import { DEFAULT_ONNX_SETTINGS, type OnnxSettings } from '../engines/onnx/settings.js';
 import { VoiceLoadError } from '../engines/tts/piper/voice-load-error.js';
 import { ApiError } from '../errors.js';
 import type { EngineInventory, PoolToWorker, TaskPriority, TtsJob, WorkerToPool } from './tts-messages.js';
 import { Task } from './tts-task.js';
-import { newScratch, releaseScratch, spawnWorker, type Scratch, type Slot } from './tts-worker-spawn.js';
+import { newScratch, releaseScratch, spawnWorker, type Scratch, type Slot, type WorkerSetup } from './tts-worker-spawn.js';
 
 export interface TtsPoolOptions {
   workers: number;
   /** Most tasks waiting for a worker; beyond it `run` throws 503. */
   maxQueue: number;
   picoLingwareDir: string | null;
+  /** How neural models' sessions are made; default: CPU, one thread each. */
+  onnx?: OnnxSettings;
+  /** Model memory each worker may keep loaded; default 0: no limit. */
+  sessionBudgetBytes?: number;
 }
 
 export interface TtsPoolStats {
@@ -76,7 +81,7 @@ export class TtsPool {
     const count = Math.max(1, Math.floor(opts.workers));
     const scratch = newScratch();
     const spawned: Array<{ slot: Slot; ready: Promise<EngineInventory> }> = [];
-    for (let i = 0; i < count; i++) spawned.push(spawnWorker(opts.picoLingwareDir, scratch));
+    for (let i = 0; i < count; i++) spawned.push(spawnWorker(workerSetup(opts), scratch));
     let inventories: EngineInventory[];
     try {
       inventories = await Promise.all(spawned.map((s) => s.ready));
@@ -246,7 +251,7 @@ export class TtsPool {
 
   private replace(): void {
     this.counters.workersReplaced++;
-    const { slot, ready } = spawnWorker(this.opts.picoLingwareDir, this.scratch);
+    const { slot, ready } = spawnWorker(workerSetup(this.opts), this.scratch);
     ready.then(
       () => {
         this.startFailures = 0;
@@ -266,6 +271,10 @@ export class TtsPool {
       },
     );
   }
+}
+
+function workerSetup(opts: TtsPoolOptions): WorkerSetup {
+  return { picoLingwareDir: opts.picoLingwareDir, onnx: opts.onnx ?? DEFAULT_ONNX_SETTINGS, sessionBudgetBytes: opts.sessionBudgetBytes ?? 0 };
 }
 
 /** Every worker died and replacements keep failing to start: nothing can be synthesized. */

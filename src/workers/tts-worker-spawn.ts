@@ -33,10 +33,15 @@ export function releaseScratch(scratch: Scratch): void {
   rmSync(scratch.dir, { recursive: true, force: true });
 }
 
+/** What the pool tells every worker it starts. */
+export type WorkerSetup = Pick<TtsWorkerData, 'picoLingwareDir' | 'onnx' | 'sessionBudgetBytes'>;
+
 /** The worker entry next to this file: `.ts` under tsx (tests, dev), `.js` when compiled. */
-export function spawnWorker(picoLingwareDir: string | null, scratch: Scratch): { slot: Slot; ready: Promise<EngineInventory> } {
+export function spawnWorker(setup: WorkerSetup, scratch: Scratch): { slot: Slot; ready: Promise<EngineInventory> } {
   const data: TtsWorkerData = {
-    picoLingwareDir,
+    picoLingwareDir: setup.picoLingwareDir,
+    onnx: setup.onnx,
+    sessionBudgetBytes: setup.sessionBudgetBytes,
     scratchDir: scratch.dir,
     devNullFd: scratch.devNullFd,
     cancelFlag: new SharedArrayBuffer(4),

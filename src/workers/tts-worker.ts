@@ -3,17 +3,20 @@
  *
  * Loads every built-in engine once, warms each up so that no request pays for wasm start-up or
  * cold JIT, reports what the engines offer, then runs one task at a time, posting each chunk
- * (its buffer transferred) as the engine makes it. Piper voices are loaded lazily, on first use;
- * a voice whose files fail to load is reported back, not fatal. Other engine errors are not caught: the worker dies, its one task fails, and the pool
+ * (its buffer transferred) as the engine makes it. Piper voices and the Kokoro model are loaded
+ * lazily, on first use; a voice or model whose files fail to load is reported back, not fatal. Other engine errors are not caught: the worker dies, its one task fails, and the pool
  * starts a fresh worker, since a wasm engine that threw may be left in a broken state.
  */
 import { setPriority } from 'node:os';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { AudioChunk } from '../audio/pcm.js';
 import { StreamResampler } from '../audio/resample.js';
+import { SessionCache } from '../engines/onnx/session-cache.js';
 import { EspeakCore } from '../engines/tts/espeak/espeak-core.js';
 import { phonemizeSentences } from '../engines/tts/espeak/phonemize.js';
 import { FliteCore } from '../engines/tts/flite/flite-core.js';
+import { tieSeparatedIpa } from '../engines/tts/kokoro/espeak-ties.js';
+import { KokoroCore } from '../engines/tts/kokoro/kokoro-core.js';
 import { PicoCore } from '../engines/tts/pico/pico-core.js';
 import { PiperCore } from '../engines/tts/piper/piper-core.js';
 import { VoiceLoadError } from '../engines/tts/piper/voice-load-error.js';
@@ -55,6 +58,12 @@ const flite = await FliteCore.load(data.scratchDir, data.devNullFd);
 const pico = data.picoLingwareDir === null ? undefined : await PicoCore.load(data.picoLingwareDir);
 // Piper voices load lazily, on this worker's first sentence with each.
 const piper = new PiperCore((text, identifier) => phonemizeSentences(text, (clause) => espeak.ipa(clause, identifier)));
+// Kokoro's rules read tied IPA in eSpeak's own code points (no NFD), see kokoro/phonemes.ts.
+const kokoro = new KokoroCore(
+  (text, identifier) => phonemizeSentences(text, (clause) => tieSeparatedIpa(espeak.ipa(clause, identifier)), false),
+  data.onnx,
+  new SessionCache(data.sessionBudgetBytes),
+);
 
 const inventory: EngineInventory = {
   espeakVoices: espeak.listVoices(),
@@ -121,10 +130,12 @@ async function run(taskId: number, job: TtsJob): Promise<void> {
       pico.synthesize(job.text, job.voice, job.speed, sink);
       break;
     case 'piper':
+    case 'kokoro':
       try {
-        await piper.synthesize(job.text, job.voice, sink);
+        if (job.engine === 'piper') await piper.synthesize(job.text, job.voice, sink);
+        else await kokoro.synthesize(job.text, job.voice, job.priority === 'first', sink);
       } catch (error) {
-        // A broken voice file is the voice's fault: report it and keep this worker.
+        // A broken voice or model file is its own fault: report it and keep this worker.
         if (!(error instanceof VoiceLoadError)) throw error;
         post({ type: 'voice-failed', taskId, reason: error.message });
         return;

@@ -95,8 +95,9 @@ export const MODEL_CATALOGUE: readonly ModelInfo[] = [
     builtin: false,
     install_hint: 'llais models pull kokoro',
     files: ['kokoro-v1.0.onnx', 'voices-v1.0.bin'],
-    // Language letter (a, b: American, British English; e, f, h, i, j, p, z), gender, name: af_bella.
-    voice_pattern: /^[abefhijpz][fm]_[a-z]+$/,
+    // Language letter (a, b: American, British English; e, f, h, i, j, p, z), gender, name: af_bella;
+    // or a mix of them, optionally weighted: af_bella(2)+af_sky(1).
+    voice_pattern: /^[abefhijpz][fm]_[a-z]+(\(\s*[0-9.]+\s*\))?(\s*[+,]\s*[abefhijpz][fm]_[a-z]+(\(\s*[0-9.]+\s*\))?)*$/,
     // kokoro-onnx's release of the v1.0 weights. Sizes and hashes as pinned alike by many
     // independent projects that download these exact URLs (GitHub publishes no digest).
     downloads: [

@@ -96,6 +96,8 @@ export function picoVoiceEntries(languages: readonly string[]): VoiceEntry[] {
  */
 const PREFERRED: Record<string, Record<string, string>> = {
   espeak: { en: 'en-us' },
+  // API.md's default voice; Kokoro's voices otherwise rank alike, and af_alloy would come first.
+  kokoro: { en: 'af_bella', 'en-us': 'af_bella' },
 };
 
 /**

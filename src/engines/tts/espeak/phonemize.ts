@@ -18,8 +18,12 @@ const CLAUSE_END = /([.,;:!?])[.,;:!?"'\u201d\u2019)\]]*(?=\s|$)/g;
 /** `(en)` … `(fr)`: eSpeak marks words it speaks with another language's rules. */
 const LANGUAGE_FLAG = /\([^)]*\)/g;
 
-/** One string of phonemes per sentence, in order; empty when the text has nothing to say. */
-export function phonemizeSentences(text: string, ipa: IpaSource): string[] {
+/**
+ * One string of phonemes per sentence, in order; empty when the text has nothing to say.
+ * `normalize: false` keeps eSpeak's own code points (Kokoro's vocabulary has `ç` but not
+ * `c` + U+0327, and would lose nasal vowels to NFC), for sources that normalize themselves.
+ */
+export function phonemizeSentences(text: string, ipa: IpaSource, normalize = true): string[] {
   const sentences: string[] = [];
   let current = '';
   const endSentence = (): void => {
@@ -29,7 +33,7 @@ export function phonemizeSentences(text: string, ipa: IpaSource): string[] {
   let start = 0;
   for (const match of text.matchAll(CLAUSE_END)) {
     const end = match.index + match[0].length;
-    current += clausePhonemes(text.slice(start, end), ipa);
+    current += clausePhonemes(text.slice(start, end), ipa, normalize);
     start = end;
     const terminator = match[1]!;
     if (terminator === '.' || terminator === '?' || terminator === '!') {
@@ -39,20 +43,20 @@ export function phonemizeSentences(text: string, ipa: IpaSource): string[] {
       current += `${terminator} `;
     }
   }
-  current += clausePhonemes(text.slice(start), ipa);
+  current += clausePhonemes(text.slice(start), ipa, normalize);
   endSentence();
   return sentences;
 }
 
-/** A clause's phonemes as one NFD string: separators and language flags out, eSpeak's own breaks as spaces. */
-function clausePhonemes(clause: string, ipa: IpaSource): string {
+/** A clause's phonemes as one (NFD) string: separators and language flags out, eSpeak's own breaks as spaces. */
+function clausePhonemes(clause: string, ipa: IpaSource, normalize: boolean): string {
   if (clause.trim() === '') return '';
-  return ipa(clause)
+  const phonemes = ipa(clause)
     .replaceAll('_', '')
     .replace(LANGUAGE_FLAG, '')
     .split('\n')
     .map((line) => line.trim())
     .filter((line) => line !== '')
-    .join(' ')
-    .normalize('NFD');
+    .join(' ');
+  return normalize ? phonemes.normalize('NFD') : phonemes;
 }
