@@ -14,6 +14,7 @@ import OpenAI, { APIError, toFile } from 'openai';
 import type { App } from '../src/app.js';
 import { wavHeader } from '../src/audio/encode.js';
 import { startTestApp, tempDir } from './helpers/app.js';
+import { rawRealtime } from './helpers/realtime.js';
 import { TINY_SEGMENT_END_S, TINY_TEXT, writeTinyWhisper } from './helpers/whisper-model.js';
 
 const RATE_HZ = 16_000;
@@ -84,6 +85,28 @@ describe('Whisper end to end', () => {
     assert.equal(typeof sphinx.text, 'string');
     const t = await client.audio.transcriptions.create({ file: await file(), model: 'whisper-1' });
     assert.equal(t.text, TINY_TEXT.trim(), 'the healthy size still serves');
+  });
+
+  it('Realtime turns use audio.input.transcription.model: Whisper transcribes the turn when it is committed', async () => {
+    const { send, log, ws } = await rawRealtime(`${app.url.replace('http', 'ws')}/v1/realtime?model=x`);
+    // 2 s of tone as the session's default input, 24 kHz pcm16.
+    const pcm = Int16Array.from({ length: 48_000 }, (_, i) => Math.round(Math.sin((2 * Math.PI * 440 * i) / 24_000) * 8000));
+    const turn = async (model: string): Promise<{ type: string; [k: string]: unknown }> => {
+      const from = log.events.length;
+      send({ type: 'session.update', session: { audio: { input: { turn_detection: null, transcription: { model } } }, output_modalities: ['text'] } });
+      await log.waitFor('session.updated', { from });
+      send({ type: 'input_audio_buffer.append', audio: Buffer.from(pcm.buffer).toString('base64') });
+      send({ type: 'input_audio_buffer.commit' });
+      const done = log.waitFor('conversation.item.input_audio_transcription.completed', { from });
+      const failed = log.waitFor('conversation.item.input_audio_transcription.failed', { from });
+      return (await Promise.race([done, failed])).event;
+    };
+    const whisper = await turn('whisper-tiny');
+    assert.equal(whisper.transcript, TINY_TEXT.trim());
+    const missing = await turn('whisper-small');
+    assert.equal(missing.type, 'conversation.item.input_audio_transcription.failed');
+    assert.match(JSON.stringify(missing.error), /llais models pull whisper-small/);
+    ws.close();
   });
 
   it('a size that is not installed gets 424 with the exact pull command', async () => {
