@@ -85,6 +85,12 @@ describe('Whisper end to end', () => {
     assert.equal(typeof sphinx.text, 'string');
     const t = await client.audio.transcriptions.create({ file: await file(), model: 'whisper-1' });
     assert.equal(t.text, TINY_TEXT.trim(), 'the healthy size still serves');
+    const { models } = (await (await fetch(`${app.url}/v1/models`)).json()) as { models: Array<{ id: string; installed: boolean; loaded: boolean; failed?: string }> };
+    const byId = new Map(models.map((m) => [m.id, m]));
+    assert.deepEqual([byId.get('whisper-tiny')?.installed, byId.get('whisper-tiny')?.loaded, byId.get('whisper-tiny')?.failed], [true, true, undefined]);
+    assert.equal(byId.get('whisper-base')?.installed, true);
+    assert.match(byId.get('whisper-base')?.failed ?? '', /decoder_model_merged\.onnx/);
+    assert.equal(byId.get('whisper-small')?.installed, false);
   });
 
   it('Realtime turns use audio.input.transcription.model: Whisper transcribes the turn when it is committed', async () => {

@@ -67,7 +67,19 @@ export function registerPlatformRoutes(router: Router, ctx: ApiContext): void {
       ...(m.failures.length > 0 ? { failed: m.failures.map((f) => ({ voice: f.voice, reason: f.reason })) } : {}),
       ...(m.installed ? {} : { install_hint: m.install_hint ?? `llais models pull ${m.id}` }),
     }));
-    ex.json(200, { models, total: models.length });
+    // Speech-to-text models beside them, with the reason an installed one cannot be used.
+    const sttModels = ctx.stt.models().map((m) => ({
+      id: m.id,
+      name: m.name,
+      type: m.type,
+      languages: m.languages,
+      capabilities: m.capabilities,
+      installed: m.installed,
+      loaded: m.loaded ?? false,
+      ...(m.failed !== undefined ? { failed: m.failed } : {}),
+      ...(m.installed ? {} : { install_hint: m.install_hint ?? `llais models pull ${m.id}` }),
+    }));
+    ex.json(200, { models: [...models, ...sttModels], total: models.length + sttModels.length });
   });
 
   router.get('/v1/voices', (ex) => listVoices(ctx, ex));

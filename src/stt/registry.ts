@@ -108,8 +108,10 @@ export class SttRegistry {
   models(): SttModelStatus[] {
     return this.catalogue.map((m) => {
       const failed = this.failed.get(m.id);
-      if (failed !== undefined) return { ...m, installed: true, failed };
-      return { ...m, installed: this.engines.has(m.id) && isInstalled(m, this.modelsDir) };
+      if (failed !== undefined) return { ...m, installed: true, loaded: false, failed };
+      const engine = this.engines.get(m.id);
+      const installed = engine !== undefined && isInstalled(m, this.modelsDir);
+      return { ...m, installed, loaded: installed && (engine instanceof WhisperSttEngine ? engine.loaded : m.builtin) };
     });
   }
 }

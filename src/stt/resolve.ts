@@ -13,6 +13,8 @@ import { ApiError, invalidParam } from '../errors.js';
 /** A catalogue entry and whether this server has it installed. */
 export interface SttModelStatus extends SttModelInfo {
   installed: boolean;
+  /** Loaded by a worker (built-in engines count as loaded when installed). */
+  loaded?: boolean;
   /** Installed but unusable (a corrupt or mismatched file): the 424 message that says why and how to fix it. */
   failed?: string;
 }

@@ -21,6 +21,8 @@ export class WhisperSttEngine implements SttEngine {
   readonly id: string;
   readonly languages: readonly string[];
   readonly capabilities: SttModelInfo['capabilities'];
+  /** A worker has loaded the model and transcribed with it (its LRU may have released it since). */
+  loaded = false;
 
   constructor(
     info: SttModelInfo,
@@ -46,7 +48,9 @@ export class WhisperSttEngine implements SttEngine {
 
   private async watch(run: Promise<Transcript>): Promise<Transcript> {
     try {
-      return await run;
+      const transcript = await run;
+      this.loaded = true;
+      return transcript;
     } catch (error) {
       // The only 424 a Whisper task raises is its model failing to load (whisperFailedError).
       if (error instanceof ApiError && error.code === 'model_not_installed') this.onFailed(error.message);
