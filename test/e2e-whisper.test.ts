@@ -70,6 +70,17 @@ describe('Whisper end to end', () => {
     assert.ok(Math.abs(t.duration - 2) < 0.05, `duration ${t.duration}`);
   });
 
+  it('word timestamps: without cross-attention outputs each word gets its share of the segment by characters', async () => {
+    const t = await client.audio.transcriptions.create({ file: await file(), model: 'whisper-tiny', response_format: 'verbose_json', timestamp_granularities: ['word'] });
+    const words = t.words ?? [];
+    assert.equal(words.map((w) => w.word.trim()).join(' ').replace(' .', '.'), TINY_TEXT.trim());
+    assert.equal(words[0]!.start, 0);
+    assert.ok(Math.abs(words.at(-1)!.end - TINY_SEGMENT_END_S) < 0.02, `last word ends at ${words.at(-1)!.end}`);
+    for (let i = 1; i < words.length; i++) assert.ok(words[i - 1]!.end <= words[i]!.start + 1e-9 && words[i]!.start < words[i]!.end, JSON.stringify(words));
+    // "Hello" is 5 of the segment's characters, so it ends well inside the 1 s span.
+    assert.ok(words[0]!.end > 0.3 && words[0]!.end < 0.6, `split at ${words[0]!.end}`);
+  });
+
   it('translations run the translate task on the same model', async () => {
     const t = await client.audio.translations.create({ file: await file(), model: 'whisper-1' });
     assert.equal(t.text, TINY_TEXT.trim());
