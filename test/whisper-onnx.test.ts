@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFile, rm, writeFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { DEFAULT_ONNX_SETTINGS } from '../src/engines/onnx/settings.js';
+import { createSession, DEFAULT_ONNX_SETTINGS } from '../src/engines/onnx/settings.js';
 import { exportFiles } from '../src/engines/stt/whisper/export-files.js';
 import { checkWhisperFolder, loadWhisper, WhisperLoadError, type LoadedWhisper } from '../src/engines/stt/whisper/load-model.js';
 import type { DecoderCache } from '../src/engines/stt/whisper/model.js';
@@ -151,6 +151,34 @@ test('transcribeWhisper over the adapter: greedy and beam search read the script
     assert.equal(t.text, TINY_TEXT.trim());
     assert.equal(t.language, 'en', 'detected from the first window');
     assert.deepEqual(t.segments.map((s) => [s.start, s.end]), [[0, TINY_SEGMENT_END_S]]);
+  }
+});
+
+test('a float16 export (`_fp16`: half inputs, outputs and cache) decodes like the float32 one, cache and beams included', async () => {
+  const dir = join(root, 'fp16');
+  await writeTinyWhisper(dir, { suffix: '_fp16', float16: true, crossAttentions: true });
+  const probe = await createSession(join(dir, 'onnx', 'decoder_model_merged_fp16.onnx'), DEFAULT_ONNX_SETTINGS);
+  const types = new Map(probe.inputMetadata.map((m) => [m.name, m.isTensor ? m.type : '']));
+  assert.deepEqual([types.get('encoder_hidden_states'), types.get('past_key_values.0.decoder.key')], ['float16', 'float16'], 'the export really is half precision');
+  await probe.release();
+  const half = await loadWhisper(dir, 'fp16', DEFAULT_ONNX_SETTINGS);
+  try {
+    const seq = [...half.tokenizer.sotSequence({ language: 'en', task: 'transcribe', timestamps: true }), half.tokenizer.special.timestampBegin];
+    const full = await merged.model.decode(await merged.model.encode(melWindow(7)), [seq], null);
+    const audio = await half.model.encode(melWindow(7));
+    const first = await half.model.decode(audio, [seq, seq], null);
+    let worst = 0;
+    for (let i = 0; i < full.logits.length; i++) worst = Math.max(worst, Math.abs(first.logits[i]! - full.logits[i]!));
+    assert.ok(worst < 0.05, `float16 vs float32 logits differ by ${worst}`);
+    const picked = half.model.selectRows(first.cache, [1]);
+    const next = await half.model.decode(audio, [[72]], picked);
+    assert.equal(next.logits.length, V);
+    assert.equal((await half.model.crossAttention!(audio, seq)).length, 2);
+    const samples = Float32Array.from({ length: 32_000 }, (_, i) => Math.sin(i / 7) * 0.3);
+    const t = await transcribeWhisper(half.model, half.tokenizer, samples, { language: 'en', task: 'transcribe', wordTimestamps: true, beamSize: 2 });
+    assert.equal(t.text, TINY_TEXT.trim());
+  } finally {
+    await half.model.release();
   }
 });
 

@@ -129,8 +129,10 @@ export interface TinyWhisperOptions {
   layout?: 'merged' | 'pair';
   /** Adds `cross_attentions.{i}` outputs and `alignment_heads` (word timestamps by alignment). */
   crossAttentions?: boolean;
-  /** File suffix of the precision written (`''` float32, `_quantized`, ...); the graphs are float32 either way. */
+  /** File suffix of the precision written (`''` float32, `_quantized`, ...); the graphs are float32 inside. */
   suffix?: string;
+  /** Float16 inputs and outputs (see withFloat16Io), as the `_fp16` exports. */
+  float16?: boolean;
 }
 
 /** The encoder: [b, 80, 3000] → pairs of frames, a linear map and tanh → [b, 1500, d]. */
@@ -281,6 +283,43 @@ function decoderWeights(): OnnxTypes.ITensorProto[] {
   return tensors;
 }
 
+/**
+ * The same graph with float16 inputs and outputs, as the `_fp16` exports have: each float input
+ * is cast to float32 where it enters, each float output cast to float16 where it leaves (the
+ * arithmetic stays float32, which is all the adapter can tell apart).
+ */
+export function withFloat16Io(bytes: Uint8Array): Uint8Array {
+  const m = onnx.ModelProto.decode(bytes);
+  const graph = m.graph!;
+  const rename = (nodes: OnnxTypes.INodeProto[], from: string, to: string, outputsToo: boolean): void => {
+    for (const node of nodes) {
+      node.input = (node.input ?? []).map((n) => (n === from ? to : n));
+      if (outputsToo) node.output = (node.output ?? []).map((n) => (n === from ? to : n));
+      for (const a of node.attribute ?? []) {
+        if (!a.g) continue;
+        rename(a.g.node ?? [], from, to, false);
+        // A branch output that is the renamed value (an Identity's) keeps its own name.
+      }
+    }
+  };
+  const casts: OnnxTypes.INodeProto[] = [];
+  for (const input of graph.input ?? []) {
+    if (input.type?.tensorType?.elemType !== DataType.FLOAT) continue;
+    rename(graph.node ?? [], input.name!, `${input.name}__f32`, false);
+    casts.push({ opType: 'Cast', input: [input.name!], output: [`${input.name}__f32`], name: `${input.name}__cast`, attribute: [intAttr('to', DataType.FLOAT)] });
+    input.type.tensorType.elemType = DataType.FLOAT16;
+  }
+  const tail: OnnxTypes.INodeProto[] = [];
+  for (const output of graph.output ?? []) {
+    if (output.type?.tensorType?.elemType !== DataType.FLOAT) continue;
+    rename(graph.node ?? [], output.name!, `${output.name}__f32`, true);
+    tail.push({ opType: 'Cast', input: [`${output.name}__f32`], output: [output.name!], name: `${output.name}__cast`, attribute: [intAttr('to', DataType.FLOAT16)] });
+    output.type.tensorType.elemType = DataType.FLOAT16;
+  }
+  graph.node = [...casts, ...(graph.node ?? []), ...tail];
+  return onnx.ModelProto.encode(m).finish();
+}
+
 export function tinyConfig(): Record<string, unknown> {
   return {
     architectures: ['WhisperForConditionalGeneration'],
@@ -305,11 +344,12 @@ export async function writeTinyWhisper(dir: string, opts: TinyWhisperOptions = {
   await writeFile(join(dir, 'config.json'), JSON.stringify(tinyConfig()));
   await writeFile(join(dir, 'generation_config.json'), JSON.stringify({ is_multilingual: true, alignment_heads: crossAttentions ? [[1, 0], [1, 1]] : [[1, 0]] }));
   await writeFile(join(dir, 'tokenizer.json'), JSON.stringify(tinyTokenizerJson()));
-  await writeFile(join(dir, 'onnx', `encoder_model${suffix}.onnx`), tinyEncoder());
+  const io = (bytes: Uint8Array): Uint8Array => (opts.float16 ? withFloat16Io(bytes) : bytes);
+  await writeFile(join(dir, 'onnx', `encoder_model${suffix}.onnx`), io(tinyEncoder()));
   if ((opts.layout ?? 'merged') === 'merged') {
-    await writeFile(join(dir, 'onnx', `decoder_model_merged${suffix}.onnx`), tinyDecoder('merged', crossAttentions));
+    await writeFile(join(dir, 'onnx', `decoder_model_merged${suffix}.onnx`), io(tinyDecoder('merged', crossAttentions)));
   } else {
-    await writeFile(join(dir, 'onnx', `decoder_model${suffix}.onnx`), tinyDecoder('first', crossAttentions));
-    await writeFile(join(dir, 'onnx', `decoder_with_past_model${suffix}.onnx`), tinyDecoder('with-past', crossAttentions));
+    await writeFile(join(dir, 'onnx', `decoder_model${suffix}.onnx`), io(tinyDecoder('first', crossAttentions)));
+    await writeFile(join(dir, 'onnx', `decoder_with_past_model${suffix}.onnx`), io(tinyDecoder('with-past', crossAttentions)));
   }
 }
