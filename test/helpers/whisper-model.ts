@@ -18,6 +18,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import onnxProto, { type onnx as OnnxTypes } from 'onnx-proto';
 import { WHISPER_LANGUAGES } from '../../src/engines/stt/whisper/languages.js';
+import { withFloat16Io } from './onnx-float16.js';
 
 const { onnx } = onnxProto;
 const { DataType } = onnx.TensorProto;
@@ -281,43 +282,6 @@ function decoderWeights(): OnnxTypes.ITensorProto[] {
   table[LANGUAGE_ID('en')] = 20;
   tensors.push(floats('script_table', [TINY_TEXT_CTX, TINY_VOCAB_SIZE], table));
   return tensors;
-}
-
-/**
- * The same graph with float16 inputs and outputs, as the `_fp16` exports have: each float input
- * is cast to float32 where it enters, each float output cast to float16 where it leaves (the
- * arithmetic stays float32, which is all the adapter can tell apart).
- */
-export function withFloat16Io(bytes: Uint8Array): Uint8Array {
-  const m = onnx.ModelProto.decode(bytes);
-  const graph = m.graph!;
-  const rename = (nodes: OnnxTypes.INodeProto[], from: string, to: string, outputsToo: boolean): void => {
-    for (const node of nodes) {
-      node.input = (node.input ?? []).map((n) => (n === from ? to : n));
-      if (outputsToo) node.output = (node.output ?? []).map((n) => (n === from ? to : n));
-      for (const a of node.attribute ?? []) {
-        if (!a.g) continue;
-        rename(a.g.node ?? [], from, to, false);
-        // A branch output that is the renamed value (an Identity's) keeps its own name.
-      }
-    }
-  };
-  const casts: OnnxTypes.INodeProto[] = [];
-  for (const input of graph.input ?? []) {
-    if (input.type?.tensorType?.elemType !== DataType.FLOAT) continue;
-    rename(graph.node ?? [], input.name!, `${input.name}__f32`, false);
-    casts.push({ opType: 'Cast', input: [input.name!], output: [`${input.name}__f32`], name: `${input.name}__cast`, attribute: [intAttr('to', DataType.FLOAT)] });
-    input.type.tensorType.elemType = DataType.FLOAT16;
-  }
-  const tail: OnnxTypes.INodeProto[] = [];
-  for (const output of graph.output ?? []) {
-    if (output.type?.tensorType?.elemType !== DataType.FLOAT) continue;
-    rename(graph.node ?? [], output.name!, `${output.name}__f32`, true);
-    tail.push({ opType: 'Cast', input: [`${output.name}__f32`], output: [output.name!], name: `${output.name}__cast`, attribute: [intAttr('to', DataType.FLOAT16)] });
-    output.type.tensorType.elemType = DataType.FLOAT16;
-  }
-  graph.node = [...casts, ...(graph.node ?? []), ...tail];
-  return onnx.ModelProto.encode(m).finish();
 }
 
 export function tinyConfig(): Record<string, unknown> {
