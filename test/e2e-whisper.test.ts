@@ -102,6 +102,8 @@ describe('Whisper end to end', () => {
     assert.equal(byId.get('whisper-base')?.installed, true);
     assert.match(byId.get('whisper-base')?.failed ?? '', /decoder_model_merged\.onnx/);
     assert.equal(byId.get('whisper-small')?.installed, false);
+    const health = (await (await fetch(`${app.url}/v1/health`)).json()) as { models_loaded: string[] };
+    assert.ok(health.models_loaded.includes('whisper-tiny') && !health.models_loaded.includes('whisper-base'), health.models_loaded.join(', '));
   });
 
   it('Realtime turns use audio.input.transcription.model: Whisper transcribes the turn when it is committed', async () => {

@@ -35,7 +35,7 @@ export function registerPlatformRoutes(router: Router, ctx: ApiContext): void {
       status: ok ? 'online' : 'degraded',
       latency_ms: Math.round(performance.now() - started),
       queue_size: ctx.queue.size + ctx.tts.queueSize() + ctx.pool.queueSize,
-      models_loaded: ctx.tts.models().filter((m) => m.loaded).map((m) => m.id),
+      models_loaded: [...ctx.tts.models(), ...ctx.stt.models()].filter((m) => m.loaded).map((m) => m.id),
       checked_at: new Date().toISOString(),
     };
   };
