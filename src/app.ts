@@ -118,6 +118,11 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
   const scheme = config.tls ? 'https' : 'http';
   const url = `${scheme}://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
   logger.info({ url, recoveredJobs: recovered, models: tts.models().filter((m) => m.installed).map((m) => m.id) }, 'listening');
+  // Speech-to-text models to load now rather than at first use (modelsLoadAtStart); requests are served meanwhile.
+  const warming = new AbortController();
+  if (config.modelsLoadAtStart.trim() !== '') {
+    void stt.loadAtStart(config.modelsLoadAtStart, warming.signal).then((ids) => logger.info({ models: ids }, 'models loaded at start'));
+  }
 
   let closing: Promise<void> | null = null;
   return {
@@ -132,6 +137,7 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
         stopSweep();
         stopMetrics();
         await queue.stop();
+        warming.abort();
         await ttsPool.close();
         await pool.close();
         db.close();

@@ -34,6 +34,11 @@ export class PooledSttService implements SttService {
     return this.registry.models();
   }
 
+  /** See SttRegistry.loadAtStart (config `modelsLoadAtStart`); resolves with the ids loaded. */
+  loadAtStart(list: string, signal: AbortSignal): Promise<string[]> {
+    return this.registry.loadAtStart(list, this.pool.threads, signal);
+  }
+
   checkCapacity(): void {
     this.pool.checkAdmission('batch');
   }

@@ -96,6 +96,26 @@ export class SttRegistry {
     this.engines.delete(id);
   }
 
+  /**
+   * Loads the Whisper models `list` names (comma-separated ids, or `all`: every installed one)
+   * into `copies` workers each, one model after another. Resolves when done; failures mark the
+   * model failed (and are not thrown: the server serves on without it).
+   */
+  async loadAtStart(list: string, copies: number, signal: AbortSignal): Promise<string[]> {
+    const wanted = list.trim() === 'all' ? null : new Set(list.split(',').map((id) => id.trim()).filter(Boolean));
+    const loaded: string[] = [];
+    for (const [id, engine] of this.engines) {
+      if (!(engine instanceof WhisperSttEngine) || (wanted !== null && !wanted.has(id))) continue;
+      try {
+        await engine.warm(copies, signal);
+        loaded.push(id);
+      } catch {
+        if (signal.aborted) break;
+      }
+    }
+    return loaded;
+  }
+
   /** A running engine; undefined for a model that is catalogued but has no engine here. */
   engine(id: string): SttEngine | undefined {
     return this.engines.get(id);

@@ -11,6 +11,9 @@ import type { WorkerPool } from '../workers/pool.js';
 import type { WhisperTaskSpec } from '../workers/whisper-run.js';
 import type { Transcript } from './transcript.js';
 
+/** One second at 16 kHz: the shortest input that runs the encoder and a decoder step. */
+const WARM_SILENCE_SAMPLES = 16_000;
+
 /** `en-US` → `en`; `auto` stays (Whisper detects the language). */
 function whisperLanguage(language: string): string {
   const lower = language.trim().toLowerCase();
@@ -44,6 +47,19 @@ export class WhisperSttEngine implements SttEngine {
   transcribeLive(pcm: AsyncIterable<Int16Array>, req: LiveSttRequest, signal: AbortSignal): Promise<Transcript> {
     const task = { kind: 'transcribe' as const, language: whisperLanguage(req.language), wordTimestamps: false, diarize: false, live: true, whisper: { ...this.spec, task: 'transcribe' as const } };
     return this.watch(this.pool.transcribePcm(pcm, task, signal));
+  }
+
+  /**
+   * Loads the model into as many workers as `copies` by transcribing a second of silence with
+   * each at once (a worker runs one task at a time, so idle workers take one each); a model that
+   * cannot load is marked failed as on first use.
+   */
+  async warm(copies: number, signal: AbortSignal): Promise<void> {
+    const silence = async function* (): AsyncGenerator<Int16Array> {
+      yield new Int16Array(WARM_SILENCE_SAMPLES);
+    };
+    const task = { kind: 'transcribe' as const, language: 'en', wordTimestamps: false, diarize: false, whisper: { ...this.spec, task: 'transcribe' as const } };
+    await Promise.all(Array.from({ length: copies }, () => this.watch(this.pool.transcribePcm(silence(), task, signal))));
   }
 
   private async watch(run: Promise<Transcript>): Promise<Transcript> {
