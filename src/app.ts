@@ -15,7 +15,7 @@ import { registerVoiceChatRoutes } from './api/voice-chat.js';
 import type { ApiContext } from './api/context.js';
 import type { Config } from './config.js';
 import { probeProviders } from './engines/onnx/provider-probe.js';
-import { budgetBytesPerThread, onnxSettingsFrom } from './engines/onnx/settings.js';
+import { budgetBytesPerThread, onnxSettingsFrom, usesAccelerator } from './engines/onnx/settings.js';
 import { whisperVariantFrom } from './engines/stt/whisper/export-files.js';
 import { UploadReceiver } from './http/body.js';
 import { Router } from './http/router.js';
@@ -91,8 +91,13 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
     maxChars: config.jobQueueMaxChars,
     logger,
   });
+  // On an accelerator one worker runs Whisper, so each model has one session on the device and
+  // requests queue for it; on CPU every pool worker runs it (one single-threaded session each).
+  const onnx = onnxSettingsFrom(config);
+  const whisperPool = usesAccelerator(onnx) ? WorkerPool.start({ threads: 1, maxQueue: config.poolMaxQueue, logger }) : pool;
+  if (whisperPool !== pool) undo.push(() => whisperPool.close());
   const stt = new PooledSttService(pool, config.modelsDir, {
-    whisper: { onnx: onnxSettingsFrom(config), budgetBytesPerThread: budgetBytesPerThread(config.modelMemoryBudgetMb, pool.threads), variant: whisperVariantFrom(config.whisperVariant) },
+    whisper: { onnx, budgetBytesPerThread: budgetBytesPerThread(config.modelMemoryBudgetMb, whisperPool.threads), variant: whisperVariantFrom(config.whisperVariant), pool: whisperPool },
     defaultModel: config.sttDefaultModel,
   });
   const uploads = new UploadReceiver({ dir: join(config.dataDir, 'uploads'), maxConcurrent: config.maxConcurrentUploads });
@@ -140,6 +145,7 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
         warming.abort();
         await ttsPool.close();
         await pool.close();
+        if (whisperPool !== pool) await whisperPool.close();
         db.close();
       })()),
   };

@@ -25,7 +25,11 @@ export class PooledSttService implements SttService {
   ) {
     this.registry = new SttRegistry(pool, modelsDir, undefined, opts.whisper);
     this.defaultModel = opts.defaultModel ?? 'auto';
+    this.whisperThreads = (opts.whisper?.pool ?? pool).threads;
   }
+
+  /** Workers that run Whisper, each loading its own copy. */
+  private readonly whisperThreads: number;
 
   /** Config `sttDefaultModel`: the model used when a request names none. */
   private readonly defaultModel: string;
@@ -36,7 +40,7 @@ export class PooledSttService implements SttService {
 
   /** See SttRegistry.loadAtStart (config `modelsLoadAtStart`); resolves with the ids loaded. */
   loadAtStart(list: string, signal: AbortSignal): Promise<string[]> {
-    return this.registry.loadAtStart(list, this.pool.threads, signal);
+    return this.registry.loadAtStart(list, this.whisperThreads, signal);
   }
 
   checkCapacity(): void {

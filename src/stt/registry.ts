@@ -25,6 +25,8 @@ export interface WhisperRuntimeOptions {
   budgetBytesPerThread: number;
   /** Which precision of the graphs to load (`whisperVariant`). */
   variant: WhisperVariantChoice;
+  /** The pool Whisper tasks run on when not the STT pool (one worker on an accelerator). */
+  pool?: WorkerPool;
 }
 
 const DEFAULT_WHISPER_RUNTIME: WhisperRuntimeOptions = { onnx: DEFAULT_ONNX_SETTINGS, budgetBytesPerThread: 0, variant: 'auto' };
@@ -87,7 +89,7 @@ export class SttRegistry {
       return;
     }
     const spec = { modelId: m.id, dir, variant: opts.variant, version, onnx: opts.onnx, budgetBytes: opts.budgetBytesPerThread };
-    this.engines.set(m.id, new WhisperSttEngine(m, pool, spec, (message) => this.fail(m.id, message)));
+    this.engines.set(m.id, new WhisperSttEngine(m, opts.pool ?? pool, spec, (message) => this.fail(m.id, message)));
   }
 
   /** Marks a model failed (a worker could not load it): it stays so until the server restarts. */
