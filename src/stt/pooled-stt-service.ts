@@ -17,6 +17,10 @@ const MIN_AUDIO_SEC = 0.1;
 
 export class PooledSttService implements SttService {
   private readonly registry: SttRegistry;
+  /** Config `sttDefaultModel`: the model used when a request names none. */
+  private readonly defaultModel: string;
+  /** Workers that run Whisper, each loading its own copy. */
+  private readonly whisperThreads: number;
 
   constructor(
     private readonly pool: WorkerPool,
@@ -27,12 +31,6 @@ export class PooledSttService implements SttService {
     this.defaultModel = opts.defaultModel ?? 'auto';
     this.whisperThreads = (opts.whisper?.pool ?? pool).threads;
   }
-
-  /** Workers that run Whisper, each loading its own copy. */
-  private readonly whisperThreads: number;
-
-  /** Config `sttDefaultModel`: the model used when a request names none. */
-  private readonly defaultModel: string;
 
   models(): SttModelStatus[] {
     return this.registry.models();

@@ -97,7 +97,12 @@ export function checkWhisperFolder(dir: string, variant: WhisperVariantChoice): 
   const stamps: string[] = [];
   let graphBytes = 0;
   for (const path of [files.config, files.tokenizer, ...(files.generationConfig ? [files.generationConfig] : []), ...graphs]) {
-    const s = statSync(path);
+    let s;
+    try {
+      s = statSync(path);
+    } catch (error) {
+      fail(error, path);
+    }
     if (graphs.includes(path)) {
       if (s.size === 0) throw new WhisperLoadError(`${basename(path)} is empty`);
       graphBytes += s.size;
