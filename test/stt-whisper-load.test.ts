@@ -52,3 +52,8 @@ test('`all` loads every installed Whisper model; a broken one is failed with its
   assert.throws(() => stt.resolve({ model: 'whisper-base.en', language: 'en', task: 'transcribe', wordTimestamps: false, diarize: false, live: false }), /failed to load/);
   assert.deepEqual(stt.resolve({ language: 'en', task: 'transcribe', wordTimestamps: false, diarize: false, live: false }), { model: 'whisper-tiny' });
 });
+
+test('sttDefaultModel must name a speech-to-text model or be auto: a misspelt one stops the start', () => {
+  assert.throws(() => new PooledSttService(pool, dir, { defaultModel: 'whisper-tinny' }), /sttDefaultModel: 'whisper-tinny' is not a speech-to-text model/);
+  assert.deepEqual(new PooledSttService(pool, dir, { defaultModel: 'pocketsphinx' }).resolve({ language: 'en', task: 'transcribe', wordTimestamps: false, diarize: false, live: false }), { model: 'pocketsphinx' });
+});

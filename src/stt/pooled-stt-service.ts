@@ -4,6 +4,7 @@
  * hands the audio to that model's engine (the built-in one runs on the worker pool).
  */
 import { probeUpload } from '../audio/decode-stream.js';
+import { STT_MODEL_ALIASES } from '../engines/stt/catalogue.js';
 import type { SttEngine } from '../engines/stt/types.js';
 import { ApiError } from '../errors.js';
 import type { WorkerPool } from '../workers/pool.js';
@@ -28,7 +29,10 @@ export class PooledSttService implements SttService {
     opts: { whisper?: WhisperRuntimeOptions; defaultModel?: string } = {},
   ) {
     this.registry = new SttRegistry(pool, modelsDir, undefined, opts.whisper);
-    this.defaultModel = opts.defaultModel ?? 'auto';
+    this.defaultModel = opts.defaultModel?.trim() || 'auto';
+    // A misspelt default would turn every request into a 400: refuse it at start instead.
+    const known = this.registry.models().some((m) => m.id === this.defaultModel) || this.defaultModel in STT_MODEL_ALIASES;
+    if (this.defaultModel !== 'auto' && !known) throw new Error(`config: sttDefaultModel: '${this.defaultModel}' is not a speech-to-text model (see llais models list), nor 'auto'`);
     this.whisperThreads = (opts.whisper?.pool ?? pool).threads;
   }
 
