@@ -9,7 +9,7 @@ import { readFile, rm, writeFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createSession, DEFAULT_ONNX_SETTINGS } from '../src/engines/onnx/settings.js';
-import { exportFiles } from '../src/engines/stt/whisper/export-files.js';
+import { exportFiles, whisperVariantFrom } from '../src/engines/stt/whisper/export-files.js';
 import { checkWhisperFolder, loadWhisper, WhisperLoadError, type LoadedWhisper } from '../src/engines/stt/whisper/load-model.js';
 import type { DecoderCache } from '../src/engines/stt/whisper/model.js';
 import { floatData, floatTensor } from '../src/engines/stt/whisper/onnx-tensors.js';
@@ -199,6 +199,12 @@ describe('precisions and faults', () => {
     await writeTinyWhisper(dir);
     assert.equal(exportFiles(dir, 'auto').variant, 'fp32');
     assert.equal(exportFiles(dir, 'quantized').decoder, join(dir, 'onnx', 'decoder_model_merged_quantized.onnx'));
+  });
+
+  test('whisperVariant: a published precision or auto; anything else stops the start', () => {
+    assert.equal(whisperVariantFrom(' FP16 '), 'fp16');
+    assert.equal(whisperVariantFrom(''), 'auto');
+    assert.throws(() => whisperVariantFrom('int4'), /whisperVariant: 'int4' is not one of auto, fp32, quantized/);
   });
 
   const broken = async (name: string, damage: (dir: string) => Promise<void>): Promise<string> => {
