@@ -15,7 +15,8 @@ import { registerVoiceChatRoutes } from './api/voice-chat.js';
 import type { ApiContext } from './api/context.js';
 import type { Config } from './config.js';
 import { probeProviders } from './engines/onnx/provider-probe.js';
-import { onnxSettingsFrom } from './engines/onnx/settings.js';
+import { budgetBytesPerThread, onnxSettingsFrom, usesAccelerator } from './engines/onnx/settings.js';
+import { whisperVariantFrom } from './engines/stt/whisper/export-files.js';
 import { UploadReceiver } from './http/body.js';
 import { Router } from './http/router.js';
 import { HttpServer } from './http/server.js';
@@ -90,7 +91,15 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
     maxChars: config.jobQueueMaxChars,
     logger,
   });
-  const stt = new PooledSttService(pool, config.modelsDir);
+  // On an accelerator one worker runs Whisper, so each model has one session on the device and
+  // requests queue for it; on CPU every pool worker runs it (one single-threaded session each).
+  const onnx = onnxSettingsFrom(config);
+  const whisperPool = usesAccelerator(onnx) ? WorkerPool.start({ threads: 1, maxQueue: config.poolMaxQueue, logger }) : pool;
+  if (whisperPool !== pool) undo.push(() => whisperPool.close());
+  const stt = new PooledSttService(pool, config.modelsDir, {
+    whisper: { onnx, budgetBytesPerThread: budgetBytesPerThread(config.modelMemoryBudgetMb, whisperPool.threads), variant: whisperVariantFrom(config.whisperVariant), pool: whisperPool },
+    defaultModel: config.sttDefaultModel,
+  });
   const uploads = new UploadReceiver({ dir: join(config.dataDir, 'uploads'), maxConcurrent: config.maxConcurrentUploads });
   const responder = createResponder(config);
   const live = new LiveSessionLimits({ maxSessions: config.liveMaxSessions, maxSessionMs: config.liveMaxSessionSeconds * 1000, idleMs: config.liveIdleTimeoutSeconds * 1000 });
@@ -114,6 +123,11 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
   const scheme = config.tls ? 'https' : 'http';
   const url = `${scheme}://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
   logger.info({ url, recoveredJobs: recovered, models: tts.models().filter((m) => m.installed).map((m) => m.id) }, 'listening');
+  // Speech-to-text models to load now rather than at first use (modelsLoadAtStart); requests are served meanwhile.
+  const warming = new AbortController();
+  if (config.modelsLoadAtStart.trim() !== '') {
+    void stt.loadAtStart(config.modelsLoadAtStart, warming.signal).then((ids) => logger.info({ models: ids }, 'models loaded at start'));
+  }
 
   let closing: Promise<void> | null = null;
   return {
@@ -128,8 +142,10 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
         stopSweep();
         stopMetrics();
         await queue.stop();
+        warming.abort();
         await ttsPool.close();
         await pool.close();
+        if (whisperPool !== pool) await whisperPool.close();
         db.close();
       })()),
   };

@@ -71,7 +71,10 @@ async function serve(config: Config): Promise<void> {
 }
 
 async function listModels(config: Config): Promise<void> {
-  for (const st of await modelStatuses(config.modelsDir)) {
+  const statuses = await modelStatuses(config.modelsDir);
+  // Ids as long as `whisper-distil-large-v3` would push the columns out of line.
+  const idWidth = Math.max(16, ...statuses.map((st) => st.model.id.length));
+  for (const st of statuses) {
     const m = st.model;
     const size = (bytes: number | undefined): string => (bytes === undefined ? '' : `, ${formatBytes(bytes)}`);
     let state: string;
@@ -89,7 +92,7 @@ async function listModels(config: Config): Promise<void> {
     }
     // TTS models show their pricing tier; speech-to-text models say what they are.
     const kind = m.type === 'tts' ? m.tier : 'stt';
-    process.stdout.write(`${m.id.padEnd(16)} ${kind.padEnd(9)} ${state}\n`);
+    process.stdout.write(`${m.id.padEnd(idWidth)} ${kind.padEnd(9)} ${state}\n`);
   }
 }
 

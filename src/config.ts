@@ -86,6 +86,11 @@ export interface Config {
   modelsLoadAtStart: string;
   /** Speech-to-text model when a request names none: `auto` = Whisper when one is installed, else PocketSphinx. */
   sttDefaultModel: string;
+  /**
+   * Which precision of a Whisper export's graphs to load: `auto` (float32 when present, else
+   * the quantized ones), or `fp32`, `quantized`, `int8`, `uint8`, `fp16`, `q4`, `q4f16`, `bnb4`.
+   */
+  whisperVariant: string;
 }
 
 export const DEFAULTS: Config = {
@@ -139,6 +144,7 @@ export const DEFAULTS: Config = {
   modelMemoryBudgetMb: 0,
   modelsLoadAtStart: '',
   sttDefaultModel: 'auto',
+  whisperVariant: 'auto',
 };
 
 const ENV_KEYS: Record<string, keyof Config> = {
@@ -181,6 +187,7 @@ const ENV_KEYS: Record<string, keyof Config> = {
   LLAIS_MODEL_MEMORY_BUDGET_MB: 'modelMemoryBudgetMb',
   LLAIS_MODELS_LOAD_AT_START: 'modelsLoadAtStart',
   LLAIS_STT_DEFAULT_MODEL: 'sttDefaultModel',
+  LLAIS_WHISPER_VARIANT: 'whisperVariant',
 };
 
 function coerce(key: keyof Config, raw: unknown): unknown {

@@ -35,7 +35,7 @@ export function registerPlatformRoutes(router: Router, ctx: ApiContext): void {
       status: ok ? 'online' : 'degraded',
       latency_ms: Math.round(performance.now() - started),
       queue_size: ctx.queue.size + ctx.tts.queueSize() + ctx.pool.queueSize,
-      models_loaded: ctx.tts.models().filter((m) => m.loaded).map((m) => m.id),
+      models_loaded: [...ctx.tts.models(), ...ctx.stt.models()].filter((m) => m.loaded).map((m) => m.id),
       checked_at: new Date().toISOString(),
     };
   };
@@ -67,7 +67,19 @@ export function registerPlatformRoutes(router: Router, ctx: ApiContext): void {
       ...(m.failures.length > 0 ? { failed: m.failures.map((f) => ({ voice: f.voice, reason: f.reason })) } : {}),
       ...(m.installed ? {} : { install_hint: m.install_hint ?? `llais models pull ${m.id}` }),
     }));
-    ex.json(200, { models, total: models.length });
+    // Speech-to-text models beside them, with the reason an installed one cannot be used.
+    const sttModels = ctx.stt.models().map((m) => ({
+      id: m.id,
+      name: m.name,
+      type: m.type,
+      languages: m.languages,
+      capabilities: m.capabilities,
+      installed: m.installed,
+      loaded: m.loaded ?? false,
+      ...(m.failed !== undefined ? { failed: m.failed } : {}),
+      ...(m.installed ? {} : { install_hint: m.install_hint ?? `llais models pull ${m.id}` }),
+    }));
+    ex.json(200, { models: [...models, ...sttModels], total: models.length + sttModels.length });
   });
 
   router.get('/v1/voices', (ex) => listVoices(ctx, ex));

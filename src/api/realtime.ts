@@ -65,7 +65,7 @@ function realtimeServices(ctx: ApiContext): Omit<RealtimeServices, 'logger'> {
   let vad: Promise<SileroVad> | null = null;
   return {
     responder: ctx.responder,
-    transcribe: (audio, language, signal) => ctx.stt.transcribeLive(audio, { language }, signal),
+    transcribe: (audio, language, signal, model) => ctx.stt.transcribeLive(audio, { language, model }, signal),
     synthesize: (text, voice, speed, continuation, signal) => ctx.tts.speakSentence({ text, voice, speed, continuation }, signal),
     checkVoice: (voice) => {
       ctx.tts.resolve({ voice });

@@ -4,10 +4,11 @@
  * hands the audio to that model's engine (the built-in one runs on the worker pool).
  */
 import { probeUpload } from '../audio/decode-stream.js';
+import { STT_MODEL_ALIASES } from '../engines/stt/catalogue.js';
 import type { SttEngine } from '../engines/stt/types.js';
 import { ApiError } from '../errors.js';
 import type { WorkerPool } from '../workers/pool.js';
-import { SttRegistry } from './registry.js';
+import { SttRegistry, type WhisperRuntimeOptions } from './registry.js';
 import { resolveSttModel, type ResolvedSttModel, type SttModelQuery, type SttModelStatus } from './resolve.js';
 import type { LiveTranscribeOptions, SttFileAudio, SttService, TranscribeOptions } from './service.js';
 import type { Transcript } from './transcript.js';
@@ -17,16 +18,31 @@ const MIN_AUDIO_SEC = 0.1;
 
 export class PooledSttService implements SttService {
   private readonly registry: SttRegistry;
+  /** Config `sttDefaultModel`: the model used when a request names none. */
+  private readonly defaultModel: string;
+  /** Workers that run Whisper, each loading its own copy. */
+  private readonly whisperThreads: number;
 
   constructor(
     private readonly pool: WorkerPool,
     modelsDir: string,
+    opts: { whisper?: WhisperRuntimeOptions; defaultModel?: string } = {},
   ) {
-    this.registry = new SttRegistry(pool, modelsDir);
+    this.registry = new SttRegistry(pool, modelsDir, undefined, opts.whisper);
+    this.defaultModel = opts.defaultModel?.trim() || 'auto';
+    // A misspelt default would turn every request into a 400: refuse it at start instead.
+    const known = this.registry.models().some((m) => m.id === this.defaultModel) || this.defaultModel in STT_MODEL_ALIASES;
+    if (this.defaultModel !== 'auto' && !known) throw new Error(`config: sttDefaultModel: '${this.defaultModel}' is not a speech-to-text model (see llais models list), nor 'auto'`);
+    this.whisperThreads = (opts.whisper?.pool ?? pool).threads;
   }
 
   models(): SttModelStatus[] {
     return this.registry.models();
+  }
+
+  /** See SttRegistry.loadAtStart (config `modelsLoadAtStart`); resolves with the ids loaded. */
+  loadAtStart(list: string, signal: AbortSignal): Promise<string[]> {
+    return this.registry.loadAtStart(list, this.whisperThreads, signal);
   }
 
   checkCapacity(): void {
@@ -34,7 +50,7 @@ export class PooledSttService implements SttService {
   }
 
   resolve(query: SttModelQuery): ResolvedSttModel {
-    return resolveSttModel(this.models(), query);
+    return resolveSttModel(this.models(), query, this.defaultModel);
   }
 
   async transcribe(audio: SttFileAudio, opts: TranscribeOptions, signal: AbortSignal): Promise<Transcript> {
@@ -48,8 +64,9 @@ export class PooledSttService implements SttService {
   }
 
   async transcribeLive(pcm: AsyncIterable<Int16Array>, opts: LiveTranscribeOptions, signal: AbortSignal): Promise<Transcript> {
-    const engine = this.engineFor({ model: opts.model, language: opts.language, task: 'transcribe', wordTimestamps: false, diarize: false, live: true });
-    if (!engine.transcribeLive) throw new Error(`engine ${engine.id} declares live transcription but has no transcribeLive`);
+    // Not `live: true`: a model without incremental decoding (Whisper) transcribes the turn when it ends.
+    const engine = this.engineFor({ model: opts.model, language: opts.language, task: 'transcribe', wordTimestamps: false, diarize: false, live: false });
+    if (!engine.transcribeLive) throw new Error(`engine ${engine.id} has no transcribeLive`);
     return engine.transcribeLive(pcm, { language: opts.language }, signal);
   }
 

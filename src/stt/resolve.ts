@@ -13,6 +13,10 @@ import { ApiError, invalidParam } from '../errors.js';
 /** A catalogue entry and whether this server has it installed. */
 export interface SttModelStatus extends SttModelInfo {
   installed: boolean;
+  /** Loaded by a worker (built-in engines count as loaded when installed). */
+  loaded?: boolean;
+  /** Installed but unusable (a corrupt or mismatched file): the 424 message that says why and how to fix it. */
+  failed?: string;
 }
 
 export interface SttModelQuery {
@@ -51,23 +55,31 @@ const CAPABILITY_WORDS: Record<keyof SttCapabilities, string> = {
   diarization: 'speaker labels (diarization)',
 };
 
-/** Throws the ApiError that says why no model can serve `q` (see the module comment). */
-export function resolveSttModel(models: readonly SttModelStatus[], q: SttModelQuery): ResolvedSttModel {
+/**
+ * Throws the ApiError that says why no model can serve `q` (see the module comment).
+ * `defaultModel` (config `sttDefaultModel`) is used as if named when the request names none or
+ * one of OpenAI's names; `auto` (or absent) leaves the choice to what is installed.
+ */
+export function resolveSttModel(models: readonly SttModelStatus[], q: SttModelQuery, defaultModel = 'auto'): ResolvedSttModel {
   const language = sttLanguage(q.language);
   const primary = language === 'auto' ? null : language.toLowerCase().split(/[-_]/)[0]!;
   const needs = neededCapabilities(q, primary);
   const speaks = (m: SttModelInfo): boolean => primary === null || m.languages.includes(primary);
   const can = (m: SttModelInfo): boolean => needs.every((c) => m.capabilities[c]);
-  const installed = models.filter((m) => m.installed);
-  const named = q.model === undefined || q.model === '' || OPENAI_STT_MODELS.has(q.model) ? undefined : q.model;
+  const installed = models.filter((m) => m.installed && m.failed === undefined);
+  const unnamed = q.model === undefined || q.model === '' || OPENAI_STT_MODELS.has(q.model);
+  const named = unnamed ? (defaultModel === 'auto' || defaultModel === '' ? undefined : defaultModel) : q.model;
 
   if (named !== undefined) {
-    const id = STT_MODEL_ALIASES[named] ?? named;
+    // `whisper` is the installed Whisper model that would serve, else the alias's size (to install).
+    const family = named === 'whisper' ? installed.find((m) => m.id.startsWith('whisper-') && speaks(m) && can(m)) : undefined;
+    const id = family?.id ?? STT_MODEL_ALIASES[named] ?? named;
     const m = models.find((x) => x.id === id);
     if (!m) {
       throw new ApiError('model_not_found', `Unknown speech-to-text model '${named}'. Use ${list(installed.map((x) => `'${x.id}'`))} or omit 'model'.`, 'model');
     }
     const called = id === named ? `'${id}'` : `'${named}' (${id})`;
+    if (m.failed !== undefined) throw new ApiError('model_not_installed', m.failed, 'model');
     if (!m.installed) {
       throw new ApiError('model_not_installed', `Speech-to-text model ${called} is not installed on this server. Install it with \`${m.install_hint ?? `llais models pull ${id}`}\` and restart, or omit 'model' to use an installed one (${list(installed.map((x) => x.id))}).`, 'model');
     }

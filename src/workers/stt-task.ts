@@ -18,6 +18,7 @@ import { PocketSphinxDecoder } from '../engines/stt/pocketsphinx/decoder.js';
 import { ApiError, type ErrorCode } from '../errors.js';
 import { transcribePcm, type Recognizer } from '../stt/transcribe-pcm.js';
 import type { Transcript, TranscriptSegment } from '../stt/transcript.js';
+import { transcribeWithWhisper, type WhisperTaskSpec } from './whisper-run.js';
 
 /** One upload to transcribe. */
 export interface SttTaskInput {
@@ -30,6 +31,8 @@ export interface SttTaskInput {
   diarize: boolean;
   /** A live turn arriving in real time: decode as it comes rather than per utterance. */
   live?: boolean;
+  /** Run this Whisper model instead of PocketSphinx. */
+  whisper?: WhisperTaskSpec;
 }
 
 export type SttTaskResult = Transcript;
@@ -155,13 +158,15 @@ function recognizerFor(language: string): Recognizer {
 
 async function transcribe(task: Extract<WorkerTask, { kind: 'transcribe' }>): Promise<SttTaskResult> {
   const { audio } = task;
+  const onSegment = (segment: TranscriptSegment): void => audio.postMessage({ type: 'segment', segment } satisfies AudioPortMessage);
   try {
+    if (task.whisper) return await transcribeWithWhisper(task.whisper, receiveAudio(audio), { language: task.language, wordTimestamps: task.wordTimestamps, onSegment });
     const recognizer = recognizerFor(task.language);
     const chosen = task.live && recognizer.openLiveStream ? { language: recognizer.language, openStream: recognizer.openLiveStream } : recognizer;
     return await transcribePcm(receiveAudio(audio), chosen, {
       wordTimestamps: task.wordTimestamps,
       diarize: task.diarize,
-      onSegment: (segment) => audio.postMessage({ type: 'segment', segment } satisfies AudioPortMessage),
+      onSegment,
     });
   } finally {
     audio.close();

@@ -9,29 +9,34 @@
  */
 import type * as ort from 'onnxruntime-node';
 
-export interface CachedSession<T> {
-  session: ort.InferenceSession;
+/** What the cache releases on eviction: a session, or a model holding several (Whisper's encoder and decoders). */
+export interface Releasable {
+  release(): Promise<void>;
+}
+
+export interface CachedSession<T, S extends Releasable = ort.InferenceSession> {
+  session: S;
   /** What else the loader built beside the session (config, voices, tokenizer). */
   extra: T;
   bytes: number;
 }
 
-interface Entry<T> extends CachedSession<T> {
+interface Entry<T, S extends Releasable> extends CachedSession<T, S> {
   version: string;
   users: number;
   lastUsed: number;
 }
 
-export class SessionCache<T = unknown> {
-  private readonly entries = new Map<string, Entry<T>>();
-  private readonly loading = new Map<string, Promise<Entry<T>>>();
+export class SessionCache<T = unknown, S extends Releasable = ort.InferenceSession> {
+  private readonly entries = new Map<string, Entry<T, S>>();
+  private readonly loading = new Map<string, Promise<Entry<T, S>>>();
   private clock = 0;
 
   /** `budgetBytes` 0 means no limit. */
   constructor(private readonly budgetBytes: number) {}
 
   /** Runs `fn` with the session for `key`, loading it first if needed; it stays in the cache after. */
-  async use<R>(key: string, version: string, load: () => Promise<CachedSession<T>>, fn: (s: CachedSession<T>) => Promise<R>): Promise<R> {
+  async use<R>(key: string, version: string, load: () => Promise<CachedSession<T, S>>, fn: (s: CachedSession<T, S>) => Promise<R>): Promise<R> {
     const entry = await this.acquire(key, version, load);
     entry.users++;
     entry.lastUsed = ++this.clock;
@@ -63,7 +68,7 @@ export class SessionCache<T = unknown> {
     await Promise.all(all.map((e) => e.session.release()));
   }
 
-  private async acquire(key: string, version: string, load: () => Promise<CachedSession<T>>): Promise<Entry<T>> {
+  private async acquire(key: string, version: string, load: () => Promise<CachedSession<T, S>>): Promise<Entry<T, S>> {
     const have = this.entries.get(key);
     if (have && have.version === version) return have;
     if (have && have.users === 0) {
@@ -73,7 +78,7 @@ export class SessionCache<T = unknown> {
     const pending = this.loading.get(key);
     if (pending) return pending;
     const promise = load().then((loaded) => {
-      const entry: Entry<T> = { ...loaded, version, users: 0, lastUsed: ++this.clock };
+      const entry: Entry<T, S> = { ...loaded, version, users: 0, lastUsed: ++this.clock };
       this.entries.set(key, entry);
       return entry;
     });
@@ -88,7 +93,7 @@ export class SessionCache<T = unknown> {
   private async evict(): Promise<void> {
     if (this.budgetBytes <= 0) return;
     while (this.heldBytes() > this.budgetBytes) {
-      let victim: [string, Entry<T>] | undefined;
+      let victim: [string, Entry<T, S>] | undefined;
       for (const pair of this.entries) {
         if (pair[1].users === 0 && (!victim || pair[1].lastUsed < victim[1].lastUsed)) victim = pair;
       }

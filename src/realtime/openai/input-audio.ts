@@ -40,7 +40,7 @@ export interface CommittedTurn {
 
 export interface InputHost {
   config(): SessionConfig;
-  transcribe(audio: AsyncIterable<Int16Array>, language: string, signal: AbortSignal): Promise<Transcript>;
+  transcribe(audio: AsyncIterable<Int16Array>, language: string, signal: AbortSignal, model?: string): Promise<Transcript>;
   vad(): Promise<SileroVad>;
   emit(event: ServerEvent): void;
   /** The VAD heard speech begin: the moment to interrupt a reply. */
@@ -168,7 +168,7 @@ export class InputAudio {
     const language = this.host.config().transcription?.language ?? 'en';
     // Never aborted: aborting a running pool task terminates its worker (and the recognizer it
     // loaded). A dropped turn's feed is ended instead, and the worker finishes the little it has.
-    const transcript = this.host.transcribe(feed, language, new AbortController().signal);
+    const transcript = this.host.transcribe(feed, language, new AbortController().signal, this.host.config().transcription?.model);
     transcript.catch(() => {}); // awaited at commit; a dropped turn's failure is nobody's
     feed.push(this.buffer.from(startMs));
     this.turn = { itemId, startMs, feed, transcript };

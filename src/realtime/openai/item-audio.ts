@@ -10,7 +10,7 @@ export type ItemAudioOutcome = { ok: true; transcript: string; seconds: number }
 export async function transcribeItemAudio(
   bytes: Uint8Array,
   config: SessionConfig,
-  transcribe: (audio: AsyncIterable<Int16Array>, language: string, signal: AbortSignal) => Promise<Transcript>,
+  transcribe: (audio: AsyncIterable<Int16Array>, language: string, signal: AbortSignal, model?: string) => Promise<Transcript>,
 ): Promise<ItemAudioOutcome> {
   const decoder = await InputDecoder.create(config.inputFormat);
   const feed = new LiveFeed();
@@ -24,7 +24,7 @@ export async function transcribeItemAudio(
   }
   try {
     // Not aborted on close: the feed has ended, and aborting a running task terminates its worker.
-    const result = await transcribe(feed, config.transcription?.language ?? 'en', new AbortController().signal);
+    const result = await transcribe(feed, config.transcription?.language ?? 'en', new AbortController().signal, config.transcription?.model);
     return { ok: true, transcript: result.text.trim(), seconds: Math.round(feed.seconds * 100) / 100 };
   } catch (error) {
     return { ok: false, error };

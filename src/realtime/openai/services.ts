@@ -7,8 +7,11 @@ import type { Transcript } from '../../stt/transcript.js';
 
 export interface RealtimeServices {
   responder: Responder;
-  /** Recognizes 16 kHz PCM as it arrives (the worker pool). */
-  transcribe(audio: AsyncIterable<Int16Array>, language: string, signal: AbortSignal): Promise<Transcript>;
+  /**
+   * Recognizes 16 kHz PCM as it arrives (the worker pool), with `model` (the session's
+   * `audio.input.transcription.model`) or, when undefined, the server's default recognizer.
+   */
+  transcribe(audio: AsyncIterable<Int16Array>, language: string, signal: AbortSignal, model?: string): Promise<Transcript>;
   /**
    * Speaks one sentence with `voice` at 24 kHz; throws ApiError for an unusable voice.
    * `continuation`: a later sentence of a reply already speaking (no queue jumping).

@@ -1,0 +1,80 @@
+/**
+ * Whisper inside a pool worker (see stt-task.ts): the task's PCM is collected as it arrives
+ * (Whisper decodes whole 30 s windows, so there is nothing to decode before the audio ends), then
+ * transcribed with the model this thread holds. Each thread keeps its models in one SessionCache,
+ * least recently used first out past its share of the memory budget; a model whose files changed
+ * (another version) is loaded again.
+ */
+import { ApiError } from '../errors.js';
+import { whisperFailedError } from '../stt/whisper-failure.js';
+import type { OnnxSettings } from '../engines/onnx/settings.js';
+import { SessionCache } from '../engines/onnx/session-cache.js';
+import type { WhisperVariantChoice } from '../engines/stt/whisper/export-files.js';
+import { loadWhisper, WhisperLoadError } from '../engines/stt/whisper/load-model.js';
+import type { OnnxWhisperModel } from '../engines/stt/whisper/onnx-model.js';
+import type { WhisperTokenizer } from '../engines/stt/whisper/tokenizer.js';
+import { transcribeWhisper } from '../engines/stt/whisper/transcribe.js';
+import type { Transcript, TranscriptSegment } from '../stt/transcript.js';
+
+/** Which Whisper model a task runs, as the main thread found it (plain data, it crosses threads). */
+export interface WhisperTaskSpec {
+  /** Catalogue id (`whisper-base`), for messages. */
+  modelId: string;
+  dir: string;
+  variant: WhisperVariantChoice;
+  /** The folder's version when checked (checkWhisperFolder); a new one loads the model again. */
+  version: string;
+  onnx: OnnxSettings;
+  /** This thread's share of the model memory budget (0: no limit). */
+  budgetBytes: number;
+  task: 'transcribe' | 'translate';
+}
+
+export interface WhisperRunOptions {
+  language: string;
+  wordTimestamps: boolean;
+  onSegment?: (segment: TranscriptSegment) => void;
+}
+
+/** int16 full scale, as whisper.audio.load_audio divides by it. */
+const INT16_SCALE = 32_768;
+
+let cache: SessionCache<WhisperTokenizer, OnnxWhisperModel> | undefined;
+
+/** 16 kHz mono PCM chunks to one float32 signal in [-1, 1]. */
+async function collect(pcm: AsyncIterable<Int16Array>): Promise<Float32Array> {
+  const chunks: Int16Array[] = [];
+  let total = 0;
+  for await (const chunk of pcm) {
+    chunks.push(chunk);
+    total += chunk.length;
+  }
+  const samples = new Float32Array(total);
+  let at = 0;
+  for (const chunk of chunks) {
+    for (let i = 0; i < chunk.length; i++) samples[at + i] = chunk[i]! / INT16_SCALE;
+    at += chunk.length;
+  }
+  return samples;
+}
+
+/** Transcribes `pcm` with the model `spec` names; throws ApiError 424 when its files cannot be loaded. */
+export async function transcribeWithWhisper(spec: WhisperTaskSpec, pcm: AsyncIterable<Int16Array>, opts: WhisperRunOptions): Promise<Transcript> {
+  const samples = await collect(pcm);
+  cache ??= new SessionCache<WhisperTokenizer, OnnxWhisperModel>(spec.budgetBytes);
+  const load = async (): Promise<{ session: OnnxWhisperModel; extra: WhisperTokenizer; bytes: number }> => {
+    const loaded = await loadWhisper(spec.dir, spec.variant, spec.onnx);
+    return { session: loaded.model, extra: loaded.tokenizer, bytes: loaded.graphBytes };
+  };
+  try {
+    return await cache.use(spec.dir, spec.version, load, ({ session: model, extra: tokenizer }) =>
+      transcribeWhisper(model, tokenizer, samples, { language: opts.language, task: spec.task, wordTimestamps: opts.wordTimestamps, onSegment: opts.onSegment }),
+    );
+  } catch (error) {
+    if (error instanceof WhisperLoadError) throw whisperFailedError(spec.modelId, error.message);
+    if (error instanceof RangeError && /unsupported language/.test(error.message)) {
+      throw new ApiError('language_not_supported', `Speech-to-text model '${spec.modelId}' does not recognize '${opts.language}'.`, 'language');
+    }
+    throw error;
+  }
+}
