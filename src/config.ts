@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
+import type { PlanOverrides } from './accounts/plans.js';
 
 export interface Config {
   host: string;
@@ -86,10 +87,21 @@ export interface Config {
   modelsLoadAtStart: string;
   /** Speech-to-text model when a request names none: `auto` = Whisper when one is installed, else PocketSphinx. */
   sttDefaultModel: string;
+  /**
+   * `auto`: open (no keys) while no key was ever created and the server listens on loopback,
+   * the contract's key rules once one exists; `keys`: key rules always; `open`: no keys, on any
+   * address (an explicit opt-in).
+   */
+  auth: string;
+  /** Proxy addresses (comma-separated) whose `X-Forwarded-For` names the client; empty: the socket's address counts. */
+  trustedProxies: string;
+  /** Per-plan changes to API.md's plan table (config file only), e.g. `{"pro": {"requests_per_minute": 120}}`. */
+  plans: PlanOverrides | null;
 }
 
 export const DEFAULTS: Config = {
-  host: '0.0.0.0',
+  // Loopback unless asked: open mode (no keys) is only safe where nobody else can connect.
+  host: '127.0.0.1',
   port: 8080,
   publicUrl: '',
   dataDir: './data',
@@ -139,6 +151,9 @@ export const DEFAULTS: Config = {
   modelMemoryBudgetMb: 0,
   modelsLoadAtStart: '',
   sttDefaultModel: 'auto',
+  auth: 'auto',
+  trustedProxies: '',
+  plans: null,
 };
 
 const ENV_KEYS: Record<string, keyof Config> = {
@@ -181,6 +196,8 @@ const ENV_KEYS: Record<string, keyof Config> = {
   LLAIS_MODEL_MEMORY_BUDGET_MB: 'modelMemoryBudgetMb',
   LLAIS_MODELS_LOAD_AT_START: 'modelsLoadAtStart',
   LLAIS_STT_DEFAULT_MODEL: 'sttDefaultModel',
+  LLAIS_AUTH: 'auth',
+  LLAIS_TRUSTED_PROXIES: 'trustedProxies',
 };
 
 function coerce(key: keyof Config, raw: unknown): unknown {
@@ -209,6 +226,7 @@ export function loadConfig(
     for (const [k, v] of Object.entries(fromFile)) {
       if (!(k in DEFAULTS)) throw new Error(`config: unknown key "${k}" in ${file}`);
       if (k === 'tls') cfg.tls = v as Config['tls'];
+      else if (k === 'plans') cfg.plans = v as PlanOverrides;
       else (cfg as unknown as Record<string, unknown>)[k] = coerce(k as keyof Config, v);
     }
   }
