@@ -4,6 +4,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { openAccounts } from './accounts/accounts.js';
+import { checkStartRule } from './accounts/auth-mode.js';
+import { JobCharges } from './accounts/job-charges.js';
+import { accessGuard } from './api/access.js';
 import { registerMetricsRoute } from './api/metrics.js';
 import { registerPlatformRoutes } from './api/platform.js';
 import { registerRealtimeRoute } from './api/realtime.js';
@@ -70,6 +74,10 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
 async function assemble(config: Config, opts: StartOptions, logger: Logger, undo: Array<() => unknown>): Promise<App> {
   const db = openDatabase(config.dataDir);
   undo.push(() => db.close());
+  const accounts = openAccounts(config, db);
+  // Before any worker starts: a server that would be open to the network does not start at all.
+  checkStartRule(accounts.setting, config.host, accounts.keys);
+  const jobCharges = new JobCharges(accounts.billing);
   const ttsPool = await startTtsPool({ workers: config.ttsWorkers, modelsDir: config.modelsDir, maxQueue: config.ttsMaxQueue });
   undo.push(() => ttsPool.close());
   const pool = WorkerPool.start({ threads: config.poolWorkers, maxQueue: config.poolMaxQueue, logger });
@@ -77,7 +85,7 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
   const jobs = new SqliteJobStore(db);
   const results = new DiskResultStore(join(config.dataDir, 'results'));
   const tts = new TtsService(ttsPool, config.modelsDir, { maxTextChars: config.maxTextChars, defaultModel: config.defaultModel, defaultVoice: config.defaultVoice });
-  const queue = new LocalJobQueue(jobs, ttsJobRunner(tts, results), {
+  const queue = new LocalJobQueue(jobs, jobCharges.wrap(ttsJobRunner(tts, results)), {
     concurrency: opts.processJobs === false ? 0 : config.jobConcurrency,
     resultTtlMs: config.resultTtlSeconds * 1000,
     maxJobs: config.jobQueueMaxJobs,
@@ -88,7 +96,7 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
   const uploads = new UploadReceiver({ dir: join(config.dataDir, 'uploads'), maxConcurrent: config.maxConcurrentUploads });
   const responder = createResponder(config);
   const live = new LiveSessionLimits({ maxSessions: config.liveMaxSessions, maxSessionMs: config.liveMaxSessionSeconds * 1000, idleMs: config.liveIdleTimeoutSeconds * 1000 });
-  const context: ApiContext = { config, logger, tts, pool, jobs, queue, results, responder, stt, uploads, db, live };
+  const context: ApiContext = { config, logger, tts, pool, jobs, queue, results, responder, stt, uploads, db, live, accounts, jobCharges };
 
   const router = new Router();
   registerPlatformRoutes(router, context);
@@ -97,7 +105,7 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
   registerSttRoutes(router, context, stt);
   registerVoiceChatRoutes(router, context);
 
-  const http = new HttpServer(router, { host: config.host, port: config.port, corsOrigin: config.corsOrigin, tls: config.tls, logger });
+  const http = new HttpServer(router, { host: config.host, port: config.port, corsOrigin: config.corsOrigin, tls: config.tls, logger, guard: accessGuard(accounts) });
   registerRealtimeRoute(http, context);
   registerTtsWsRoute(http, context);
   const stopMetrics = registerMetricsRoute(router, context, () => http.activeRequests);

@@ -42,6 +42,8 @@ export interface ChargeRequest {
   chars: number;
   /** What the charge is for, kept on the ledger row. */
   note: string;
+  /** The ledger reference (a job's uuid, so it can be settled after a restart); default a fresh uuid. */
+  ref?: string;
 }
 
 export class Billing {
@@ -63,7 +65,7 @@ export class Billing {
   reserve(caller: Caller, req: ChargeRequest): Charge {
     if (caller.kind === 'open') return settled(req.credits, null);
     if (caller.kind === 'anonymous') return this.reserveAnonymous(caller, req);
-    const ref = randomUUID();
+    const ref = req.ref ?? randomUUID();
     const held = this.ledger.reserve(caller.accountId, req.credits, ref, req.note);
     if (!held.ok) {
       throw new ApiError('insufficient_credits', `This request costs ${req.credits} credits and the balance is ${held.balance}`);
@@ -82,6 +84,15 @@ export class Billing {
   /** The current balance of an account caller; null for the others. */
   balance(caller: Caller): number | null {
     return caller.kind === 'account' ? this.ledger.balance(caller.accountId) : null;
+  }
+
+  /**
+   * Settles a charge by its ledger reference when the `Charge` object is gone (a queued job
+   * finishing after a restart); does nothing for a reference that is settled or was never reserved.
+   */
+  settle(ref: string, ok: boolean, reason: string): void {
+    if (ok) this.ledger.commit(ref);
+    else this.ledger.refund(ref, reason);
   }
 
   private reserveAnonymous(caller: Extract<Caller, { kind: 'anonymous' }>, req: ChargeRequest): Charge {

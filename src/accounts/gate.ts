@@ -78,16 +78,31 @@ export class AccessGate {
         headers: { ...headers, 'Retry-After': String(Math.max(1, Math.ceil(window.resetMs / 1000))) },
       });
     }
-    if (!this.deps.limits.acquire(key, plan.concurrent)) {
+    try {
+      return { ...this.holdSlot(caller), headers };
+    } catch (err) {
       this.deps.limits.giveBack(key, 1, MINUTE_MS, now);
+      throw err;
+    }
+  }
+
+  /**
+   * Takes one of the plan's concurrency slots without counting a request (a live session holds
+   * one from open to close); 429 when all are held.
+   */
+  holdSlot(caller: Caller): Admission {
+    if (caller.kind === 'open') return { caller, headers: {}, release: () => {} };
+    const key = limitKey(caller);
+    const { plan } = caller;
+    if (!this.deps.limits.acquire(key, plan.concurrent)) {
       throw new ApiError('too_many_concurrent_requests', `At most ${plan.concurrent} requests may be in progress at once (plan ${plan.name})`, null, {
-        headers: { ...rateHeaders(this.deps.limits.peek(key, plan.requestsPerMinute, MINUTE_MS, now)), 'Retry-After': String(CONCURRENCY_RETRY_AFTER_SEC) },
+        headers: { ...rateHeaders(this.deps.limits.peek(key, plan.requestsPerMinute, MINUTE_MS, this.now())), 'Retry-After': String(CONCURRENCY_RETRY_AFTER_SEC) },
       });
     }
     let held = true;
     return {
       caller,
-      headers,
+      headers: {},
       release: () => {
         if (!held) return;
         held = false;

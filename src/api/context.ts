@@ -1,4 +1,6 @@
 /** What every endpoint module receives: the services behind the HTTP layer. */
+import type { Accounts } from '../accounts/accounts.js';
+import type { JobCharges } from '../accounts/job-charges.js';
 import type { Config } from '../config.js';
 import type { JobQueue } from '../jobs/job-queue.js';
 import type { JobStore } from '../jobs/job-store.js';
@@ -30,6 +32,10 @@ export interface ApiContext {
   db: Db;
   /** Shared by the live WebSocket endpoints. */
   live: LiveSessionLimits;
+  /** Keys, plans, limits, credits, ownership, saved pronunciations. */
+  accounts: Accounts;
+  /** Charges of queued jobs, settled when each job ends. */
+  jobCharges: JobCharges;
 }
 
 /** The absolute base URL a client used to reach us, for links we hand back. */

@@ -23,8 +23,12 @@ function audioBytes(chunks: AsyncIterable<AudioChunk>, format: AudioFormat, sign
   return encodeAudio(pcmOf(chunks), { format, sampleRateHz: OUTPUT_SAMPLE_RATE_HZ }, signal);
 }
 
-/** Chunked audio response; the headers say what the body is before the first byte exists. */
-export async function streamAudio(ex: HttpExchange, planned: PlannedSpeech, log: Logger): Promise<void> {
+/**
+ * Chunked audio response; the headers say what the body is before the first byte exists.
+ * Resolves true when the whole audio was sent, false when the client left or it failed after the
+ * start (the caller refunds then); throws when it failed before the start.
+ */
+export async function streamAudio(ex: HttpExchange, planned: PlannedSpeech, log: Logger, creditsRemaining: number | null = null): Promise<boolean> {
   const { format } = planned.spec;
   const stats = newStats();
   const chunks = synthesizeSpeech(planned.plan, ex.signal, stats);
@@ -39,6 +43,7 @@ export async function streamAudio(ex: HttpExchange, planned: PlannedSpeech, log:
           'X-Model': planned.spec.model,
           'X-Voice': planned.spec.voice,
           'X-Credits-Used': String(planned.creditsUsed),
+          ...(creditsRemaining === null ? {} : { 'X-Credits-Remaining': String(creditsRemaining) }),
         });
       }
       await ex.write(bytes);
@@ -46,14 +51,16 @@ export async function streamAudio(ex: HttpExchange, planned: PlannedSpeech, log:
     if (!started) ex.startStream(200, { 'Content-Type': contentTypeOf(format) });
     ex.end();
     log.info({ format, durationSec: durationSec(stats), firstChunkMs: stats.firstChunkMs }, 'speech streamed');
+    return true;
   } catch (err) {
     if (ex.aborted) {
       log.info({ format, sentSec: durationSec(stats) }, 'speech stream cancelled by client');
-      return;
+      return false;
     }
     if (!started) throw err;
     log.error({ err }, 'speech stream failed after start');
     ex.abortConnection();
+    return false;
   }
 }
 
@@ -61,7 +68,7 @@ export async function streamAudio(ex: HttpExchange, planned: PlannedSpeech, log:
  * `speech.audio.delta` / `speech.word` / `speech.audio.done` events, or an `error` event. A delta
  * of a compressed format holds whole frames (Ogg pages; FLAC's first delta starts with its whole header).
  */
-export async function streamSse(ex: HttpExchange, planned: PlannedSpeech, log: Logger): Promise<void> {
+export async function streamSse(ex: HttpExchange, planned: PlannedSpeech, log: Logger, creditsRemaining: number | null = null): Promise<boolean> {
   const { format } = planned.spec;
   const uuid = randomUUID().replace(/-/g, '');
   const stats: StreamStats = newStats();
@@ -98,14 +105,16 @@ export async function streamSse(ex: HttpExchange, planned: PlannedSpeech, log: L
       model: planned.spec.model,
       voice: planned.spec.voice,
       credits_used: planned.creditsUsed,
+      credits_remaining: creditsRemaining,
       usage: { input_characters: planned.chars, output_audio_seconds: duration },
     });
     sse.close();
     log.info({ format, durationSec: duration, firstChunkMs: stats.firstChunkMs }, 'speech sse streamed');
+    return true;
   } catch (err) {
     if (ex.aborted) {
       log.info({ format, sentSec: durationSec(stats) }, 'speech sse cancelled by client');
-      return;
+      return false;
     }
     const apiErr = err instanceof ApiError ? err : new ApiError('synthesis_failed', `Synthesis failed (request id ${ex.requestId})`);
     if (!(err instanceof ApiError)) log.error({ err }, 'speech sse failed');
@@ -114,5 +123,6 @@ export async function streamSse(ex: HttpExchange, planned: PlannedSpeech, log: L
     } finally {
       sse.close();
     }
+    return false;
   }
 }

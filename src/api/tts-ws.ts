@@ -8,6 +8,7 @@ import type { HttpServer } from '../http/server.js';
 import { parseQuerySettings } from '../realtime/tts-ws/protocol.js';
 import { TtsWsSession } from '../realtime/tts-ws/session.js';
 import { resolveSettings } from '../realtime/tts-ws/settings.js';
+import { admitUpgrade } from './access.js';
 import type { ApiContext } from './context.js';
 import { liveTransport } from './live-transport.js';
 
@@ -19,9 +20,12 @@ export function registerTtsWsRoute(http: HttpServer, ctx: ApiContext): void {
   http.webSocket('/v1/tts/ws', {
     maxMessageBytes: ctx.tts.limits.maxTextChars * MAX_JSON_BYTES_PER_CHAR + ENVELOPE_BYTES,
     accept(request) {
+      const access = admitUpgrade(ctx.accounts, request);
       ctx.live.admit();
       const settings = resolveSettings(ctx.tts, parseQuerySettings(request.query));
       return (conn) => {
+        // Refused at open (the plan's concurrent slots filled since the handshake): already closing.
+        if (!access.open(conn)) return { onMessage: () => {}, onClose: () => {} };
         const logger = ctx.logger.child({ reqId: request.requestId, session: conn.id });
         const session = new TtsWsSession(liveTransport(conn), { tts: ctx.tts, live: ctx.live, logger, requestId: request.requestId }, settings);
         return {

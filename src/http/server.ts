@@ -16,6 +16,11 @@ export interface HttpServerOptions {
   corsOrigin: string;
   tls: { certFile: string; keyFile: string } | null;
   logger: Logger;
+  /**
+   * Runs before every routed request's handler (after CORS and routing); throwing an ApiError
+   * refuses the request with it. Where authentication and rate limits plug in.
+   */
+  guard?: (ex: HttpExchange) => void;
 }
 
 const CORS_EXPOSED = 'X-Request-Id, X-Job-Uuid, Content-Length, Content-Range, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset';
@@ -144,6 +149,7 @@ export class HttpServer {
     ex.params = match.params;
     let result: Promise<void> | void;
     try {
+      this.opts.guard?.(ex);
       result = match.handler(ex);
     } catch (err) {
       this.fail(ex, err);
