@@ -10,6 +10,7 @@ import { JobCharges } from './accounts/job-charges.js';
 import { accessGuard } from './api/access.js';
 import { registerMetricsRoute } from './api/metrics.js';
 import { registerPlatformRoutes } from './api/platform.js';
+import { registerPronunciationRoutes } from './api/pronunciations.js';
 import { registerRealtimeRoute } from './api/realtime.js';
 import { registerResultRoutes } from './api/results.js';
 import { registerSttRoutes } from './api/stt.js';
@@ -104,6 +105,7 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
   registerResultRoutes(router, context);
   registerSttRoutes(router, context, stt);
   registerVoiceChatRoutes(router, context);
+  registerPronunciationRoutes(router, context);
 
   const http = new HttpServer(router, { host: config.host, port: config.port, corsOrigin: config.corsOrigin, tls: config.tls, logger, guard: accessGuard(accounts) });
   registerRealtimeRoute(http, context);

@@ -13,6 +13,7 @@ import type { PlannedSpeech } from '../tts/plan.js';
 import type { SpeechSpec } from '../tts/speech-spec.js';
 import { callerOf } from './access.js';
 import type { ApiContext } from './context.js';
+import { dictionaryOwner } from './pronunciations.js';
 
 export interface ChargedSpeech {
   caller: Caller;
@@ -27,8 +28,9 @@ function tierOf(model: string): ModelTier {
 
 /** The caller's saved pronunciations (first, so the request's own entries win) added to `spec`. */
 export function withSavedPronunciations(ctx: ApiContext, caller: Caller, spec: SpeechSpec): SpeechSpec {
-  if (caller.kind !== 'account') return spec;
-  const saved = ctx.accounts.pronunciations.list(caller.accountId);
+  const owner = dictionaryOwner(caller);
+  if (owner === null) return spec;
+  const saved = ctx.accounts.pronunciations.list(owner);
   if (saved.length === 0) return spec;
   const rules = saved.map(({ word, replacement, caseSensitive, language }) => (language ? { word, replacement, caseSensitive, language } : { word, replacement, caseSensitive }));
   return { ...spec, pronunciations: [...rules, ...spec.pronunciations] };

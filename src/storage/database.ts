@@ -76,7 +76,7 @@ const MIGRATIONS: string[] = [
    ) WITHOUT ROWID;
    CREATE TABLE pronunciations (
      id INTEGER PRIMARY KEY,
-     account_id TEXT NOT NULL REFERENCES accounts(id),
+     account_id TEXT NOT NULL, -- no foreign key: open mode keeps its single user's entries too
      word TEXT NOT NULL,
      replacement TEXT NOT NULL,
      language TEXT,
