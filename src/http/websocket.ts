@@ -244,7 +244,11 @@ export function registerWebSocketRoute(
   if (!path.endsWith('/')) app.ws<SocketData>(`${path}/`, behavior);
 }
 
-/** A browser's key travels as a subprotocol (`openai-insecure-api-key.<key>`); it is never echoed back. */
+/**
+ * A browser's key travels as a subprotocol (`openai-insecure-api-key.<key>`): it is echoed back
+ * only when the client offered nothing else, since a handshake that answers none of the offered
+ * protocols fails in browsers.
+ */
 function defaultProtocol(offered: string[]): string | undefined {
-  return offered.includes('realtime') ? 'realtime' : offered.find((p) => !p.startsWith('openai-insecure-api-key.'));
+  return offered.includes('realtime') ? 'realtime' : (offered.find((p) => !p.startsWith('openai-insecure-api-key.')) ?? offered[0]);
 }
