@@ -171,7 +171,7 @@ describe('accounts end to end', () => {
     }
   });
 
-  it('opens /v1/realtime with the browser subprotocol key (answering `realtime`, not the key) and refuses a missing or bad key with 401', async () => {
+  it('opens /v1/realtime with the browser subprotocol key (answering `realtime`, not the key), bills the session, refuses a missing or bad key with 401 and a short balance with 402', async () => {
     const app = await startTestApp({ auth: 'keys' });
     try {
       const key = account(app, 'dave', 'pro', 10);
@@ -185,6 +185,17 @@ describe('accounts end to end', () => {
       assert.equal(ws.protocol, 'realtime');
       await log.waitFor('session.created');
       ws.close();
+      // A live session is billed by its connection time when it closes: ceil(minutes × 2), at least 1.
+      const { ledger } = app.context.accounts;
+      await until(() => ledger.history('dave', 10).some((r) => r.kind === 'commit'), 'the session charge');
+      assert.equal(ledger.balance('dave'), 9);
+      ledgerSums(app, 'dave');
+      const broke = account(app, 'erin', 'pro', 1);
+      const short = new WebSocket(url, { headers: { authorization: `Bearer ${broke}` } });
+      short.on('error', () => {});
+      const [, shortResponse] = (await once(short, 'unexpected-response')) as [unknown, { statusCode: number; resume(): void }];
+      assert.equal(shortResponse.statusCode, 402, 'a balance below one minute is refused at the handshake');
+      shortResponse.resume();
       for (const protocols of [['realtime'], ['realtime', `openai-insecure-api-key.${generateApiKey()}`]]) {
         const refused = new WebSocket(url, protocols);
         refused.on('error', () => {}); // the failed handshake; its status is asserted below

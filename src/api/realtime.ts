@@ -11,6 +11,7 @@ import { dialectOf, errorEvent, newId } from '../realtime/openai/protocol.js';
 import { RealtimeSession, type RealtimeServices } from '../realtime/openai/session.js';
 import { admitUpgrade } from './access.js';
 import type { ApiContext } from './context.js';
+import { liveCharge } from './live-charge.js';
 import { liveTransport } from './live-transport.js';
 
 /** OpenAI accepts appends of up to 15 MiB of base64; a little more for the JSON around it. */
@@ -23,6 +24,7 @@ export function registerRealtimeRoute(http: HttpServer, ctx: ApiContext): void {
     maxMessageBytes: MAX_MESSAGE_BYTES,
     accept: (request) => {
       const access = admitUpgrade(ctx.accounts, request);
+      const billing = liveCharge(ctx, access.caller, 'realtime');
       ctx.live.admit();
       const model = request.query.get('model') ?? DEFAULT_MODEL;
       if (request.query.has('call_id')) {
@@ -30,7 +32,7 @@ export function registerRealtimeRoute(http: HttpServer, ctx: ApiContext): void {
       }
       const dialect = dialectOf(request.headers, request.protocols);
       return (conn: WebSocketConnection) => {
-        if (!access.open(conn)) return CLOSED_SESSION;
+        if (!access.open(conn) || !billing.open(conn)) return CLOSED_SESSION;
         const log = ctx.logger.child({ reqId: request.requestId, route: 'realtime' });
         const watch = ctx.live.watch(conn, (reason, message) => {
           const code = reason === 'idle' ? 'session_idle_timeout' : 'session_expired';
