@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { readJsonObject } from '../http/body.js';
 import type { HttpExchange } from '../http/exchange.js';
 import type { Router } from '../http/router.js';
+import type { TtsJob } from '../jobs/job-store.js';
 import { newJobFor } from '../tts/plan.js';
 import { claim } from './access.js';
 import { requestLogger, type ApiContext } from './context.js';
@@ -28,14 +29,15 @@ async function createTts(ctx: ApiContext, ex: HttpExchange): Promise<void> {
   const uuid = randomUUID().replace(/-/g, '');
   const { caller, planned, charge } = chargeSpeech(ctx, ex, spec, uuid);
   const record = { ...newJobFor(planned, { creditsUsed: planned.creditsUsed, clientIp: ex.remoteIp }), uuid };
+  let job: TtsJob;
   try {
     // Refused before it is stored: a 503 leaves nothing behind for a restart to run.
     ctx.queue.admit(record.chars);
+    job = ctx.jobs.create(record);
   } catch (err) {
-    charge.refund('job queue full');
+    charge.refund('job not queued');
     throw err;
   }
-  const job = ctx.jobs.create(record);
   claim(ctx.accounts, caller, 'job', job.uuid);
   ctx.jobCharges.hold(job.uuid, charge);
   ctx.queue.enqueue(job);
