@@ -8,7 +8,7 @@ import { openAccounts } from './accounts/accounts.js';
 import { checkStartRule } from './accounts/auth-mode.js';
 import { JobCharges } from './accounts/job-charges.js';
 import { accessGuard } from './api/access.js';
-import { registerMetricsRoute } from './api/metrics.js';
+import { registerMetricsRoute, ServerMetrics } from './api/metrics.js';
 import { registerPlatformRoutes } from './api/platform.js';
 import { registerPronunciationRoutes } from './api/pronunciations.js';
 import { registerRealtimeRoute } from './api/realtime.js';
@@ -75,7 +75,8 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
 async function assemble(config: Config, opts: StartOptions, logger: Logger, undo: Array<() => unknown>): Promise<App> {
   const db = openDatabase(config.dataDir);
   undo.push(() => db.close());
-  const accounts = openAccounts(config, db);
+  const metrics = new ServerMetrics();
+  const accounts = openAccounts(config, db, { onSpent: (credits, service) => metrics.spent(credits, service) });
   // Before any worker starts: a server that would be open to the network does not start at all.
   checkStartRule(accounts.setting, config.host, accounts.keys);
   const jobCharges = new JobCharges(accounts.billing);
@@ -97,7 +98,7 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
   const uploads = new UploadReceiver({ dir: join(config.dataDir, 'uploads'), maxConcurrent: config.maxConcurrentUploads });
   const responder = createResponder(config);
   const live = new LiveSessionLimits({ maxSessions: config.liveMaxSessions, maxSessionMs: config.liveMaxSessionSeconds * 1000, idleMs: config.liveIdleTimeoutSeconds * 1000 });
-  const context: ApiContext = { config, logger, tts, pool, jobs, queue, results, responder, stt, uploads, db, live, accounts, jobCharges };
+  const context: ApiContext = { config, logger, tts, pool, jobs, queue, results, responder, stt, uploads, db, live, accounts, jobCharges, metrics };
 
   const router = new Router();
   registerPlatformRoutes(router, context);
@@ -107,7 +108,7 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
   registerVoiceChatRoutes(router, context);
   registerPronunciationRoutes(router, context);
 
-  const http = new HttpServer(router, { host: config.host, port: config.port, corsOrigin: config.corsOrigin, tls: config.tls, logger, guard: accessGuard(accounts) });
+  const http = new HttpServer(router, { host: config.host, port: config.port, corsOrigin: config.corsOrigin, tls: config.tls, logger, guard: accessGuard(accounts), onFinished: (r) => metrics.requestFinished(r) });
   registerRealtimeRoute(http, context);
   registerTtsWsRoute(http, context);
   const stopMetrics = registerMetricsRoute(router, context, () => http.activeRequests);

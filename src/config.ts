@@ -95,6 +95,8 @@ export interface Config {
   auth: string;
   /** Proxy addresses (comma-separated) whose `X-Forwarded-For` names the client; empty: the socket's address counts. */
   trustedProxies: string;
+  /** When set, `GET /metrics` needs `Authorization: Bearer <metricsToken>`. */
+  metricsToken: string;
   /** Per-plan changes to API.md's plan table (config file only), e.g. `{"pro": {"requests_per_minute": 120}}`. */
   plans: PlanOverrides | null;
 }
@@ -153,6 +155,7 @@ export const DEFAULTS: Config = {
   sttDefaultModel: 'auto',
   auth: 'auto',
   trustedProxies: '',
+  metricsToken: '',
   plans: null,
 };
 
@@ -198,6 +201,7 @@ const ENV_KEYS: Record<string, keyof Config> = {
   LLAIS_STT_DEFAULT_MODEL: 'sttDefaultModel',
   LLAIS_AUTH: 'auth',
   LLAIS_TRUSTED_PROXIES: 'trustedProxies',
+  LLAIS_METRICS_TOKEN: 'metricsToken',
 };
 
 function coerce(key: keyof Config, raw: unknown): unknown {

@@ -88,7 +88,7 @@ describe('credits ledger', () => {
     const caller: Caller = { kind: 'account', accountId: 'a', plan: accounts.plans.get('pro')! };
     const results = await Promise.allSettled(Array.from({ length: 50 }, async () => {
       await Promise.resolve();
-      return billing.reserve(caller, { credits: 1, chars: 10, note: null! });
+      return billing.reserve(caller, { credits: 1, chars: 10, note: 'x', service: 'tts' });
     }));
     assert.equal(results.filter((r) => r.status === 'fulfilled').length, 17);
     assert.ok(results.filter((r) => r.status === 'rejected').every((r) => apiError('insufficient_credits')((r as PromiseRejectedResult).reason)));
@@ -145,15 +145,15 @@ describe('limits', () => {
 
   it('count anonymous characters per address per day, and give refunded ones back', () => {
     const limits = new MemoryLimitStore();
-    const billing = new Billing(null!, limits, () => 86_400_000 * 100 + 3_600_000);
+    const billing = new Billing(null!, limits, { now: () => 86_400_000 * 100 + 3_600_000 });
     const plan = resolvePlans(null).get('anonymous')!;
     const caller: Caller = { kind: 'anonymous', ip: '10.0.0.1', plan };
-    billing.reserve(caller, { credits: 4, chars: 4_000, note: 'a' }).commit();
-    const second = billing.reserve(caller, { credits: 1, chars: 1_000, note: 'b' });
-    assert.throws(() => billing.reserve(caller, { credits: 1, chars: 1, note: 'c' }), (err) => apiError('daily_limit_exceeded')(err) && (err as ApiError).headers['Retry-After'] === String(23 * 3600));
+    billing.reserve(caller, { credits: 4, chars: 4_000, note: 'a', service: 'tts' }).commit();
+    const second = billing.reserve(caller, { credits: 1, chars: 1_000, note: 'b', service: 'tts' });
+    assert.throws(() => billing.reserve(caller, { credits: 1, chars: 1, note: 'c', service: 'tts' }), (err) => apiError('daily_limit_exceeded')(err) && (err as ApiError).headers['Retry-After'] === String(23 * 3600));
     second.refund('failed');
-    billing.reserve(caller, { credits: 1, chars: 1_000, note: 'd' });
-    billing.reserve({ ...caller, ip: '10.0.0.2' }, { credits: 5, chars: 5_000, note: 'other address' });
+    billing.reserve(caller, { credits: 1, chars: 1_000, note: 'd', service: 'tts' });
+    billing.reserve({ ...caller, ip: '10.0.0.2' }, { credits: 5, chars: 5_000, note: 'other address', service: 'tts' });
   });
 
   it('refuse text past the plan and models outside its tiers with 403', () => {

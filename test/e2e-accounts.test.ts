@@ -166,6 +166,8 @@ describe('accounts end to end', () => {
       await until(() => ledger.history('carol', 10).some((r) => r.kind === 'commit'), 'the commit');
       assert.equal(ledger.balance('carol'), 49);
       ledgerSums(app, 'carol');
+      const metrics = await (await fetch(`${app.url}/metrics`)).text();
+      assert.match(metrics, /^llais_credits_spent_total\{service="tts"\} 1$/m, 'only the committed charge counts as spent');
     } finally {
       await app.close();
     }

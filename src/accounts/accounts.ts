@@ -6,7 +6,7 @@ import type { Config } from '../config.js';
 import type { Db } from '../storage/database.js';
 import { SqliteAccountStore, SqliteKeyStore, type AccountStore, type KeyStore } from './account-store.js';
 import { AuthModeSwitch, authSetting, type AuthSetting } from './auth-mode.js';
-import { Billing } from './billing.js';
+import { Billing, type BillingOptions } from './billing.js';
 import { trustedProxySet } from './client-ip.js';
 import { AccessGate } from './gate.js';
 import { SqliteLedgerStore, type LedgerStore } from './ledger.js';
@@ -32,7 +32,7 @@ export interface Accounts {
 }
 
 /** Builds the accounts services; throws on a malformed `auth` or `plans` setting. */
-export function openAccounts(config: Config, db: Db): Accounts {
+export function openAccounts(config: Config, db: Db, hooks: Pick<BillingOptions, 'onSpent'> = {}): Accounts {
   const setting = authSetting(config.auth);
   const plans = resolvePlans(config.plans);
   const accounts = new SqliteAccountStore(db);
@@ -51,7 +51,7 @@ export function openAccounts(config: Config, db: Db): Accounts {
     ownership: new SqliteOwnershipStore(db),
     pronunciations: new SqlitePronunciationStore(db),
     gate: new AccessGate({ accounts, keys, limits, plans, mode }),
-    billing: new Billing(ledger, limits),
+    billing: new Billing(ledger, limits, hooks),
     trustedProxies: trustedProxySet(config.trustedProxies),
   };
 }

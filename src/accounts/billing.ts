@@ -36,8 +36,12 @@ export interface Charge {
   refund(reason: string): void;
 }
 
+/** What a charge pays for, as `/metrics` labels credits spent. */
+export type BilledService = 'tts' | 'stt' | 'voice_chat' | 'live';
+
 export interface ChargeRequest {
   credits: number;
+  service: BilledService;
   /** Characters of text, counted against an anonymous caller's daily allowance. */
   chars: number;
   /** What the charge is for, kept on the ledger row. */
@@ -46,8 +50,18 @@ export interface ChargeRequest {
   ref?: string;
 }
 
+export interface BillingOptions {
+  now?: () => number;
+  /** Told of every committed charge of an account (for `/metrics`). */
+  onSpent?: (credits: number, service: BilledService) => void;
+}
+
 export class Billing {
-  constructor(private readonly ledger: LedgerStore, private readonly limits: LimitStore, private readonly now: () => number = Date.now) {}
+  private readonly now: () => number;
+
+  constructor(private readonly ledger: LedgerStore, private readonly limits: LimitStore, private readonly opts: BillingOptions = {}) {
+    this.now = opts.now ?? Date.now;
+  }
 
   /** 403 when `caller`'s plan does not allow `chars` of text or the model's `tier`. */
   checkTts(caller: Caller, chars: number, tier: ModelTier, model: string): void {
@@ -74,7 +88,11 @@ export class Billing {
     return {
       creditsUsed: req.credits,
       creditsRemaining: held.balance,
-      commit: (actual) => ledger.commit(ref, actual),
+      commit: (actual) => {
+        const balance = ledger.commit(ref, actual);
+        if (balance !== null) this.opts.onSpent?.(actual ?? req.credits, req.service);
+        return balance;
+      },
       refund: (reason) => {
         ledger.refund(ref, reason);
       },

@@ -14,7 +14,9 @@ import type { UpgradeRequest, WebSocketConnection } from '../http/websocket.js';
 import { ApiError, type ErrorCode } from '../errors.js';
 
 /** Readable by anyone, not counted: discovery, and capability URLs (whoever holds the uuid). */
-const PUBLIC_GET = [/^\/v1\/health$/, /^\/v1\/models$/, /^\/v1\/voices$/, /^\/v1\/speech\/results$/, /^\/static\/downloads\/[^/]+\/[^/]+$/, /^\/metrics$/];
+const PUBLIC_GET = [/^\/v1\/health$/, /^\/v1\/models$/, /^\/v1\/voices$/, /^\/v1\/speech\/results$/, /^\/static\/downloads\/[^/]+\/[^/]+$/];
+/** Checked by their own handler (`/metrics`: its own token), outside the account rules. */
+const OWN_AUTH_GET = /^\/metrics$/;
 /** The anonymous free tier: without a key, per client IP, free models only. */
 const ANONYMOUS = [/^POST \/v1\/tts$/, /^POST \/v1\/tts\/stream$/, /^POST \/v1\/audio\/speech$/, /^GET \/v1\/voices\/[^/]+\/preview$/];
 
@@ -22,9 +24,10 @@ const OPEN: Caller = { kind: 'open' };
 const callers = new WeakMap<HttpExchange, Caller>();
 
 /** The policy of a request by method and path (with or without its trailing slash). */
-export function policyOf(method: string, path: string): AccessPolicy {
+export function policyOf(method: string, path: string): AccessPolicy | 'own' {
   const p = path.length > 1 ? path.replace(/\/+$/, '') : path;
   const m = method === 'HEAD' ? 'GET' : method;
+  if (m === 'GET' && OWN_AUTH_GET.test(p)) return 'own';
   if (m === 'GET' && PUBLIC_GET.some((r) => r.test(p))) return 'public';
   if (ANONYMOUS.some((r) => r.test(`${m} ${p}`))) return 'anonymous';
   return 'account';
@@ -33,10 +36,11 @@ export function policyOf(method: string, path: string): AccessPolicy {
 /** The guard for `HttpServerOptions.guard`: identifies, counts and labels every routed request. */
 export function accessGuard(accounts: Accounts): (ex: HttpExchange) => void {
   return (ex) => {
-    if (accounts.mode.mode() === 'open') return;
+    const policy = policyOf(ex.method, ex.path);
+    if (policy === 'own' || accounts.mode.mode() === 'open') return;
     const ip = clientIp(ex.socketIp, ex.headers['x-forwarded-for'], accounts.trustedProxies);
     const caller = accounts.gate.identify(bearerKey(ex.headers.authorization), ip);
-    const admission = accounts.gate.admit(caller, policyOf(ex.method, ex.path));
+    const admission = accounts.gate.admit(caller, policy);
     for (const [name, value] of Object.entries(admission.headers)) ex.setHeader(name, value);
     ex.onFinish(admission.release);
     callers.set(ex, caller);

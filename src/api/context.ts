@@ -10,6 +10,7 @@ import type { Responder } from '../llm/types.js';
 import type { SttService } from '../stt/service.js';
 import type { Db } from '../storage/database.js';
 import type { LiveSessionLimits } from '../realtime/session-limits.js';
+import type { ServerMetrics } from './metrics.js';
 import type { UploadReceiver } from '../http/body.js';
 import type { HttpExchange } from '../http/exchange.js';
 import type { TtsService } from '../tts/service.js';
@@ -36,6 +37,8 @@ export interface ApiContext {
   accounts: Accounts;
   /** Charges of queued jobs, settled when each job ends. */
   jobCharges: JobCharges;
+  /** Counters and histograms behind `GET /metrics`. */
+  metrics: ServerMetrics;
 }
 
 /** The absolute base URL a client used to reach us, for links we hand back. */

@@ -29,7 +29,7 @@ export function liveCharge(ctx: ApiContext, caller: Caller, route: string): { op
     open: (conn) => {
       let charge: Charge;
       try {
-        charge = billing.reserve(caller, { credits: LIVE_CREDITS_PER_MINUTE, chars: 0, note: `live session ${route}` });
+        charge = billing.reserve(caller, { credits: LIVE_CREDITS_PER_MINUTE, chars: 0, note: `live session ${route}`, service: 'live' });
       } catch (err) {
         conn.close(1008, err instanceof ApiError ? err.message : 'refused');
         return false;

@@ -13,6 +13,7 @@ import type { PlannedSpeech } from '../tts/plan.js';
 import type { SpeechSpec } from '../tts/speech-spec.js';
 import { callerOf } from './access.js';
 import type { ApiContext } from './context.js';
+import type { StreamOptions } from './speech-stream.js';
 import { dictionaryOwner } from './pronunciations.js';
 
 export interface ChargedSpeech {
@@ -45,8 +46,13 @@ export function chargeSpeech(ctx: ApiContext, ex: HttpExchange, spec: SpeechSpec
   const planned = ctx.tts.plan(withSavedPronunciations(ctx, caller, spec));
   const { billing } = ctx.accounts;
   billing.checkTts(caller, planned.chars, tierOf(planned.spec.model), planned.spec.model);
-  const charge = billing.reserve(caller, { credits: planned.creditsUsed, chars: planned.chars, note: `tts ${planned.spec.model}, ${planned.chars} chars`, ref });
+  const charge = billing.reserve(caller, { credits: planned.creditsUsed, chars: planned.chars, note: `tts ${planned.spec.model}, ${planned.chars} chars`, service: 'tts', ref });
   return { caller, planned, charge };
+}
+
+/** The options of a charged stream: the balance to report, and its time to first audio for `/metrics` under `endpoint`. */
+export function streamOptions(ctx: ApiContext, charge: Charge, endpoint: string): StreamOptions {
+  return { creditsRemaining: charge.creditsRemaining, onFirstAudio: (seconds) => ctx.metrics.firstAudio(endpoint, seconds) };
 }
 
 /** Runs a stream and settles its charge by the outcome. */

@@ -14,6 +14,12 @@ import type { Logger } from '../logger.js';
 import { durationSec, newStats, pcmOf, synthesizeSpeech, type StreamStats } from '../tts/synthesize.js';
 import type { PlannedSpeech } from '../tts/plan.js';
 
+/** What the caller adds to a stream: the balance to report, and a hook for time to first audio (seconds since the request arrived). */
+export interface StreamOptions {
+  creditsRemaining?: number | null;
+  onFirstAudio?: (seconds: number) => void;
+}
+
 function pcmBytes(pcm: Int16Array): Uint8Array {
   return new Uint8Array(pcm.buffer, pcm.byteOffset, pcm.byteLength);
 }
@@ -28,7 +34,8 @@ function audioBytes(chunks: AsyncIterable<AudioChunk>, format: AudioFormat, sign
  * Resolves true when the whole audio was sent, false when the client left or it failed after the
  * start (the caller refunds then); throws when it failed before the start.
  */
-export async function streamAudio(ex: HttpExchange, planned: PlannedSpeech, log: Logger, creditsRemaining: number | null = null): Promise<boolean> {
+export async function streamAudio(ex: HttpExchange, planned: PlannedSpeech, log: Logger, opts: StreamOptions = {}): Promise<boolean> {
+  const creditsRemaining = opts.creditsRemaining ?? null;
   const { format } = planned.spec;
   const stats = newStats();
   const chunks = synthesizeSpeech(planned.plan, ex.signal, stats);
@@ -37,6 +44,7 @@ export async function streamAudio(ex: HttpExchange, planned: PlannedSpeech, log:
     for await (const bytes of audioBytes(chunks, format, ex.signal)) {
       if (!started) {
         started = true;
+        opts.onFirstAudio?.((performance.now() - ex.startedAt) / 1000);
         ex.startStream(200, {
           'Content-Type': contentTypeOf(format),
           'Cache-Control': 'no-store',
@@ -68,16 +76,25 @@ export async function streamAudio(ex: HttpExchange, planned: PlannedSpeech, log:
  * `speech.audio.delta` / `speech.word` / `speech.audio.done` events, or an `error` event. A delta
  * of a compressed format holds whole frames (Ogg pages; FLAC's first delta starts with its whole header).
  */
-export async function streamSse(ex: HttpExchange, planned: PlannedSpeech, log: Logger, creditsRemaining: number | null = null): Promise<boolean> {
+export async function streamSse(ex: HttpExchange, planned: PlannedSpeech, log: Logger, opts: StreamOptions = {}): Promise<boolean> {
   const { format } = planned.spec;
   const uuid = randomUUID().replace(/-/g, '');
   const stats: StreamStats = newStats();
+  const creditsRemaining = opts.creditsRemaining ?? null;
+  let first = true;
+  const firstAudio = (): void => {
+    if (first) opts.onFirstAudio?.((performance.now() - ex.startedAt) / 1000);
+    first = false;
+  };
   const sse = new SseWriter(ex);
   sse.open();
   try {
     if (format === 'pcm') {
       for await (const chunk of synthesizeSpeech(planned.plan, ex.signal, stats)) {
-        if (chunk.pcm.length > 0) await sse.send({ type: 'speech.audio.delta', audio: Buffer.from(pcmBytes(chunk.pcm)).toString('base64') });
+        if (chunk.pcm.length > 0) {
+          firstAudio();
+          await sse.send({ type: 'speech.audio.delta', audio: Buffer.from(pcmBytes(chunk.pcm)).toString('base64') });
+        }
         for (const w of chunk.words ?? []) await sse.send({ type: 'speech.word', word: w.word, start: w.start, end: w.end });
       }
     } else {
@@ -91,6 +108,7 @@ export async function streamSse(ex: HttpExchange, planned: PlannedSpeech, log: L
       })();
       // Each delta is whole frames (pages), so a client can decode it as it arrives.
       for await (const bytes of wholeFrames(audioBytes(tapped, format, ex.signal), format)) {
+        firstAudio();
         await sse.send({ type: 'speech.audio.delta', audio: Buffer.from(bytes).toString('base64') });
         for (const w of words.splice(0)) await sse.send({ type: 'speech.word', ...w });
       }

@@ -7,7 +7,7 @@ import type { TtsJob } from '../jobs/job-store.js';
 import { newJobFor } from '../tts/plan.js';
 import { claim } from './access.js';
 import { requestLogger, type ApiContext } from './context.js';
-import { chargeSpeech, settleStream } from './speech-charge.js';
+import { chargeSpeech, settleStream, streamOptions } from './speech-charge.js';
 import { streamAudio, streamSse } from './speech-stream.js';
 import { parseNativeTts, parseOpenAiSpeech } from './tts-request.js';
 
@@ -22,7 +22,7 @@ async function createTts(ctx: ApiContext, ex: HttpExchange): Promise<void> {
   const { spec, stream } = parseNativeTts(body, ctx.tts.limits);
   if (stream) {
     const { planned, charge } = chargeSpeech(ctx, ex, spec);
-    await settleStream(ex, charge, streamAudio(ex, planned, requestLogger(ctx, ex), charge.creditsRemaining));
+    await settleStream(ex, charge, streamAudio(ex, planned, requestLogger(ctx, ex), streamOptions(ctx, charge, 'tts')));
     return;
   }
   // The job's uuid is also its ledger reference, so a job re-run after a restart settles its charge.
@@ -56,7 +56,7 @@ async function streamTts(ctx: ApiContext, ex: HttpExchange): Promise<void> {
   // The SSE endpoint's documented default is raw PCM16 unless a format is asked for.
   if (body.format === undefined) spec.format = 'pcm';
   const { planned, charge } = chargeSpeech(ctx, ex, spec);
-  await settleStream(ex, charge, streamSse(ex, planned, requestLogger(ctx, ex), charge.creditsRemaining));
+  await settleStream(ex, charge, streamSse(ex, planned, requestLogger(ctx, ex), streamOptions(ctx, charge, 'tts_stream')));
 }
 
 async function openAiSpeech(ctx: ApiContext, ex: HttpExchange): Promise<void> {
@@ -64,5 +64,5 @@ async function openAiSpeech(ctx: ApiContext, ex: HttpExchange): Promise<void> {
   const { spec, sse } = parseOpenAiSpeech(body, ctx.tts.limits);
   const { planned, charge } = chargeSpeech(ctx, ex, spec);
   const log = requestLogger(ctx, ex);
-  await settleStream(ex, charge, sse ? streamSse(ex, planned, log, charge.creditsRemaining) : streamAudio(ex, planned, log, charge.creditsRemaining));
+  await settleStream(ex, charge, sse ? streamSse(ex, planned, log, streamOptions(ctx, charge, 'audio_speech_sse')) : streamAudio(ex, planned, log, streamOptions(ctx, charge, 'audio_speech')));
 }

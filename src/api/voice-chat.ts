@@ -37,7 +37,7 @@ export function registerVoiceChatRoutes(router: Router, ctx: ApiContext): void {
       // Another account's conversation does not exist, as far as this caller can tell.
       checkOwner(ctx.accounts, caller, 'conversation', req.conversationId, 'conversation_not_found', `No conversation with id ${JSON.stringify(req.conversationId.slice(0, 64))}; omit 'conversation_id' to start one`, 'conversation_id');
     }
-    const charge = ctx.accounts.billing.reserve(caller, { credits: VOICE_CHAT_CREDITS_PER_TURN, chars: 0, note: 'voice chat turn' });
+    const charge = ctx.accounts.billing.reserve(caller, { credits: VOICE_CHAT_CREDITS_PER_TURN, chars: 0, note: 'voice chat turn', service: 'voice_chat' });
     const started = performance.now();
     let turn: Awaited<ReturnType<typeof runTurn>>;
     try {

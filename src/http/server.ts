@@ -21,6 +21,8 @@ export interface HttpServerOptions {
    * refuses the request with it. Where authentication and rate limits plug in.
    */
   guard?: (ex: HttpExchange) => void;
+  /** Told about every finished request: its route pattern (`(none)` when no route matched), status (499: client left) and time. */
+  onFinished?: (request: { method: string; route: string; status: number; seconds: number }) => void;
 }
 
 const CORS_EXPOSED = 'X-Request-Id, X-Job-Uuid, Content-Length, Content-Range, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset';
@@ -107,8 +109,10 @@ export class HttpServer {
     const ex = new HttpExchange(res, req);
     const log = this.opts.logger;
     this.inFlight.add(ex);
+    let route = '(none)';
     ex.onFinish(() => {
       this.inFlight.delete(ex);
+      this.opts.onFinished?.({ method: ex.method, route, status: ex.aborted ? 499 : ex.statusCode, seconds: (performance.now() - ex.startedAt) / 1000 });
       log.info(
         {
           reqId: ex.requestId,
@@ -147,6 +151,7 @@ export class HttpServer {
       return;
     }
     ex.params = match.params;
+    route = match.pattern;
     let result: Promise<void> | void;
     try {
       this.opts.guard?.(ex);
