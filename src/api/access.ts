@@ -9,9 +9,9 @@ import type { Accounts } from '../accounts/accounts.js';
 import { clientIp } from '../accounts/client-ip.js';
 import type { AccessPolicy, Admission, Caller } from '../accounts/gate.js';
 import type { OwnedKind } from '../accounts/ownership.js';
+import { ApiError, type ErrorCode } from '../errors.js';
 import type { HttpExchange } from '../http/exchange.js';
 import type { UpgradeRequest, WebSocketConnection } from '../http/websocket.js';
-import { ApiError, type ErrorCode } from '../errors.js';
 
 /** Readable by anyone, not counted: discovery, and capability URLs (whoever holds the uuid). */
 const PUBLIC_GET = [/^\/v1\/health$/, /^\/v1\/models$/, /^\/v1\/voices$/, /^\/v1\/speech\/results$/, /^\/static\/downloads\/[^/]+\/[^/]+$/];
