@@ -142,6 +142,31 @@ describe('accounts end to end', () => {
     }
   });
 
+  it('counts anonymous clients by socket address, believing X-Forwarded-For only from a trusted proxy', async () => {
+    const anonymousBurst = async (app: App): Promise<number[]> => {
+      const statuses: number[] = [];
+      for (let i = 0; i < 11; i++) {
+        // An empty body is a 400, but it was counted before the handler saw it.
+        const res = await fetch(`${app.url}/v1/tts/`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': `198.51.100.${i}` }, body: '{}' });
+        await res.arrayBuffer();
+        statuses.push(res.status);
+      }
+      return statuses;
+    };
+    const direct = await startTestApp({ auth: 'keys' });
+    try {
+      assert.deepEqual(await anonymousBurst(direct), [...Array<number>(10).fill(400), 429], 'spoofed addresses share the socket address\'s 10 a minute');
+    } finally {
+      await direct.close();
+    }
+    const proxied = await startTestApp({ auth: 'keys', trustedProxies: '127.0.0.1' });
+    try {
+      assert.deepEqual(await anonymousBurst(proxied), Array<number>(11).fill(400), 'behind a trusted proxy each forwarded address is its own client');
+    } finally {
+      await proxied.close();
+    }
+  });
+
   it('refunds a synthesis the client cancels and charges one it receives, the ledger summing to the balance', async () => {
     const app = await startTestApp({ auth: 'keys' });
     try {
