@@ -107,6 +107,14 @@ describe('accounts end to end', () => {
       await expectError(await call(app, `/api/v1/pronunciations/?id=${saved.id}`, { key: bob, method: 'DELETE' }), 404, 'pronunciation_not_found', 'not_found_error');
       const alices = (await (await call(app, '/api/v1/pronunciations/', { key: alice })).json()) as { pronunciations: Array<{ word: string; replacement: string }> };
       assert.deepEqual(alices.pronunciations.map((p) => [p.word, p.replacement]), [['GIF', 'jiff']]);
+      // Saved entries ride along with the account's synthesis (first, so the request's own win), and only its own.
+      const rulesOf = async (key: string): Promise<unknown> => {
+        const res = await call(app, '/v1/tts/', { key, body: { text: 'A GIF.', voice: 'en-us', pronunciations: { PNG: 'ping' } } });
+        const { uuid } = (await res.json()) as { uuid: string };
+        return (app.context.jobs.get(uuid)!.request as { pronunciations: Array<{ word: string }> }).pronunciations.map((r) => r.word);
+      };
+      assert.deepEqual(await rulesOf(alice), ['GIF', 'PNG']);
+      assert.deepEqual(await rulesOf(bob), ['PNG']);
       assert.equal((await call(app, `/api/v1/pronunciations/?id=${saved.id}`, { key: alice, method: 'DELETE' })).status, 200);
       ledgerSums(app, 'alice');
       ledgerSums(app, 'bob');
