@@ -56,15 +56,16 @@ async function until(check: () => boolean, what: string): Promise<void> {
 }
 
 describe('accounts end to end', () => {
-  it('serves open on loopback until `llais keys create` (another process) makes the first key; then keys are required', async () => {
+  it('serves open on loopback until `llais keys create` (another process) makes the first key; then keys are required, and grants and revocations count at once', async () => {
     const dataDir = await tempDir();
     const app = await startTestApp({ dataDir });
     try {
       const open = await call(app, '/api/v1/pronunciations/');
       assert.equal(open.status, 200);
       assert.equal(open.headers.get('x-ratelimit-limit'), null, 'open mode has no limits');
-      const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'keys', 'create', '--account', 'alice', '--plan', 'pro', '--data-dir', dataDir], { cwd: ROOT });
-      const key = stdout.trim();
+      const llais = async (...args: string[]): Promise<string> =>
+        (await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args, '--data-dir', dataDir], { cwd: ROOT })).stdout.trim();
+      const key = await llais('keys', 'create', '--account', 'alice', '--plan', 'pro');
       assert.match(key, /^sk-tts-/);
       await expectError(await call(app, '/api/v1/pronunciations/'), 401, 'missing_api_key', 'authentication_error');
       await expectError(await call(app, '/api/v1/pronunciations/', { key: generateApiKey() }), 401, 'invalid_api_key', 'authentication_error');
@@ -76,6 +77,12 @@ describe('accounts end to end', () => {
       const health = await call(app, '/v1/health/');
       assert.equal(health.status, 200, 'public endpoints need no key');
       assert.equal(health.headers.get('x-ratelimit-limit'), '10', 'the anonymous window is reported');
+      assert.equal(await llais('credits', 'grant', '--account', 'alice', '5', '--note', 'welcome'), 'alice: +5, balance 5');
+      assert.equal(app.context.accounts.ledger.balance('alice'), 5, 'the running server sees the grant');
+      assert.match(await llais('credits', 'history', '--account', 'alice'), /\t\+5\tgrant\t-\twelcome\nbalance 5$/);
+      const [, row] = (await llais('keys', 'list', '--account', 'alice')).split('\n');
+      await llais('keys', 'revoke', row!.split('\t')[0]!);
+      await expectError(await call(app, '/api/v1/pronunciations/', { key }), 401, 'invalid_api_key', 'authentication_error');
     } finally {
       await app.close();
     }

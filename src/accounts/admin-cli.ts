@@ -117,6 +117,7 @@ function creditsCommand(a: Accounts, sub: string | undefined, args: Args): void 
   if (sub === 'history') {
     const id = accountOf(args, a, true);
     const limit = Number(args.options.get('limit') ?? DEFAULT_HISTORY_ROWS);
+    if (!Number.isInteger(limit) || limit <= 0) throw new Error('--limit must be a whole number above 0');
     out('id\twhen\tdelta\tkind\tref\tnote');
     for (const e of a.ledger.history(id, limit)) out(`${e.id}\t${when(e.createdAt)}\t${e.delta > 0 ? '+' : ''}${e.delta}\t${e.kind}\t${e.ref ?? '-'}\t${e.note ?? ''}`);
     out(`balance ${a.ledger.balance(id)}`);
