@@ -133,6 +133,7 @@ describe('limits', () => {
     }));
     const held = outcomes.filter((o) => o.status === 'fulfilled').map((o) => (o as PromiseFulfilledResult<ReturnType<typeof gate.admit>>).value);
     assert.equal(held.length, 3);
+    assert.equal(gate.admit(caller, 'public').headers['X-RateLimit-Remaining'], '997', 'requests refused for concurrency are not counted');
     assert.ok(outcomes.filter((o) => o.status === 'rejected').every((o) => apiError('too_many_concurrent_requests')((o as PromiseRejectedResult).reason)));
     assert.throws(() => gate.holdSlot(caller), apiError('too_many_concurrent_requests'));
     held[0]!.release();

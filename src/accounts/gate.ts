@@ -71,19 +71,17 @@ export class AccessGate {
     if (policy === 'public') {
       return { caller, headers: rateHeaders(this.deps.limits.peek(key, plan.requestsPerMinute, MINUTE_MS, now)), release: () => {} };
     }
+    // The slot first: a request refused for concurrency then leaves the minute's count untouched.
+    const slot = this.holdSlot(caller);
     const window = this.deps.limits.take(key, 1, plan.requestsPerMinute, MINUTE_MS, now);
     const headers = rateHeaders(window);
     if (!window.allowed) {
+      slot.release();
       throw new ApiError('rate_limit_exceeded', `Rate limit of ${plan.requestsPerMinute} requests per minute reached (plan ${plan.name})`, null, {
         headers: { ...headers, 'Retry-After': String(Math.max(1, Math.ceil(window.resetMs / 1000))) },
       });
     }
-    try {
-      return { ...this.holdSlot(caller), headers };
-    } catch (err) {
-      this.deps.limits.giveBack(key, 1, MINUTE_MS, now);
-      throw err;
-    }
+    return { ...slot, headers };
   }
 
   /**
