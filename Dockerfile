@@ -15,6 +15,9 @@ RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 WORKDIR /app
+# 0.0.0.0: the container's port is the way in. Without an API key in /data the server refuses to
+# start there; create one first: docker run --rm -v llais-data:/data llais node dist/src/cli.js keys create --account me
+# (or run it with -e LLAIS_AUTH=open on a trusted network).
 ENV NODE_ENV=production LLAIS_HOST=0.0.0.0 LLAIS_PORT=8080 LLAIS_DATA_DIR=/data LLAIS_MODELS_DIR=/app/models
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

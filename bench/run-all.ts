@@ -3,6 +3,7 @@
  * each target is marked PASS or MISS, and a missed target does not fail the run. A benchmark
  * that crashes does (exit 1), after the others have run.
  */
+import { runAuth } from './auth.js';
 import { runConcurrency } from './concurrency.js';
 import { runEngines } from './engines.js';
 import { runModels } from './models.js';
@@ -15,6 +16,7 @@ const RUN_TIMEOUT_MS = 8 * 60_000;
 
 const BENCHMARKS: ReadonlyArray<[string, () => Promise<void>]> = [
   ['ttfa', runTtfa],
+  ['auth', runAuth],
   ['engines', runEngines],
   ['concurrency', runConcurrency],
   ['stt', runStt],

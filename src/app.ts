@@ -4,8 +4,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { registerMetricsRoute } from './api/metrics.js';
+import { openAccounts } from './accounts/accounts.js';
+import { checkStartRule } from './accounts/auth-mode.js';
+import { JobCharges } from './accounts/job-charges.js';
+import { accessGuard } from './api/access.js';
+import { registerMetricsRoute, ServerMetrics } from './api/metrics.js';
 import { registerPlatformRoutes } from './api/platform.js';
+import { registerPronunciationRoutes } from './api/pronunciations.js';
 import { registerRealtimeRoute } from './api/realtime.js';
 import { registerResultRoutes } from './api/results.js';
 import { registerSttRoutes } from './api/stt.js';
@@ -71,6 +76,11 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
 async function assemble(config: Config, opts: StartOptions, logger: Logger, undo: Array<() => unknown>): Promise<App> {
   const db = openDatabase(config.dataDir);
   undo.push(() => db.close());
+  const metrics = new ServerMetrics();
+  const accounts = openAccounts(config, db, { onSpent: (credits, service) => metrics.spent(credits, service) });
+  // Before any worker starts: a server that would be open to the network does not start at all.
+  checkStartRule(accounts.setting, config.host, accounts.keys);
+  const jobCharges = new JobCharges(accounts.billing);
   const ttsPool = await startTtsPool({
     workers: config.ttsWorkers,
     modelsDir: config.modelsDir,
@@ -84,7 +94,7 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
   const jobs = new SqliteJobStore(db);
   const results = new DiskResultStore(join(config.dataDir, 'results'));
   const tts = new TtsService(ttsPool, config.modelsDir, { maxTextChars: config.maxTextChars, defaultModel: config.defaultModel, defaultVoice: config.defaultVoice });
-  const queue = new LocalJobQueue(jobs, ttsJobRunner(tts, results), {
+  const queue = new LocalJobQueue(jobs, jobCharges.wrap(ttsJobRunner(tts, results)), {
     concurrency: opts.processJobs === false ? 0 : config.jobConcurrency,
     resultTtlMs: config.resultTtlSeconds * 1000,
     maxJobs: config.jobQueueMaxJobs,
@@ -103,7 +113,7 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
   const uploads = new UploadReceiver({ dir: join(config.dataDir, 'uploads'), maxConcurrent: config.maxConcurrentUploads });
   const responder = createResponder(config);
   const live = new LiveSessionLimits({ maxSessions: config.liveMaxSessions, maxSessionMs: config.liveMaxSessionSeconds * 1000, idleMs: config.liveIdleTimeoutSeconds * 1000 });
-  const context: ApiContext = { config, logger, tts, pool, jobs, queue, results, responder, stt, uploads, db, live };
+  const context: ApiContext = { config, logger, tts, pool, jobs, queue, results, responder, stt, uploads, db, live, accounts, jobCharges, metrics };
 
   const router = new Router();
   registerPlatformRoutes(router, context);
@@ -111,8 +121,9 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
   registerResultRoutes(router, context);
   registerSttRoutes(router, context, stt);
   registerVoiceChatRoutes(router, context);
+  registerPronunciationRoutes(router, context);
 
-  const http = new HttpServer(router, { host: config.host, port: config.port, corsOrigin: config.corsOrigin, tls: config.tls, logger });
+  const http = new HttpServer(router, { host: config.host, port: config.port, corsOrigin: config.corsOrigin, tls: config.tls, logger, guard: accessGuard(accounts), onFinished: (r) => metrics.requestFinished(r) });
   registerRealtimeRoute(http, context);
   registerTtsWsRoute(http, context);
   const stopMetrics = registerMetricsRoute(router, context, () => http.activeRequests);

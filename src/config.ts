@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
+import type { PlanOverrides } from './accounts/plans.js';
 
 export interface Config {
   host: string;
@@ -91,10 +92,23 @@ export interface Config {
    * the quantized ones), or `fp32`, `quantized`, `int8`, `uint8`, `fp16`, `q4`, `q4f16`, `bnb4`.
    */
   whisperVariant: string;
+  /**
+   * `auto`: open (no keys) while no key was ever created and the server listens on loopback,
+   * the contract's key rules once one exists; `keys`: key rules always; `open`: no keys, on any
+   * address (an explicit opt-in).
+   */
+  auth: string;
+  /** Proxy addresses (comma-separated) whose `X-Forwarded-For` names the client; empty: the socket's address counts. */
+  trustedProxies: string;
+  /** When set, `GET /metrics` needs `Authorization: Bearer <metricsToken>`. */
+  metricsToken: string;
+  /** Per-plan changes to API.md's plan table (config file only), e.g. `{"pro": {"requests_per_minute": 120}}`. */
+  plans: PlanOverrides | null;
 }
 
 export const DEFAULTS: Config = {
-  host: '0.0.0.0',
+  // Loopback unless asked: open mode (no keys) is only safe where nobody else can connect.
+  host: '127.0.0.1',
   port: 8080,
   publicUrl: '',
   dataDir: './data',
@@ -145,6 +159,10 @@ export const DEFAULTS: Config = {
   modelsLoadAtStart: '',
   sttDefaultModel: 'auto',
   whisperVariant: 'auto',
+  auth: 'auto',
+  trustedProxies: '',
+  metricsToken: '',
+  plans: null,
 };
 
 const ENV_KEYS: Record<string, keyof Config> = {
@@ -188,6 +206,9 @@ const ENV_KEYS: Record<string, keyof Config> = {
   LLAIS_MODELS_LOAD_AT_START: 'modelsLoadAtStart',
   LLAIS_STT_DEFAULT_MODEL: 'sttDefaultModel',
   LLAIS_WHISPER_VARIANT: 'whisperVariant',
+  LLAIS_AUTH: 'auth',
+  LLAIS_TRUSTED_PROXIES: 'trustedProxies',
+  LLAIS_METRICS_TOKEN: 'metricsToken',
 };
 
 function coerce(key: keyof Config, raw: unknown): unknown {
@@ -216,6 +237,7 @@ export function loadConfig(
     for (const [k, v] of Object.entries(fromFile)) {
       if (!(k in DEFAULTS)) throw new Error(`config: unknown key "${k}" in ${file}`);
       if (k === 'tls') cfg.tls = v as Config['tls'];
+      else if (k === 'plans') cfg.plans = v as PlanOverrides;
       else (cfg as unknown as Record<string, unknown>)[k] = coerce(k as keyof Config, v);
     }
   }

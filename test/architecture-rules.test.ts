@@ -68,6 +68,10 @@ describe('architecture rules', () => {
     assert.deepEqual(violations((f) => inside(f.path, 'src/engines'), (s) => inside(s, 'src/workers', 'src/http', 'src/api', 'src/realtime')), []);
   });
 
+  it('src/accounts/ imports nothing from src/http/ or src/api/ (api/access.ts adapts it to HTTP)', () => {
+    assert.deepEqual(violations((f) => inside(f.path, 'src/accounts'), (s) => inside(s, 'src/http', 'src/api')), []);
+  });
+
   it('src/realtime/ imports nothing from src/http/', () => {
     assert.deepEqual(violations((f) => inside(f.path, 'src/realtime'), (s) => inside(s, 'src/http')), []);
   });

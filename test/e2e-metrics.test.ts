@@ -44,3 +44,32 @@ describe('GET /metrics', () => {
     assert.equal(busy.get('llais_jobs_queue_chars'), text.length);
   });
 });
+
+describe('GET /metrics: requests, first audio and the token', () => {
+  it('counts requests by route pattern and status, and times first audio', async () => {
+    const app = await startTestApp();
+    try {
+      const speech = await fetch(`${app.url}/v1/audio/speech`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'flite', input: 'Counted.', voice: 'flite-slt', response_format: 'pcm' }) });
+      await speech.arrayBuffer();
+      await fetch(`${app.url}/static/downloads/${'0'.repeat(32)}/output.wav`).then((r) => r.arrayBuffer());
+      const samples = await scrape(app);
+      assert.equal(samples.get('llais_http_requests_total{route="/v1/audio/speech",method="POST",status="200"}'), 1);
+      assert.equal(samples.get('llais_http_requests_total{route="/static/downloads/:uuid/:file",method="GET",status="404"}'), 1, 'ids in paths are labelled by the route pattern');
+      assert.equal(samples.get('llais_tts_time_to_first_audio_seconds_count{endpoint="audio_speech"}'), 1);
+      assert.ok(samples.get('llais_tts_time_to_first_audio_seconds_sum{endpoint="audio_speech"}')! > 0);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('needs the bearer token when metricsToken is set', async () => {
+    const app = await startTestApp({ metricsToken: 'scrape-me' });
+    try {
+      assert.equal((await fetch(`${app.url}/metrics`)).status, 401);
+      assert.equal((await fetch(`${app.url}/metrics`, { headers: { authorization: 'Bearer wrong' } })).status, 401);
+      assert.equal((await fetch(`${app.url}/metrics`, { headers: { authorization: 'Bearer scrape-me' } })).status, 200);
+    } finally {
+      await app.close();
+    }
+  });
+});

@@ -32,11 +32,11 @@ export interface StreamTiming {
   headers: Headers;
 }
 
-function post(url: string, body: unknown, signal?: AbortSignal): Promise<Response> {
+function post(url: string, body: unknown, signal?: AbortSignal, headers: Record<string, string> = {}): Promise<Response> {
   const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
   return fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify(body),
     signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
   });
@@ -81,10 +81,10 @@ export async function timeSse(url: string, body: unknown, signal?: AbortSignal):
   return { firstAudioMs, doneMs, audioBytes, headers: res.headers };
 }
 
-/** A streamed audio body (`POST /v1/audio/speech`): first audio is the first body byte. */
-export async function timeAudioBody(url: string, body: unknown, signal?: AbortSignal): Promise<StreamTiming> {
+/** A streamed audio body (`POST /v1/audio/speech`): first audio is the first body byte. `headers` adds e.g. an API key. */
+export async function timeAudioBody(url: string, body: unknown, signal?: AbortSignal, headers?: Record<string, string>): Promise<StreamTiming> {
   const started = performance.now();
-  const res = await post(url, body, signal);
+  const res = await post(url, body, signal, headers);
   if (res.status !== 200 || !res.body) throw await failure(res, `POST ${url}`);
   let firstAudioMs = Number.NaN;
   let audioBytes = 0;

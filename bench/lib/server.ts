@@ -29,6 +29,8 @@ export interface BenchServer {
   /** `http://127.0.0.1:<port>`, from the server's own 'listening' log line. */
   url: string;
   pid: number;
+  /** Its throwaway data directory (deleted when it stops), for `llais keys|credits --data-dir`. */
+  dataDir: string;
   /** Models the server reported as installed when it started listening. */
   models: string[];
   /** Calls `listener` with every JSON log line the server writes from now on; returns the unsubscribe. */
@@ -166,7 +168,7 @@ export async function startServer(opts: StartServerOptions = {}): Promise<BenchS
       child.once('exit', onExit);
       child.once('error', onError);
     });
-    return { ...listening, pid: child.pid!, onLog, stop };
+    return { ...listening, pid: child.pid!, dataDir, onLog, stop };
   } catch (err) {
     await stop();
     throw new Error(`${(err as Error).message}\n--- server output ---\n${tail.join('\n')}`, { cause: err });

@@ -1,4 +1,6 @@
 /** What every endpoint module receives: the services behind the HTTP layer. */
+import type { Accounts } from '../accounts/accounts.js';
+import type { JobCharges } from '../accounts/job-charges.js';
 import type { Config } from '../config.js';
 import type { JobQueue } from '../jobs/job-queue.js';
 import type { JobStore } from '../jobs/job-store.js';
@@ -8,6 +10,7 @@ import type { Responder } from '../llm/types.js';
 import type { SttService } from '../stt/service.js';
 import type { Db } from '../storage/database.js';
 import type { LiveSessionLimits } from '../realtime/session-limits.js';
+import type { ServerMetrics } from './metrics.js';
 import type { UploadReceiver } from '../http/body.js';
 import type { HttpExchange } from '../http/exchange.js';
 import type { TtsService } from '../tts/service.js';
@@ -30,6 +33,12 @@ export interface ApiContext {
   db: Db;
   /** Shared by the live WebSocket endpoints. */
   live: LiveSessionLimits;
+  /** Keys, plans, limits, credits, ownership, saved pronunciations. */
+  accounts: Accounts;
+  /** Charges of queued jobs, settled when each job ends. */
+  jobCharges: JobCharges;
+  /** Counters and histograms behind `GET /metrics`. */
+  metrics: ServerMetrics;
 }
 
 /** The absolute base URL a client used to reach us, for links we hand back. */

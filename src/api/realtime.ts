@@ -9,7 +9,9 @@ import type { HttpServer } from '../http/server.js';
 import type { WebSocketConnection } from '../http/websocket.js';
 import { dialectOf, errorEvent, newId } from '../realtime/openai/protocol.js';
 import { RealtimeSession, type RealtimeServices } from '../realtime/openai/session.js';
+import { admitUpgrade } from './access.js';
 import type { ApiContext } from './context.js';
+import { liveCharge } from './live-charge.js';
 import { liveTransport } from './live-transport.js';
 
 /** OpenAI accepts appends of up to 15 MiB of base64; a little more for the JSON around it. */
@@ -21,6 +23,8 @@ export function registerRealtimeRoute(http: HttpServer, ctx: ApiContext): void {
   http.webSocket('/v1/realtime', {
     maxMessageBytes: MAX_MESSAGE_BYTES,
     accept: (request) => {
+      const access = admitUpgrade(ctx.accounts, request);
+      const billing = liveCharge(ctx, access.caller, 'realtime');
       ctx.live.admit();
       const model = request.query.get('model') ?? DEFAULT_MODEL;
       if (request.query.has('call_id')) {
@@ -28,6 +32,7 @@ export function registerRealtimeRoute(http: HttpServer, ctx: ApiContext): void {
       }
       const dialect = dialectOf(request.headers, request.protocols);
       return (conn: WebSocketConnection) => {
+        if (!access.open(conn) || !billing.open(conn)) return CLOSED_SESSION;
         const log = ctx.logger.child({ reqId: request.requestId, route: 'realtime' });
         const watch = ctx.live.watch(conn, (reason, message) => {
           const code = reason === 'idle' ? 'session_idle_timeout' : 'session_expired';
@@ -60,6 +65,9 @@ export function registerRealtimeRoute(http: HttpServer, ctx: ApiContext): void {
     },
   });
 }
+
+/** The callbacks of a session refused at open (its socket is already closing). */
+const CLOSED_SESSION = { onMessage: () => {}, onClose: () => {} };
 
 function realtimeServices(ctx: ApiContext): Omit<RealtimeServices, 'logger'> {
   let vad: Promise<SileroVad> | null = null;

@@ -1,9 +1,13 @@
-/** Polling a TTS job and downloading its result. Both are capability URLs: the uuid is the key. */
+/**
+ * Polling a TTS job and downloading its result. Downloads are capability URLs (the uuid is the
+ * key); polling a job made with an API key needs that account's key, other jobs are polled by uuid.
+ */
 import { contentTypeOf, isAudioFormat } from '../audio/formats.js';
 import { ApiError } from '../errors.js';
 import type { HttpExchange } from '../http/exchange.js';
 import type { Router } from '../http/router.js';
 import { sendFile } from '../http/static-file.js';
+import { callerOf, checkOwner } from './access.js';
 import { baseUrl, type ApiContext } from './context.js';
 
 const UUID_HEX = /^[0-9a-f]{32}$/;
@@ -19,6 +23,8 @@ function pollResult(ctx: ApiContext, ex: HttpExchange): void {
   if (!UUID_HEX.test(uuid)) throw new ApiError('invalid_value', "'uuid' must be the 32-hex-digit uuid returned by POST /v1/tts/", 'uuid');
   const job = ctx.jobs.get(uuid);
   if (!job) throw new ApiError('job_not_found', `No job with uuid ${uuid}`, 'uuid');
+  // A job made with a key is polled with that account's key; other callers see no such job.
+  checkOwner(ctx.accounts, callerOf(ex), 'job', uuid, 'job_not_found', `No job with uuid ${uuid}`, 'uuid');
   switch (job.status) {
     case 'queued':
     case 'processing':

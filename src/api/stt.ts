@@ -16,6 +16,7 @@ import { renderOpenAi, type OpenAiResponseFormat } from '../stt/openai-format.js
 import { sttLanguage } from '../stt/resolve.js';
 import type { SttService, TranscribeOptions } from '../stt/service.js';
 import type { ApiContext } from './context.js';
+import { chargedTranscriber } from './stt-charge.js';
 
 /** Room in a multipart body beyond its file for the text fields and the part headers. */
 const MULTIPART_FIELDS_ALLOWANCE_BYTES = 1 << 20;
@@ -104,8 +105,11 @@ export function registerSttRoutes(router: Router, ctx: ApiContext, stt: SttServi
     const body = await upload(ex, (fields) => sttFields(stt, fields));
     const file = requireFile(body, 'file');
     const opts = sttFields(stt, body.fields);
-    const t = await stt.transcribe({ kind: 'file', path: file.path }, opts, ex.signal);
+    const charged = chargedTranscriber(ctx, ex, stt);
+    const t = await charged.transcribe({ kind: 'file', path: file.path }, opts, ex.signal);
     ex.json(200, {
+      credits_used: charged.credits.used,
+      credits_remaining: charged.credits.remaining,
       text: t.text,
       language: t.language,
       duration: Math.round(t.durationSec * 1000) / 1000,
@@ -124,11 +128,12 @@ export function registerSttRoutes(router: Router, ctx: ApiContext, stt: SttServi
     const file = requireFile(body, 'file');
     const { opts, format, granularities, stream } = openAiFields(stt, task, body.fields, true);
     const audio = { kind: 'file' as const, path: file.path };
+    const charged = chargedTranscriber(ctx, ex, stt);
     if (stream) {
-      await streamTranscript(ex, stt, audio, opts);
+      await streamTranscript(ex, charged, audio, opts);
       return;
     }
-    const t = await stt.transcribe(audio, opts, ex.signal);
+    const t = await charged.transcribe(audio, opts, ex.signal);
     const rendered = renderOpenAi(t, format, { task, granularities });
     ex.send(200, { 'Content-Type': rendered.contentType }, rendered.body);
   };
@@ -137,7 +142,7 @@ export function registerSttRoutes(router: Router, ctx: ApiContext, stt: SttServi
 }
 
 /** `transcript.text.delta` per recognized segment as it is ready, then `transcript.text.done`. */
-async function streamTranscript(ex: HttpExchange, stt: SttService, audio: { kind: 'file'; path: string }, opts: TranscribeOptions): Promise<void> {
+async function streamTranscript(ex: HttpExchange, stt: Pick<SttService, 'transcribe'>, audio: { kind: 'file'; path: string }, opts: TranscribeOptions): Promise<void> {
   // Opened on the first result, so an upload that is not audio still gets a plain 415/422.
   const sse = new SseWriter(ex);
   let opened = false;

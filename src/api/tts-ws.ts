@@ -8,7 +8,9 @@ import type { HttpServer } from '../http/server.js';
 import { parseQuerySettings } from '../realtime/tts-ws/protocol.js';
 import { TtsWsSession } from '../realtime/tts-ws/session.js';
 import { resolveSettings } from '../realtime/tts-ws/settings.js';
+import { admitUpgrade } from './access.js';
 import type { ApiContext } from './context.js';
+import { liveCharge } from './live-charge.js';
 import { liveTransport } from './live-transport.js';
 
 // A text message may carry the whole text buffer; JSON escapes a character in up to 6 bytes.
@@ -19,9 +21,13 @@ export function registerTtsWsRoute(http: HttpServer, ctx: ApiContext): void {
   http.webSocket('/v1/tts/ws', {
     maxMessageBytes: ctx.tts.limits.maxTextChars * MAX_JSON_BYTES_PER_CHAR + ENVELOPE_BYTES,
     accept(request) {
+      const access = admitUpgrade(ctx.accounts, request);
+      const billing = liveCharge(ctx, access.caller, 'tts-ws');
       ctx.live.admit();
       const settings = resolveSettings(ctx.tts, parseQuerySettings(request.query));
       return (conn) => {
+        // Refused at open (the plan's concurrent slots filled since the handshake): already closing.
+        if (!access.open(conn) || !billing.open(conn)) return { onMessage: () => {}, onClose: () => {} };
         const logger = ctx.logger.child({ reqId: request.requestId, session: conn.id });
         const session = new TtsWsSession(liveTransport(conn), { tts: ctx.tts, live: ctx.live, logger, requestId: request.requestId }, settings);
         return {

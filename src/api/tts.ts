@@ -1,9 +1,13 @@
 /** `POST /v1/tts/` (queued job or chunked stream) and `POST /v1/tts/stream/` (SSE). */
+import { randomUUID } from 'node:crypto';
 import { readJsonObject } from '../http/body.js';
 import type { HttpExchange } from '../http/exchange.js';
 import type { Router } from '../http/router.js';
+import type { TtsJob } from '../jobs/job-store.js';
 import { newJobFor } from '../tts/plan.js';
+import { claim } from './access.js';
 import { requestLogger, type ApiContext } from './context.js';
+import { chargeSpeech, settleStream, streamOptions } from './speech-charge.js';
 import { streamAudio, streamSse } from './speech-stream.js';
 import { parseNativeTts, parseOpenAiSpeech } from './tts-request.js';
 
@@ -16,23 +20,33 @@ export function registerTtsRoutes(router: Router, ctx: ApiContext): void {
 async function createTts(ctx: ApiContext, ex: HttpExchange): Promise<void> {
   const body = await readJsonObject(ex, ctx.config.maxJsonBodyBytes);
   const { spec, stream } = parseNativeTts(body, ctx.tts.limits);
-  const planned = ctx.tts.plan(spec);
   if (stream) {
-    await streamAudio(ex, planned, requestLogger(ctx, ex));
+    const { planned, charge } = chargeSpeech(ctx, ex, spec);
+    await settleStream(ex, charge, streamAudio(ex, planned, requestLogger(ctx, ex), streamOptions(ctx, charge, 'tts')));
     return;
   }
-  const record = newJobFor(planned, { creditsUsed: planned.creditsUsed, clientIp: ex.remoteIp });
-  // Refused before it is stored: a 503 leaves nothing behind for a restart to run.
-  ctx.queue.admit(record.chars);
-  const job = ctx.jobs.create(record);
+  // The job's uuid is also its ledger reference, so a job re-run after a restart settles its charge.
+  const uuid = randomUUID().replace(/-/g, '');
+  const { caller, planned, charge } = chargeSpeech(ctx, ex, spec, uuid);
+  const record = { ...newJobFor(planned, { creditsUsed: planned.creditsUsed, clientIp: ex.remoteIp }), uuid };
+  let job: TtsJob;
+  try {
+    // Refused before it is stored: a 503 leaves nothing behind for a restart to run.
+    ctx.queue.admit(record.chars);
+    job = ctx.jobs.create(record);
+  } catch (err) {
+    charge.refund('job not queued');
+    throw err;
+  }
+  claim(ctx.accounts, caller, 'job', job.uuid);
+  ctx.jobCharges.hold(job.uuid, charge);
   ctx.queue.enqueue(job);
   ex.json(200, {
     uuid: job.uuid,
     job_id: job.jobId,
     status: 'queued',
-    credits_used: job.creditsUsed,
-    // Accounts and balances come with the accounts issue; until then there is no balance to report.
-    credits_remaining: null,
+    credits_used: charge.creditsUsed,
+    credits_remaining: charge.creditsRemaining,
   });
 }
 
@@ -41,13 +55,14 @@ async function streamTts(ctx: ApiContext, ex: HttpExchange): Promise<void> {
   const { spec } = parseNativeTts(body, ctx.tts.limits);
   // The SSE endpoint's documented default is raw PCM16 unless a format is asked for.
   if (body.format === undefined) spec.format = 'pcm';
-  await streamSse(ex, ctx.tts.plan(spec), requestLogger(ctx, ex));
+  const { planned, charge } = chargeSpeech(ctx, ex, spec);
+  await settleStream(ex, charge, streamSse(ex, planned, requestLogger(ctx, ex), streamOptions(ctx, charge, 'tts_stream')));
 }
 
 async function openAiSpeech(ctx: ApiContext, ex: HttpExchange): Promise<void> {
   const body = await readJsonObject(ex, ctx.config.maxJsonBodyBytes);
   const { spec, sse } = parseOpenAiSpeech(body, ctx.tts.limits);
-  const planned = ctx.tts.plan(spec);
-  if (sse) await streamSse(ex, planned, requestLogger(ctx, ex));
-  else await streamAudio(ex, planned, requestLogger(ctx, ex));
+  const { planned, charge } = chargeSpeech(ctx, ex, spec);
+  const log = requestLogger(ctx, ex);
+  await settleStream(ex, charge, sse ? streamSse(ex, planned, log, streamOptions(ctx, charge, 'audio_speech_sse')) : streamAudio(ex, planned, log, streamOptions(ctx, charge, 'audio_speech')));
 }

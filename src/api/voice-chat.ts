@@ -2,15 +2,14 @@
  * `POST /v1/voice-chat/`: one turn of a spoken conversation. Thin: read the body, run the
  * turn (src/voice-chat/turn.ts), shape the response.
  */
+import { VOICE_CHAT_CREDITS_PER_TURN } from '../accounts/billing.js';
 import type { Router } from '../http/router.js';
 import { SqliteConversationStore } from '../voice-chat/conversation-store.js';
 import { ReplyAudioRenderer } from '../voice-chat/reply-audio.js';
 import { runTurn, type TurnDeps } from '../voice-chat/turn.js';
+import { callerOf, checkOwner, claim } from './access.js';
 import { baseUrl, requestLogger, type ApiContext } from './context.js';
 import { readVoiceChatRequest } from './voice-chat-request.js';
-
-/** API.md pricing: voice chat costs 3 credits a turn, whatever its length. */
-const CREDITS_PER_TURN = 3;
 
 export function registerVoiceChatRoutes(router: Router, ctx: ApiContext): void {
   const deps: TurnDeps = {
@@ -33,8 +32,22 @@ export function registerVoiceChatRoutes(router: Router, ctx: ApiContext): void {
 
   router.post('/v1/voice-chat', async (ex) => {
     const req = await readVoiceChatRequest(ex, limits, { uploads: ctx.uploads, checkSttCapacity: () => ctx.stt.checkCapacity() });
+    const caller = callerOf(ex);
+    if (req.conversationId !== undefined) {
+      // Another account's conversation does not exist, as far as this caller can tell.
+      checkOwner(ctx.accounts, caller, 'conversation', req.conversationId, 'conversation_not_found', `No conversation with id ${JSON.stringify(req.conversationId.slice(0, 64))}; omit 'conversation_id' to start one`, 'conversation_id');
+    }
+    const charge = ctx.accounts.billing.reserve(caller, { credits: VOICE_CHAT_CREDITS_PER_TURN, chars: 0, note: 'voice chat turn', service: 'voice_chat' });
     const started = performance.now();
-    const turn = await runTurn(deps, req, ex.remoteIp, ex.signal);
+    let turn: Awaited<ReturnType<typeof runTurn>>;
+    try {
+      turn = await runTurn(deps, req, ex.remoteIp, ex.signal);
+    } catch (err) {
+      charge.refund(ex.aborted ? 'cancelled by the client' : 'voice chat turn failed');
+      throw err;
+    }
+    const creditsRemaining = charge.commit();
+    claim(ctx.accounts, caller, 'conversation', turn.conversationId);
     requestLogger(ctx, ex).info(
       { conversationId: turn.conversationId, input: req.input.kind, ms: Math.round(performance.now() - started), audioSec: turn.audio.durationSec },
       'voice chat turn',
@@ -44,9 +57,8 @@ export function registerVoiceChatRoutes(router: Router, ctx: ApiContext): void {
       user_text: turn.userText,
       ai_text: turn.aiText,
       audio_url: `${baseUrl(ctx, ex)}/static/downloads/${turn.audio.uuid}/output.${turn.audio.format}`,
-      credits_used: CREDITS_PER_TURN,
-      // Accounts and balances come with the accounts issue; until then there is no balance to report.
-      credits_remaining: null,
+      credits_used: charge.creditsUsed,
+      credits_remaining: creditsRemaining,
     });
   });
 }

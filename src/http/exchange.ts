@@ -24,6 +24,8 @@ export class HttpExchange {
   readonly query: URLSearchParams;
   readonly headers: Readonly<Record<string, string>>;
   readonly remoteIp: string;
+  /** The TCP peer's address, whatever the headers say (per-IP limits decide from it). */
+  readonly socketIp: string;
   readonly requestId: string;
   readonly startedAt = performance.now();
   /** Aborts when the client goes away before we finished. */
@@ -50,9 +52,8 @@ export class HttpExchange {
     });
     this.headers = headers;
     const forwarded = headers['x-forwarded-for'];
-    this.remoteIp = forwarded
-      ? forwarded.split(',')[0]!.trim()
-      : Buffer.from(res.getRemoteAddressAsText()).toString();
+    this.socketIp = Buffer.from(res.getRemoteAddressAsText()).toString();
+    this.remoteIp = forwarded ? forwarded.split(',')[0]!.trim() : this.socketIp;
     const incomingId = headers['x-request-id'];
     this.requestId = incomingId && /^[\w.-]{1,128}$/.test(incomingId) ? incomingId : randomUUID();
     this.signal = this.controller.signal;

@@ -8,12 +8,14 @@ export type Handler = (ex: HttpExchange) => Promise<void> | void;
 
 interface Route {
   method: string;
+  /** As registered, e.g. `/static/downloads/:uuid/:file`: a label for metrics that does not grow with ids. */
+  pattern: string;
   segments: string[];
   handler: Handler;
 }
 
 export type RouteMatch =
-  | { kind: 'found'; handler: Handler; params: Record<string, string> }
+  | { kind: 'found'; handler: Handler; params: Record<string, string>; pattern: string }
   | { kind: 'method-not-allowed'; allowed: string[] }
   | { kind: 'not-found' };
 
@@ -25,7 +27,7 @@ export class Router {
   private readonly routes: Route[] = [];
 
   on(method: string, path: string, handler: Handler): this {
-    this.routes.push({ method: method.toUpperCase(), segments: split(path), handler });
+    this.routes.push({ method: method.toUpperCase(), pattern: path, segments: split(path), handler });
     return this;
   }
 
@@ -49,7 +51,7 @@ export class Router {
       if (!params) continue;
       // HEAD is served by GET handlers; the exchange drops the body.
       if (route.method === method || (method === 'HEAD' && route.method === 'GET')) {
-        return { kind: 'found', handler: route.handler, params };
+        return { kind: 'found', handler: route.handler, params, pattern: route.pattern };
       }
       allowed.push(route.method);
     }

@@ -16,9 +16,16 @@ export interface HttpServerOptions {
   corsOrigin: string;
   tls: { certFile: string; keyFile: string } | null;
   logger: Logger;
+  /**
+   * Runs before every routed request's handler (after CORS and routing); throwing an ApiError
+   * refuses the request with it. Where authentication and rate limits plug in.
+   */
+  guard?: (ex: HttpExchange) => void;
+  /** Told about every finished request: its route pattern (`(none)` when no route matched), status (499: client left) and time. */
+  onFinished?: (request: { method: string; route: string; status: number; seconds: number }) => void;
 }
 
-const CORS_EXPOSED = 'X-Request-Id, X-Job-Uuid, Content-Length, Content-Range, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset';
+const CORS_EXPOSED = 'X-Request-Id, X-Job-Uuid, X-Credits-Used, X-Credits-Remaining, Content-Length, Content-Range, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset';
 const CORS_ALLOWED_HEADERS = 'Authorization, Content-Type, X-Request-Id, Range, OpenAI-Beta, OpenAI-Organization, OpenAI-Project, X-Stainless-Lang, X-Stainless-Package-Version, X-Stainless-OS, X-Stainless-Arch, X-Stainless-Runtime, X-Stainless-Runtime-Version, X-Stainless-Retry-Count, X-Stainless-Timeout';
 
 export class HttpServer {
@@ -102,8 +109,10 @@ export class HttpServer {
     const ex = new HttpExchange(res, req);
     const log = this.opts.logger;
     this.inFlight.add(ex);
+    let route = '(none)';
     ex.onFinish(() => {
       this.inFlight.delete(ex);
+      this.opts.onFinished?.({ method: ex.method, route, status: ex.aborted ? 499 : ex.statusCode, seconds: (performance.now() - ex.startedAt) / 1000 });
       log.info(
         {
           reqId: ex.requestId,
@@ -142,8 +151,10 @@ export class HttpServer {
       return;
     }
     ex.params = match.params;
+    route = match.pattern;
     let result: Promise<void> | void;
     try {
+      this.opts.guard?.(ex);
       result = match.handler(ex);
     } catch (err) {
       this.fail(ex, err);

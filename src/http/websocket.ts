@@ -19,6 +19,8 @@ export interface UpgradeRequest {
   query: URLSearchParams;
   headers: Readonly<Record<string, string>>;
   remoteIp: string;
+  /** The TCP peer's address, whatever the headers say. */
+  socketIp: string;
   requestId: string;
   /** Subprotocols the client offered, in its order. */
   protocols: string[];
@@ -157,12 +159,14 @@ export function registerWebSocketRoute(
         headers[k] = v;
       });
       const forwarded = headers['x-forwarded-for'];
+      const socketIp = Buffer.from(res.getRemoteAddressAsText()).toString();
       const incomingId = headers['x-request-id'];
       const request: UpgradeRequest = {
         path: req.getUrl(),
         query: new URLSearchParams(req.getQuery() ?? ''),
         headers,
-        remoteIp: forwarded ? forwarded.split(',')[0]!.trim() : Buffer.from(res.getRemoteAddressAsText()).toString(),
+        remoteIp: forwarded ? forwarded.split(',')[0]!.trim() : socketIp,
+        socketIp,
         requestId: incomingId && /^[\w.-]{1,128}$/.test(incomingId) ? incomingId : randomUUID(),
         protocols: (headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim()).filter(Boolean),
       };
@@ -240,6 +244,11 @@ export function registerWebSocketRoute(
   if (!path.endsWith('/')) app.ws<SocketData>(`${path}/`, behavior);
 }
 
+/**
+ * A browser's key travels as a subprotocol (`openai-insecure-api-key.<key>`): it is echoed back
+ * only when the client offered nothing else, since a handshake that answers none of the offered
+ * protocols fails in browsers.
+ */
 function defaultProtocol(offered: string[]): string | undefined {
-  return offered.includes('realtime') ? 'realtime' : offered[0];
+  return offered.includes('realtime') ? 'realtime' : (offered.find((p) => !p.startsWith('openai-insecure-api-key.')) ?? offered[0]);
 }

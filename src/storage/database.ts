@@ -42,6 +42,48 @@ const MIGRATIONS: string[] = [
      created_at INTEGER NOT NULL,
      PRIMARY KEY (conversation_id, seq)
    ) WITHOUT ROWID;`,
+  // Accounts (src/accounts/): keys stored as sha256 hashes only; every credit change is a ledger
+  // row, so a balance is the sum of its rows; owned things map to their account by kind and id.
+  `CREATE TABLE accounts (
+     id TEXT PRIMARY KEY,
+     plan TEXT NOT NULL,
+     created_at INTEGER NOT NULL
+   );
+   CREATE TABLE api_keys (
+     id INTEGER PRIMARY KEY,
+     account_id TEXT NOT NULL REFERENCES accounts(id),
+     key_hash BLOB NOT NULL UNIQUE,
+     prefix TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     revoked_at INTEGER
+   );
+   CREATE TABLE credit_ledger (
+     id INTEGER PRIMARY KEY,
+     account_id TEXT NOT NULL REFERENCES accounts(id),
+     delta INTEGER NOT NULL,
+     kind TEXT NOT NULL CHECK (kind IN ('grant','reserve','commit','refund')),
+     ref TEXT,
+     note TEXT,
+     created_at INTEGER NOT NULL
+   );
+   CREATE INDEX credit_ledger_account ON credit_ledger(account_id, id);
+   CREATE INDEX credit_ledger_ref ON credit_ledger(ref) WHERE ref IS NOT NULL;
+   CREATE TABLE resource_owners (
+     kind TEXT NOT NULL,
+     id TEXT NOT NULL,
+     account_id TEXT NOT NULL,
+     PRIMARY KEY (kind, id)
+   ) WITHOUT ROWID;
+   CREATE TABLE pronunciations (
+     id INTEGER PRIMARY KEY,
+     account_id TEXT NOT NULL, -- no foreign key: open mode keeps its single user's entries too
+     word TEXT NOT NULL,
+     replacement TEXT NOT NULL,
+     language TEXT,
+     case_sensitive INTEGER NOT NULL,
+     created_at INTEGER NOT NULL
+   );
+   CREATE INDEX pronunciations_account ON pronunciations(account_id, id);`,
 ];
 
 export function openDatabase(dataDir: string): Db {

@@ -1,0 +1,57 @@
+/**
+ * Everything the accounts feature needs, built once from the config and the database: the
+ * stores, the auth mode, the gate and billing. The server and the admin CLI both start here.
+ */
+import type { Config } from '../config.js';
+import type { Db } from '../storage/database.js';
+import { SqliteAccountStore, SqliteKeyStore, type AccountStore, type KeyStore } from './account-store.js';
+import { AuthModeSwitch, authSetting, type AuthSetting } from './auth-mode.js';
+import { Billing, type BillingOptions } from './billing.js';
+import { trustedProxySet } from './client-ip.js';
+import { AccessGate } from './gate.js';
+import { SqliteLedgerStore, type LedgerStore } from './ledger.js';
+import { MemoryLimitStore, type LimitStore } from './limit-store.js';
+import { SqliteOwnershipStore, type OwnershipStore } from './ownership.js';
+import { resolvePlans, type Plan } from './plans.js';
+import { SqlitePronunciationStore, type PronunciationStore } from './pronunciation-store.js';
+
+export interface Accounts {
+  setting: AuthSetting;
+  mode: AuthModeSwitch;
+  plans: ReadonlyMap<string, Plan>;
+  accounts: AccountStore;
+  keys: KeyStore;
+  ledger: LedgerStore;
+  limits: LimitStore;
+  ownership: OwnershipStore;
+  pronunciations: PronunciationStore;
+  gate: AccessGate;
+  billing: Billing;
+  /** Addresses whose X-Forwarded-For is believed. */
+  trustedProxies: ReadonlySet<string>;
+}
+
+/** Builds the accounts services; throws on a malformed `auth` or `plans` setting. */
+export function openAccounts(config: Config, db: Db, hooks: Pick<BillingOptions, 'onSpent'> = {}): Accounts {
+  const setting = authSetting(config.auth);
+  const plans = resolvePlans(config.plans);
+  const accounts = new SqliteAccountStore(db);
+  const keys = new SqliteKeyStore(db);
+  const ledger = new SqliteLedgerStore(db);
+  const limits = new MemoryLimitStore();
+  const mode = new AuthModeSwitch(setting, keys);
+  return {
+    setting,
+    mode,
+    plans,
+    accounts,
+    keys,
+    ledger,
+    limits,
+    ownership: new SqliteOwnershipStore(db),
+    pronunciations: new SqlitePronunciationStore(db),
+    gate: new AccessGate({ accounts, keys, limits, plans, mode }),
+    billing: new Billing(ledger, limits, hooks),
+    trustedProxies: trustedProxySet(config.trustedProxies),
+  };
+}

@@ -1,0 +1,127 @@
+/**
+ * The operator's account commands, run by `llais keys …` and `llais credits …` against the same
+ * data directory as the server (SQLite in WAL mode lets both use it at once; the server reads keys
+ * and balances through the database, so changes count immediately):
+ *
+ *   keys create --account <id> [--plan <plan>]   a new key (printed once; only its hash is kept)
+ *   keys list [--account <id>]
+ *   keys revoke <key id>
+ *   credits grant --account <id> <credits> [--note <text>]
+ *   credits balance --account <id>
+ *   credits history --account <id> [--limit N]
+ */
+import type { Config } from '../config.js';
+import { openDatabase } from '../storage/database.js';
+import { openAccounts, type Accounts } from './accounts.js';
+import { generateApiKey } from './api-key.js';
+import { DEFAULT_ACCOUNT_PLAN } from './plans.js';
+
+const ACCOUNT_ID = /^[A-Za-z0-9][\w.@-]{0,127}$/;
+const DEFAULT_HISTORY_ROWS = 50;
+
+export const ACCOUNT_COMMANDS_USAGE =
+  '       llais keys create --account <id> [--plan free|starter|pro|enterprise|…]\n' +
+  '       llais keys list [--account <id>]    llais keys revoke <key id>\n' +
+  '       llais credits grant --account <id> <credits> [--note <text>]\n' +
+  '       llais credits balance --account <id>    llais credits history --account <id> [--limit N]\n';
+
+interface Args { options: Map<string, string>; positional: string[] }
+
+function parseArgs(args: string[]): Args {
+  const options = new Map<string, string>();
+  const positional: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (!a.startsWith('--')) positional.push(a);
+    else {
+      const v = args[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      options.set(a.slice(2), v);
+    }
+  }
+  return { options, positional };
+}
+
+function accountOf(args: Args, accounts: Accounts, mustExist: boolean): string {
+  const id = args.options.get('account');
+  if (!id || !ACCOUNT_ID.test(id)) throw new Error('--account <id> is required: letters, digits, and . _ @ - (at most 128)');
+  if (mustExist && !accounts.accounts.get(id)) throw new Error(`no account '${id}' (llais keys create --account ${id} makes one)`);
+  return id;
+}
+
+const out = (line: string): void => {
+  process.stdout.write(`${line}\n`);
+};
+const when = (ms: number | null): string => (ms === null ? '-' : new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z'));
+
+/** Runs `llais keys|credits <sub> …`; throws with a message for the CLI to print on misuse. */
+export function runAccountsCommand(config: Config, command: 'keys' | 'credits', sub: string | undefined, rest: string[]): void {
+  const db = openDatabase(config.dataDir);
+  try {
+    const accounts = openAccounts(config, db);
+    const args = parseArgs(rest);
+    if (command === 'keys') keysCommand(accounts, sub, args);
+    else creditsCommand(accounts, sub, args);
+  } finally {
+    db.close();
+  }
+}
+
+function keysCommand(a: Accounts, sub: string | undefined, args: Args): void {
+  if (sub === 'create') {
+    const id = accountOf(args, a, false);
+    const plan = args.options.get('plan');
+    if (plan !== undefined && !a.plans.has(plan)) throw new Error(`no plan '${plan}'; plans: ${[...a.plans.keys()].join(', ')}`);
+    const { account, created } = a.accounts.ensure(id, plan ?? DEFAULT_ACCOUNT_PLAN);
+    if (!created && plan !== undefined && plan !== account.plan) a.accounts.setPlan(id, plan);
+    const effective = plan ?? account.plan;
+    const grant = created ? (a.plans.get(effective)?.grantCredits ?? 0) : 0;
+    if (grant > 0) a.ledger.grant(id, grant, `plan ${effective} bonus`);
+    const key = generateApiKey();
+    const info = a.keys.add(id, key);
+    out(key);
+    process.stderr.write(`key ${info.id} for account ${id} (plan ${effective}${created ? ', new account' : ''}${grant > 0 ? `, ${grant} credits granted` : ''}); it is shown only this once\n`);
+    return;
+  }
+  if (sub === 'list') {
+    const only = args.options.get('account');
+    const plans = new Map(a.accounts.list().map((acc) => [acc.id, acc.plan]));
+    out('id\tprefix\taccount\tplan\tcreated\trevoked');
+    for (const k of a.keys.list(only)) out(`${k.id}\t${k.prefix}…\t${k.accountId}\t${plans.get(k.accountId) ?? '?'}\t${when(k.createdAt)}\t${when(k.revokedAt)}`);
+    return;
+  }
+  if (sub === 'revoke') {
+    const id = Number(args.positional[0]);
+    if (!Number.isInteger(id) || id <= 0) throw new Error('usage: llais keys revoke <key id> (the id column of llais keys list)');
+    if (!a.keys.revoke(id)) throw new Error(`no active key with id ${id}`);
+    out(`key ${id} revoked`);
+    return;
+  }
+  throw new Error(`unknown command: llais keys ${sub ?? ''}\n${ACCOUNT_COMMANDS_USAGE}`);
+}
+
+function creditsCommand(a: Accounts, sub: string | undefined, args: Args): void {
+  if (sub === 'grant') {
+    const id = accountOf(args, a, true);
+    const credits = Number(args.positional[0]);
+    if (!Number.isInteger(credits) || credits === 0) throw new Error('usage: llais credits grant --account <id> <credits> (a whole number; negative takes credits away)');
+    a.ledger.grant(id, credits, args.options.get('note') ?? null);
+    out(`${id}: ${credits > 0 ? '+' : ''}${credits}, balance ${a.ledger.balance(id)}`);
+    return;
+  }
+  if (sub === 'balance') {
+    const id = accountOf(args, a, true);
+    out(`${id}: ${a.ledger.balance(id)}`);
+    return;
+  }
+  if (sub === 'history') {
+    const id = accountOf(args, a, true);
+    const limit = Number(args.options.get('limit') ?? DEFAULT_HISTORY_ROWS);
+    if (!Number.isInteger(limit) || limit <= 0) throw new Error('--limit must be a whole number above 0');
+    out('id\twhen\tdelta\tkind\tref\tnote');
+    for (const e of a.ledger.history(id, limit)) out(`${e.id}\t${when(e.createdAt)}\t${e.delta > 0 ? '+' : ''}${e.delta}\t${e.kind}\t${e.ref ?? '-'}\t${e.note ?? ''}`);
+    out(`balance ${a.ledger.balance(id)}`);
+    return;
+  }
+  throw new Error(`unknown command: llais credits ${sub ?? ''}\n${ACCOUNT_COMMANDS_USAGE}`);
+}

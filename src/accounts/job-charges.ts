@@ -1,0 +1,41 @@
+/**
+ * Charges of queued TTS jobs, settled when the job ends: committed when it completes, refunded
+ * when it fails. The charge is reserved under the job's uuid, so a job that a restart re-runs
+ * is still settled through the ledger even though its `Charge` object was lost.
+ */
+import type { JobRunner } from '../jobs/job-queue.js';
+import type { Billing, Charge } from './billing.js';
+
+export class JobCharges {
+  private readonly pending = new Map<string, Charge>();
+
+  constructor(private readonly billing: Billing) {}
+
+  /** Remembers the charge of the job `uuid` until it ends. */
+  hold(uuid: string, charge: Charge): void {
+    this.pending.set(uuid, charge);
+  }
+
+  /** Wraps the queue's runner so that every finished job settles its charge. */
+  wrap(run: JobRunner): JobRunner {
+    return async (job, signal) => {
+      try {
+        const result = await run(job, signal);
+        this.settle(job.uuid, true, 'completed');
+        return result;
+      } catch (err) {
+        // A shutdown leaves the job to be re-run after the restart: its charge stays reserved.
+        if (!signal.aborted) this.settle(job.uuid, false, 'job failed');
+        throw err;
+      }
+    };
+  }
+
+  private settle(uuid: string, ok: boolean, reason: string): void {
+    const charge = this.pending.get(uuid);
+    this.pending.delete(uuid);
+    if (!charge) this.billing.settle(uuid, ok, reason);
+    else if (ok) charge.commit();
+    else charge.refund(reason);
+  }
+}

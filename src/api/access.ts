@@ -1,0 +1,97 @@
+/**
+ * The HTTP side of the accounts rules: which routes are public, which serve the anonymous tier
+ * and which need a key (API.md's conventions), the guard the HTTP server runs before every
+ * handler, and the same admission for WebSocket upgrades. Handlers ask `callerOf(ex)` who is
+ * calling; they never parse keys or count requests themselves.
+ */
+import { bearerKey, subprotocolKey } from '../accounts/api-key.js';
+import type { Accounts } from '../accounts/accounts.js';
+import { clientIp } from '../accounts/client-ip.js';
+import type { AccessPolicy, Admission, Caller } from '../accounts/gate.js';
+import type { OwnedKind } from '../accounts/ownership.js';
+import { ApiError, type ErrorCode } from '../errors.js';
+import type { HttpExchange } from '../http/exchange.js';
+import type { UpgradeRequest, WebSocketConnection } from '../http/websocket.js';
+
+/** Readable by anyone, not counted: discovery, and capability URLs (whoever holds the uuid). */
+const PUBLIC_GET = [/^\/v1\/health$/, /^\/v1\/models$/, /^\/v1\/voices$/, /^\/v1\/speech\/results$/, /^\/static\/downloads\/[^/]+\/[^/]+$/];
+/** Checked by their own handler (`/metrics`: its own token), outside the account rules. */
+const OWN_AUTH_GET = /^\/metrics$/;
+/** The anonymous free tier: without a key, per client IP, free models only. */
+const ANONYMOUS = [/^POST \/v1\/tts$/, /^POST \/v1\/tts\/stream$/, /^POST \/v1\/audio\/speech$/, /^GET \/v1\/voices\/[^/]+\/preview$/];
+
+const OPEN: Caller = { kind: 'open' };
+const callers = new WeakMap<HttpExchange, Caller>();
+
+/** The policy of a request by method and path (with or without its trailing slash). */
+export function policyOf(method: string, path: string): AccessPolicy | 'own' {
+  const p = path.length > 1 ? path.replace(/\/+$/, '') : path;
+  const m = method === 'HEAD' ? 'GET' : method;
+  if (m === 'GET' && OWN_AUTH_GET.test(p)) return 'own';
+  if (m === 'GET' && PUBLIC_GET.some((r) => r.test(p))) return 'public';
+  if (ANONYMOUS.some((r) => r.test(`${m} ${p}`))) return 'anonymous';
+  return 'account';
+}
+
+/** The guard for `HttpServerOptions.guard`: identifies, counts and labels every routed request. */
+export function accessGuard(accounts: Accounts): (ex: HttpExchange) => void {
+  return (ex) => {
+    const policy = policyOf(ex.method, ex.path);
+    if (policy === 'own' || accounts.mode.mode() === 'open') return;
+    const ip = clientIp(ex.socketIp, ex.headers['x-forwarded-for'], accounts.trustedProxies);
+    const caller = accounts.gate.identify(bearerKey(ex.headers.authorization), ip);
+    const admission = accounts.gate.admit(caller, policy);
+    for (const [name, value] of Object.entries(admission.headers)) ex.setHeader(name, value);
+    ex.onFinish(admission.release);
+    callers.set(ex, caller);
+  };
+}
+
+/** Who is making this request (open mode: the single user). */
+export function callerOf(ex: HttpExchange): Caller {
+  return callers.get(ex) ?? OPEN;
+}
+
+/**
+ * Admission for a WebSocket upgrade: the key from `Authorization: Bearer` or from the
+ * `openai-insecure-api-key.<key>` subprotocol, a key required (live endpoints have no anonymous
+ * tier), one request counted. The returned `open(conn)` takes the concurrency slot the session
+ * holds until it closes, once the socket is really open; a session that cannot have one is
+ * closed at once (1008), so concurrent requests never pass the plan's limit.
+ */
+export function admitUpgrade(accounts: Accounts, request: UpgradeRequest): { caller: Caller; open(conn: WebSocketConnection): boolean } {
+  if (accounts.mode.mode() === 'open') return { caller: OPEN, open: () => true };
+  const ip = clientIp(request.socketIp, request.headers['x-forwarded-for'], accounts.trustedProxies);
+  const caller = accounts.gate.identify(bearerKey(request.headers.authorization) ?? subprotocolKey(request.protocols), ip);
+  // Checked now so a refusal is an HTTP status on the handshake; the slot itself is taken on open.
+  accounts.gate.admit(caller, 'account').release();
+  return {
+    caller,
+    open: (conn) => {
+      let admission: Admission;
+      try {
+        admission = accounts.gate.holdSlot(caller);
+      } catch (err) {
+        conn.close(1008, err instanceof ApiError ? err.message : 'refused');
+        return false;
+      }
+      conn.signal.addEventListener('abort', admission.release, { once: true });
+      return true;
+    },
+  };
+}
+
+/**
+ * 404 (`code`) unless `caller` may see the owned thing `id`: things with an owner are visible to
+ * that account only; things without one (made in open mode or anonymously) to whoever has the id.
+ */
+export function checkOwner(accounts: Accounts, caller: Caller, kind: OwnedKind, id: string, code: ErrorCode, message: string, param: string | null): void {
+  if (caller.kind === 'open') return;
+  const owner = accounts.ownership.ownerOf(kind, id);
+  if (owner !== undefined && (caller.kind !== 'account' || caller.accountId !== owner)) throw new ApiError(code, message, param);
+}
+
+/** Records that `caller` owns a new thing (nothing for open-mode and anonymous callers). */
+export function claim(accounts: Accounts, caller: Caller, kind: OwnedKind, id: string): void {
+  if (caller.kind === 'account') accounts.ownership.claim(kind, id, caller.accountId);
+}

@@ -1,0 +1,67 @@
+/**
+ * What every TTS endpoint does between parsing and synthesis for the caller's account: add the
+ * account's saved pronunciations, plan, check the plan's text and model limits, and reserve the
+ * charge. `settleStream` then commits the charge when the audio was delivered and refunds it when
+ * the synthesis failed or the client left.
+ */
+import type { Charge } from '../accounts/billing.js';
+import type { Caller } from '../accounts/gate.js';
+import type { ModelTier } from '../accounts/plans.js';
+import { MODEL_CATALOGUE } from '../engines/tts/catalogue.js';
+import type { HttpExchange } from '../http/exchange.js';
+import type { PlannedSpeech } from '../tts/plan.js';
+import type { SpeechSpec } from '../tts/speech-spec.js';
+import { callerOf } from './access.js';
+import type { ApiContext } from './context.js';
+import type { StreamOptions } from './speech-stream.js';
+import { dictionaryOwner } from './pronunciations.js';
+
+export interface ChargedSpeech {
+  caller: Caller;
+  planned: PlannedSpeech;
+  charge: Charge;
+}
+
+/** A model the catalogue does not know is priced and gated as premium, never as free. */
+function tierOf(model: string): ModelTier {
+  return MODEL_CATALOGUE.find((m) => m.id === model)?.tier ?? 'premium';
+}
+
+/** The caller's saved pronunciations (first, so the request's own entries win) added to `spec`. */
+export function withSavedPronunciations(ctx: ApiContext, caller: Caller, spec: SpeechSpec): SpeechSpec {
+  const owner = dictionaryOwner(caller);
+  if (owner === null) return spec;
+  const saved = ctx.accounts.pronunciations.list(owner);
+  if (saved.length === 0) return spec;
+  const rules = saved.map(({ word, replacement, caseSensitive, language }) => (language ? { word, replacement, caseSensitive, language } : { word, replacement, caseSensitive }));
+  return { ...spec, pronunciations: [...rules, ...spec.pronunciations] };
+}
+
+/**
+ * Plans `spec` for the caller of `ex` and reserves its charge (402/403/429 before any work).
+ * `ref` names the reservation on the ledger (a queued job's uuid).
+ */
+export function chargeSpeech(ctx: ApiContext, ex: HttpExchange, spec: SpeechSpec, ref?: string): ChargedSpeech {
+  const caller = callerOf(ex);
+  const planned = ctx.tts.plan(withSavedPronunciations(ctx, caller, spec));
+  const { billing } = ctx.accounts;
+  billing.checkTts(caller, planned.chars, tierOf(planned.spec.model), planned.spec.model);
+  const charge = billing.reserve(caller, { credits: planned.creditsUsed, chars: planned.chars, note: `tts ${planned.spec.model}, ${planned.chars} chars`, service: 'tts', ref });
+  return { caller, planned, charge };
+}
+
+/** The options of a charged stream: the balance to report, and its time to first audio for `/metrics` under `endpoint`. */
+export function streamOptions(ctx: ApiContext, charge: Charge, endpoint: string): StreamOptions {
+  return { creditsRemaining: charge.creditsRemaining, onFirstAudio: (seconds) => ctx.metrics.firstAudio(endpoint, seconds) };
+}
+
+/** Runs a stream and settles its charge by the outcome. */
+export async function settleStream(ex: HttpExchange, charge: Charge, stream: Promise<boolean>): Promise<void> {
+  let delivered = false;
+  try {
+    delivered = await stream;
+  } finally {
+    if (delivered) charge.commit();
+    else charge.refund(ex.aborted ? 'cancelled by the client' : 'synthesis failed');
+  }
+}
