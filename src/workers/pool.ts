@@ -171,9 +171,10 @@ export class WorkerPool {
     this.checkAdmission(lane);
     const release = await this.slots.acquire(lane, signal);
     let outcome: WorkerOutcome<unknown>;
+    const stop = cancellation(task, signal);
     try {
       if (this.closed) throw shuttingDown();
-      outcome = await this.piscina.run(task, { signal, transferList });
+      outcome = await this.piscina.run(task, { signal: stop.signal, transferList });
     } catch (error) {
       if (signal.aborted) throw signal.reason;
       if (this.closed) throw shuttingDown();
@@ -182,11 +183,45 @@ export class WorkerPool {
       this.logger?.error({ err: error, task: task.kind }, 'pool worker crashed');
       throw new ApiError('worker_crashed', 'The server failed while processing this request; it may succeed if retried.', null, { cause: error });
     } finally {
+      stop.dispose();
       release();
     }
+    if (signal.aborted) throw signal.reason;
     if (!outcome.ok) throw fromTaskError(outcome.error);
     return outcome.result as T;
   }
+}
+
+/**
+ * How long a cancelled Whisper task may take to reach its next decoding step before its worker
+ * is terminated anyway (a worker waiting for audio, not inside an inference).
+ */
+const WHISPER_CANCEL_GRACE_MS = 30_000;
+
+/**
+ * The signal Piscina gets for a task. A thread inside an onnxruntime inference must not be
+ * terminated (onnxruntime-node runs it on the thread, and ending the thread there aborts the whole
+ * process), so a Whisper task is told through a shared flag, which the decoding loop reads at
+ * every step, and terminated only if it has not returned within the grace.
+ */
+function cancellation(task: WorkerTask, signal: AbortSignal): { signal: AbortSignal; dispose(): void } {
+  if (task.kind !== 'transcribe' || !task.whisper) return { signal, dispose: () => {} };
+  const flag = new Int32Array(new SharedArrayBuffer(4));
+  task.cancelFlag = flag;
+  const terminate = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const onAbort = (): void => {
+    Atomics.store(flag, 0, 1);
+    timer = setTimeout(() => terminate.abort(signal.reason), WHISPER_CANCEL_GRACE_MS);
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+  return {
+    signal: terminate.signal,
+    dispose: () => {
+      signal.removeEventListener('abort', onAbort);
+      clearTimeout(timer);
+    },
+  };
 }
 
 function overloaded(): ApiError {
@@ -236,8 +271,8 @@ class AudioFeed {
       }
     });
     this.done = this.pump(source).catch((error: unknown) => {
-      if (this.signal.aborted) return;
-      this.error = error;
+      if (!this.signal.aborted) this.error = error;
+      // A cancelled Whisper task is not terminated (see `cancellation`): it must stop waiting for audio.
       this.send({ type: 'failed' });
     });
   }

@@ -33,6 +33,8 @@ export interface SttTaskInput {
   live?: boolean;
   /** Run this Whisper model instead of PocketSphinx. */
   whisper?: WhisperTaskSpec;
+  /** Set to 1 by the pool when the caller cancels (Whisper tasks; see pool.ts `cancellation`). */
+  cancelFlag?: Int32Array;
 }
 
 export type SttTaskResult = Transcript;
@@ -160,7 +162,7 @@ async function transcribe(task: Extract<WorkerTask, { kind: 'transcribe' }>): Pr
   const { audio } = task;
   const onSegment = (segment: TranscriptSegment): void => audio.postMessage({ type: 'segment', segment } satisfies AudioPortMessage);
   try {
-    if (task.whisper) return await transcribeWithWhisper(task.whisper, receiveAudio(audio), { language: task.language, wordTimestamps: task.wordTimestamps, onSegment });
+    if (task.whisper) return await transcribeWithWhisper(task.whisper, receiveAudio(audio), { language: task.language, wordTimestamps: task.wordTimestamps, onSegment, cancelFlag: task.cancelFlag });
     const recognizer = recognizerFor(task.language);
     const chosen = task.live && recognizer.openLiveStream ? { language: recognizer.language, openStream: recognizer.openLiveStream } : recognizer;
     return await transcribePcm(receiveAudio(audio), chosen, {

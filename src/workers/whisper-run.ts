@@ -13,7 +13,7 @@ import type { WhisperVariantChoice } from '../engines/stt/whisper/export-files.j
 import { loadWhisper, WhisperLoadError } from '../engines/stt/whisper/load-model.js';
 import type { OnnxWhisperModel } from '../engines/stt/whisper/onnx-model.js';
 import type { WhisperTokenizer } from '../engines/stt/whisper/tokenizer.js';
-import { transcribeWhisper } from '../engines/stt/whisper/transcribe.js';
+import { transcribeWhisper, type CancelCheck } from '../engines/stt/whisper/transcribe.js';
 import type { Transcript, TranscriptSegment } from '../stt/transcript.js';
 
 /** Which Whisper model a task runs, as the main thread found it (plain data, it crosses threads). */
@@ -34,6 +34,8 @@ export interface WhisperRunOptions {
   language: string;
   wordTimestamps: boolean;
   onSegment?: (segment: TranscriptSegment) => void;
+  /** Non-zero once the caller cancelled; read between decoding steps. */
+  cancelFlag?: Int32Array;
 }
 
 /** int16 full scale, as whisper.audio.load_audio divides by it. */
@@ -58,6 +60,16 @@ async function collect(pcm: AsyncIterable<Int16Array>): Promise<Float32Array> {
   return samples;
 }
 
+/** The cancel flag as what the decoding loop checks between steps. */
+function flagSignal(flag: Int32Array | undefined): CancelCheck | undefined {
+  if (!flag) return undefined;
+  return {
+    throwIfAborted() {
+      if (Atomics.load(flag, 0) !== 0) throw new DOMException('The transcription was cancelled', 'AbortError');
+    },
+  };
+}
+
 /** Transcribes `pcm` with the model `spec` names; throws ApiError 424 when its files cannot be loaded. */
 export async function transcribeWithWhisper(spec: WhisperTaskSpec, pcm: AsyncIterable<Int16Array>, opts: WhisperRunOptions): Promise<Transcript> {
   const samples = await collect(pcm);
@@ -68,7 +80,7 @@ export async function transcribeWithWhisper(spec: WhisperTaskSpec, pcm: AsyncIte
   };
   try {
     return await cache.use(spec.dir, spec.version, load, ({ session: model, extra: tokenizer }) =>
-      transcribeWhisper(model, tokenizer, samples, { language: opts.language, task: spec.task, wordTimestamps: opts.wordTimestamps, onSegment: opts.onSegment }),
+      transcribeWhisper(model, tokenizer, samples, { language: opts.language, task: spec.task, wordTimestamps: opts.wordTimestamps, onSegment: opts.onSegment, signal: flagSignal(opts.cancelFlag) }),
     );
   } catch (error) {
     if (error instanceof WhisperLoadError) throw whisperFailedError(spec.modelId, error.message);

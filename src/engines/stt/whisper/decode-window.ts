@@ -23,7 +23,8 @@ export interface WindowDecodeOptions {
   timestamps: boolean;
   /** Uniform [0, 1) source for sampling; seeded by the caller so runs repeat. */
   random: () => number;
-  signal?: AbortSignal;
+  /** Checked before every decoding step (an AbortSignal, or a worker's cancel flag). */
+  signal?: Pick<AbortSignal, 'throwIfAborted'>;
 }
 
 export interface WindowDecodeResult {

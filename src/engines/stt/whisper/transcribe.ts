@@ -12,6 +12,9 @@ import type { EncodedAudio, WhisperModel } from './model.js';
 import type { WhisperTokenizer } from './tokenizer.js';
 import { addWordTimestamps, type TimedSegment } from './word-timing.js';
 
+/** An AbortSignal, or anything else that throws once the work is cancelled (a worker's shared flag). */
+export type CancelCheck = Pick<AbortSignal, 'throwIfAborted'>;
+
 export interface WhisperTranscribeOptions {
   /** ISO 639-1 code (or a language name Whisper knows), or `auto` to detect it from the first window. */
   language: string;
@@ -21,7 +24,7 @@ export interface WhisperTranscribeOptions {
   beamSize?: number;
   temperatures?: readonly number[];
   initialPrompt?: string;
-  signal?: AbortSignal;
+  signal?: CancelCheck;
   onSegment?: (segment: TranscriptSegment) => void;
 }
 
@@ -150,7 +153,7 @@ async function decodeWithFallback(
   temperatures: readonly number[],
   beamSize: number,
   random: () => number,
-  signal: AbortSignal | undefined,
+  signal: CancelCheck | undefined,
 ): Promise<WindowDecodeResult> {
   let result: WindowDecodeResult | undefined;
   for (const temperature of temperatures.length > 0 ? temperatures : [0]) {
