@@ -216,11 +216,12 @@ describe('Whisper decoding loop', () => {
   });
 
   test('word timestamps without cross-attention share the segment by characters', async () => {
-    const model = new ScriptedModel(follow([ts(0), ...text(' one three'), ts(2)], 3));
+    const model = new ScriptedModel(follow([ts(0), ...text(' one three.'), ts(2.4)], 3));
     const result = await transcribeWhisper(model, tok, tone(3), { language: 'en', task: 'transcribe', wordTimestamps: true, beamSize: 1 });
+    // Trailing punctuation stays with its word ('three.') and counts toward its share.
     assert.deepEqual(result.segments[0].words, [
-      { word: 'one', start: 0, end: 0.75 },
-      { word: 'three', start: 0.75, end: 2 },
+      { word: 'one', start: 0, end: 0.8 },
+      { word: 'three.', start: 0.8, end: 2.4 },
     ]);
   });
 });

@@ -258,10 +258,20 @@ export async function addWordTimestamps(
 
 /** Without cross-attention: the segment's span shared by character count. */
 export function proportionalWords(tokenizer: WhisperTokenizer, textTokens: number[], start: number, end: number, language: string): TranscriptWord[] {
-  const words = tokenizer
-    .splitToWords(textTokens, language)
-    .words.map((w) => w.trim())
-    .filter((w) => w !== '');
+  // Punctuation joins its word, as merge_punctuations does on the aligned path.
+  const words: string[] = [];
+  let leading = '';
+  for (const raw of tokenizer.splitToWords(textTokens, language).words) {
+    const word = raw.trim();
+    if (word === '') continue;
+    if ([...word].every((c) => APPEND_PUNCTUATIONS.includes(c)) && words.length > 0) words[words.length - 1] += word;
+    else if ([...word].every((c) => PREPEND_PUNCTUATIONS.includes(c))) leading += word;
+    else {
+      words.push(leading + word);
+      leading = '';
+    }
+  }
+  if (leading !== '') words.push(leading);
   const total = words.reduce((sum, w) => sum + [...w].length, 0);
   if (total === 0) return [];
   const out: TranscriptWord[] = [];
