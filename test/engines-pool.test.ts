@@ -198,3 +198,29 @@ describe('worker failure', () => {
     assert.equal(stats.workers, 1);
   });
 });
+
+describe('TtsPool on an accelerator', () => {
+  test('built-in jobs stay off the device worker: with two workers, a second eSpeak job waits for the first', async () => {
+    // webgpu marks the pool as accelerated; no neural session is created by eSpeak jobs.
+    const pool = await TtsPool.start({ workers: 2, maxQueue: 8, picoLingwareDir: null, onnx: { providers: ['webgpu'], threadsPerSession: 0 } });
+    try {
+      const signal = new AbortController().signal;
+      const order: string[] = [];
+      const run = async (name: string, text: string): Promise<void> => {
+        let first = true;
+        for await (const _ of pool.run({ engine: 'espeak', voice: 'gmw/en-US', text, speed: 1, priority: 'rest' }, signal)) {
+          if (first) order.push(`${name} starts`);
+          first = false;
+        }
+        order.push(`${name} ends`);
+      };
+      const a = run('a', BLOCKER_TEXT);
+      await new Promise((resolve) => setImmediate(resolve));
+      await Promise.all([a, run('b', SHORT_TEXT)]);
+      // On CPU both workers would take one each; here the device worker is kept for Piper/Kokoro.
+      assert.deepEqual(order, ['a starts', 'a ends', 'b starts', 'b ends']);
+    } finally {
+      await pool.close();
+    }
+  });
+});

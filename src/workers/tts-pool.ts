@@ -19,7 +19,7 @@
  * a worker cannot load fails its task with VoiceLoadError and leaves the worker running.
  */
 import type { AudioChunk } from '../audio/pcm.js';
-import { DEFAULT_ONNX_SETTINGS, type OnnxSettings } from '../engines/onnx/settings.js';
+import { DEFAULT_ONNX_SETTINGS, usesAccelerator, type OnnxSettings } from '../engines/onnx/settings.js';
 import { VoiceLoadError } from '../engines/tts/piper/voice-load-error.js';
 import { ApiError } from '../errors.js';
 import type { EngineInventory, PoolToWorker, TaskPriority, TtsJob, WorkerToPool } from './tts-messages.js';
@@ -184,10 +184,11 @@ export class TtsPool {
   }
 
   private dispatch(): void {
+    const device = this.deviceSlot();
     for (const slot of this.slots) {
       if (!slot.ready || slot.task !== null) continue;
-      const task = this.lanes.first.shift() ?? this.lanes.rest.shift();
-      if (!task) return;
+      const task = this.take(slot, device);
+      if (!task) continue;
       task.state = 'running';
       slot.task = task;
       Atomics.store(slot.cancel, 0, 0);
@@ -195,6 +196,26 @@ export class TtsPool {
       const message: PoolToWorker = { type: 'run', taskId: task.id, job: task.job };
       slot.worker.postMessage(message);
     }
+  }
+
+  /**
+   * On an accelerator, the one worker whose neural sessions live on the device (the oldest live
+   * one): every Piper and Kokoro job queues for it, so each model has one session on the device
+   * shared by all requests, not one per worker. null on CPU, where every worker runs every engine.
+   */
+  private deviceSlot(): Slot | null {
+    if (!usesAccelerator(this.opts.onnx ?? DEFAULT_ONNX_SETTINGS) || this.slots.size < 2) return null;
+    for (const slot of this.slots) if (!slot.exited) return slot;
+    return null;
+  }
+
+  /** The first queued task `slot` may run, first lane before rest; FIFO within a lane. */
+  private take(slot: Slot, device: Slot | null): Task | undefined {
+    for (const lane of [this.lanes.first, this.lanes.rest]) {
+      const at = device === null ? (lane.length > 0 ? 0 : -1) : lane.findIndex((t) => isNeural(t.job) === (slot === device));
+      if (at >= 0) return lane.splice(at, 1)[0];
+    }
+    return undefined;
   }
 
   /** Wires a started worker's events into the pool. */
@@ -302,7 +323,10 @@ async function retire(slot: Slot): Promise<void> {
   clearTimeout(timer);
 }
 
-/** Jobs that run onnxruntime inferences, which block their thread and must not be cut short. */
+/**
+ * Jobs that run onnxruntime inferences: they block their thread and must not be cut short, and
+ * on an accelerator they run on the device worker only.
+ */
 function isNeural(job: TtsJob): boolean {
   return job.engine === 'piper' || job.engine === 'kokoro';
 }
