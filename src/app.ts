@@ -35,6 +35,7 @@ import { LiveSessionLimits } from './realtime/session-limits.js';
 import { openDatabase } from './storage/database.js';
 import { PooledSttService } from './stt/pooled-stt-service.js';
 import { ttsJobRunner } from './tts/render-job.js';
+import { loadTtsModelsAtStart } from './tts/load-at-start.js';
 import { startTtsPool, TtsService } from './tts/service.js';
 import { WorkerPool } from './workers/pool.js';
 
@@ -134,10 +135,11 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
   const scheme = config.tls ? 'https' : 'http';
   const url = `${scheme}://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
   logger.info({ url, recoveredJobs: recovered, models: tts.models().filter((m) => m.installed).map((m) => m.id) }, 'listening');
-  // Speech-to-text models to load now rather than at first use (modelsLoadAtStart); requests are served meanwhile.
+  // Models to load now rather than at first use (modelsLoadAtStart); requests are served meanwhile.
   const warming = new AbortController();
   if (config.modelsLoadAtStart.trim() !== '') {
     void stt.loadAtStart(config.modelsLoadAtStart, warming.signal).then((ids) => logger.info({ models: ids }, 'models loaded at start'));
+    void loadTtsModelsAtStart(tts, config.modelsLoadAtStart, config.ttsWorkers, warming.signal).then((ids) => logger.info({ models: ids }, 'models loaded at start'));
   }
 
   let closing: Promise<void> | null = null;
