@@ -12,10 +12,8 @@ import type { SynthesisRequest, TtsEngine, Voice } from '../engines/tts/types.js
 import type { VoiceEntry } from '../engines/tts/voices.js';
 import { ApiError, invalidParam } from '../errors.js';
 import type { TtsPool } from '../workers/tts-pool.js';
+import { engineSpeed } from './engine-speed.js';
 
-/** The OpenAI range; Kokoro's duration predictor divides by speed and copes with all of it. */
-const MIN_SPEED = 0.25;
-const MAX_SPEED = 4;
 
 /** Kokoro's voices and mixes, synthesized on the TTS pool. */
 export class KokoroEngine implements TtsEngine {
@@ -40,8 +38,7 @@ export class KokoroEngine implements TtsEngine {
   }
 
   async *synthesize(req: SynthesisRequest, signal: AbortSignal): AsyncGenerator<AudioChunk, void, undefined> {
-    if (!Number.isFinite(req.speed)) throw invalidParam('speed', 'speed must be a number');
-    const speed = Math.min(MAX_SPEED, Math.max(MIN_SPEED, req.speed));
+    const speed = engineSpeed(req.speed);
     const ref = this.registry.workerRef(req.voice, speed);
     if (!ref) {
       const failure = this.registry.failureOf(req.voice);

@@ -11,10 +11,8 @@ import type { SynthesisRequest, TtsEngine, Voice } from '../engines/tts/types.js
 import type { VoiceEntry } from '../engines/tts/voices.js';
 import { ApiError, invalidParam } from '../errors.js';
 import type { TtsPool } from '../workers/tts-pool.js';
+import { engineSpeed } from './engine-speed.js';
 
-/** Speeds past these make length_scale leave what VITS durations were trained around. */
-const MIN_SPEED = 0.25;
-const MAX_SPEED = 4;
 
 export class PiperEngine implements TtsEngine {
   readonly id = PIPER_MODEL_ID;
@@ -37,8 +35,7 @@ export class PiperEngine implements TtsEngine {
   }
 
   async *synthesize(req: SynthesisRequest, signal: AbortSignal): AsyncGenerator<AudioChunk, void, undefined> {
-    if (!Number.isFinite(req.speed)) throw invalidParam('speed', 'speed must be a number');
-    const speed = Math.min(MAX_SPEED, Math.max(MIN_SPEED, req.speed));
+    const speed = engineSpeed(req.speed);
     const ref = this.registry.workerRef(req.voice, speed);
     if (!ref) {
       const failure = this.registry.failureOf(req.voice);

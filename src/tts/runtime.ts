@@ -14,12 +14,10 @@ import { espeakVoiceEntries, fliteVoiceEntries, picoVoiceEntries, pickVoice, typ
 import { invalidParam, type ApiError } from '../errors.js';
 import type { BuiltinEngineId } from '../workers/tts-messages.js';
 import type { TtsPool } from '../workers/tts-pool.js';
+import { engineSpeed } from './engine-speed.js';
 import { KokoroEngine, kokoroFailedError } from './kokoro-engine.js';
 import { PiperEngine, voiceFailedError } from './piper-engine.js';
 
-/** `SynthesisRequest.speed` bounds (the OpenAI range); engines clamp further to what they can do. */
-const MIN_SPEED = 0.25;
-const MAX_SPEED = 4;
 /** A built-in engine whose synthesis runs in the pool. */
 class PooledEngine implements TtsEngine {
   private readonly byId: Map<string, VoiceEntry>;
@@ -45,9 +43,8 @@ class PooledEngine implements TtsEngine {
     // The voice decides the language: a request for `cy` text with voice `en-us` speaks
     // it with the English voice, as asked.
     if (!entry) throw invalidParam('voice', `Unknown voice '${req.voice}' for model '${this.id}'`, 'voice_not_found');
-    if (!Number.isFinite(req.speed)) throw invalidParam('speed', 'speed must be a number');
     if (req.text.trim() === '') return;
-    const speed = Math.min(MAX_SPEED, Math.max(MIN_SPEED, req.speed));
+    const speed = engineSpeed(req.speed);
     yield* this.pool.run(
       { engine: this.id, voice: entry.engineVoice, text: req.text, speed, priority: req.priority ?? 'rest', outputSampleRateHz: req.sampleRateHz },
       signal,
