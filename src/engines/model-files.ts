@@ -75,3 +75,11 @@ function fileExists(dir: string, pattern: string): boolean {
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+/**
+ * The ids `modelsLoadAtStart` names (comma-separated), or null for `all` (every installed
+ * model). TTS and STT read the same setting, so they read it the same way.
+ */
+export function modelsNamedToLoad(list: string): ReadonlySet<string> | null {
+  return list.trim() === 'all' ? null : new Set(list.split(',').map((id) => id.trim()).filter(Boolean));
+}

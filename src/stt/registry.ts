@@ -7,7 +7,7 @@
  * naming it get that 424 while every other model keeps serving.
  */
 import { STT_MODEL_CATALOGUE, WHISPER_MODELS, type SttModelInfo } from '../engines/stt/catalogue.js';
-import { isInstalled, modelDataDir } from '../engines/model-files.js';
+import { isInstalled, modelDataDir, modelsNamedToLoad } from '../engines/model-files.js';
 import { DEFAULT_ONNX_SETTINGS, type OnnxSettings } from '../engines/onnx/settings.js';
 import type { WhisperVariantChoice } from '../engines/stt/whisper/export-files.js';
 import { checkWhisperFolder, WhisperLoadError } from '../engines/stt/whisper/load-model.js';
@@ -104,7 +104,7 @@ export class SttRegistry {
    * model failed (and are not thrown: the server serves on without it).
    */
   async loadAtStart(list: string, copies: number, signal: AbortSignal): Promise<string[]> {
-    const wanted = list.trim() === 'all' ? null : new Set(list.split(',').map((id) => id.trim()).filter(Boolean));
+    const wanted = modelsNamedToLoad(list);
     const loaded: string[] = [];
     for (const [id, engine] of this.engines) {
       if (!(engine instanceof WhisperSttEngine) || (wanted !== null && !wanted.has(id))) continue;

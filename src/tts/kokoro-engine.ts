@@ -14,7 +14,6 @@ import { ApiError, invalidParam } from '../errors.js';
 import type { TtsPool } from '../workers/tts-pool.js';
 import { engineSpeed } from './engine-speed.js';
 
-
 /** Kokoro's voices and mixes, synthesized on the TTS pool. */
 export class KokoroEngine implements TtsEngine {
   readonly id = KOKORO_MODEL_ID;

@@ -4,6 +4,7 @@
  * a model that cannot load is marked failed (its engine does that) before anyone asks for it.
  * Best effort: a failure is logged by the caller and the server serves on.
  */
+import { modelsNamedToLoad } from '../engines/model-files.js';
 import type { TtsService } from './service.js';
 
 /** Engines whose sessions are worth loading ahead; the built-in ones are always warm. */
@@ -11,7 +12,7 @@ const NEURAL_TTS_MODELS = ['kokoro', 'piper'];
 const WARM_TEXT = 'Ready.';
 
 export async function loadTtsModelsAtStart(tts: TtsService, list: string, copies: number, signal: AbortSignal): Promise<string[]> {
-  const wanted = list.trim() === 'all' ? null : new Set(list.split(',').map((id) => id.trim()).filter(Boolean));
+  const wanted = modelsNamedToLoad(list);
   const loaded: string[] = [];
   for (const id of NEURAL_TTS_MODELS) {
     if (wanted !== null && !wanted.has(id)) continue;

@@ -13,7 +13,6 @@ import { ApiError, invalidParam } from '../errors.js';
 import type { TtsPool } from '../workers/tts-pool.js';
 import { engineSpeed } from './engine-speed.js';
 
-
 export class PiperEngine implements TtsEngine {
   readonly id = PIPER_MODEL_ID;
 
