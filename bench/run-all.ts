@@ -6,6 +6,7 @@
 import { runAuth } from './auth.js';
 import { runConcurrency } from './concurrency.js';
 import { runEngines } from './engines.js';
+import { runHttpCore } from './http-core.js';
 import { runModels } from './models.js';
 import { runRealtime } from './realtime.js';
 import { runStt } from './stt.js';
@@ -16,6 +17,7 @@ const RUN_TIMEOUT_MS = 8 * 60_000;
 
 const BENCHMARKS: ReadonlyArray<[string, () => Promise<void>]> = [
   ['ttfa', runTtfa],
+  ['http-core', runHttpCore],
   ['auth', runAuth],
   ['engines', runEngines],
   ['concurrency', runConcurrency],

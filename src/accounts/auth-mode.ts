@@ -36,16 +36,33 @@ export function checkStartRule(setting: AuthSetting, host: string, keys: KeyStor
   );
 }
 
+/**
+ * How long an open-mode answer stands before the key table is read again. `mode()` runs on every
+ * request; one SQLite read each cost ~10 % of a cached health check's time. Keys are made by
+ * another process, so the switch to key rules comes within this much of the first key.
+ */
+const OPEN_RECHECK_MS = 250;
+
 /** Answers `mode()` for every request; under `auto` it reads the key table until a key exists, then never again. */
 export class AuthModeSwitch {
   private keysSeen = false;
+  private checkedAt = -Infinity;
 
-  constructor(private readonly setting: AuthSetting, private readonly keys: KeyStore) {}
+  constructor(private readonly setting: AuthSetting, private readonly keys: KeyStore, private readonly now: () => number = performance.now.bind(performance)) {}
 
-  mode(): AuthMode {
+  /**
+   * `presentedKey`: the request carries a key, so it is read at once, never from the recheck
+   * window: a key is usable (and billed to its account) from the moment it exists.
+   */
+  mode(presentedKey = false): AuthMode {
     if (this.setting !== 'auto') return this.setting;
-    // Keys are never deleted (revoked ones stay), so once one exists key rules hold for good.
-    if (!this.keysSeen) this.keysSeen = this.keys.anyEverCreated();
+    if (this.keysSeen) return 'keys';
+    const now = this.now();
+    if (presentedKey || now - this.checkedAt >= OPEN_RECHECK_MS) {
+      // Keys are never deleted (revoked ones stay), so once one exists key rules hold for good.
+      this.keysSeen = this.keys.anyEverCreated();
+      this.checkedAt = now;
+    }
     return this.keysSeen ? 'keys' : 'open';
   }
 }

@@ -23,6 +23,20 @@ const ANONYMOUS = [/^POST \/v1\/tts$/, /^POST \/v1\/tts\/stream$/, /^POST \/v1\/
 const OPEN: Caller = { kind: 'open' };
 const callers = new WeakMap<HttpExchange, Caller>();
 
+/** Policies by method and route pattern: a pattern's policy is its paths' policy, computed once. */
+const policyByRoute = new Map<string, AccessPolicy | 'own'>();
+
+/** `policyOf` for a routed request, remembered per route pattern (patterns are few and fixed). */
+function policyOfRoute(method: string, route: string): AccessPolicy | 'own' {
+  const key = `${method} ${route}`;
+  let policy = policyByRoute.get(key);
+  if (policy === undefined) {
+    policy = policyOf(method, route);
+    policyByRoute.set(key, policy);
+  }
+  return policy;
+}
+
 /** The policy of a request by method and path (with or without its trailing slash). */
 export function policyOf(method: string, path: string): AccessPolicy | 'own' {
   const p = path.length > 1 ? path.replace(/\/+$/, '') : path;
@@ -36,8 +50,8 @@ export function policyOf(method: string, path: string): AccessPolicy | 'own' {
 /** The guard for `HttpServerOptions.guard`: identifies, counts and labels every routed request. */
 export function accessGuard(accounts: Accounts): (ex: HttpExchange) => void {
   return (ex) => {
-    const policy = policyOf(ex.method, ex.path);
-    if (policy === 'own' || accounts.mode.mode() === 'open') return;
+    const policy = policyOfRoute(ex.method, ex.route);
+    if (policy === 'own' || accounts.mode.mode(ex.headers.authorization !== undefined) === 'open') return;
     const ip = clientIp(ex.socketIp, ex.headers['x-forwarded-for'], accounts.trustedProxies);
     const caller = accounts.gate.identify(bearerKey(ex.headers.authorization), ip);
     const admission = accounts.gate.admit(caller, policy);
@@ -60,7 +74,7 @@ export function callerOf(ex: HttpExchange): Caller {
  * closed at once (1008), so concurrent requests never pass the plan's limit.
  */
 export function admitUpgrade(accounts: Accounts, request: UpgradeRequest): { caller: Caller; open(conn: WebSocketConnection): boolean } {
-  if (accounts.mode.mode() === 'open') return { caller: OPEN, open: () => true };
+  if (accounts.mode.mode(request.headers.authorization !== undefined || request.protocols.length > 0) === 'open') return { caller: OPEN, open: () => true };
   const ip = clientIp(request.socketIp, request.headers['x-forwarded-for'], accounts.trustedProxies);
   const caller = accounts.gate.identify(bearerKey(request.headers.authorization) ?? subprotocolKey(request.protocols), ip);
   // Checked now so a refusal is an HTTP status on the handshake; the slot itself is taken on open.

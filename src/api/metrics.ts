@@ -13,6 +13,7 @@ import type { BilledService } from '../accounts/billing.js';
 import { ApiError } from '../errors.js';
 import type { Router } from '../http/router.js';
 import type { ApiContext } from './context.js';
+import { RequestMetrics } from './request-metrics.js';
 
 /** 10 ms sampling resolution would hide the stalls we care about; 1 ms is cheap. */
 const EVENT_LOOP_RESOLUTION_MS = 1;
@@ -24,14 +25,13 @@ const FIRST_AUDIO_BUCKETS_SEC = [0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 1
 /** The server's instruments; app.ts feeds them from the HTTP server and billing hooks. */
 export class ServerMetrics {
   readonly registry = new Registry();
-  private readonly requests = new Counter({ name: 'llais_http_requests_total', help: 'Finished HTTP requests by route pattern, method and status (499: the client left).', labelNames: ['route', 'method', 'status'] as const, registers: [this.registry] });
-  private readonly requestSeconds = new Histogram({ name: 'llais_http_request_duration_seconds', help: 'Time from request to the end of its response, by route pattern and method.', labelNames: ['route', 'method'] as const, buckets: REQUEST_BUCKETS_SEC, registers: [this.registry] });
+  /** Requests by route, method and status: tallied outside prom-client, appended to its output. */
+  readonly requests = new RequestMetrics(REQUEST_BUCKETS_SEC);
   private readonly firstAudioSeconds = new Histogram({ name: 'llais_tts_time_to_first_audio_seconds', help: 'Time from request to the first audio sent, by endpoint.', labelNames: ['endpoint'] as const, buckets: FIRST_AUDIO_BUCKETS_SEC, registers: [this.registry] });
   private readonly credits = new Counter({ name: 'llais_credits_spent_total', help: 'Credits committed on account ledgers, by service.', labelNames: ['service'] as const, registers: [this.registry] });
 
   requestFinished(r: { method: string; route: string; status: number; seconds: number }): void {
-    this.requests.inc({ route: r.route, method: r.method, status: String(r.status) });
-    this.requestSeconds.observe({ route: r.route, method: r.method }, r.seconds);
+    this.requests.record(r.method, r.route, r.status, r.seconds);
   }
 
   firstAudio(endpoint: string, seconds: number): void {
@@ -75,7 +75,7 @@ export function registerMetricsRoute(router: Router, ctx: ApiContext, activeRequ
       const given = Buffer.from(ex.headers.authorization ?? '');
       if (given.length !== token.length || !timingSafeEqual(given, token)) throw new ApiError('invalid_api_key', 'GET /metrics needs "Authorization: Bearer <metricsToken>"');
     }
-    const text = await registry.metrics();
+    const text = (await registry.metrics()) + ctx.metrics.requests.render();
     ex.send(200, { 'Content-Type': registry.contentType }, text);
   });
   return () => loop.disable();

@@ -16,7 +16,9 @@ interface HealthBody {
 }
 
 export function registerPlatformRoutes(router: Router, ctx: ApiContext): void {
-  let cached: { body: HealthBody; at: number } | null = null;
+  // The body is serialized once per probe: a health check under load is a string write.
+  let cached: { body: HealthBody; json: string; at: number } | null = null;
+  const cacheControl = { 'Content-Type': 'application/json', 'Cache-Control': `max-age=${ctx.config.healthCacheSeconds}` };
   let inFlight: Promise<HealthBody> | null = null;
 
   // The probe is a real synthesis through the default engine, so `latency_ms` measures the
@@ -40,15 +42,18 @@ export function registerPlatformRoutes(router: Router, ctx: ApiContext): void {
     };
   };
 
-  router.get('/v1/health', async (ex) => {
+  const answer = (ex: HttpExchange, c: { body: HealthBody; json: string }): void => ex.send(c.body.status === 'online' ? 200 : 503, cacheControl, c.json);
+  // Synchronous while the cached answer is fresh: no promise per health check.
+  router.get('/v1/health', (ex) => {
     const now = Date.now();
-    if (!cached || now - cached.at > ctx.config.healthCacheSeconds * 1000) {
-      inFlight ??= probe().finally(() => {
-        inFlight = null;
-      });
-      cached = { body: await inFlight, at: now };
-    }
-    ex.json(cached.body.status === 'online' ? 200 : 503, cached.body, { 'Cache-Control': `max-age=${ctx.config.healthCacheSeconds}` });
+    if (cached && now - cached.at <= ctx.config.healthCacheSeconds * 1000) return answer(ex, cached);
+    inFlight ??= probe().finally(() => {
+      inFlight = null;
+    });
+    return inFlight.then((body) => {
+      cached = { body, json: JSON.stringify(body), at: now };
+      answer(ex, cached);
+    });
   });
 
   router.get('/v1/models', (ex) => {

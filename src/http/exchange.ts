@@ -9,64 +9,90 @@
 import { randomUUID } from 'node:crypto';
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
 import { ApiError } from '../errors.js';
+import { RequestBody } from './request-body.js';
 import { statusLine } from './status-line.js';
-
-/**
- * Body chunks that may wait in JS for a streaming reader before the socket is paused: one being
- * handed over and one in hand, so a slow consumer (a disk write) holds the client back instead of
- * growing our memory.
- */
-const BODY_CHUNKS_AHEAD = 2;
 
 export class HttpExchange {
   readonly method: string;
   readonly path: string;
-  readonly query: URLSearchParams;
   readonly headers: Readonly<Record<string, string>>;
-  readonly remoteIp: string;
-  /** The TCP peer's address, whatever the headers say (per-IP limits decide from it). */
-  readonly socketIp: string;
   readonly requestId: string;
   readonly startedAt = performance.now();
-  /** Aborts when the client goes away before we finished. */
-  readonly signal: AbortSignal;
   /** Route parameters, filled by the router. */
   params: Record<string, string> = {};
+  /** The matched route's pattern (`(none)` when none matched): a label that does not grow with ids. */
+  route = '(none)';
   statusCode = 0;
-  private readonly controller = new AbortController();
+  /**
+   * Header lines every response of this server carries (CORS), written before the request's own.
+   * Shared by all exchanges, never copied.
+   */
+  baseHeaders: ReadonlyArray<readonly [string, string]> = [];
+  // Made on first use: most requests finish without anyone asking for their signal or query, and
+  // an AbortController per request is measurable on a cached health check.
+  private controller: AbortController | null = null;
+  private clientGone = false;
+  private rawQuery: string;
+  private parsedQuery: URLSearchParams | null = null;
+  private peer: string | null = null;
   private readonly extraHeaders: Array<[string, string]> = [];
   private headersSent = false;
   private finished = false;
-  private bodyPromise: Promise<Buffer> | null = null;
-  private bodyTaken = false;
+  private requestBody: RequestBody | null = null;
   private writableWaiter: (() => void) | null = null;
   private readonly finishCallbacks: Array<() => void> = [];
 
   constructor(private readonly res: HttpResponse, req: HttpRequest) {
     this.method = req.getMethod().toUpperCase();
     this.path = req.getUrl();
-    this.query = new URLSearchParams(req.getQuery() ?? '');
+    this.rawQuery = req.getQuery() ?? '';
     const headers: Record<string, string> = {};
     req.forEach((k, v) => {
       headers[k] = v;
     });
     this.headers = headers;
-    const forwarded = headers['x-forwarded-for'];
-    this.socketIp = Buffer.from(res.getRemoteAddressAsText()).toString();
-    this.remoteIp = forwarded ? forwarded.split(',')[0]!.trim() : this.socketIp;
     const incomingId = headers['x-request-id'];
     this.requestId = incomingId && /^[\w.-]{1,128}$/.test(incomingId) ? incomingId : randomUUID();
-    this.signal = this.controller.signal;
     res.onAborted(() => {
       this.finished = true;
-      this.controller.abort(new ApiError('client_closed', 'Client closed the connection'));
+      this.clientGone = true;
+      this.controller?.abort(clientClosed());
       this.writableWaiter?.();
       this.runFinish();
     });
   }
 
+  /** Aborts when the client goes away before we finished. */
+  get signal(): AbortSignal {
+    if (this.controller === null) {
+      this.controller = new AbortController();
+      if (this.clientGone) this.controller.abort(clientClosed());
+    }
+    return this.controller.signal;
+  }
+
+  /**
+   * The TCP peer's address, whatever the headers say (per-IP limits decide from it). Read from uWS
+   * on first use: the call costs more than a cached health check's whole handler. Once the
+   * response is over uWS can no longer say, so a request that never asked reads `unknown`.
+   */
+  get socketIp(): string {
+    if (this.peer === null) this.peer = this.finished ? 'unknown' : Buffer.from(this.res.getRemoteAddressAsText()).toString();
+    return this.peer;
+  }
+
+  /** The client's address as the request presents it: the first `X-Forwarded-For` hop, else the peer. */
+  get remoteIp(): string {
+    const forwarded = this.headers['x-forwarded-for'];
+    return forwarded ? forwarded.split(',')[0]!.trim() : this.socketIp;
+  }
+
+  get query(): URLSearchParams {
+    return (this.parsedQuery ??= new URLSearchParams(this.rawQuery));
+  }
+
   get aborted(): boolean {
-    return this.signal.aborted;
+    return this.clientGone;
   }
 
   get done(): boolean {
@@ -93,106 +119,21 @@ export class HttpExchange {
    * body in chunks that are only valid inside the callback, so each is copied.
    */
   readBody(limitBytes: number): Promise<Buffer> {
-    if (this.bodyPromise) return this.bodyPromise;
-    if (this.bodyTaken) throw new Error('request body already read');
-    const declared = Number(this.headers['content-length'] ?? NaN);
-    this.bodyPromise = new Promise<Buffer>((resolve, reject) => {
-      if (Number.isFinite(declared) && declared > limitBytes) {
-        reject(tooLarge(limitBytes));
-        // Keep reading (and discarding) so the 413 can still be written on this connection.
-        this.res.onData(() => {});
-        return;
-      }
-      const parts: Buffer[] = [];
-      let size = 0;
-      let failed = false;
-      this.res.onData((chunk, isLast) => {
-        if (failed) return;
-        size += chunk.byteLength;
-        if (size > limitBytes) {
-          failed = true;
-          reject(tooLarge(limitBytes));
-          return;
-        }
-        parts.push(Buffer.from(new Uint8Array(chunk).slice()));
-        if (isLast) resolve(parts.length === 1 ? parts[0]! : Buffer.concat(parts, size));
-      });
-      this.signal.addEventListener('abort', () => reject(this.signal.reason), { once: true });
-    });
-    return this.bodyPromise;
+    return this.body().read(limitBytes);
   }
 
   /**
-   * The body as it arrives, one chunk (a copy) at a time, for readers that write it elsewhere.
-   * At most `BODY_CHUNKS_AHEAD` chunks wait here: beyond that the socket is paused until the
-   * consumer takes one. Iteration throws 413 `body_too_large` as soon as the body passes
-   * `limitBytes` (at once when Content-Length announces it), or the abort reason if the client
-   * goes. A consumer that stops early leaves the rest of the body to be read and dropped, so that
-   * its error response can still be written on this connection.
+   * The body as it arrives, one chunk (a copy) at a time, for readers that write it elsewhere;
+   * at most a couple of chunks wait before the socket is paused. Iteration throws 413
+   * `body_too_large` as soon as the body passes `limitBytes`, or the abort reason if the client
+   * goes (see RequestBody.chunks).
    */
   bodyChunks(limitBytes: number): AsyncIterable<Buffer> {
-    if (this.bodyTaken || this.bodyPromise) throw new Error('request body already read');
-    this.bodyTaken = true;
-    const declared = Number(this.headers['content-length'] ?? NaN);
-    if (Number.isFinite(declared) && declared > limitBytes) {
-      this.dropBody(false);
-      const error = tooLarge(limitBytes);
-      return (async function* refused(): AsyncGenerator<Buffer, void, undefined> {
-        throw error;
-      })();
-    }
-    // Registered now, not on first iteration: uWS drops body data that arrives with no handler.
-    const body: BodyQueue = { chunks: [], ended: false, paused: false, failure: null, wake: null };
-    let size = 0;
-    this.res.onData((chunk, isLast) => {
-      if (body.failure !== null) return;
-      size += chunk.byteLength;
-      if (size > limitBytes) body.failure = tooLarge(limitBytes);
-      // uWS's chunk is only valid inside this callback: one copy, kept until the consumer takes it.
-      else if (chunk.byteLength > 0) body.chunks.push(Buffer.copyBytesFrom(new Uint8Array(chunk)));
-      if (isLast) body.ended = true;
-      else if (body.chunks.length >= BODY_CHUNKS_AHEAD && !body.paused) {
-        body.paused = true;
-        this.res.pause();
-      }
-      body.wake?.();
-    });
-    return this.takeChunks(body);
+    return this.body().chunks(limitBytes);
   }
 
-  private async *takeChunks(body: BodyQueue): AsyncGenerator<Buffer, void, undefined> {
-    const onAbort = (): void => {
-      body.failure ??= this.signal.reason;
-      body.wake?.();
-    };
-    this.signal.addEventListener('abort', onAbort, { once: true });
-    try {
-      for (;;) {
-        while (body.chunks.length === 0 && !body.ended && body.failure === null) {
-          if (this.signal.aborted) throw this.signal.reason;
-          await new Promise<void>((resolve) => (body.wake = resolve));
-        }
-        body.wake = null;
-        if (body.failure !== null) throw body.failure;
-        const next = body.chunks.shift();
-        if (next === undefined) return;
-        if (body.paused && body.chunks.length < BODY_CHUNKS_AHEAD) {
-          body.paused = false;
-          this.res.resume();
-        }
-        yield next;
-      }
-    } finally {
-      this.signal.removeEventListener('abort', onAbort);
-      if (!body.ended) this.dropBody(body.paused);
-    }
-  }
-
-  /** Reads and drops whatever is left of the body (a refusal still needs the socket to answer on). */
-  private dropBody(paused: boolean): void {
-    if (this.signal.aborted) return;
-    this.res.onData(() => {});
-    if (paused) this.res.resume();
+  private body(): RequestBody {
+    return (this.requestBody ??= new RequestBody(this.res, this.headers['content-length'], () => this.signal));
   }
 
   private writeHead(status: number, headers: Record<string, string>): void {
@@ -200,8 +141,9 @@ export class HttpExchange {
     this.headersSent = true;
     this.res.writeStatus(statusLine(status));
     this.res.writeHeader('X-Request-Id', this.requestId);
+    for (const [k, v] of this.baseHeaders) this.res.writeHeader(k, v);
     for (const [k, v] of this.extraHeaders) this.res.writeHeader(k, v);
-    for (const [k, v] of Object.entries(headers)) this.res.writeHeader(k, v);
+    for (const k in headers) this.res.writeHeader(k, headers[k]!);
   }
 
   /** Sends a complete response. No-op when the client has gone. */
@@ -329,17 +271,8 @@ export class HttpExchange {
   }
 }
 
-/** A streamed body between uWS's callback and its consumer. */
-interface BodyQueue {
-  chunks: Buffer[];
-  ended: boolean;
-  paused: boolean;
-  failure: unknown;
-  wake: (() => void) | null;
-}
-
-function tooLarge(limitBytes: number): ApiError {
-  return new ApiError('body_too_large', `Request body exceeds the limit of ${limitBytes} bytes`);
+function clientClosed(): ApiError {
+  return new ApiError('client_closed', 'Client closed the connection');
 }
 
 function byteLength(body: string | Uint8Array): number {

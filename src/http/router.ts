@@ -23,11 +23,21 @@ function split(path: string): string[] {
   return path.split('/').filter((s) => s.length > 0);
 }
 
+/** The params of every parameterless match: one shared, frozen object. */
+const NO_PARAMS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
 export class Router {
   private readonly routes: Route[] = [];
+  /**
+   * Matches of routes without parameters, remembered: most traffic (health checks, speech, STT)
+   * hits a handful of fixed paths, and a walk over every route costs more than the handler of a
+   * cached health check. Misses and parameter routes are never cached, so the map stays bounded.
+   */
+  private readonly fixed = new Map<string, RouteMatch>();
 
   on(method: string, path: string, handler: Handler): this {
     this.routes.push({ method: method.toUpperCase(), pattern: path, segments: split(path), handler });
+    this.fixed.clear();
     return this;
   }
 
@@ -45,13 +55,19 @@ export class Router {
 
   match(method: string, path: string): RouteMatch {
     const segments = split(path);
+    const key = `${method} /${segments.join('/')}`;
+    const known = this.fixed.get(key);
+    if (known) return known;
     const allowed: string[] = [];
     for (const route of this.routes) {
       const params = matchSegments(route.segments, segments);
       if (!params) continue;
       // HEAD is served by GET handlers; the exchange drops the body.
       if (route.method === method || (method === 'HEAD' && route.method === 'GET')) {
-        return { kind: 'found', handler: route.handler, params, pattern: route.pattern };
+        if (route.segments.some((s) => s.startsWith(':'))) return { kind: 'found', handler: route.handler, params, pattern: route.pattern };
+        const found: RouteMatch = { kind: 'found', handler: route.handler, params: NO_PARAMS, pattern: route.pattern };
+        this.fixed.set(key, found);
+        return found;
       }
       allowed.push(route.method);
     }

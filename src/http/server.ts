@@ -7,6 +7,7 @@ import uws from 'uWebSockets.js';
 import { ApiError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { HttpExchange } from './exchange.js';
+import { RequestLog } from './request-log.js';
 import type { Router } from './router.js';
 import { registerWebSocketRoute, type WebSocketConnection, type WebSocketRoute } from './websocket.js';
 
@@ -34,6 +35,9 @@ export class HttpServer {
   private readonly inFlight = new Set<HttpExchange>();
   private readonly sockets = new Set<WebSocketConnection>();
   private draining = false;
+  /** Written on every response; built once, not per request. */
+  private readonly corsHeaders: ReadonlyArray<readonly [string, string]>;
+  private readonly requestLog: RequestLog;
   private drainWaiters: Array<() => void> = [];
   port = 0;
 
@@ -46,6 +50,12 @@ export class HttpServer {
       readFileSync(opts.tls.certFile);
       readFileSync(opts.tls.keyFile);
     }
+    this.corsHeaders = [
+      ['Access-Control-Allow-Origin', opts.corsOrigin],
+      ['Access-Control-Expose-Headers', CORS_EXPOSED],
+      ...(opts.corsOrigin !== '*' ? [['Vary', 'Origin'] as const] : []),
+    ];
+    this.requestLog = new RequestLog(opts.logger);
     this.app.any('/*', (res, req) => this.dispatch(res, req));
   }
 
@@ -103,31 +113,14 @@ export class HttpServer {
       });
     }
     for (const ex of this.inFlight) ex.abortConnection();
+    this.requestLog.flush();
   }
 
   private dispatch(res: uws.HttpResponse, req: uws.HttpRequest): void {
     const ex = new HttpExchange(res, req);
-    const log = this.opts.logger;
     this.inFlight.add(ex);
-    let route = '(none)';
-    ex.onFinish(() => {
-      this.inFlight.delete(ex);
-      this.opts.onFinished?.({ method: ex.method, route, status: ex.aborted ? 499 : ex.statusCode, seconds: (performance.now() - ex.startedAt) / 1000 });
-      log.info(
-        {
-          reqId: ex.requestId,
-          method: ex.method,
-          path: ex.path,
-          status: ex.aborted ? 499 : ex.statusCode,
-          ms: Math.round((performance.now() - ex.startedAt) * 10) / 10,
-        },
-        'request',
-      );
-      if (this.draining && this.inFlight.size === 0) for (const w of this.drainWaiters.splice(0)) w();
-    });
-    ex.setHeader('Access-Control-Allow-Origin', this.opts.corsOrigin);
-    ex.setHeader('Access-Control-Expose-Headers', CORS_EXPOSED);
-    if (this.opts.corsOrigin !== '*') ex.setHeader('Vary', 'Origin');
+    ex.onFinish(() => this.finished(ex));
+    ex.baseHeaders = this.corsHeaders;
 
     if (ex.method === 'OPTIONS') {
       ex.send(204, {
@@ -151,7 +144,7 @@ export class HttpServer {
       return;
     }
     ex.params = match.params;
-    route = match.pattern;
+    ex.route = match.pattern;
     let result: Promise<void> | void;
     try {
       this.opts.guard?.(ex);
@@ -161,6 +154,16 @@ export class HttpServer {
       return;
     }
     if (result) result.catch((err: unknown) => this.fail(ex, err));
+  }
+
+  /** Books a finished request: metrics, the request log line, a drain waiting on it. */
+  private finished(ex: HttpExchange): void {
+    this.inFlight.delete(ex);
+    const status = ex.aborted ? 499 : ex.statusCode;
+    const elapsedMs = performance.now() - ex.startedAt;
+    this.opts.onFinished?.({ method: ex.method, route: ex.route, status, seconds: elapsedMs / 1000 });
+    this.requestLog.record({ reqId: ex.requestId, method: ex.method, path: ex.path, status, ms: Math.round(elapsedMs * 10) / 10 });
+    if (this.draining && this.inFlight.size === 0) for (const w of this.drainWaiters.splice(0)) w();
   }
 
   private fail(ex: HttpExchange, err: unknown): void {
