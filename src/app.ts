@@ -84,6 +84,7 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
   const jobCharges = new JobCharges(accounts.billing);
   const ttsPool = await startTtsPool({
     workers: config.ttsWorkers,
+    warmUp: config.ttsWarmUp,
     modelsDir: config.modelsDir,
     maxQueue: config.ttsMaxQueue,
     onnx: onnxSettingsFrom(config),

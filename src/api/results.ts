@@ -59,14 +59,23 @@ async function download(ctx: ApiContext, ex: HttpExchange): Promise<void> {
   const ext = m?.[1];
   if (!UUID_HEX.test(uuid) || !ext || !isAudioFormat(ext)) throw new ApiError('not_found', 'No such result file');
   const file = await ctx.results.find(uuid, ext);
-  if (!file) {
-    const job = ctx.jobs.get(uuid);
-    if (job?.status === 'expired') throw new ApiError('result_expired', `The result of job ${uuid} has expired and was deleted`);
-    throw new ApiError('not_found', job && job.status !== 'completed' ? `Job ${uuid} is ${job.status}; poll GET /v1/speech/results/?uuid=${uuid}` : 'No such result file');
+  if (!file) throw missing(ctx, uuid);
+  try {
+    await sendFile(ex, file.path, file.sizeBytes, {
+      'Content-Type': contentTypeOf(ext),
+      'Cache-Control': 'private, max-age=3600',
+      'Content-Disposition': `inline; filename="${uuid}.${ext}"`,
+    });
+  } catch (err) {
+    // The expiry sweep may delete the file between finding and opening it.
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw missing(ctx, uuid);
+    throw err;
   }
-  await sendFile(ex, file.path, file.sizeBytes, {
-    'Content-Type': contentTypeOf(ext),
-    'Cache-Control': 'private, max-age=3600',
-    'Content-Disposition': `inline; filename="${uuid}.${ext}"`,
-  });
+}
+
+/** Why a result file is not there: expired, not finished, or never existed. */
+function missing(ctx: ApiContext, uuid: string): ApiError {
+  const job = ctx.jobs.get(uuid);
+  if (job?.status === 'expired') return new ApiError('result_expired', `The result of job ${uuid} has expired and was deleted`);
+  return new ApiError('not_found', job && job.status !== 'completed' ? `Job ${uuid} is ${job.status}; poll GET /v1/speech/results/?uuid=${uuid}` : 'No such result file');
 }

@@ -31,6 +31,8 @@ export interface TtsPoolOptions {
   onnx?: OnnxSettings;
   /** Model weights all workers together may keep loaded, MiB; 0 (default): half of this machine's memory. */
   modelMemoryBudgetMb?: number;
+  /** Warm the built-in engines up before listening (config `ttsWarmUp`); default true. */
+  warmUp?: boolean;
 }
 
 /** Spawns the TTS workers (with Pico's lingware when it is installed) and waits until each has warmed up. */
@@ -42,6 +44,7 @@ export function startTtsPool(opts: TtsPoolOptions): Promise<TtsPool> {
     picoLingwareDir: (pico && modelDataDir(pico, opts.modelsDir)) ?? null,
     ...(opts.onnx ? { onnx: opts.onnx } : {}),
     sessionBudgetBytes: budgetBytesPerThread(opts.modelMemoryBudgetMb ?? 0, opts.workers),
+    ...(opts.warmUp === undefined ? {} : { warmUp: opts.warmUp }),
   });
 }
 

@@ -54,6 +54,8 @@ export interface TtsWorkerData {
   onnx: OnnxSettings;
   /** This worker's share of the model memory budget; 0: no limit. */
   sessionBudgetBytes: number;
+  /** Synthesize a few sentences with every built-in engine before reporting ready. */
+  warmUp: boolean;
 }
 
 export type PoolToWorker =

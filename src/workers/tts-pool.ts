@@ -35,6 +35,8 @@ export interface TtsPoolOptions {
   onnx?: OnnxSettings;
   /** Model memory each worker may keep loaded; default 0: no limit. */
   sessionBudgetBytes?: number;
+  /** Warm every built-in engine up before a worker counts as ready; default true. */
+  warmUp?: boolean;
 }
 
 export interface TtsPoolStats {
@@ -332,7 +334,7 @@ function isNeural(job: TtsJob): boolean {
 }
 
 function workerSetup(opts: TtsPoolOptions): WorkerSetup {
-  return { picoLingwareDir: opts.picoLingwareDir, onnx: opts.onnx ?? DEFAULT_ONNX_SETTINGS, sessionBudgetBytes: opts.sessionBudgetBytes ?? 0 };
+  return { picoLingwareDir: opts.picoLingwareDir, onnx: opts.onnx ?? DEFAULT_ONNX_SETTINGS, sessionBudgetBytes: opts.sessionBudgetBytes ?? 0, warmUp: opts.warmUp ?? true };
 }
 
 /** Every worker died and replacements keep failing to start: nothing can be synthesized. */

@@ -34,7 +34,7 @@ export function releaseScratch(scratch: Scratch): void {
 }
 
 /** What the pool tells every worker it starts. */
-export type WorkerSetup = Pick<TtsWorkerData, 'picoLingwareDir' | 'onnx' | 'sessionBudgetBytes'>;
+export type WorkerSetup = Pick<TtsWorkerData, 'picoLingwareDir' | 'onnx' | 'sessionBudgetBytes' | 'warmUp'>;
 
 /** The worker entry next to this file: `.ts` under tsx (tests, dev), `.js` when compiled. */
 export function spawnWorker(setup: WorkerSetup, scratch: Scratch): { slot: Slot; ready: Promise<EngineInventory> } {
@@ -42,6 +42,7 @@ export function spawnWorker(setup: WorkerSetup, scratch: Scratch): { slot: Slot;
     picoLingwareDir: setup.picoLingwareDir,
     onnx: setup.onnx,
     sessionBudgetBytes: setup.sessionBudgetBytes,
+    warmUp: setup.warmUp,
     scratchDir: scratch.dir,
     devNullFd: scratch.devNullFd,
     cancelFlag: new SharedArrayBuffer(4),

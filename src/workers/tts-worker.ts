@@ -73,12 +73,13 @@ const inventory: EngineInventory = {
 };
 
 const keepGoing = (): boolean => true;
-for (let i = 0; i < WARM_UP_ROUNDS.espeak; i++) {
+const warmUpRounds = data.warmUp ? WARM_UP_ROUNDS : { espeak: 0, flite: 0, pico: 0 };
+for (let i = 0; i < warmUpRounds.espeak; i++) {
   for (const text of WARM_UP_TEXTS) espeak.synthesize(text, 'gmw/en-US', 1, keepGoing);
 }
 const warmFlite = inventory.fliteVoices[0];
-for (let i = 0; warmFlite !== undefined && i < WARM_UP_ROUNDS.flite; i++) flite.synthesize(WARM_UP_TEXTS[0], warmFlite, 1, keepGoing);
-for (let i = 0; pico && i < WARM_UP_ROUNDS.pico; i++) {
+for (let i = 0; warmFlite !== undefined && i < warmUpRounds.flite; i++) flite.synthesize(WARM_UP_TEXTS[0], warmFlite, 1, keepGoing);
+for (let i = 0; pico && i < warmUpRounds.pico; i++) {
   // Every language once: the first engine for a language costs ~10 ms to create.
   for (const language of inventory.picoLanguages) pico.synthesize(WARM_UP_TEXTS[0], language, 1, keepGoing);
 }

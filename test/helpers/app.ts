@@ -1,4 +1,8 @@
-/** Starts a real Llais server on port 0 with a throwaway data directory. */
+/**
+ * Starts a real Llais server on port 0 with a throwaway data directory. Engines are not warmed up
+ * (`ttsWarmUp: false`): tests check what the server does, not how fast its first request is, and
+ * ~60 servers a run would spend ~3 min warming up.
+ */
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +17,7 @@ export async function tempDir(prefix = 'llais-test-'): Promise<string> {
 export async function startTestApp(overrides: Partial<Config> = {}, opts: StartOptions = {}): Promise<App> {
   const dataDir = overrides.dataDir ?? (await tempDir());
   const config = loadConfig(
-    { host: '127.0.0.1', port: 0, ttsWorkers: 2, shutdownGraceMs: 2000, logLevel: 'silent', modelsDir: join(dataDir, 'models'), ...overrides, dataDir },
+    { host: '127.0.0.1', port: 0, ttsWorkers: 2, ttsWarmUp: false, shutdownGraceMs: 2000, logLevel: 'silent', modelsDir: join(dataDir, 'models'), ...overrides, dataDir },
     { env: {} },
   );
   return startApp(config, { logger: pino({ level: process.env.LLAIS_TEST_LOG ?? 'silent' }), ...opts });
