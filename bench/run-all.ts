@@ -11,6 +11,7 @@ import { runModels } from './models.js';
 import { runRealtime } from './realtime.js';
 import { runStt } from './stt.js';
 import { runTtfa } from './ttfa.js';
+import { runWorkerMemory } from './worker-memory.js';
 
 /** The whole run takes ~4 min; past this something hangs, and the servers are killed on exit. */
 const RUN_TIMEOUT_MS = 8 * 60_000;
@@ -24,6 +25,7 @@ const BENCHMARKS: ReadonlyArray<[string, () => Promise<void>]> = [
   ['stt', runStt],
   ['realtime', runRealtime],
   ['models', runModels],
+  ['worker-memory', runWorkerMemory],
 ];
 
 async function main(): Promise<number> {
