@@ -13,6 +13,7 @@ import { registerPlatformRoutes } from './api/platform.js';
 import { registerPronunciationRoutes } from './api/pronunciations.js';
 import { registerRealtimeRoute } from './api/realtime.js';
 import { registerResultRoutes } from './api/results.js';
+import { registerSubtitleRoutes } from './api/subtitles.js';
 import { registerSttRoutes } from './api/stt.js';
 import { registerTtsRoutes } from './api/tts.js';
 import { registerTtsWsRoute } from './api/tts-ws.js';
@@ -121,6 +122,7 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
   registerPlatformRoutes(router, context);
   registerTtsRoutes(router, context);
   registerResultRoutes(router, context);
+  registerSubtitleRoutes(router, context);
   registerSttRoutes(router, context, stt);
   registerVoiceChatRoutes(router, context);
   registerPronunciationRoutes(router, context);

@@ -64,6 +64,7 @@ export const ERROR_CATALOGUE = {
   too_many_concurrent_requests: 429,
   daily_limit_exceeded: 429,
   too_many_pronunciations: 409,
+  job_not_completed: 409,
   pronunciation_not_found: 404,
   not_found: 404,
   job_not_found: 404,

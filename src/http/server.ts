@@ -26,7 +26,7 @@ export interface HttpServerOptions {
   onFinished?: (request: { method: string; route: string; status: number; seconds: number }) => void;
 }
 
-const CORS_EXPOSED = 'X-Request-Id, X-Job-Uuid, X-Credits-Used, X-Credits-Remaining, Content-Length, Content-Range, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset';
+const CORS_EXPOSED = 'X-Request-Id, X-Job-Uuid, X-Credits-Used, X-Credits-Remaining, Content-Length, Content-Range, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, X-Subtitle-Timing';
 const CORS_ALLOWED_HEADERS = 'Authorization, Content-Type, X-Request-Id, Range, OpenAI-Beta, OpenAI-Organization, OpenAI-Project, X-Stainless-Lang, X-Stainless-Package-Version, X-Stainless-OS, X-Stainless-Arch, X-Stainless-Runtime, X-Stainless-Runtime-Version, X-Stainless-Retry-Count, X-Stainless-Timeout';
 
 export class HttpServer {

@@ -3,7 +3,7 @@
  * S3-compatible store would implement the same interface.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export interface ResultFile {
@@ -16,7 +16,16 @@ export interface ResultStore {
   create(uuid: string, ext: string): Promise<ResultWriter>;
   find(uuid: string, ext: string): Promise<ResultFile | undefined>;
   remove(uuid: string): Promise<void>;
+  /**
+   * Small files that belong to a result (its word timings, its subtitles), kept beside it and
+   * removed with it. `name` is a plain file name such as `words.json`.
+   */
+  writeExtra(uuid: string, name: string, data: string): Promise<void>;
+  /** An extra file's contents, or undefined when it is not there. */
+  readExtra(uuid: string, name: string): Promise<string | undefined>;
 }
+
+const EXTRA_NAME = /^[a-z0-9-]+\.[a-z0-9]+$/;
 
 export interface ResultWriter {
   write(chunk: Uint8Array): Promise<void>;
@@ -73,6 +82,24 @@ export class DiskResultStore implements ResultStore {
         await rm(dir, { recursive: true, force: true });
       },
     };
+  }
+
+  async writeExtra(uuid: string, name: string, data: string): Promise<void> {
+    if (!EXTRA_NAME.test(name)) throw new Error(`invalid extra file name ${name}`);
+    const path = join(this.dir(uuid), name);
+    // Written aside and renamed, so a reader never sees half a file.
+    await writeFile(`${path}.partial`, data);
+    await rename(`${path}.partial`, path);
+  }
+
+  async readExtra(uuid: string, name: string): Promise<string | undefined> {
+    if (!EXTRA_NAME.test(name) || !UUID_HEX.test(uuid)) return undefined;
+    try {
+      return await readFile(join(this.dir(uuid), name), 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
   }
 
   async find(uuid: string, ext: string): Promise<ResultFile | undefined> {

@@ -7,6 +7,9 @@ import type { TtsService } from './service.js';
 import type { SpeechSpec } from './speech-spec.js';
 import { durationSec, newStats, pcmOf, synthesizeSpeech } from './synthesize.js';
 
+/** Beside a job's result: the word times the engine reported while synthesizing it. */
+export const WORD_TIMES_FILE = 'words.json';
+
 export function ttsJobRunner(tts: TtsService, results: ResultStore): JobRunner {
   return async (job, signal) => {
     const spec = job.request as SpeechSpec;
@@ -25,6 +28,8 @@ export function ttsJobRunner(tts: TtsService, results: ResultStore): JobRunner {
       await writer.discard();
       throw err;
     }
+    // The engine's own word times, where it has them, are what subtitles are made from later.
+    if (stats.words.length > 0) await results.writeExtra(job.uuid, WORD_TIMES_FILE, JSON.stringify(stats.words));
     return { durationSec: durationSec(stats) };
   };
 }
