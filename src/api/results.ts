@@ -58,6 +58,8 @@ async function download(ctx: ApiContext, ex: HttpExchange): Promise<void> {
   const m = /^output\.([a-z0-9]+)$/.exec(ex.params.file!);
   const ext = m?.[1];
   if (!UUID_HEX.test(uuid) || !ext || !isAudioFormat(ext)) throw new ApiError('not_found', 'No such result file');
+  // An expired job's file may outlive its row's status by a moment (the sweep marks, then deletes).
+  if (ctx.jobs.get(uuid)?.status === 'expired') throw missing(ctx, uuid);
   const file = await ctx.results.find(uuid, ext);
   if (!file) throw missing(ctx, uuid);
   try {
