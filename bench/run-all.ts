@@ -8,6 +8,7 @@ import { runConcurrency } from './concurrency.js';
 import { runEngines } from './engines.js';
 import { runModels } from './models.js';
 import { runRealtime } from './realtime.js';
+import { runResample } from './resample.js';
 import { runStt } from './stt.js';
 import { runTtfa } from './ttfa.js';
 
@@ -22,6 +23,7 @@ const BENCHMARKS: ReadonlyArray<[string, () => Promise<void>]> = [
   ['stt', runStt],
   ['realtime', runRealtime],
   ['models', runModels],
+  ['resample', runResample],
 ];
 
 async function main(): Promise<number> {
