@@ -113,6 +113,19 @@ describe('StreamResampler', () => {
     assert.equal(min, -32_768);
   });
 
+  it('large ratios and long chunks (more output than one call fits in the buffer) still match one-shot and length', () => {
+    for (const [fromHz, toHz] of [
+      [8_000, 48_000],
+      [48_000, 8_000],
+    ] as const) {
+      const input = sine(440, fromHz, 3);
+      const whole = oneShot(fromHz, toHz, input);
+      assert.equal(whole.length, Math.ceil((input.length * toHz) / fromHz));
+      assert.deepEqual(chunkedRun(fromHz, toHz, input, 5), whole, `${fromHz} -> ${toHz}`);
+      assert.ok(Math.abs(frequencyOf(whole, toHz) - 440) < 2);
+    }
+  });
+
   it('rejects rates that are not positive integers', () => {
     assert.throws(() => new StreamResampler(0, 24_000), RangeError);
     assert.throws(() => new StreamResampler(22_050.5, 24_000), RangeError);

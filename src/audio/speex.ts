@@ -3,10 +3,12 @@
  * loaded once per thread: this module's top-level await instantiates it when the main thread or a
  * worker first imports the audio code, so every later call is synchronous.
  *
- * SpeexDSP over the hand-written JS filter it replaced and over libsamplerate's WebAssembly build,
- * on 12 s of 16 kHz audio to 24 kHz (`npm run bench`, bench/resample.ts): the JS filter took
- * ~30 ms, libsamplerate's fastest sinc ~31 ms and needs an async create per stream, SpeexDSP at
- * the quality below ~6 ms.
+ * Measured beside the hand-written JS filter it replaced (bench/resample.ts, 12 s of input on a
+ * busy 2-core machine): 16 -> 24 kHz and 24 -> 16 kHz ~5 ms instead of ~28 ms, because ratios
+ * with a small denominator run SpeexDSP's precomputed polyphase bank with SIMD; 22.05 -> 24 kHz
+ * (147/160) interpolates the filter per sample, ~21 ms. libsamplerate's WebAssembly build was
+ * slower (sinc-fastest ~31 ms) and creates each converter asynchronously, which a synchronous
+ * stream API cannot wait for.
  */
 import createSpeexModule from '@echogarden/speex-resampler-wasm/simd';
 
@@ -19,8 +21,13 @@ const speex = await createSpeexModule();
  */
 const QUALITY = 7;
 
-/** Input samples handed to SpeexDSP per call, bounding the scratch buffers (96 KiB in). */
-const BLOCK_SAMPLES = 48_000;
+/**
+ * Scratch buffers in the module's memory, shared by every stream on this thread (calls are
+ * synchronous). Input goes in blocks; when the output fills first, SpeexDSP takes only part of a
+ * block and the rest goes in the next call, so any ratio works with these fixed sizes.
+ */
+const BLOCK_SAMPLES = 32_768;
+const OUTPUT_SAMPLES = 65_536;
 
 const RESAMPLER_ERR_SUCCESS = 0;
 
@@ -30,9 +37,8 @@ const inLength = lengths >> 2;
 const outLength = inLength + 1;
 const initError = lengths + 8;
 
-let scratchIn = 0;
-let scratchOut = 0;
-let scratchOutSamples = 0;
+const scratchIn = speex._malloc(2 * BLOCK_SAMPLES);
+const scratchOut = speex._malloc(2 * OUTPUT_SAMPLES);
 
 /** Native states are freed when their owner is collected (callers never dispose a resampler). */
 const states = new FinalizationRegistry<number>((state) => speex._speex_resampler_destroy(state));
@@ -50,7 +56,6 @@ export class SpeexResampler {
     states.register(this, this.state);
     this.inputLatency = speex._speex_resampler_get_input_latency(this.state);
     this.restart();
-    ensureOutput(Math.ceil((BLOCK_SAMPLES * toHz) / fromHz) + 2);
   }
 
   /** Forgets all input, as for a new stream. */
@@ -68,7 +73,7 @@ export class SpeexResampler {
       speex.HEAP16.set(block, scratchIn >> 1);
       const u32 = speex.HEAPU32;
       u32[inLength] = block.length;
-      u32[outLength] = scratchOutSamples;
+      u32[outLength] = OUTPUT_SAMPLES;
       const code = speex._speex_resampler_process_int(this.state, 0, scratchIn, lengths, scratchOut, lengths + 4);
       if (code !== RESAMPLER_ERR_SUCCESS) throw new Error(`speex resampler failed (error ${code})`);
       const consumed = speex.HEAPU32[inLength];
@@ -86,12 +91,4 @@ export class SpeexResampler {
     }
     return out;
   }
-}
-
-function ensureOutput(samples: number): void {
-  if (scratchIn === 0) scratchIn = speex._malloc(2 * BLOCK_SAMPLES);
-  if (samples <= scratchOutSamples) return;
-  if (scratchOut !== 0) speex._free(scratchOut);
-  scratchOut = speex._malloc(2 * samples);
-  scratchOutSamples = samples;
 }
