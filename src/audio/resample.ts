@@ -14,7 +14,8 @@ import { SpeexResampler } from './speex.js';
  * flush() returns the rest and readies the resampler for a new stream.
  */
 export class StreamResampler {
-  private readonly speex: SpeexResampler | null;
+  /** Null for equal rates, and between a flush() and the next stream's first process(). */
+  private speex: SpeexResampler | null;
   private inputCount = 0;
   private outputCount = 0;
 
@@ -30,7 +31,8 @@ export class StreamResampler {
 
   /** Resamples the next chunk; returns the samples now determined (possibly none). */
   process(pcm: Int16Array): Int16Array {
-    if (this.speex === null) return pcm.slice();
+    if (this.fromHz === this.toHz) return pcm.slice();
+    this.speex ??= new SpeexResampler(this.fromHz, this.toHz);
     const out = this.speex.process(pcm);
     this.inputCount += pcm.length;
     this.outputCount += out.length;
@@ -40,15 +42,18 @@ export class StreamResampler {
   /** Ends the stream: returns the remaining output, making the total ceil(input * toHz / fromHz). */
   flush(): Int16Array {
     if (this.speex === null) return new Int16Array(0);
+    const speex = this.speex;
     const missing = Math.ceil((this.inputCount * this.toHz) / this.fromHz) - this.outputCount;
     const tail = new Int16Array(Math.max(0, missing));
     // Zeros past the end let the last outputs' filters complete; one latency's worth is enough.
     for (let filled = 0; filled < tail.length; ) {
-      const out = this.speex.process(new Int16Array(this.speex.inputLatency + 1));
+      const out = speex.process(new Int16Array(speex.inputLatency + 1));
       tail.set(out.subarray(0, tail.length - filled), filled);
       filled += out.length;
     }
-    this.speex.restart();
+    // Freed now rather than when collected; most streams end here, and a new one starts afresh.
+    speex.destroy();
+    this.speex = null;
     this.inputCount = 0;
     this.outputCount = 0;
     return tail;

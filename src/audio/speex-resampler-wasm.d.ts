@@ -16,7 +16,6 @@ declare module '@echogarden/speex-resampler-wasm/simd' {
     _speex_resampler_process_int(state: number, channel: number, input: number, inLengthPointer: number, output: number, outLengthPointer: number): number;
     _speex_resampler_get_input_latency(state: number): number;
     _speex_resampler_skip_zeros(state: number): number;
-    _speex_resampler_reset_mem(state: number): number;
   }
   const createSpeexModule: () => Promise<SpeexModule>;
   export default createSpeexModule;

@@ -40,7 +40,7 @@ const initError = lengths + 8;
 const scratchIn = speex._malloc(2 * BLOCK_SAMPLES);
 const scratchOut = speex._malloc(2 * OUTPUT_SAMPLES);
 
-/** Native states are freed when their owner is collected (callers never dispose a resampler). */
+/** Native states not destroyed explicitly are freed when their owner is collected. */
 const states = new FinalizationRegistry<number>((state) => speex._speex_resampler_destroy(state));
 
 /** One stream's SpeexDSP resampler state, centred: output time 0 is input time 0. */
@@ -53,16 +53,16 @@ export class SpeexResampler {
     this.state = speex._speex_resampler_init(1, fromHz, toHz, QUALITY, initError);
     const code = speex.HEAPU32[initError >> 2];
     if (this.state === 0 || code !== RESAMPLER_ERR_SUCCESS) throw new RangeError(`speex resampler rejected ${fromHz} -> ${toHz} Hz (error ${code})`);
-    states.register(this, this.state);
+    states.register(this, this.state, this);
     this.inputLatency = speex._speex_resampler_get_input_latency(this.state);
-    this.restart();
-  }
-
-  /** Forgets all input, as for a new stream. */
-  restart(): void {
-    speex._speex_resampler_reset_mem(this.state);
     // Drops the filter's leading delay, so outputs line up with their inputs.
     speex._speex_resampler_skip_zeros(this.state);
+  }
+
+  /** Frees the native state now; the object must not be used afterwards. */
+  destroy(): void {
+    states.unregister(this);
+    speex._speex_resampler_destroy(this.state);
   }
 
   /** Feeds `pcm`; returns every output sample it completes. Clips at full scale. */
