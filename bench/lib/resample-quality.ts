@@ -6,6 +6,7 @@
  * Every measurement relies on output time m / toHz being input time m / fromHz (a centred
  * filter), so the ideal output is the input signal's formula evaluated at the output rate.
  */
+import { concatPcm } from '../../src/audio/pcm.js';
 
 /** The streaming API under test (src/audio/resample.ts's StreamResampler and the baseline). */
 export interface PcmResampler {
@@ -55,7 +56,7 @@ function render(count: number, rateHz: number, fn: (t: number) => number): Int16
 /** Resamples `pcm` in one process() call plus flush(). */
 export function resampleWhole(make: MakeResampler, fromHz: number, toHz: number, pcm: Int16Array): Int16Array {
   const resampler = make(fromHz, toHz);
-  return concat([resampler.process(pcm), resampler.flush()]);
+  return concatPcm([resampler.process(pcm), resampler.flush()]);
 }
 
 /** Resamples `pcm` in seeded pseudo-random chunks of 0 to 2000 samples, so failures repeat. */
@@ -70,17 +71,7 @@ export function resampleChunked(make: MakeResampler, fromHz: number, toHz: numbe
     offset += size;
   }
   parts.push(resampler.flush());
-  return concat(parts);
-}
-
-function concat(parts: readonly Int16Array[]): Int16Array {
-  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
+  return concatPcm(parts);
 }
 
 /** Amplitude of the `frequencyHz` component of `pcm` (least-squares sine and cosine fit). */

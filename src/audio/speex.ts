@@ -11,6 +11,7 @@
  * stream API cannot wait for.
  */
 import createSpeexModule from '@echogarden/speex-resampler-wasm/simd';
+import { concatPcm } from './pcm.js';
 
 const speex = await createSpeexModule();
 
@@ -82,13 +83,6 @@ export class SpeexResampler {
       parts.push(speex.HEAP16.slice(scratchOut >> 1, (scratchOut >> 1) + produced));
       offset += consumed;
     }
-    if (parts.length === 1) return parts[0];
-    const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const part of parts) {
-      out.set(part, at);
-      at += part.length;
-    }
-    return out;
+    return parts.length === 1 ? parts[0] : concatPcm(parts);
   }
 }
