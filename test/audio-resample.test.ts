@@ -1,15 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { Worker } from 'node:worker_threads';
 
 import { StreamResampler } from '../src/audio/resample.js';
 import { concatPcm } from '../src/audio/pcm.js';
+import { measureQuality } from '../bench/lib/resample-quality.js';
 
 function sine(frequencyHz: number, sampleRateHz: number, seconds: number, amplitude = 10_000): Int16Array {
   const pcm = new Int16Array(Math.round(sampleRateHz * seconds));
   for (let i = 0; i < pcm.length; i++) pcm[i] = Math.round(amplitude * Math.sin((2 * Math.PI * frequencyHz * i) / sampleRateHz));
   return pcm;
 }
-
 
 function oneShot(fromHz: number, toHz: number, pcm: Int16Array): Int16Array {
   const resampler = new StreamResampler(fromHz, toHz);
@@ -112,8 +113,70 @@ describe('StreamResampler', () => {
     assert.equal(min, -32_768);
   });
 
+  it('large ratios and long chunks (more output than one call fits in the buffer) still match one-shot and length', () => {
+    for (const [fromHz, toHz] of [
+      [8_000, 48_000],
+      [48_000, 8_000],
+    ] as const) {
+      const input = sine(440, fromHz, 3);
+      const whole = oneShot(fromHz, toHz, input);
+      assert.equal(whole.length, Math.ceil((input.length * toHz) / fromHz));
+      assert.deepEqual(chunkedRun(fromHz, toHz, input, 5), whole, `${fromHz} -> ${toHz}`);
+      assert.ok(Math.abs(frequencyOf(whole, toHz) - 440) < 2);
+    }
+  });
+
   it('rejects rates that are not positive integers', () => {
     assert.throws(() => new StreamResampler(0, 24_000), RangeError);
     assert.throws(() => new StreamResampler(22_050.5, 24_000), RangeError);
+  });
+});
+
+describe('StreamResampler quality (bench/lib/resample-quality.ts, against analytic signals)', () => {
+  for (const [fromHz, toHz] of [
+    [16_000, 24_000],
+    [22_050, 24_000],
+    [24_000, 16_000],
+  ] as const) {
+    it(`${fromHz} -> ${toHz}: flat to 0.9 Nyquist, sweep and 1 kHz sine clean, no aliasing, chunking-invariant`, () => {
+      const q = measureQuality((a, b) => new StreamResampler(a, b), fromHz, toHz);
+      assert.ok(q.rippleDb <= 0.1, `passband ripple ${q.rippleDb.toFixed(3)} dB`);
+      // The sweep's error covers images (upsampling) and phase as well as gain.
+      assert.ok(q.sweepErrorDb <= -60, `sweep error ${q.sweepErrorDb.toFixed(1)} dB`);
+      if (toHz < fromHz) assert.ok(q.aliasingDb <= -60, `aliasing ${q.aliasingDb.toFixed(1)} dB`);
+      assert.ok(q.sine1kSnrDb >= 80, `1 kHz SNR ${q.sine1kSnrDb.toFixed(1)} dB`);
+      assert.ok(q.chunkedEqualsOneShot, 'chunked output differs from one-shot');
+      assert.equal(q.lengthError, 0);
+    });
+  }
+});
+
+describe('StreamResampler in a worker thread', () => {
+  it('loads its WebAssembly there and gives the main thread\'s output', async () => {
+    const input = sine(1000, 16_000, 0.5);
+    const expected = oneShot(16_000, 24_000, input);
+    // An eval'd worker is CommonJS and does not inherit tsx's loader hooks: it registers them first.
+    const code = `
+      const { parentPort, workerData } = require('node:worker_threads');
+      import(workerData.tsx)
+        .then((tsx) => { tsx.register(); return import(workerData.url); })
+        .then(({ StreamResampler }) => {
+        const r = new StreamResampler(16000, 24000);
+        const a = r.process(workerData.input);
+        const b = r.flush();
+        parentPort.postMessage([...a, ...b]);
+      });`;
+    const url = new URL('../src/audio/resample.ts', import.meta.url).href;
+    const tsx = import.meta.resolve('tsx/esm/api');
+    const worker = new Worker(code, { eval: true, workerData: { tsx, url, input } });
+    try {
+      const [samples] = (await new Promise((resolve, reject) => {
+        worker.once('message', (m) => resolve([m]));
+        worker.once('error', reject);
+      })) as [number[]];
+      assert.deepEqual(Int16Array.from(samples), expected);
+    } finally {
+      await worker.terminate();
+    }
   });
 });

@@ -320,9 +320,10 @@ describe('/v1/realtime with an LLM: limits and cancellation', () => {
 
   it('a disconnect mid-reply closes the LLM stream and stops the synthesis', async () => {
     // Two sentences at once, so the second synthesizes ahead while the first is sent; then a
-    // trickle that would take 30 s.
-    const tokens = ['The first sentence is right here. ', 'A second sentence follows it closely behind. ', ...Array<string>(300).fill('more ')];
-    const llm = await fakeLlm(() => ({ tokens, delayMs: (i) => (i < 2 ? 0 : 100) }));
+    // trickle that would take 30 s. Its first word comes at once too: it settles the second
+    // sentence's end, releasing it before the first audio however fast that comes.
+    const tokens = ['The first sentence is right here. ', 'A second sentence follows it closely behind. ', 'And ', ...Array<string>(300).fill('more ')];
+    const llm = await fakeLlm(() => ({ tokens, delayMs: (i) => (i < 3 ? 0 : 100) }));
     const app = await startTestApp({ llmBaseUrl: llm.url, llmModel: 'fake' });
     try {
       const { send, log, ws } = await rawRealtime(`${app.url.replace('http', 'ws')}/v1/realtime?model=x`);
