@@ -52,6 +52,8 @@ export interface WebhookDelivery {
 export interface BatchStore {
   create(batch: NewBatch): Batch;
   get(id: string): Batch | undefined;
+  /** The id of the batch the job `uuid` belongs to, if any. */
+  batchOfJob(uuid: string): string | undefined;
   /** Batches not yet marked completed (checked at start-up: their jobs may have ended before a crash). */
   processing(): Batch[];
   /**
@@ -93,6 +95,7 @@ export class SqliteBatchStore implements BatchStore {
                           VALUES (?, ?, ?, 'processing', ?, ?, ?, ?)`),
       insertItem: db.prepare('INSERT INTO tts_batch_items (batch_id, idx, job_uuid) VALUES (?, ?, ?)'),
       get: db.prepare('SELECT * FROM tts_batches WHERE id = ?'),
+      ofJob: db.prepare('SELECT batch_id FROM tts_batch_items WHERE job_uuid = ?'),
       items: db.prepare('SELECT job_uuid FROM tts_batch_items WHERE batch_id = ? ORDER BY idx'),
       processing: db.prepare(`SELECT * FROM tts_batches WHERE status = 'processing' ORDER BY created_at`),
       complete: db.prepare(`UPDATE tts_batches SET status = 'completed', completed_at = ? WHERE id = ? AND status = 'processing'`),
@@ -116,6 +119,10 @@ export class SqliteBatchStore implements BatchStore {
   get(id: string): Batch | undefined {
     const row = this.stmts.get.get(id) as BatchRow | undefined;
     return row ? this.fromRow(row) : undefined;
+  }
+
+  batchOfJob(uuid: string): string | undefined {
+    return (this.stmts.ofJob.get(uuid) as { batch_id: string } | undefined)?.batch_id;
   }
 
   processing(): Batch[] {
