@@ -46,20 +46,22 @@ const BLOCKED_V6: Array<[string, number, string]> = [
   ['ff00::', 8, 'multicast'],
 ];
 
-const ranges = new Map<string, BlockList>();
-for (const [net, prefix, label] of [...BLOCKED_V4.map((r) => [...r, 'ipv4'] as const), ...BLOCKED_V6.map((r) => [...r, 'ipv6'] as const)]) {
-  const list = ranges.get(label) ?? new BlockList();
-  list.addSubnet(net, prefix, isIP(net) === 6 ? 'ipv6' : 'ipv4');
-  ranges.set(label, list);
+/** One list per range, per family: a BlockList treats IPv4 and IPv4-mapped IPv6 alike, so families stay apart. */
+function compile(table: Array<[string, number, string]>, type: 'ipv4' | 'ipv6'): Array<[string, BlockList]> {
+  return table.map(([net, prefix, label]) => {
+    const list = new BlockList();
+    list.addSubnet(net, prefix, type);
+    return [label, list];
+  });
 }
+const RANGES = { 4: compile(BLOCKED_V4, 'ipv4'), 6: compile(BLOCKED_V6, 'ipv6') };
 
 /** The kind of non-public range `address` lies in (`'loopback'`, `'private'`, …), or null for a public address. */
 export function blockedRange(address: string): string | null {
   const family = isIP(address);
-  if (family === 0) return 'not an IP address';
+  if (family !== 4 && family !== 6) return 'not an IP address';
   const type = family === 6 ? 'ipv6' : 'ipv4';
-  for (const [label, list] of ranges) if (list.check(address, type)) return label;
-  return null;
+  return RANGES[family].find(([, list]) => list.check(address, type))?.[0] ?? null;
 }
 
 /** Parses a webhook URL: http or https, no user name or password, a host. */

@@ -1,0 +1,124 @@
+/**
+ * The pure parts of batches: which webhook targets the SSRF guard refuses (IPv4, IPv6, mapped
+ * IPv4, every DNS answer), webhook signatures (a receiver's verification rejects a wrong secret,
+ * a changed body or timestamp, and a stale one), and the retry schedule's growth, cap and jitter.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { retryDelayMs } from '../src/batch/retry-schedule.js';
+import { blockedRange, parseWebhookUrl, resolveWebhookTarget, WebhookTargetError, type Resolver } from '../src/batch/ssrf-guard.js';
+import { generateWebhookSecret, signWebhook, verifyWebhookSignature } from '../src/batch/webhook-signature.js';
+
+describe('SSRF guard', () => {
+  const refused: Array<[string, string]> = [
+    ['127.0.0.1', 'loopback'],
+    ['127.255.0.9', 'loopback'],
+    ['10.1.2.3', 'private'],
+    ['172.16.0.1', 'private'],
+    ['172.31.255.255', 'private'],
+    ['192.168.1.1', 'private'],
+    ['169.254.169.254', 'link-local'],
+    ['100.64.0.1', 'shared (CGNAT)'],
+    ['100.127.255.254', 'shared (CGNAT)'],
+    ['0.0.0.0', 'unspecified'],
+    ['224.0.0.251', 'multicast'],
+    ['::1', 'loopback'],
+    ['::', 'unspecified'],
+    ['fc00::1', 'unique local (private)'],
+    ['fd12:3456::1', 'unique local (private)'],
+    ['fe80::1', 'link-local'],
+    ['ff02::1', 'multicast'],
+    ['::ffff:127.0.0.1', 'IPv4-mapped'],
+    ['::ffff:169.254.169.254', 'IPv4-mapped'],
+    ['::ffff:8.8.8.8', 'IPv4-mapped'],
+  ];
+  for (const [address, range] of refused) {
+    it(`classifies ${address} as ${range}`, () => assert.equal(blockedRange(address), range));
+  }
+
+  for (const address of ['8.8.8.8', '1.1.1.1', '172.32.0.1', '100.128.0.1', '192.169.0.1', '2606:4700:4700::1111', '2001:4860:4860::8888']) {
+    it(`lets the public address ${address} through`, () => assert.equal(blockedRange(address), null));
+  }
+
+  it('accepts only http(s) URLs without credentials', () => {
+    assert.equal(parseWebhookUrl('https://hooks.example.com/x?y=1').hostname, 'hooks.example.com');
+    for (const bad of ['ftp://example.com/', 'file:///etc/passwd', 'https://user:pw@example.com/', 'https://user@example.com/', 'not a url', 'gopher://example.com']) {
+      assert.throws(() => parseWebhookUrl(bad), WebhookTargetError, bad);
+    }
+  });
+
+  it('refuses a name when any DNS answer is private, and IP literals in brackets', async () => {
+    const twoAnswers: Resolver = async () => [{ address: '93.184.216.34', family: 4 }, { address: '10.0.0.5', family: 4 }];
+    await assert.rejects(resolveWebhookTarget(new URL('https://mixed.example/'), false, twoAnswers), /10\.0\.0\.5, a private address/);
+    const rebound: Resolver = async () => [{ address: '::ffff:a9fe:a9fe', family: 6 }];
+    await assert.rejects(resolveWebhookTarget(new URL('https://meta.example/'), false, rebound), /IPv4-mapped/);
+    await assert.rejects(resolveWebhookTarget(new URL('http://[::1]:8080/'), false), /loopback/);
+    await assert.rejects(resolveWebhookTarget(new URL('http://169.254.169.254/latest/meta-data'), false), /link-local/);
+    const unresolvable: Resolver = async () => {
+      throw Object.assign(new Error('nope'), { code: 'ENOTFOUND' });
+    };
+    await assert.rejects(resolveWebhookTarget(new URL('https://nowhere.invalid/'), false, unresolvable), /could not be resolved \(ENOTFOUND\)/);
+  });
+
+  it('returns the first checked answer for a public name, and private ones when allowed', async () => {
+    const publicOnly: Resolver = async () => [{ address: '2606:4700::1', family: 6 }, { address: '93.184.216.34', family: 4 }];
+    assert.deepEqual(await resolveWebhookTarget(new URL('https://ok.example/'), false, publicOnly), { address: '2606:4700::1', family: 6 });
+    assert.deepEqual(await resolveWebhookTarget(new URL('http://127.0.0.1:9/'), true), { address: '127.0.0.1', family: 4 });
+  });
+});
+
+describe('webhook signatures', () => {
+  const secret = generateWebhookSecret();
+  const body = JSON.stringify({ batch_id: 'batch_x', status: 'completed' });
+  const t = 1_800_000_000;
+
+  it('makes secrets of at least 128 random bits', () => {
+    assert.match(secret, /^whsec_[A-Za-z0-9_-]{32}$/);
+    assert.notEqual(generateWebhookSecret(), secret);
+  });
+
+  it('signs "<t>.<body>" with HMAC-SHA256 and verifies within the tolerance', () => {
+    const header = signWebhook(secret, body, t);
+    assert.match(header, /^t=1800000000,sha256=[0-9a-f]{64}$/);
+    assert.equal(verifyWebhookSignature(secret, header, body, 300, t + 299), true);
+    assert.equal(verifyWebhookSignature(secret, header, Buffer.from(body), 300, t - 10), true);
+  });
+
+  it('matches an HMAC computed independently', async () => {
+    const { createHmac } = await import('node:crypto');
+    const expected = createHmac('sha256', 'whsec_known').update(`${t}.${body}`).digest('hex');
+    assert.equal(signWebhook('whsec_known', body, t), `t=${t},sha256=${expected}`);
+  });
+
+  it('rejects a wrong secret, a tampered body, a changed timestamp, a stale signature and junk', () => {
+    const header = signWebhook(secret, body, t);
+    assert.equal(verifyWebhookSignature(generateWebhookSecret(), header, body, 300, t), false, 'wrong secret');
+    assert.equal(verifyWebhookSignature(secret, header, body.replace('completed', 'failed'), 300, t), false, 'tampered body');
+    assert.equal(verifyWebhookSignature(secret, header.replace(`t=${t}`, `t=${t + 1}`), body, 300, t), false, 'changed timestamp');
+    assert.equal(verifyWebhookSignature(secret, header, body, 300, t + 301), false, 'stale');
+    for (const junk of [undefined, '', 'sha256=abc', `t=${t}`, `t=x,sha256=${'0'.repeat(64)}`, `t=${t},sha256=${'0'.repeat(63)}`]) {
+      assert.equal(verifyWebhookSignature(secret, junk, body, 300, t), false, String(junk));
+    }
+  });
+});
+
+describe('retry schedule', () => {
+  const s = { maxAttempts: 6, initialDelayMs: 10_000, maxDelayMs: 200_000 };
+
+  it('grows 3× per attempt from the initial delay and stops at the cap (jitter at its midpoint)', () => {
+    assert.deepEqual([1, 2, 3, 4, 5].map((n) => retryDelayMs(n, s, () => 0.5)), [10_000, 30_000, 90_000, 200_000, 200_000]);
+  });
+
+  it('gives no delay after the last attempt', () => {
+    assert.equal(retryDelayMs(6, s, () => 0.5), null);
+    assert.equal(retryDelayMs(1, { ...s, maxAttempts: 1 }), null);
+  });
+
+  it('spreads each delay by ±20 %', () => {
+    assert.equal(retryDelayMs(2, s, () => 0), 24_000);
+    assert.equal(retryDelayMs(2, s, () => 0.999999), 36_000);
+    const seen = new Set(Array.from({ length: 20 }, () => retryDelayMs(1, s)));
+    assert.ok(seen.size > 1, 'random jitter varies');
+    for (const d of seen) assert.ok(d! >= 8_000 && d! <= 12_000, String(d));
+  });
+});
