@@ -16,6 +16,9 @@ import { SqliteOwnershipStore, type OwnershipStore } from './ownership.js';
 import { resolvePlans, type Plan } from './plans.js';
 import { SqlitePronunciationStore, type PronunciationStore } from './pronunciation-store.js';
 
+/** The id that open mode's single user (no keys) owns things under: its saved pronunciations, its webhook secret. */
+export const OPEN_MODE_ACCOUNT = '_open';
+
 export interface Accounts {
   setting: AuthSetting;
   mode: AuthModeSwitch;

@@ -13,11 +13,10 @@ import type { Router } from '../http/router.js';
 import { parseBody } from '../schema.js';
 import { normalizeLanguageTag } from '../text/language-tag.js';
 import { MAX_REPLACEMENT_CHARS, MAX_WORD_CHARS, type PronunciationRule } from '../text/pronunciations.js';
+import { OPEN_MODE_ACCOUNT } from '../accounts/accounts.js';
 import { callerOf } from './access.js';
 import type { ApiContext } from './context.js';
 
-/** Whose dictionary the open-mode user edits (no keys, one user). */
-export const OPEN_MODE_OWNER = '_open';
 
 const NewEntry = z.object({
   word: z.string().trim().min(1, { error: "'word' must not be empty" }).max(MAX_WORD_CHARS, { error: `'word' is longer than ${MAX_WORD_CHARS} characters` }),
@@ -30,7 +29,7 @@ const NewEntry = z.object({
 /** The dictionary owner of a caller: its account, or the local owner in open mode. Anonymous callers never get here (the route needs a key). */
 export function dictionaryOwner(caller: Caller): string | null {
   if (caller.kind === 'account') return caller.accountId;
-  return caller.kind === 'open' ? OPEN_MODE_OWNER : null;
+  return caller.kind === 'open' ? OPEN_MODE_ACCOUNT : null;
 }
 
 function ownerOf(ex: HttpExchange): string {
