@@ -1,11 +1,17 @@
 /**
  * The pure parts of batches: which webhook targets the SSRF guard refuses (IPv4, IPv6, mapped
  * IPv4, every DNS answer), webhook signatures (a receiver's verification rejects a wrong secret,
- * a changed body or timestamp, and a stale one), and the retry schedule's growth, cap and jitter.
+ * a changed body or timestamp, and a stale one), the retry schedule's growth, cap and jitter, and
+ * one delivery attempt: connected to the address that was checked, refused when that address is
+ * private, and timed out when the receiver never answers.
  */
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { retryDelayMs } from '../src/batch/retry-schedule.js';
+import { attemptDelivery } from '../src/batch/webhook-delivery.js';
 import { blockedRange, parseWebhookUrl, resolveWebhookTarget, WebhookTargetError, type Resolver } from '../src/batch/ssrf-guard.js';
 import { generateWebhookSecret, signWebhook, verifyWebhookSignature } from '../src/batch/webhook-signature.js';
 
@@ -120,5 +126,78 @@ describe('retry schedule', () => {
     const seen = new Set(Array.from({ length: 20 }, () => retryDelayMs(1, s)));
     assert.ok(seen.size > 1, 'random jitter varies');
     for (const d of seen) assert.ok(d! >= 8_000 && d! <= 12_000, String(d));
+  });
+});
+
+describe('one delivery attempt', () => {
+  /** A local receiver: `status` 0 never answers. */
+  async function receiver(status: number): Promise<{ port: number; seen: Array<{ headers: IncomingHttpHeaders; body: string }>; close(): Promise<void> }> {
+    const seen: Array<{ headers: IncomingHttpHeaders; body: string }> = [];
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        seen.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+        if (status !== 0) res.writeHead(status).end('ignored');
+      });
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    return {
+      port: (server.address() as AddressInfo).port,
+      seen,
+      close: () => {
+        server.closeAllConnections();
+        return new Promise((r) => server.close(() => r()));
+      },
+    };
+  }
+  const signal = new AbortController().signal;
+
+  it('connects to the checked address while the Host header keeps the name (no second lookup)', async () => {
+    const r = await receiver(202);
+    try {
+      // The name exists nowhere; only the pinned lookup can reach the receiver.
+      const resolve: Resolver = async (host) => (host === 'hooks.llais.invalid' ? [{ address: '127.0.0.1', family: 4 }] : []);
+      const outcome = await attemptDelivery(
+        { url: `http://hooks.llais.invalid:${r.port}/in`, body: '{"a":1}', secret: 'whsec_t', deliveryId: 'dlv_1' },
+        { timeoutMs: 5_000, allowPrivateTargets: true, signal, resolve },
+      );
+      assert.deepEqual(outcome, { kind: 'delivered' });
+      assert.equal(r.seen[0]!.headers.host, `hooks.llais.invalid:${r.port}`);
+      assert.equal(r.seen[0]!.body, '{"a":1}');
+      assert.ok(verifyWebhookSignature('whsec_t', r.seen[0]!.headers['x-llais-signature'] as string, '{"a":1}', 5));
+    } finally {
+      await r.close();
+    }
+  });
+
+  it('refuses, without connecting, a name that now resolves to a private address', async () => {
+    const r = await receiver(200);
+    try {
+      const resolve: Resolver = async () => [{ address: '127.0.0.1', family: 4 }];
+      const outcome = await attemptDelivery(
+        { url: `http://rebound.llais.invalid:${r.port}/`, body: '{}', secret: 'whsec_t', deliveryId: 'dlv_2' },
+        { timeoutMs: 5_000, allowPrivateTargets: false, signal, resolve },
+      );
+      assert.equal(outcome.kind, 'refused');
+      assert.match((outcome as { error: string }).error, /127\.0\.0\.1, a loopback address/);
+      assert.equal(r.seen.length, 0);
+    } finally {
+      await r.close();
+    }
+  });
+
+  it('a non-2xx answer or no answer in time is a retry', async () => {
+    const failing = await receiver(302);
+    const silent = await receiver(0);
+    try {
+      const opts = { timeoutMs: 200, allowPrivateTargets: true, signal };
+      assert.deepEqual(await attemptDelivery({ url: `http://127.0.0.1:${failing.port}/`, body: '{}', secret: 's', deliveryId: 'd' }, opts), { kind: 'retry', error: 'HTTP 302' });
+      assert.deepEqual(await attemptDelivery({ url: `http://127.0.0.1:${silent.port}/`, body: '{}', secret: 's', deliveryId: 'd' }, opts), { kind: 'retry', error: 'no answer within 200 ms' });
+    } finally {
+      await failing.close();
+      await silent.close();
+    }
   });
 });
