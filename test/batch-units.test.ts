@@ -13,6 +13,7 @@ import { describe, it } from 'node:test';
 import { retryDelayMs } from '../src/batch/retry-schedule.js';
 import { attemptDelivery } from '../src/batch/webhook-delivery.js';
 import { blockedRange, parseWebhookUrl, resolveWebhookTarget, WebhookTargetError, type Resolver } from '../src/batch/ssrf-guard.js';
+import { DEFAULTS, loadConfig } from '../src/config.js';
 import { generateWebhookSecret, signWebhook, verifyWebhookSignature } from '../src/batch/webhook-signature.js';
 
 describe('SSRF guard', () => {
@@ -199,5 +200,15 @@ describe('one delivery attempt', () => {
       await failing.close();
       await silent.close();
     }
+  });
+});
+
+describe('webhooks config', () => {
+  it('takes LLAIS_WEBHOOKS_* over the defaults and refuses bad values', () => {
+    const cfg = loadConfig({}, { env: { LLAIS_WEBHOOKS_ALLOW_PRIVATE: '1', LLAIS_WEBHOOKS_MAX_ATTEMPTS: '3', LLAIS_WEBHOOKS_INITIAL_DELAY_MS: '50' } });
+    assert.deepEqual(cfg.webhooks, { ...DEFAULTS.webhooks, allowPrivateTargets: true, maxAttempts: 3, initialDelayMs: 50 });
+    assert.equal(loadConfig({}, { env: {} }).webhooks.allowPrivateTargets, false, 'private targets are refused by default');
+    assert.throws(() => loadConfig({}, { env: { LLAIS_WEBHOOKS_MAX_ATTEMPTS: '0' } }), /webhooks\.maxAttempts/);
+    assert.throws(() => loadConfig({}, { env: { LLAIS_WEBHOOKS_TIMEOUT_MS: 'soon' } }), /webhooks\.timeoutMs/);
   });
 });
