@@ -20,6 +20,8 @@ import { startTestApp, tempDir } from './helpers/app.js';
 
 /** Tiny delays so retries happen within the test; private targets allowed for the local receiver. */
 const WEBHOOKS: WebhookSettings = { maxAttempts: 4, initialDelayMs: 20, maxDelayMs: 100, timeoutMs: 5_000, allowPrivateTargets: true };
+/** Jobs run one at a time anyway; one worker of each kind makes each server start several times faster. */
+const SMALL = { ttsWorkers: 1, poolWorkers: 1 };
 
 interface Received { headers: IncomingHttpHeaders; body: string; answered: number }
 
@@ -112,7 +114,7 @@ describe('TTS batch webhooks', () => {
   let key: string;
   before(async () => {
     dataDir = await tempDir();
-    app = await startTestApp({ dataDir, auth: 'keys', webhooks: WEBHOOKS });
+    app = await startTestApp({ ...SMALL, dataDir, auth: 'keys', webhooks: WEBHOOKS });
     key = account(app, 'acme', 1000);
   });
   after(async () => {
@@ -154,6 +156,8 @@ describe('TTS batch webhooks', () => {
     assert.deepEqual(polled.items, sent.items);
     assert.deepEqual(polled.webhook, { status: 'delivered', attempts: 1, last_error: null });
     assert.equal(polled.credits_remaining, 997, 'the reserved credits were committed');
+    const { ledger } = app.context.accounts;
+    assert.equal(ledger.history('acme', 1_000).reduce((sum, r) => sum + r.delta, 0), ledger.balance('acme'), 'the ledger rows sum to the balance');
   });
 
   it('another account gets 404 for the batch; an unknown id is a 404', async () => {
@@ -192,7 +196,7 @@ describe('TTS batch webhooks', () => {
     const { batch_id } = await submit(app, { texts: texts(1), webhook_url: await hooks.listen() }, key);
     await hooks.count(2);
     await app.close();
-    app = await startTestApp({ dataDir, auth: 'keys', webhooks: WEBHOOKS });
+    app = await startTestApp({ ...SMALL, dataDir, auth: 'keys', webhooks: WEBHOOKS });
     const done = await pollBatch(app, batch_id, key, (b) => b.webhook?.status === 'delivered' || b.webhook?.status === 'failed');
     // The attempt cut by the close was not counted: one failure before the restart, one success after.
     assert.deepEqual(done.webhook, { status: 'delivered', attempts: 2, last_error: null });
@@ -205,7 +209,7 @@ describe('TTS batch webhooks', () => {
 describe('TTS batch refusals', () => {
   let app: App;
   before(async () => {
-    app = await startTestApp({ auth: 'keys', webhooks: { ...WEBHOOKS, allowPrivateTargets: false } }, { processJobs: false });
+    app = await startTestApp({ ...SMALL, auth: 'keys', webhooks: { ...WEBHOOKS, allowPrivateTargets: false } }, { processJobs: false });
   });
   after(() => app.close());
 

@@ -128,6 +128,7 @@ export interface WebhookSecretStore {
   rotate(accountId: string, secret: string): string;
 }
 
+/** The SQLite `WebhookSecretStore` (table `webhook_secrets`; secrets kept as they are, since signing needs them). */
 export class SqliteWebhookSecretStore implements WebhookSecretStore {
   private readonly stmts;
 

@@ -23,6 +23,7 @@ import { parseNativeTts } from './tts-request.js';
 const MAX_BATCH_ITEMS = 50;
 const BATCH_ID = /^batch_[0-9a-f]{32}$/;
 
+/** Adds the two batch routes to `router`. */
 export function registerBatchRoutes(router: Router, ctx: ApiContext): void {
   router.post('/v1/tts/batch', (ex) => submitBatch(ctx, ex));
   router.get('/v1/tts/batch/result', (ex) => batchResult(ctx, ex));

@@ -86,6 +86,7 @@ const delivery = (r: DeliveryRow): WebhookDelivery => ({
 
 const DELIVERY_SELECT = 'SELECT d.*, b.account_id FROM webhook_deliveries d JOIN tts_batches b ON b.id = d.batch_id';
 
+/** The SQLite `BatchStore` (tables `tts_batches`, `tts_batch_items`, `webhook_deliveries`). */
 export class SqliteBatchStore implements BatchStore {
   private readonly stmts;
 

@@ -46,6 +46,7 @@ function newDeliveryId(): string {
   return `dlv_${randomBytes(16).toString('hex')}`;
 }
 
+/** Completes batches as their jobs end and queues their webhooks. */
 export class BatchTracker {
   constructor(
     private readonly store: BatchStore,

@@ -18,6 +18,7 @@ const MAX_PARALLEL_ATTEMPTS = 16;
 /** setTimeout's largest delay; a later due time is reached by re-arming. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/** Attempts due deliveries and records each outcome; one per server. */
 export class WebhookSweeper {
   private timer: NodeJS.Timeout | null = null;
   private round: Promise<void> | null = null;
