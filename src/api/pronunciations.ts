@@ -4,6 +4,7 @@
  * open mode the single user's entries live under one local owner.
  */
 import { z } from 'zod';
+import { OPEN_MODE_ACCOUNT } from '../accounts/accounts.js';
 import type { Caller } from '../accounts/gate.js';
 import type { SavedPronunciation } from '../accounts/pronunciation-store.js';
 import { ApiError } from '../errors.js';
@@ -13,10 +14,8 @@ import type { Router } from '../http/router.js';
 import { parseBody } from '../schema.js';
 import { normalizeLanguageTag } from '../text/language-tag.js';
 import { MAX_REPLACEMENT_CHARS, MAX_WORD_CHARS, type PronunciationRule } from '../text/pronunciations.js';
-import { OPEN_MODE_ACCOUNT } from '../accounts/accounts.js';
 import { callerOf } from './access.js';
 import type { ApiContext } from './context.js';
-
 
 const NewEntry = z.object({
   word: z.string().trim().min(1, { error: "'word' must not be empty" }).max(MAX_WORD_CHARS, { error: `'word' is longer than ${MAX_WORD_CHARS} characters` }),
