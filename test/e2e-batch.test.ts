@@ -8,10 +8,13 @@
  * is then restarted, one the refusals.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
 import { generateApiKey } from '../src/accounts/api-key.js';
 import type { App } from '../src/app.js';
 import { verifyWebhookSignature } from '../src/batch/webhook-signature.js';
@@ -188,6 +191,16 @@ describe('TTS batch webhooks', () => {
     const polled = await pollBatch(app, batch_id, key, (b) => b.webhook?.status === 'failed');
     assert.deepEqual(polled.webhook, { status: 'failed', attempts: WEBHOOKS.maxAttempts, last_error: 'HTTP 500' });
     assert.equal(hooks.received.length, WEBHOOKS.maxAttempts);
+  });
+
+  it('`llais webhooks secret` (another process) shows the secret the server signs with; --rotate replaces it for the server too', async () => {
+    const cli = async (...args: string[]): Promise<string> =>
+      (await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'webhooks', 'secret', ...args, '--data-dir', dataDir], { cwd: join(import.meta.dirname, '..') })).stdout.trim();
+    const { webhookSecrets } = app.context.accounts;
+    assert.equal(await cli('--account', 'acme'), webhookSecrets.secretOf('acme'));
+    const rotated = await cli('--account', 'acme', '--rotate');
+    assert.match(rotated, /^whsec_[A-Za-z0-9_-]{32}$/);
+    assert.equal(webhookSecrets.secretOf('acme'), rotated);
   });
 
   it('a restart while a retry is in flight still delivers, with the same delivery id and a valid signature', async () => {
