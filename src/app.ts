@@ -8,6 +8,7 @@ import { openAccounts } from './accounts/accounts.js';
 import { checkStartRule } from './accounts/auth-mode.js';
 import { JobCharges } from './accounts/job-charges.js';
 import { accessGuard } from './api/access.js';
+import { registerBatchRoutes } from './api/batch.js';
 import { registerMetricsRoute, ServerMetrics } from './api/metrics.js';
 import { registerPlatformRoutes } from './api/platform.js';
 import { registerPronunciationRoutes } from './api/pronunciations.js';
@@ -19,6 +20,9 @@ import { registerTtsRoutes } from './api/tts.js';
 import { registerTtsWsRoute } from './api/tts-ws.js';
 import { registerVoiceChatRoutes } from './api/voice-chat.js';
 import type { ApiContext } from './api/context.js';
+import { SqliteBatchStore } from './batch/batch-store.js';
+import { BatchTracker } from './batch/batch-tracker.js';
+import { WebhookSweeper } from './batch/webhook-sweeper.js';
 import type { Config } from './config.js';
 import { probeProviders } from './engines/onnx/provider-probe.js';
 import { budgetBytesPerThread, onnxSettingsFrom, usesAccelerator } from './engines/onnx/settings.js';
@@ -97,12 +101,16 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
   const jobs = new SqliteJobStore(db);
   const results = new DiskResultStore(join(config.dataDir, 'results'));
   const tts = new TtsService(ttsPool, config.modelsDir, { maxTextChars: config.maxTextChars, defaultModel: config.defaultModel, defaultVoice: config.defaultVoice });
+  const batches = new SqliteBatchStore(db);
+  const webhooks = new WebhookSweeper(batches, accounts.webhookSecrets, config.webhooks, logger);
+  const batchTracker = new BatchTracker(batches, jobs, () => webhooks.kick(), logger);
   const queue = new LocalJobQueue(jobs, jobCharges.wrap(ttsJobRunner(tts, results)), {
     concurrency: opts.processJobs === false ? 0 : config.jobConcurrency,
     resultTtlMs: config.resultTtlSeconds * 1000,
     maxJobs: config.jobQueueMaxJobs,
     maxChars: config.jobQueueMaxChars,
     logger,
+    onEnded: (uuid) => batchTracker.jobEnded(uuid),
   });
   // On an accelerator one worker runs Whisper, so each model has one session on the device and
   // requests queue for it; on CPU every pool worker runs it (one single-threaded session each).
@@ -116,11 +124,12 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
   const uploads = new UploadReceiver({ dir: join(config.dataDir, 'uploads'), maxConcurrent: config.maxConcurrentUploads });
   const responder = createResponder(config);
   const live = new LiveSessionLimits({ maxSessions: config.liveMaxSessions, maxSessionMs: config.liveMaxSessionSeconds * 1000, idleMs: config.liveIdleTimeoutSeconds * 1000 });
-  const context: ApiContext = { config, logger, tts, pool, jobs, queue, results, responder, stt, uploads, db, live, accounts, jobCharges, metrics };
+  const context: ApiContext = { config, logger, tts, pool, jobs, batches, queue, results, responder, stt, uploads, db, live, accounts, jobCharges, metrics };
 
   const router = new Router();
   registerPlatformRoutes(router, context);
   registerTtsRoutes(router, context);
+  registerBatchRoutes(router, context);
   registerResultRoutes(router, context);
   registerSubtitleRoutes(router, context);
   registerSttRoutes(router, context, stt);
@@ -134,6 +143,9 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
   undo.push(stopMetrics);
   const port = await http.listen();
   const recovered = queue.recover();
+  // Batches whose last job ended just before a crash complete now; pending webhooks resume.
+  batchTracker.recover();
+  webhooks.start();
   const stopSweep = startExpirySweep(jobs, results, config.sweepIntervalSeconds * 1000, logger);
   const scheme = config.tls ? 'https' : 'http';
   const url = `${scheme}://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
@@ -158,6 +170,7 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
         stopSweep();
         stopMetrics();
         await queue.stop();
+        await webhooks.stop();
         warming.abort();
         await ttsPool.close();
         await pool.close();

@@ -2,8 +2,8 @@
 /**
  * `llais serve` starts the server; `llais models [list]` lists the model catalogue and what is
  * installed, `llais models pull <id>` downloads a model (from LLAIS_MODELS_MIRROR when set),
- * `llais models remove <id>` deletes it; `llais keys …` and `llais credits …` manage API keys and
- * credits (src/accounts/admin-cli.ts). Flags: --port N, --host H, --config FILE,
+ * `llais models remove <id>` deletes it; `llais keys …`, `llais credits …` and `llais webhooks
+ * secret` manage API keys, credits and webhook secrets (src/accounts/admin-cli.ts). Flags: --port N, --host H, --config FILE,
  * --data-dir D, --models-dir D, --trust-unpinned (pull).
  */
 import { ACCOUNT_COMMANDS_USAGE, runAccountsCommand } from './accounts/admin-cli.js';
@@ -145,7 +145,7 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'models' && (sub === undefined || sub === 'list')) return listModels(config);
   if (command === 'models' && sub === 'pull' && id) return pullModelCommand(config, id, trustUnpinned, voice);
   if (command === 'models' && sub === 'remove' && id) return removeModelCommand(config, id);
-  if (command === 'keys' || command === 'credits') return runAccountsCommand(config, command, sub, rest.slice(2));
+  if (command === 'keys' || command === 'credits' || command === 'webhooks') return runAccountsCommand(config, command, sub, rest.slice(2));
   process.stderr.write(
     'usage: llais serve [--port N] [--host H] [--config FILE] [--data-dir DIR]\n' +
       '       llais models [list]\n' +

@@ -110,6 +110,22 @@ export interface Config {
   metricsToken: string;
   /** Per-plan changes to API.md's plan table (config file only), e.g. `{"pro": {"requests_per_minute": 120}}`. */
   plans: PlanOverrides | null;
+  /** Batch completion webhooks (src/batch/): retries, timeout, and whether private targets are allowed. */
+  webhooks: WebhookSettings;
+}
+
+/** The `webhooks` section; each key also has an `LLAIS_WEBHOOKS_*` variable. */
+export interface WebhookSettings {
+  /** Attempts in all, the first included; after the last failure the delivery is `failed`. */
+  maxAttempts: number;
+  /** Delay before the second attempt; each later delay is 3× the one before (±20 % jitter). */
+  initialDelayMs: number;
+  /** No retry delay grows beyond this. */
+  maxDelayMs: number;
+  /** An attempt with no complete answer within this fails (and is retried). */
+  timeoutMs: number;
+  /** Allow loopback, private, link-local and other non-public targets (a receiver on the same host or network). */
+  allowPrivateTargets: boolean;
 }
 
 export const DEFAULTS: Config = {
@@ -170,7 +186,33 @@ export const DEFAULTS: Config = {
   trustedProxies: '',
   metricsToken: '',
   plans: null,
+  // 10 s, 30 s, 90 s, 4.5 min, 13.5 min, then 40 min and 1 h: a receiver down for an hour or two still gets it.
+  webhooks: { maxAttempts: 8, initialDelayMs: 10_000, maxDelayMs: 3600_000, timeoutMs: 10_000, allowPrivateTargets: false },
 };
+
+const WEBHOOK_ENV_KEYS: Record<string, keyof WebhookSettings> = {
+  LLAIS_WEBHOOKS_MAX_ATTEMPTS: 'maxAttempts',
+  LLAIS_WEBHOOKS_INITIAL_DELAY_MS: 'initialDelayMs',
+  LLAIS_WEBHOOKS_MAX_DELAY_MS: 'maxDelayMs',
+  LLAIS_WEBHOOKS_TIMEOUT_MS: 'timeoutMs',
+  LLAIS_WEBHOOKS_ALLOW_PRIVATE: 'allowPrivateTargets',
+};
+
+/** The `webhooks` section from a file object or environment strings, over `base`; rejects unknown keys and bad values. */
+function webhookSettings(base: WebhookSettings, values: Record<string, unknown>, where: string): WebhookSettings {
+  const out: WebhookSettings = { ...base };
+  for (const [k, raw] of Object.entries(values)) {
+    if (!(k in base)) throw new Error(`config: unknown key "webhooks.${k}" in ${where}`);
+    const key = k as keyof WebhookSettings;
+    if (key === 'allowPrivateTargets') out.allowPrivateTargets = raw === true || raw === '1' || raw === 'true';
+    else {
+      const n = Number(raw);
+      if (!Number.isInteger(n) || n < (key === 'maxAttempts' ? 1 : 0)) throw new Error(`config: webhooks.${key} must be a whole number, got ${JSON.stringify(raw)}`);
+      out[key] = n;
+    }
+  }
+  return out;
+}
 
 const ENV_KEYS: Record<string, keyof Config> = {
   LLAIS_HOST: 'host',
@@ -253,6 +295,7 @@ export function loadConfig(
       if (!(k in DEFAULTS)) throw new Error(`config: unknown key "${k}" in ${file}`);
       if (k === 'tls') cfg.tls = v as Config['tls'];
       else if (k === 'plans') cfg.plans = v as PlanOverrides;
+      else if (k === 'webhooks') cfg.webhooks = webhookSettings(cfg.webhooks, v as Record<string, unknown>, file);
       else (cfg as unknown as Record<string, unknown>)[k] = coerce(k as keyof Config, v);
     }
   }
@@ -260,6 +303,8 @@ export function loadConfig(
     const v = env[name];
     if (v !== undefined && v !== '') (cfg as unknown as Record<string, unknown>)[key] = coerce(key, v);
   }
+  const webhookEnv = Object.entries(WEBHOOK_ENV_KEYS).filter(([name]) => env[name] !== undefined && env[name] !== '');
+  cfg.webhooks = webhookSettings(cfg.webhooks, Object.fromEntries(webhookEnv.map(([name, key]) => [key, env[name]])), 'the environment');
   if (env.LLAIS_TLS_CERT_FILE && env.LLAIS_TLS_KEY_FILE) {
     cfg.tls = { certFile: env.LLAIS_TLS_CERT_FILE, keyFile: env.LLAIS_TLS_KEY_FILE };
   }

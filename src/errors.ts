@@ -68,6 +68,7 @@ export const ERROR_CATALOGUE = {
   pronunciation_not_found: 404,
   not_found: 404,
   job_not_found: 404,
+  batch_not_found: 404,
   result_expired: 404,
   conversation_not_found: 404,
   method_not_allowed: 405,

@@ -119,3 +119,36 @@ export class SqliteKeyStore implements KeyStore {
     return (this.stmts.any.get() as { found: number }).found === 1;
   }
 }
+
+/** Per-account secrets that sign completion webhooks (`whsec_…`); open mode keeps one for its single user. */
+export interface WebhookSecretStore {
+  /** The account's secret, made on first use. */
+  secretOf(accountId: string): string;
+  /** Replaces the account's secret with `secret` (receivers must switch to it) and returns it. */
+  rotate(accountId: string, secret: string): string;
+}
+
+/** The SQLite `WebhookSecretStore` (table `webhook_secrets`; secrets kept as they are, since signing needs them). */
+export class SqliteWebhookSecretStore implements WebhookSecretStore {
+  private readonly stmts;
+
+  /** `generate` makes a new secret (src/batch/webhook-signature.ts). */
+  constructor(db: Db, private readonly generate: () => string) {
+    this.stmts = {
+      get: db.prepare('SELECT secret FROM webhook_secrets WHERE account_id = ?'),
+      insert: db.prepare('INSERT OR IGNORE INTO webhook_secrets (account_id, secret, created_at) VALUES (?, ?, ?)'),
+      replace: db.prepare('INSERT OR REPLACE INTO webhook_secrets (account_id, secret, created_at) VALUES (?, ?, ?)'),
+    };
+  }
+
+  secretOf(accountId: string): string {
+    // INSERT OR IGNORE first: two processes (server and CLI) asking at once end with one secret.
+    this.stmts.insert.run(accountId, this.generate(), Date.now());
+    return (this.stmts.get.get(accountId) as { secret: string }).secret;
+  }
+
+  rotate(accountId: string, secret: string): string {
+    this.stmts.replace.run(accountId, secret, Date.now());
+    return secret;
+  }
+}

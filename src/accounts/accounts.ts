@@ -4,7 +4,8 @@
  */
 import type { Config } from '../config.js';
 import type { Db } from '../storage/database.js';
-import { SqliteAccountStore, SqliteKeyStore, type AccountStore, type KeyStore } from './account-store.js';
+import { generateWebhookSecret } from '../batch/webhook-signature.js';
+import { SqliteAccountStore, SqliteKeyStore, SqliteWebhookSecretStore, type AccountStore, type KeyStore, type WebhookSecretStore } from './account-store.js';
 import { AuthModeSwitch, authSetting, type AuthSetting } from './auth-mode.js';
 import { Billing, type BillingOptions } from './billing.js';
 import { trustedProxySet } from './client-ip.js';
@@ -14,6 +15,9 @@ import { MemoryLimitStore, type LimitStore } from './limit-store.js';
 import { SqliteOwnershipStore, type OwnershipStore } from './ownership.js';
 import { resolvePlans, type Plan } from './plans.js';
 import { SqlitePronunciationStore, type PronunciationStore } from './pronunciation-store.js';
+
+/** The id that open mode's single user (no keys) owns things under: its saved pronunciations, its webhook secret. */
+export const OPEN_MODE_ACCOUNT = '_open';
 
 export interface Accounts {
   setting: AuthSetting;
@@ -25,6 +29,8 @@ export interface Accounts {
   limits: LimitStore;
   ownership: OwnershipStore;
   pronunciations: PronunciationStore;
+  /** Secrets that sign each account's batch webhooks. */
+  webhookSecrets: WebhookSecretStore;
   gate: AccessGate;
   billing: Billing;
   /** Addresses whose X-Forwarded-For is believed. */
@@ -50,6 +56,7 @@ export function openAccounts(config: Config, db: Db, hooks: Pick<BillingOptions,
     limits,
     ownership: new SqliteOwnershipStore(db),
     pronunciations: new SqlitePronunciationStore(db),
+    webhookSecrets: new SqliteWebhookSecretStore(db, generateWebhookSecret),
     gate: new AccessGate({ accounts, keys, limits, plans, mode }),
     billing: new Billing(ledger, limits, hooks),
     trustedProxies: trustedProxySet(config.trustedProxies),

@@ -9,10 +9,13 @@
  *   credits grant --account <id> <credits> [--note <text>]
  *   credits balance --account <id>
  *   credits history --account <id> [--limit N]
+ *   webhooks secret [--account <id>] [--rotate]   the secret that signs the account's batch
+ *                                                 webhooks (no --account: open mode's)
  */
 import type { Config } from '../config.js';
 import { openDatabase } from '../storage/database.js';
-import { openAccounts, type Accounts } from './accounts.js';
+import { generateWebhookSecret } from '../batch/webhook-signature.js';
+import { OPEN_MODE_ACCOUNT, openAccounts, type Accounts } from './accounts.js';
 import { generateApiKey } from './api-key.js';
 import { DEFAULT_ACCOUNT_PLAN } from './plans.js';
 
@@ -23,7 +26,8 @@ export const ACCOUNT_COMMANDS_USAGE =
   '       llais keys create --account <id> [--plan free|starter|pro|enterprise|…]\n' +
   '       llais keys list [--account <id>]    llais keys revoke <key id>\n' +
   '       llais credits grant --account <id> <credits> [--note <text>]\n' +
-  '       llais credits balance --account <id>    llais credits history --account <id> [--limit N]\n';
+  '       llais credits balance --account <id>    llais credits history --account <id> [--limit N]\n' +
+  '       llais webhooks secret [--account <id>] [--rotate]   (no --account: the open-mode secret)\n';
 
 interface Args { options: Map<string, string>; positional: string[] }
 
@@ -34,7 +38,12 @@ function parseArgs(args: string[]): Args {
     const a = args[i]!;
     if (!a.startsWith('--')) positional.push(a);
     else {
-      const v = args[++i];
+      // --rotate is the one flag without a value.
+    if (a === '--rotate') {
+      options.set('rotate', 'yes');
+      continue;
+    }
+    const v = args[++i];
       if (v === undefined) throw new Error(`${a} needs a value`);
       options.set(a.slice(2), v);
     }
@@ -54,14 +63,15 @@ const out = (line: string): void => {
 };
 const when = (ms: number | null): string => (ms === null ? '-' : new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z'));
 
-/** Runs `llais keys|credits <sub> …`; throws with a message for the CLI to print on misuse. */
-export function runAccountsCommand(config: Config, command: 'keys' | 'credits', sub: string | undefined, rest: string[]): void {
+/** Runs `llais keys|credits|webhooks <sub> …`; throws with a message for the CLI to print on misuse. */
+export function runAccountsCommand(config: Config, command: 'keys' | 'credits' | 'webhooks', sub: string | undefined, rest: string[]): void {
   const db = openDatabase(config.dataDir);
   try {
     const accounts = openAccounts(config, db);
     const args = parseArgs(rest);
     if (command === 'keys') keysCommand(accounts, sub, args);
-    else creditsCommand(accounts, sub, args);
+    else if (command === 'credits') creditsCommand(accounts, sub, args);
+    else webhooksCommand(accounts, sub, args);
   } finally {
     db.close();
   }
@@ -124,4 +134,12 @@ function creditsCommand(a: Accounts, sub: string | undefined, args: Args): void 
     return;
   }
   throw new Error(`unknown command: llais credits ${sub ?? ''}\n${ACCOUNT_COMMANDS_USAGE}`);
+}
+
+function webhooksCommand(a: Accounts, sub: string | undefined, args: Args): void {
+  if (sub !== 'secret') throw new Error(`unknown command: llais webhooks ${sub ?? ''}\n${ACCOUNT_COMMANDS_USAGE}`);
+  const id = args.options.has('account') ? accountOf(args, a, true) : OPEN_MODE_ACCOUNT;
+  const rotate = args.options.has('rotate');
+  out(rotate ? a.webhookSecrets.rotate(id, generateWebhookSecret()) : a.webhookSecrets.secretOf(id));
+  if (rotate) process.stderr.write(`new webhook secret for ${id}; webhooks are signed with it from now on\n`);
 }

@@ -1,6 +1,7 @@
 /** What every endpoint module receives: the services behind the HTTP layer. */
 import type { Accounts } from '../accounts/accounts.js';
 import type { JobCharges } from '../accounts/job-charges.js';
+import type { BatchStore } from '../batch/batch-store.js';
 import type { Config } from '../config.js';
 import type { JobQueue } from '../jobs/job-queue.js';
 import type { JobStore } from '../jobs/job-store.js';
@@ -23,6 +24,8 @@ export interface ApiContext {
   /** Worker threads for decode and transcription. */
   pool: WorkerPool;
   jobs: JobStore;
+  /** TTS batches (lists of jobs) and their webhook deliveries. */
+  batches: BatchStore;
   queue: JobQueue;
   results: ResultStore;
   /** Writes the assistant's replies (voice chat, live sessions). */

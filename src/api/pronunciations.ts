@@ -4,6 +4,7 @@
  * open mode the single user's entries live under one local owner.
  */
 import { z } from 'zod';
+import { OPEN_MODE_ACCOUNT } from '../accounts/accounts.js';
 import type { Caller } from '../accounts/gate.js';
 import type { SavedPronunciation } from '../accounts/pronunciation-store.js';
 import { ApiError } from '../errors.js';
@@ -16,9 +17,6 @@ import { MAX_REPLACEMENT_CHARS, MAX_WORD_CHARS, type PronunciationRule } from '.
 import { callerOf } from './access.js';
 import type { ApiContext } from './context.js';
 
-/** Whose dictionary the open-mode user edits (no keys, one user). */
-export const OPEN_MODE_OWNER = '_open';
-
 const NewEntry = z.object({
   word: z.string().trim().min(1, { error: "'word' must not be empty" }).max(MAX_WORD_CHARS, { error: `'word' is longer than ${MAX_WORD_CHARS} characters` }),
   // An empty replacement would silently delete the word, which is almost always a client bug.
@@ -30,7 +28,7 @@ const NewEntry = z.object({
 /** The dictionary owner of a caller: its account, or the local owner in open mode. Anonymous callers never get here (the route needs a key). */
 export function dictionaryOwner(caller: Caller): string | null {
   if (caller.kind === 'account') return caller.accountId;
-  return caller.kind === 'open' ? OPEN_MODE_OWNER : null;
+  return caller.kind === 'open' ? OPEN_MODE_ACCOUNT : null;
 }
 
 function ownerOf(ex: HttpExchange): string {

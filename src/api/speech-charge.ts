@@ -23,7 +23,7 @@ export interface ChargedSpeech {
 }
 
 /** A model the catalogue does not know is priced and gated as premium, never as free. */
-function tierOf(model: string): ModelTier {
+export function tierOf(model: string): ModelTier {
   return MODEL_CATALOGUE.find((m) => m.id === model)?.tier ?? 'premium';
 }
 

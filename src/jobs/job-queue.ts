@@ -16,8 +16,8 @@ import type { JobStore, TtsJob } from './job-store.js';
 const QUEUE_FULL_RETRY_AFTER_SEC = 10;
 
 export interface JobQueue {
-  /** Throws a 503 `job_queue_full` when a job of `chars` characters would pass a bound; call before storing the job. */
-  admit(chars: number): void;
+  /** Throws a 503 `job_queue_full` when `jobs` jobs (default 1) of `chars` characters in all would pass a bound; call before storing them. */
+  admit(chars: number, jobs?: number): void;
   enqueue(job: Pick<TtsJob, 'uuid' | 'chars'>): void;
   /** Jobs queued or running. */
   readonly size: number;
@@ -35,6 +35,8 @@ export interface JobQueueOptions {
   maxJobs: number;
   maxChars: number;
   logger: Logger;
+  /** Told after a job's end (completed or failed) is stored; not for jobs a shutdown interrupted. */
+  onEnded?: (uuid: string) => void;
 }
 
 export class LocalJobQueue implements JobQueue {
@@ -66,11 +68,11 @@ export class LocalJobQueue implements JobQueue {
     return this.totalChars;
   }
 
-  admit(chars: number): void {
+  admit(chars: number, jobs = 1): void {
     if (this.stopped) throw new ApiError('shutting_down', 'The server is shutting down');
     const { maxJobs, maxChars } = this.opts;
-    if (this.size + 1 <= maxJobs && this.totalChars + chars <= maxChars) return;
-    const which = this.size + 1 > maxJobs ? `${maxJobs} jobs` : `${maxChars} characters of text`;
+    if (this.size + jobs <= maxJobs && this.totalChars + chars <= maxChars) return;
+    const which = this.size + jobs > maxJobs ? `${maxJobs} jobs` : `${maxChars} characters of text`;
     throw new ApiError(
       'job_queue_full',
       `The job queue holds its maximum of ${which}; retry later, or stream the audio instead ("stream": true).`,
@@ -116,6 +118,11 @@ export class LocalJobQueue implements JobQueue {
       const message = err instanceof Error ? err.message : String(err);
       this.store.fail(uuid, message);
       log.warn({ err }, 'job failed');
+    }
+    try {
+      this.opts.onEnded?.(uuid);
+    } catch (err) {
+      log.error({ err }, 'job end listener failed');
     }
   }
 

@@ -84,6 +84,44 @@ const MIGRATIONS: string[] = [
      created_at INTEGER NOT NULL
    );
    CREATE INDEX pronunciations_account ON pronunciations(account_id, id);`,
+  // Batches (src/batch/): each item is an ordinary TTS job; a finished batch with a webhook gets
+  // one delivery row holding the signed body and the retry state, so a restart resumes it.
+  // Webhook secrets are per account (open mode's single user included, hence no foreign key).
+  `CREATE TABLE webhook_secrets (
+     account_id TEXT PRIMARY KEY,
+     secret TEXT NOT NULL,
+     created_at INTEGER NOT NULL
+   );
+   CREATE TABLE tts_batches (
+     id TEXT PRIMARY KEY,
+     account_id TEXT NOT NULL,
+     total INTEGER NOT NULL,
+     status TEXT NOT NULL CHECK (status IN ('processing','completed')),
+     credits_used INTEGER NOT NULL,
+     webhook_url TEXT,
+     base_url TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     completed_at INTEGER
+   );
+   CREATE INDEX tts_batches_status ON tts_batches(status) WHERE status = 'processing';
+   CREATE TABLE tts_batch_items (
+     batch_id TEXT NOT NULL REFERENCES tts_batches(id),
+     idx INTEGER NOT NULL,
+     job_uuid TEXT NOT NULL UNIQUE,
+     PRIMARY KEY (batch_id, idx)
+   ) WITHOUT ROWID;
+   CREATE TABLE webhook_deliveries (
+     batch_id TEXT PRIMARY KEY REFERENCES tts_batches(id),
+     delivery_id TEXT NOT NULL UNIQUE,
+     url TEXT NOT NULL,
+     body TEXT NOT NULL,
+     status TEXT NOT NULL CHECK (status IN ('pending','delivered','failed')),
+     attempts INTEGER NOT NULL,
+     next_attempt_at INTEGER,
+     last_error TEXT,
+     updated_at INTEGER NOT NULL
+   );
+   CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_attempt_at) WHERE status = 'pending';`,
 ];
 
 export function openDatabase(dataDir: string): Db {

@@ -1,0 +1,168 @@
+/**
+ * Persistent TTS batches and their webhook deliveries. A batch is a list of ordinary TTS jobs
+ * (their state lives in the job store); this store keeps which jobs, whose batch it is, and the
+ * delivery of its completion webhook with the retry state, so a restart picks up where it was.
+ * SQLite is the first implementation; Postgres would sit behind the same interface.
+ */
+import type { Db } from '../storage/database.js';
+
+export type BatchStatus = 'processing' | 'completed';
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+export interface Batch {
+  id: string;
+  /** The account whose webhook secret signs the delivery (open mode: its single user). */
+  accountId: string;
+  total: number;
+  status: BatchStatus;
+  creditsUsed: number;
+  webhookUrl: string | null;
+  /** The base URL the batch was submitted at, for the `result_url`s of a webhook sent later. */
+  baseUrl: string;
+  /** Job uuids in item order. */
+  jobUuids: string[];
+  createdAt: number;
+  completedAt: number | null;
+}
+
+export interface NewBatch {
+  id: string;
+  accountId: string;
+  creditsUsed: number;
+  webhookUrl: string | null;
+  baseUrl: string;
+  jobUuids: string[];
+}
+
+export interface WebhookDelivery {
+  batchId: string;
+  /** Stable across retries (`X-Llais-Delivery`), so a receiver can drop repeats. */
+  deliveryId: string;
+  url: string;
+  /** The exact JSON body, fixed when the batch completed so every attempt sends the same bytes. */
+  body: string;
+  accountId: string;
+  status: DeliveryStatus;
+  attempts: number;
+  /** When the next attempt is due (ms since the epoch); null once delivered or failed. */
+  nextAttemptAt: number | null;
+  lastError: string | null;
+}
+
+export interface BatchStore {
+  create(batch: NewBatch): Batch;
+  get(id: string): Batch | undefined;
+  /** The id of the batch the job `uuid` belongs to, if any. */
+  batchOfJob(uuid: string): string | undefined;
+  /** Batches not yet marked completed (checked at start-up: their jobs may have ended before a crash). */
+  processing(): Batch[];
+  /**
+   * Marks the batch completed and, with a body, queues its webhook delivery due now; in one
+   * transaction. False when it was already completed (so it is delivered once).
+   */
+  complete(id: string, webhook: { deliveryId: string; url: string; body: string } | null): boolean;
+  delivery(batchId: string): WebhookDelivery | undefined;
+  /** Pending deliveries due at `nowMs`, oldest first. */
+  dueDeliveries(nowMs: number, limit: number): WebhookDelivery[];
+  /** The earliest pending attempt time, or null when nothing is pending. */
+  nextDueAt(): number | null;
+  /** Records one attempt: delivered, to be retried at `nextAttemptAt`, or failed for good (`nextAttemptAt` null). */
+  recordAttempt(batchId: string, outcome: { delivered: true } | { delivered: false; error: string; nextAttemptAt: number | null }): void;
+}
+
+interface BatchRow {
+  id: string; account_id: string; total: number; status: BatchStatus; credits_used: number; webhook_url: string | null;
+  base_url: string; created_at: number; completed_at: number | null;
+}
+interface DeliveryRow {
+  batch_id: string; delivery_id: string; url: string; body: string; status: DeliveryStatus; attempts: number;
+  next_attempt_at: number | null; last_error: string | null; account_id: string;
+}
+
+const delivery = (r: DeliveryRow): WebhookDelivery => ({
+  batchId: r.batch_id, deliveryId: r.delivery_id, url: r.url, body: r.body, accountId: r.account_id, status: r.status,
+  attempts: r.attempts, nextAttemptAt: r.next_attempt_at, lastError: r.last_error,
+});
+
+const DELIVERY_SELECT = 'SELECT d.*, b.account_id FROM webhook_deliveries d JOIN tts_batches b ON b.id = d.batch_id';
+
+/** The SQLite `BatchStore` (tables `tts_batches`, `tts_batch_items`, `webhook_deliveries`). */
+export class SqliteBatchStore implements BatchStore {
+  private readonly stmts;
+
+  constructor(private readonly db: Db) {
+    this.stmts = {
+      insert: db.prepare(`INSERT INTO tts_batches (id, account_id, total, status, credits_used, webhook_url, base_url, created_at)
+                          VALUES (?, ?, ?, 'processing', ?, ?, ?, ?)`),
+      insertItem: db.prepare('INSERT INTO tts_batch_items (batch_id, idx, job_uuid) VALUES (?, ?, ?)'),
+      get: db.prepare('SELECT * FROM tts_batches WHERE id = ?'),
+      ofJob: db.prepare('SELECT batch_id FROM tts_batch_items WHERE job_uuid = ?'),
+      items: db.prepare('SELECT job_uuid FROM tts_batch_items WHERE batch_id = ? ORDER BY idx'),
+      processing: db.prepare(`SELECT * FROM tts_batches WHERE status = 'processing' ORDER BY created_at`),
+      complete: db.prepare(`UPDATE tts_batches SET status = 'completed', completed_at = ? WHERE id = ? AND status = 'processing'`),
+      insertDelivery: db.prepare(`INSERT INTO webhook_deliveries (batch_id, delivery_id, url, body, status, attempts, next_attempt_at, updated_at)
+                                  VALUES (?, ?, ?, ?, 'pending', 0, ?, ?)`),
+      delivery: db.prepare(`${DELIVERY_SELECT} WHERE d.batch_id = ?`),
+      due: db.prepare(`${DELIVERY_SELECT} WHERE d.status = 'pending' AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at LIMIT ?`),
+      nextDue: db.prepare(`SELECT MIN(next_attempt_at) AS at FROM webhook_deliveries WHERE status = 'pending'`),
+      attempt: db.prepare(`UPDATE webhook_deliveries SET status = ?, attempts = attempts + 1, next_attempt_at = ?, last_error = ?, updated_at = ? WHERE batch_id = ? AND status = 'pending'`),
+    };
+  }
+
+  create(b: NewBatch): Batch {
+    this.db.transaction(() => {
+      this.stmts.insert.run(b.id, b.accountId, b.jobUuids.length, b.creditsUsed, b.webhookUrl, b.baseUrl, Date.now());
+      b.jobUuids.forEach((uuid, i) => this.stmts.insertItem.run(b.id, i, uuid));
+    })();
+    return this.get(b.id)!;
+  }
+
+  get(id: string): Batch | undefined {
+    const row = this.stmts.get.get(id) as BatchRow | undefined;
+    return row ? this.fromRow(row) : undefined;
+  }
+
+  batchOfJob(uuid: string): string | undefined {
+    return (this.stmts.ofJob.get(uuid) as { batch_id: string } | undefined)?.batch_id;
+  }
+
+  processing(): Batch[] {
+    return (this.stmts.processing.all() as BatchRow[]).map((r) => this.fromRow(r));
+  }
+
+  complete(id: string, webhook: { deliveryId: string; url: string; body: string } | null): boolean {
+    return this.db.transaction(() => {
+      const now = Date.now();
+      if (this.stmts.complete.run(now, id).changes !== 1) return false;
+      if (webhook) this.stmts.insertDelivery.run(id, webhook.deliveryId, webhook.url, webhook.body, now, now);
+      return true;
+    })();
+  }
+
+  delivery(batchId: string): WebhookDelivery | undefined {
+    const row = this.stmts.delivery.get(batchId) as DeliveryRow | undefined;
+    return row ? delivery(row) : undefined;
+  }
+
+  dueDeliveries(nowMs: number, limit: number): WebhookDelivery[] {
+    return (this.stmts.due.all(nowMs, limit) as DeliveryRow[]).map(delivery);
+  }
+
+  nextDueAt(): number | null {
+    return (this.stmts.nextDue.get() as { at: number | null }).at;
+  }
+
+  recordAttempt(batchId: string, outcome: { delivered: true } | { delivered: false; error: string; nextAttemptAt: number | null }): void {
+    const now = Date.now();
+    if (outcome.delivered) this.stmts.attempt.run('delivered', null, null, now, batchId);
+    else this.stmts.attempt.run(outcome.nextAttemptAt === null ? 'failed' : 'pending', outcome.nextAttemptAt, outcome.error, now, batchId);
+  }
+
+  private fromRow(r: BatchRow): Batch {
+    const jobUuids = (this.stmts.items.all(r.id) as Array<{ job_uuid: string }>).map((i) => i.job_uuid);
+    return {
+      id: r.id, accountId: r.account_id, total: r.total, status: r.status, creditsUsed: r.credits_used, webhookUrl: r.webhook_url,
+      baseUrl: r.base_url, jobUuids, createdAt: r.created_at, completedAt: r.completed_at,
+    };
+  }
+}

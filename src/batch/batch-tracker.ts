@@ -1,0 +1,80 @@
+/**
+ * A batch's progress, read from its jobs (each item is an ordinary TTS job), and the moment it
+ * completes: when its last job ends the batch is marked completed and, with a `webhook_url`, the
+ * final object is stored as the webhook body and handed to the sweeper. The same object is what
+ * `GET /v1/tts/batch/result/` shows, so the webhook and the poll never disagree.
+ */
+import { randomBytes } from 'node:crypto';
+import type { JobStore, TtsJob } from '../jobs/job-store.js';
+import type { Logger } from '../logger.js';
+import type { Batch, BatchStore } from './batch-store.js';
+
+/** One item of a completed batch. */
+export type BatchItemView =
+  | { index: number; uuid: string; status: 'completed'; result_url: string }
+  | { index: number; uuid: string; status: 'failed' | 'expired'; error: string };
+
+/** The batch object of the API and the webhook body. */
+export interface BatchView {
+  batch_id: string;
+  total: number;
+  completed: number;
+  status: 'processing' | 'completed';
+  credits_used: number;
+  items?: BatchItemView[];
+}
+
+const finished = (job: TtsJob | undefined): boolean => job === undefined || (job.status !== 'queued' && job.status !== 'processing');
+
+function itemView(batch: Batch, index: number, uuid: string, job: TtsJob | undefined): BatchItemView {
+  if (job?.status === 'completed') return { index, uuid, status: 'completed', result_url: `${batch.baseUrl}/static/downloads/${uuid}/output.${job.format}` };
+  if (job?.status === 'expired') return { index, uuid, status: 'expired', error: 'the result has expired and was deleted' };
+  return { index, uuid, status: 'failed', error: job?.error ?? 'the job was lost' };
+}
+
+/** The batch as the API shows it: `completed` counts finished items; `items` once all have. */
+export function batchView(batch: Batch, jobs: JobStore): BatchView {
+  const all = batch.jobUuids.map((uuid) => jobs.get(uuid));
+  const done = all.filter(finished).length;
+  const view: BatchView = { batch_id: batch.id, total: batch.total, completed: done, status: done === batch.total ? 'completed' : 'processing', credits_used: batch.creditsUsed };
+  if (view.status === 'completed') view.items = batch.jobUuids.map((uuid, i) => itemView(batch, i, uuid, all[i]));
+  return view;
+}
+
+/** A delivery id: `dlv_` and 128 random bits, fixed for every attempt of one webhook. */
+function newDeliveryId(): string {
+  return `dlv_${randomBytes(16).toString('hex')}`;
+}
+
+/** Completes batches as their jobs end and queues their webhooks. */
+export class BatchTracker {
+  constructor(
+    private readonly store: BatchStore,
+    private readonly jobs: JobStore,
+    /** Told when a webhook delivery was queued, so it is attempted at once. */
+    private readonly onDeliveryQueued: () => void,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Called when the job `uuid` has ended (completed or failed); completes its batch when it was the last. */
+  jobEnded(uuid: string): void {
+    const id = this.store.batchOfJob(uuid);
+    if (id !== undefined) this.check(id);
+  }
+
+  /** Completes batches whose last job ended while no process was watching (a crash between the two). */
+  recover(): void {
+    for (const b of this.store.processing()) this.check(b.id);
+  }
+
+  private check(id: string): void {
+    const batch = this.store.get(id);
+    if (!batch || batch.status !== 'processing') return;
+    const view = batchView(batch, this.jobs);
+    if (view.status !== 'completed') return;
+    const webhook = batch.webhookUrl === null ? null : { deliveryId: newDeliveryId(), url: batch.webhookUrl, body: JSON.stringify(view) };
+    if (!this.store.complete(id, webhook)) return;
+    this.logger.info({ batchId: id, total: batch.total, webhook: webhook !== null }, 'batch completed');
+    if (webhook) this.onDeliveryQueued();
+  }
+}
