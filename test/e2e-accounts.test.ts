@@ -213,7 +213,7 @@ describe('accounts end to end', () => {
     }
   });
 
-  it('opens /v1/realtime with the browser subprotocol key (answering `realtime`, not the key), bills the session, refuses a missing or bad key with 401 and a short balance with 402', async () => {
+  it('opens /v1/realtime with the browser subprotocol key (answering `realtime`, not the key), bills the session by its audio, refuses a missing or bad key with 401 and a short balance with 402', async () => {
     const app = await startTestApp({ auth: 'keys' });
     try {
       const key = account(app, 'dave', 'pro', 10);
@@ -226,11 +226,24 @@ describe('accounts end to end', () => {
       await once(ws, 'open');
       assert.equal(ws.protocol, 'realtime');
       await log.waitFor('session.created');
+      // 45 s of (silent) microphone audio in 1 s appends; the clear's answer means all were taken.
+      const second = Buffer.alloc(24_000 * 2).toString('base64');
+      for (let i = 0; i < 45; i++) ws.send(JSON.stringify({ type: 'input_audio_buffer.append', audio: second }));
+      ws.send(JSON.stringify({ type: 'input_audio_buffer.clear' }));
+      await log.waitFor('input_audio_buffer.cleared');
       ws.close();
-      // A live session is billed by its connection time when it closes: ceil(minutes × 2), at least 1.
+      // Billed by the audio in and out when it closes: 45 s = 0.75 min × 2 credits = 1.5, rounded up to 2
+      // (by connection time, a few seconds, it would have been 1).
       const { ledger } = app.context.accounts;
       await until(() => ledger.history('dave', 10).some((r) => r.kind === 'commit'), 'the session charge');
-      assert.equal(ledger.balance('dave'), 9);
+      assert.equal(ledger.balance('dave'), 8);
+      ledgerSums(app, 'dave');
+      // A session with no audio either way costs nothing: its reserved minute is refunded.
+      const quiet = new WebSocket(url, ['realtime', `openai-insecure-api-key.${key}`]);
+      await once(quiet, 'open');
+      quiet.close();
+      await until(() => ledger.history('dave', 10).filter((r) => r.kind === 'refund').length === 1, 'the refund of a silent session');
+      assert.equal(ledger.balance('dave'), 8);
       ledgerSums(app, 'dave');
       const broke = account(app, 'erin', 'pro', 1);
       const short = new WebSocket(url, { headers: { authorization: `Bearer ${broke}` } });
@@ -248,7 +261,18 @@ describe('accounts end to end', () => {
       const tts = new WebSocket(`${app.url.replace(/^http/, 'ws')}/v1/tts/ws?voice=flite-slt`, ['llais.v1', `openai-insecure-api-key.${key}`]);
       await once(tts, 'open');
       assert.equal(tts.protocol, 'llais.v1', 'the key is not chosen while another protocol is offered');
+      // Speech sent is billed too: a sentence (seconds of audio) costs ceil(minutes × 2) = 1.
+      const ttsLog = new EventLog();
+      tts.on('message', (d, binary) => {
+        if (!binary) ttsLog.push(JSON.parse(d.toString()));
+      });
+      tts.send(JSON.stringify({ type: 'text', text: 'A sentence the session says aloud. ' }));
+      tts.send(JSON.stringify({ type: 'flush' }));
+      await ttsLog.waitFor('flush.done');
       tts.close();
+      await until(() => ledger.history('dave', 20).filter((r) => r.kind === 'commit').length === 2, 'the TTS session charge');
+      assert.equal(ledger.balance('dave'), 7);
+      ledgerSums(app, 'dave');
     } finally {
       await app.close();
     }

@@ -1,12 +1,12 @@
 /**
- * Credits for live sessions (`/v1/realtime`, `/v1/tts/ws`). A session is billed by the minutes
- * of its connection at the speech-to-text rate (API.md: 2 credits per audio minute): a live
- * client streams its microphone for the whole session, so connection time is its audio in.
- * Audio out is not billed separately yet.
+ * Credits for live sessions (`/v1/realtime`, `/v1/tts/ws`), by the minutes of audio in and out
+ * (issue 10): every appended piece of microphone audio and every piece of speech sent is
+ * metered, and the session is charged at the speech-to-text rate (API.md: 2 credits per audio
+ * minute) for their sum. An idle connection costs nothing.
  *
- * The handshake is refused with 402 when the balance does not cover one minute; the first minute
- * is reserved once the socket is open (a session that cannot have it is closed with 1008), and
- * the real length is committed when the socket closes. Like speech to text, a long session may
+ * The handshake is refused with 402 when the balance does not cover one minute; one minute is
+ * reserved once the socket is open (a session that cannot have it is closed with 1008), and the
+ * metered audio is committed when the socket closes. Like speech to text, a long session may
  * take the balance below zero by what it cost beyond that minute (bounded by the session length
  * limit); the next paid request then gets 402.
  */
@@ -18,14 +18,23 @@ import type { ApiContext } from './context.js';
 
 export const LIVE_CREDITS_PER_MINUTE = STT_CREDITS_PER_MINUTE;
 
-/** Checks the balance at the handshake; the returned `open(conn)` reserves and bills the session. */
-export function liveCharge(ctx: ApiContext, caller: Caller, route: string): { open(conn: WebSocketConnection): boolean } {
+/** A session's audio meter: what it heard and what it said, in seconds. */
+export interface LiveMeter {
+  heard(seconds: number): void;
+  spoke(seconds: number): void;
+}
+
+/** Checks the balance at the handshake; `open(conn)` reserves and, at close, bills the metered audio. */
+export function liveCharge(ctx: ApiContext, caller: Caller, route: string): LiveMeter & { open(conn: WebSocketConnection): boolean } {
   const { billing } = ctx.accounts;
   const balance = billing.balance(caller);
   if (balance !== null && balance < LIVE_CREDITS_PER_MINUTE) {
-    throw new ApiError('insufficient_credits', `A live session costs ${LIVE_CREDITS_PER_MINUTE} credits a minute and the balance is ${balance}`);
+    throw new ApiError('insufficient_credits', `A live session costs ${LIVE_CREDITS_PER_MINUTE} credits a minute of audio and the balance is ${balance}`);
   }
+  let audioSeconds = 0;
   return {
+    heard: (seconds) => void (audioSeconds += seconds),
+    spoke: (seconds) => void (audioSeconds += seconds),
     open: (conn) => {
       let charge: Charge;
       try {
@@ -34,8 +43,7 @@ export function liveCharge(ctx: ApiContext, caller: Caller, route: string): { op
         conn.close(1008, err instanceof ApiError ? err.message : 'refused');
         return false;
       }
-      const openedAt = performance.now();
-      conn.signal.addEventListener('abort', () => charge.commit(creditsFor((performance.now() - openedAt) / 60_000, LIVE_CREDITS_PER_MINUTE)), { once: true });
+      conn.signal.addEventListener('abort', () => (audioSeconds > 0 ? charge.commit(creditsFor(audioSeconds / 60, LIVE_CREDITS_PER_MINUTE)) : charge.refund('no audio in or out')), { once: true });
       return true;
     },
   };

@@ -3,6 +3,7 @@
  * wires the session (src/realtime/openai/session.ts) to the socket (through the transport
  * port), the session limits and the services.
  */
+import type { AudioChunk } from '../audio/pcm.js';
 import { SileroVad } from '../engines/vad/silero-vad.js';
 import { ApiError } from '../errors.js';
 import type { HttpServer } from '../http/server.js';
@@ -39,7 +40,13 @@ export function registerRealtimeRoute(http: HttpServer, ctx: ApiContext): void {
           conn.send(JSON.stringify({ ...errorEvent(new ApiError(code, message)), event_id: newId('event') }));
         });
         const session = new RealtimeSession(
-          { ...services, logger: log },
+          {
+            ...services,
+            logger: log,
+            heardSeconds: billing.heard,
+            // Every reply sentence comes through here: its audio is what the session said.
+            synthesize: (text, voice, speed, continuation, signal) => metered(services.synthesize(text, voice, speed, continuation, signal), billing.spoke),
+          },
           // A session that is speaking is not idle, though its client may only be listening.
           liveTransport(conn, () => watch.touch()),
           dialect,
@@ -64,6 +71,14 @@ export function registerRealtimeRoute(http: HttpServer, ctx: ApiContext): void {
       };
     },
   });
+}
+
+/** `chunks`, telling `spoke` the length of each as it passes. */
+async function* metered(chunks: AsyncIterable<AudioChunk>, spoke: (seconds: number) => void): AsyncGenerator<AudioChunk> {
+  for await (const chunk of chunks) {
+    if (chunk.pcm.length > 0) spoke(chunk.pcm.length / chunk.sampleRateHz);
+    yield chunk;
+  }
 }
 
 /** The callbacks of a session refused at open (its socket is already closing). */

@@ -29,7 +29,7 @@ export function registerTtsWsRoute(http: HttpServer, ctx: ApiContext): void {
         // Refused at open (the plan's concurrent slots filled since the handshake): already closing.
         if (!access.open(conn) || !billing.open(conn)) return { onMessage: () => {}, onClose: () => {} };
         const logger = ctx.logger.child({ reqId: request.requestId, session: conn.id });
-        const session = new TtsWsSession(liveTransport(conn), { tts: ctx.tts, live: ctx.live, logger, requestId: request.requestId }, settings);
+        const session = new TtsWsSession(liveTransport(conn), { tts: ctx.tts, live: ctx.live, logger, requestId: request.requestId, spokeSeconds: billing.spoke }, settings);
         return {
           onMessage: (msg) => (msg.kind === 'text' ? session.handleText(msg.text) : session.handleBinary()),
           onClose: (code) => session.closed(code),

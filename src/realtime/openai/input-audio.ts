@@ -42,6 +42,8 @@ export interface InputHost {
   config(): SessionConfig;
   transcribe(audio: AsyncIterable<Int16Array>, language: string, signal: AbortSignal, model?: string): Promise<Transcript>;
   vad(): Promise<SileroVad>;
+  /** The length of each appended piece of audio, as received. */
+  heard(seconds: number): void;
   emit(event: ServerEvent): void;
   /** The VAD heard speech begin: the moment to interrupt a reply. */
   speechStarted(): void;
@@ -92,6 +94,7 @@ export class InputAudio {
 
   async append(bytes: Uint8Array, receivedAt: number): Promise<void> {
     const pcm = this.narrow.process(this.decoder!.decode(bytes));
+    this.host.heard(pcm.length / INPUT_RATE_HZ);
     if (!this.vad && this.buffer.bufferedMs + pcm.length / (INPUT_RATE_HZ / 1000) > MAX_BUFFER_MS) {
       throw new ApiError('input_audio_buffer_full', 'The input audio buffer holds 15 minutes; commit or clear it before appending more.', 'audio');
     }

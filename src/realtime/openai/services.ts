@@ -21,6 +21,8 @@ export interface RealtimeServices {
   checkVoice(voice: string): void;
   vad(): Promise<SileroVad>;
   logger: Logger;
+  /** Told the length of every piece of input audio the client appends (live sessions are billed by it). */
+  heardSeconds?(seconds: number): void;
 }
 
 export interface RealtimeSessionOptions {

@@ -56,6 +56,7 @@ export class RealtimeSession {
         config: () => this.current,
         transcribe: services.transcribe,
         vad: services.vad,
+        heard: (seconds) => services.heardSeconds?.(seconds),
         emit: (ev) => this.emit(ev),
         speechStarted: () => {
           if (this.current.turnDetection?.interruptResponse && this.response?.active) this.cancelResponse('turn_detected');

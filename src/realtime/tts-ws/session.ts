@@ -29,6 +29,8 @@ export interface TtsWsDeps {
   /** The session's own logger (request id and session id bound). */
   logger: Logger;
   requestId: string;
+  /** Told the length of each piece of audio sent (live sessions are billed by it). */
+  spokeSeconds?(seconds: number): void;
 }
 
 /** Marks between sentences in the queue. */
@@ -184,7 +186,10 @@ export class TtsWsSession {
       for await (const chunk of entry.chunks) {
         const offsetSec = start / OUTPUT_SAMPLE_RATE_HZ;
         for (const w of chunk.words ?? []) words.push({ word: w.word, start: round3(w.start + offsetSec), end: round3(w.end + offsetSec) });
-        if (chunk.pcm.length > 0) await out.write(chunk.pcm, id, turn);
+        if (chunk.pcm.length > 0) {
+          await out.write(chunk.pcm, id, turn);
+          this.deps.spokeSeconds?.(chunk.pcm.length / OUTPUT_SAMPLE_RATE_HZ);
+        }
         // A session that is speaking is not idle, though its client may only be listening.
         this.watch.touch();
         if (turn.aborted) return;
