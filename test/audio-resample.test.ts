@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads';
 
 import { StreamResampler } from '../src/audio/resample.js';
 import { concatPcm } from '../src/audio/pcm.js';
-import { measureQuality } from '../bench/lib/resample-quality.js';
+import { measureQuality, resampleChunked } from '../bench/lib/resample-quality.js';
 
 function sine(frequencyHz: number, sampleRateHz: number, seconds: number, amplitude = 10_000): Int16Array {
   const pcm = new Int16Array(Math.round(sampleRateHz * seconds));
@@ -19,17 +19,7 @@ function oneShot(fromHz: number, toHz: number, pcm: Int16Array): Int16Array {
 
 /** Feeds `pcm` in pseudo-random chunk sizes from 0 to 2000 samples (seeded, so failures repeat). */
 function chunkedRun(fromHz: number, toHz: number, pcm: Int16Array, seed: number): Int16Array {
-  const resampler = new StreamResampler(fromHz, toHz);
-  const parts: Int16Array[] = [];
-  let state = seed;
-  for (let offset = 0; offset < pcm.length; ) {
-    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
-    const size = state % 2001;
-    parts.push(resampler.process(pcm.subarray(offset, offset + size)));
-    offset += size;
-  }
-  parts.push(resampler.flush());
-  return concatPcm(parts);
+  return resampleChunked((a, b) => new StreamResampler(a, b), fromHz, toHz, pcm, seed);
 }
 
 /** Upward zero crossings per second over the middle of the signal (away from the filter's edges). */
