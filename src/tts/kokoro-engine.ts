@@ -4,56 +4,31 @@
  * file a worker cannot load is marked failed, and every request for Kokoro gets 424 with the
  * reason and the reinstall command until the file changes.
  */
-import type { AudioChunk } from '../audio/pcm.js';
 import { KOKORO_MODEL_ID, type KokoroRegistry } from '../engines/tts/kokoro/registry.js';
-import { VoiceLoadError } from '../engines/tts/piper/voice-load-error.js';
 import type { VoiceFailure } from '../engines/tts/piper/voice-registry.js';
-import type { SynthesisRequest, TtsEngine, Voice } from '../engines/tts/types.js';
-import type { VoiceEntry } from '../engines/tts/voices.js';
 import { ApiError, invalidParam } from '../errors.js';
-import type { TtsPool } from '../workers/tts-pool.js';
-import { engineSpeed } from './engine-speed.js';
+import type { KokoroVoiceRef } from '../engines/tts/kokoro/kokoro-core.js';
+import { PooledModelEngine, type ModelJobTarget } from './pooled-model-engine.js';
 
-/** Kokoro's voices and mixes, synthesized on the TTS pool. */
-export class KokoroEngine implements TtsEngine {
+/** Kokoro's voices and mixes (`entry` takes a mix such as `af_bella(2)+af_sky(1)`), synthesized on the TTS pool. */
+export class KokoroEngine extends PooledModelEngine<KokoroVoiceRef, KokoroRegistry> {
   readonly id = KOKORO_MODEL_ID;
 
-  constructor(
-    readonly registry: KokoroRegistry,
-    private readonly pool: TtsPool,
-  ) {}
-
-  get entries(): readonly VoiceEntry[] {
-    return this.registry.entries();
+  protected job(ref: KokoroVoiceRef): ModelJobTarget {
+    return { engine: 'kokoro', voice: ref };
   }
 
-  voices(): Voice[] {
-    return this.entries.map((e) => e.voice);
+  protected failedError(failure: VoiceFailure): ApiError {
+    return kokoroFailedError(failure);
   }
 
-  /** A voice, or a mix such as `af_bella(2)+af_sky(1)`. */
-  entry(voiceId: string): VoiceEntry | undefined {
-    return this.registry.entry(voiceId);
+  protected unknownVoice(voiceId: string): ApiError {
+    return invalidParam('voice', `Unknown voice '${voiceId}' for model '${KOKORO_MODEL_ID}'. GET /v1/voices/?model=kokoro lists its voices.`, 'voice_not_found');
   }
 
-  async *synthesize(req: SynthesisRequest, signal: AbortSignal): AsyncGenerator<AudioChunk, void, undefined> {
-    const speed = engineSpeed(req.speed);
-    const ref = this.registry.workerRef(req.voice, speed);
-    if (!ref) {
-      const failure = this.registry.failureOf(req.voice);
-      if (failure) throw kokoroFailedError(failure);
-      throw invalidParam('voice', `Unknown voice '${req.voice}' for model '${KOKORO_MODEL_ID}'. GET /v1/voices/?model=kokoro lists its voices.`, 'voice_not_found');
-    }
-    if (req.text.trim() === '') return;
-    try {
-      yield* this.pool.run(
-        { engine: 'kokoro', voice: ref, text: req.text, speed, priority: req.priority ?? 'rest', outputSampleRateHz: req.sampleRateHz },
-        signal,
-      );
-    } catch (err) {
-      if (!(err instanceof VoiceLoadError)) throw err;
-      throw kokoroFailedError(this.registry.markFailed(err.message) ?? { voice: KOKORO_MODEL_ID, reason: err.message });
-    }
+  /** The model file failed, not one voice: every Kokoro voice is marked. */
+  protected markFailed(_voiceId: string, reason: string): VoiceFailure {
+    return this.registry.markFailed(reason) ?? { voice: KOKORO_MODEL_ID, reason };
   }
 }
 

@@ -3,55 +3,30 @@
  * synthesized on the TTS pool's workers. `speed` becomes the voice's `length_scale / speed`.
  * A voice whose files a worker cannot load is marked failed and its requests get 424.
  */
-import type { AudioChunk } from '../audio/pcm.js';
 import { MODEL_CATALOGUE } from '../engines/tts/catalogue.js';
-import { VoiceLoadError } from '../engines/tts/piper/voice-load-error.js';
 import { PIPER_MODEL_ID, type PiperVoiceRegistry, type VoiceFailure } from '../engines/tts/piper/voice-registry.js';
-import type { SynthesisRequest, TtsEngine, Voice } from '../engines/tts/types.js';
-import type { VoiceEntry } from '../engines/tts/voices.js';
 import { ApiError, invalidParam } from '../errors.js';
-import type { TtsPool } from '../workers/tts-pool.js';
-import { engineSpeed } from './engine-speed.js';
+import type { PiperVoiceRef } from '../engines/tts/piper/piper-core.js';
+import { PooledModelEngine, type ModelJobTarget } from './pooled-model-engine.js';
 
-export class PiperEngine implements TtsEngine {
+export class PiperEngine extends PooledModelEngine<PiperVoiceRef, PiperVoiceRegistry> {
   readonly id = PIPER_MODEL_ID;
 
-  constructor(
-    readonly registry: PiperVoiceRegistry,
-    private readonly pool: TtsPool,
-  ) {}
-
-  get entries(): readonly VoiceEntry[] {
-    return this.registry.entries();
+  protected job(ref: PiperVoiceRef): ModelJobTarget {
+    return { engine: 'piper', voice: ref };
   }
 
-  voices(): Voice[] {
-    return this.entries.map((e) => e.voice);
+  protected failedError(failure: VoiceFailure): ApiError {
+    return voiceFailedError(failure);
   }
 
-  entry(voiceId: string): VoiceEntry | undefined {
-    return this.registry.entry(voiceId);
+  protected unknownVoice(voiceId: string): ApiError {
+    return invalidParam('voice', `Unknown voice '${voiceId}' for model '${PIPER_MODEL_ID}'`, 'voice_not_found');
   }
 
-  async *synthesize(req: SynthesisRequest, signal: AbortSignal): AsyncGenerator<AudioChunk, void, undefined> {
-    const speed = engineSpeed(req.speed);
-    const ref = this.registry.workerRef(req.voice, speed);
-    if (!ref) {
-      const failure = this.registry.failureOf(req.voice);
-      if (failure) throw voiceFailedError(failure);
-      throw invalidParam('voice', `Unknown voice '${req.voice}' for model '${PIPER_MODEL_ID}'`, 'voice_not_found');
-    }
-    if (req.text.trim() === '') return;
-    try {
-      yield* this.pool.run(
-        { engine: 'piper', voice: ref, text: req.text, speed, priority: req.priority ?? 'rest', outputSampleRateHz: req.sampleRateHz },
-        signal,
-      );
-    } catch (err) {
-      if (!(err instanceof VoiceLoadError)) throw err;
-      this.registry.markFailed(req.voice, err.message);
-      throw voiceFailedError(this.registry.failureOf(req.voice) ?? { voice: req.voice, reason: err.message });
-    }
+  protected markFailed(voiceId: string, reason: string): VoiceFailure {
+    this.registry.markFailed(voiceId, reason);
+    return this.registry.failureOf(voiceId) ?? { voice: voiceId, reason };
   }
 }
 
