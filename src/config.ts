@@ -88,6 +88,11 @@ export interface Config {
   /** Speech-to-text model when a request names none: `auto` = Whisper when one is installed, else PocketSphinx. */
   sttDefaultModel: string;
   /**
+   * How live turns of PocketSphinx are decoded: `pinned` (many turns per live recognition thread,
+   * poolWorkers of them, each turn pinned to one) or `pool` (each turn holds a pool worker).
+   */
+  sttLiveDecoders: string;
+  /**
    * Which precision of a Whisper export's graphs to load: `auto` (float32 when present, else
    * the quantized ones), or `fp32`, `quantized`, `int8`, `uint8`, `fp16`, `q4`, `q4f16`, `bnb4`.
    */
@@ -158,6 +163,7 @@ export const DEFAULTS: Config = {
   modelMemoryBudgetMb: 0,
   modelsLoadAtStart: '',
   sttDefaultModel: 'auto',
+  sttLiveDecoders: 'pinned',
   whisperVariant: 'auto',
   auth: 'auto',
   trustedProxies: '',
@@ -205,6 +211,7 @@ const ENV_KEYS: Record<string, keyof Config> = {
   LLAIS_MODEL_MEMORY_BUDGET_MB: 'modelMemoryBudgetMb',
   LLAIS_MODELS_LOAD_AT_START: 'modelsLoadAtStart',
   LLAIS_STT_DEFAULT_MODEL: 'sttDefaultModel',
+  LLAIS_STT_LIVE_DECODERS: 'sttLiveDecoders',
   LLAIS_WHISPER_VARIANT: 'whisperVariant',
   LLAIS_AUTH: 'auth',
   LLAIS_TRUSTED_PROXIES: 'trustedProxies',
