@@ -148,9 +148,13 @@ export class LiveSttPool {
   }
 
   private spawn(): LiveThread {
-    // Under tsx (tests, dev) this module is .ts, and so is the entry; the worker inherits `--import tsx`.
+    // Under tsx (tests, dev) this module is .ts, and so is the entry.
     const entry = new URL(`./live-stt-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
-    const thread: LiveThread = { worker: new Worker(entry), turns: new Map(), statsWaiters: [] };
+    const worker = entry.pathname.endsWith('.ts')
+      ? // Workers do not inherit tsx's loader hooks from `--import tsx`; register them first (as tts-worker-spawn.ts).
+        new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`, { eval: true })
+      : new Worker(entry);
+    const thread: LiveThread = { worker, turns: new Map(), statsWaiters: [] };
     thread.worker.on('message', (message: LiveFromWorker) => this.receive(thread, message));
     thread.worker.on('error', (error) => this.logger?.error({ err: error }, 'live recognition thread failed'));
     thread.worker.on('exit', () => {
