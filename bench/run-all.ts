@@ -6,6 +6,7 @@
 import { runAuth } from './auth.js';
 import { runConcurrency } from './concurrency.js';
 import { runEngines } from './engines.js';
+import { runLiveSpeakers } from './live-speakers.js';
 import { runModels } from './models.js';
 import { runRealtime } from './realtime.js';
 import { runStt } from './stt.js';
@@ -21,6 +22,7 @@ const BENCHMARKS: ReadonlyArray<[string, () => Promise<void>]> = [
   ['concurrency', runConcurrency],
   ['stt', runStt],
   ['realtime', runRealtime],
+  ['live-speakers', runLiveSpeakers],
   ['models', runModels],
 ];
 
