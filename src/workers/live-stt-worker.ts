@@ -38,6 +38,13 @@ interface OpenTurn {
   wake: (() => void) | null;
 }
 
+/**
+ * Loaded decoders a thread keeps ready beyond its open turns. Loading is the one long step here
+ * (~0.3 s, longer on a busy machine, during which every turn on the thread waits), so it is done
+ * ahead: at start, and after a turn takes the last spare, rather than when a turn opens.
+ */
+const SPARE_DECODERS = 1;
+
 const port = parentPort;
 if (port === null) throw new Error('live-stt-worker runs as a worker thread');
 const turns = new Map<number, OpenTurn>();
@@ -73,6 +80,23 @@ port.on('message', (message: LiveToWorker) => {
   }
 });
 
+let loadingSpare = false;
+
+/** Tops the spares up once the messages waiting now have been handled. */
+function keepSpares(): void {
+  if (loadingSpare || idle.length >= SPARE_DECODERS) return;
+  loadingSpare = true;
+  setImmediate(() => {
+    loadingSpare = false;
+    try {
+      while (idle.length < SPARE_DECODERS) idle.push(loadDecoder());
+    } catch {
+      // Not loadable: the next turn's own load reports why.
+    }
+  });
+}
+keepSpares();
+
 function deliver(id: number, message: OpenTurn['inbox'][number], turn = turns.get(id)): void {
   if (turn === undefined) return;
   turn.inbox.push(message);
@@ -85,6 +109,7 @@ function open(id: number, language: string): void {
   try {
     pocketsphinxLanguage(language);
     decoder = idle.pop() ?? loadDecoder();
+    keepSpares();
   } catch (error) {
     post({ type: 'failed', turn: id, error: toTaskError(error) });
     return;
