@@ -1,7 +1,8 @@
 /**
  * More live speakers than pool workers (issue 11, item 5): N = 4 × poolWorkers `/v1/realtime`
  * sessions, each streaming Harvard sentences at real-time pace (20 ms frames, 1.2 s of silence
- * after each, server VAD, no replies), starts spread over one sentence. Per turn, from the
+ * after each, server VAD, no replies): a warm-up turn of all sessions at once (not counted: it
+ * loads decoders on both paths), then turns with starts spread over one sentence. Per turn, from the
  * client's clock: delay = `conversation.item.input_audio_transcription.completed` arrival −
  * `input_audio_buffer.speech_stopped` arrival (the turn's end). Run twice in one go, on the old
  * path (`sttLiveDecoders: pool`, a pool worker held per turn) and the new one (`pinned`, turns
@@ -49,9 +50,10 @@ async function session(server: RealtimeBenchServer, speech: readonly Buffer[], o
   await client.update({ audio: { input: { turn_detection: { type: 'server_vad', create_response: false } } } });
   const delays: Array<number | null> = [];
   try {
-    client.enqueue(silence(Math.round(offsetMs / FRAME_MS) * FRAME_MS));
     client.startStreaming();
-    for (const pcm of speech) {
+    for (const [turn, pcm] of speech.entries()) {
+      // After the warm-up turn (all sessions at once: every decoder a thread needs gets loaded), starts spread.
+      if (turn === 1) client.enqueue(silence(Math.round(offsetMs / FRAME_MS) * FRAME_MS));
       const from = client.events.length;
       client.enqueue(pcm);
       client.enqueue(silence(TRAILING_SILENCE_MS));
@@ -79,7 +81,7 @@ async function runPath(mode: 'pool' | 'pinned'): Promise<PathResult> {
     const all = await Promise.all(
       Array.from({ length: SESSIONS }, (_, i) => session(server, sentences.slice(i, i + TURNS_PER_SESSION), (i * spreadMs) / SESSIONS)),
     );
-    // Each session's first turn loads decoders (both paths) and is not counted.
+    // Each session's first turn is the warm-up.
     const counted = all.flatMap((d) => d.slice(1));
     const delaysMs = counted.filter((d): d is number => d !== null);
     return { turns: counted.length, transcribed: delaysMs.length, delaysMs };
