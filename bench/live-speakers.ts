@@ -19,7 +19,7 @@ import { summarize } from './lib/stats.js';
 /** Pool workers: the machine's cores, at most 4, so the run stays short where there are many. */
 const POOL_WORKERS = Math.min(4, cpus().length);
 const SESSIONS = 4 * POOL_WORKERS;
-const TURNS_PER_SESSION = 3;
+const TURNS_PER_SESSION = 4;
 const TRAILING_SILENCE_MS = 1200;
 /** A transcript later than this after its turn ended is counted as not delivered. */
 const TURN_TIMEOUT_MS = 10_000;

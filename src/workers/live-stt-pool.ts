@@ -7,7 +7,7 @@
  * MAX_SLICE_SAMPLES, transferred, one unanswered slice per turn; audio that arrives while a slice
  * is being decoded waits here and goes out together with the next (coalesced, up to the bound).
  * The thread's event loop so serves its turns in turn, a slice each, and when a turn ends only
- * its last slice is left to decode.
+ * its last slice or two are left to decode (sent at once, with the end behind them).
  *
  * These threads are apart from the Piscina pool (files, Whisper) and run at normal priority while
  * the pool's workers are niced, so a file transcription neither takes a live turn's thread nor
@@ -85,16 +85,24 @@ export class LiveSttPool {
     const pending = new SliceQueue();
     let inFlight = false;
     let ended = false;
+    let endSent = false;
     const pump = (): void => {
+      if (endSent) return;
+      if (ended) {
+        // The turn is over: its tail goes out at once, with the end behind it, rather than a
+        // slice per round trip through this (busy) thread while the speaker waits.
+        for (let pcm = pending.take(MAX_SLICE_SAMPLES); pcm !== null; pcm = pending.take(MAX_SLICE_SAMPLES)) {
+          send({ type: 'slice', turn: id, pcm }, [pcm.buffer as ArrayBuffer]);
+        }
+        send({ type: 'end', turn: id });
+        endSent = true;
+        return;
+      }
       if (inFlight) return;
       const pcm = pending.take(MAX_SLICE_SAMPLES);
-      if (pcm !== null) {
-        inFlight = true;
-        send({ type: 'slice', turn: id, pcm }, [pcm.buffer as ArrayBuffer]);
-      } else if (ended) {
-        send({ type: 'end', turn: id });
-        ended = false;
-      }
+      if (pcm === null) return;
+      inFlight = true;
+      send({ type: 'slice', turn: id, pcm }, [pcm.buffer as ArrayBuffer]);
     };
     let rejectTurn: (error: unknown) => void = () => {};
     const result = new Promise<Transcript>((resolve, reject) => {
