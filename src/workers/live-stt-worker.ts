@@ -40,8 +40,9 @@ interface OpenTurn {
 
 /**
  * Loaded decoders a thread keeps ready beyond its open turns. Loading is the one long step here
- * (~0.3 s, longer on a busy machine, during which every turn on the thread waits), so it is done
- * ahead: at start, and after a turn takes the last spare, rather than when a turn opens.
+ * (~0.3 s, longer on a busy machine, during which every turn on the thread waits), so once a
+ * thread has had a turn it is done ahead, after a turn takes the last spare, rather than when a
+ * turn opens. None at start: a server without live sessions holds no decoder.
  */
 const SPARE_DECODERS = 1;
 
@@ -95,7 +96,6 @@ function keepSpares(): void {
     }
   });
 }
-keepSpares();
 
 function deliver(id: number, message: OpenTurn['inbox'][number], turn = turns.get(id)): void {
   if (turn === undefined) return;
