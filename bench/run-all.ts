@@ -7,6 +7,7 @@ import { runAuth } from './auth.js';
 import { runConcurrency } from './concurrency.js';
 import { runEngines } from './engines.js';
 import { runHttpCore } from './http-core.js';
+import { runLiveSpeakers } from './live-speakers.js';
 import { runModels } from './models.js';
 import { runRealtime } from './realtime.js';
 import { runResample } from './resample.js';
@@ -25,6 +26,7 @@ const BENCHMARKS: ReadonlyArray<[string, () => Promise<void>]> = [
   ['concurrency', runConcurrency],
   ['stt', runStt],
   ['realtime', runRealtime],
+  ['live-speakers', runLiveSpeakers],
   ['models', runModels],
   ['worker-memory', runWorkerMemory],
   ['resample', runResample],

@@ -42,6 +42,7 @@ import { PooledSttService } from './stt/pooled-stt-service.js';
 import { ttsJobRunner } from './tts/render-job.js';
 import { loadTtsModelsAtStart } from './tts/load-at-start.js';
 import { startTtsPool, TtsService } from './tts/service.js';
+import { LiveSttPool, liveDecodersFrom } from './workers/live-stt-pool.js';
 import { WorkerPool } from './workers/pool.js';
 
 export interface App {
@@ -117,7 +118,11 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
   const onnx = onnxSettingsFrom(config);
   const whisperPool = usesAccelerator(onnx) ? WorkerPool.start({ threads: 1, maxQueue: config.poolMaxQueue, logger }) : pool;
   if (whisperPool !== pool) undo.push(() => whisperPool.close());
+  // Live PocketSphinx turns on their own threads, many per thread (see workers/live-stt-pool.ts).
+  const livePool = liveDecodersFrom(config.sttLiveDecoders) === 'pinned' ? LiveSttPool.start({ threads: config.poolWorkers, logger }) : undefined;
+  if (livePool) undo.push(() => livePool.close());
   const stt = new PooledSttService(pool, config.modelsDir, {
+    live: livePool,
     whisper: { onnx, budgetBytesPerThread: budgetBytesPerThread(config.modelMemoryBudgetMb, whisperPool.threads), variant: whisperVariantFrom(config.whisperVariant), pool: whisperPool },
     defaultModel: config.sttDefaultModel,
   });
@@ -175,6 +180,7 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
         await ttsPool.close();
         await pool.close();
         if (whisperPool !== pool) await whisperPool.close();
+        await livePool?.close();
         db.close();
       })()),
   };

@@ -94,6 +94,14 @@ export interface Config {
   /** Speech-to-text model when a request names none: `auto` = Whisper when one is installed, else PocketSphinx. */
   sttDefaultModel: string;
   /**
+   * How live turns of PocketSphinx are decoded: `pool` (each turn holds a pool worker; the
+   * default) or `pinned` (many turns per live recognition thread, poolWorkers of them, each turn
+   * with its own ~90 MB decoder). `pinned` is experimental: on a loaded 2-core machine its p95
+   * was worse than `pool`'s in most bench runs (bench/live-speakers.ts), and its memory grows
+   * with concurrent turns.
+   */
+  sttLiveDecoders: string;
+  /**
    * Which precision of a Whisper export's graphs to load: `auto` (float32 when present, else
    * the quantized ones), or `fp32`, `quantized`, `int8`, `uint8`, `fp16`, `q4`, `q4f16`, `bnb4`.
    */
@@ -181,6 +189,7 @@ export const DEFAULTS: Config = {
   modelMemoryBudgetMb: 0,
   modelsLoadAtStart: '',
   sttDefaultModel: 'auto',
+  sttLiveDecoders: 'pool',
   whisperVariant: 'auto',
   auth: 'auto',
   trustedProxies: '',
@@ -255,6 +264,7 @@ const ENV_KEYS: Record<string, keyof Config> = {
   LLAIS_MODEL_MEMORY_BUDGET_MB: 'modelMemoryBudgetMb',
   LLAIS_MODELS_LOAD_AT_START: 'modelsLoadAtStart',
   LLAIS_STT_DEFAULT_MODEL: 'sttDefaultModel',
+  LLAIS_STT_LIVE_DECODERS: 'sttLiveDecoders',
   LLAIS_WHISPER_VARIANT: 'whisperVariant',
   LLAIS_AUTH: 'auth',
   LLAIS_TRUSTED_PROXIES: 'trustedProxies',

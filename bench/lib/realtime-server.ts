@@ -18,7 +18,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { pino } from 'pino';
 import { startApp } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig, type Config } from '../../src/config.js';
 import { turnTimings, type TurnTiming } from '../../src/realtime/openai/telemetry.js';
 import { REPO_ROOT } from './server.js';
 
@@ -55,8 +55,8 @@ export interface RealtimeBenchServer {
 const live = new Set<ChildProcess>();
 let exitHookInstalled = false;
 
-/** Starts the child and waits for it to listen. */
-export async function startRealtimeServer(): Promise<RealtimeBenchServer> {
+/** Starts the child and waits for it to listen; `overrides` are config keys on top of the defaults. */
+export async function startRealtimeServer(overrides: Partial<Config> = {}): Promise<RealtimeBenchServer> {
   if (!exitHookInstalled) {
     exitHookInstalled = true;
     // 'exit' handlers must be synchronous: SIGKILL is all that is left to do there.
@@ -64,7 +64,7 @@ export async function startRealtimeServer(): Promise<RealtimeBenchServer> {
       for (const child of live) child.kill('SIGKILL');
     });
   }
-  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', THIS_FILE], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', THIS_FILE, JSON.stringify(overrides)], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
   live.add(child);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   void exited.then(() => live.delete(child));
@@ -130,7 +130,8 @@ async function childMain(): Promise<void> {
   const write = (line: ChildLine): void => {
     process.stdout.write(`${JSON.stringify(line)}\n`);
   };
-  const config = loadConfig({ host: '127.0.0.1', port: 0, dataDir, modelsDir: join(REPO_ROOT, 'models'), logLevel: 'silent', shutdownGraceMs: 2000 }, { env: {} });
+  const overrides = JSON.parse(process.argv[2] ?? '{}') as Partial<Config>;
+  const config = loadConfig({ ...overrides, host: '127.0.0.1', port: 0, dataDir, modelsDir: join(REPO_ROOT, 'models'), logLevel: 'silent', shutdownGraceMs: 2000 }, { env: {} });
   const app = await startApp(config, { logger: pino({ level: 'silent' }) });
   turnTimings.on('turn', (timing) => write({ event: 'turn', ...timing }));
   const gc = (globalThis as { gc?: () => void }).gc;

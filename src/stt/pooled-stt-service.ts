@@ -7,6 +7,7 @@ import { probeUpload } from '../audio/decode-stream.js';
 import { STT_MODEL_ALIASES } from '../engines/stt/catalogue.js';
 import type { SttEngine } from '../engines/stt/types.js';
 import { ApiError } from '../errors.js';
+import type { LiveSttPool } from '../workers/live-stt-pool.js';
 import type { WorkerPool } from '../workers/pool.js';
 import { SttRegistry, type WhisperRuntimeOptions } from './registry.js';
 import { resolveSttModel, type ResolvedSttModel, type SttModelQuery, type SttModelStatus } from './resolve.js';
@@ -26,9 +27,9 @@ export class PooledSttService implements SttService {
   constructor(
     private readonly pool: WorkerPool,
     modelsDir: string,
-    opts: { whisper?: WhisperRuntimeOptions; defaultModel?: string } = {},
+    opts: { whisper?: WhisperRuntimeOptions; defaultModel?: string; live?: LiveSttPool } = {},
   ) {
-    this.registry = new SttRegistry(pool, modelsDir, undefined, opts.whisper);
+    this.registry = new SttRegistry(pool, modelsDir, undefined, opts.whisper, opts.live);
     this.defaultModel = opts.defaultModel?.trim() || 'auto';
     // A misspelt default would turn every request into a 400: refuse it at start instead.
     const known = this.registry.models().some((m) => m.id === this.defaultModel) || this.defaultModel in STT_MODEL_ALIASES;

@@ -12,6 +12,7 @@ import { DEFAULT_ONNX_SETTINGS, type OnnxSettings } from '../engines/onnx/settin
 import type { WhisperVariantChoice } from '../engines/stt/whisper/export-files.js';
 import { checkWhisperFolder, WhisperLoadError } from '../engines/stt/whisper/load-model.js';
 import type { LiveSttRequest, SttEngine, SttFileAudio, SttRequest } from '../engines/stt/types.js';
+import type { LiveSttPool } from '../workers/live-stt-pool.js';
 import type { WorkerPool } from '../workers/pool.js';
 import type { SttModelStatus } from './resolve.js';
 import type { Transcript } from './transcript.js';
@@ -40,6 +41,8 @@ class PooledSttEngine implements SttEngine {
   constructor(
     info: SttModelInfo,
     private readonly pool: WorkerPool,
+    /** Live turns run here, many per thread, when given; otherwise each holds a pool worker. */
+    private readonly live: LiveSttPool | undefined,
   ) {
     this.id = info.id;
     this.languages = info.languages;
@@ -55,6 +58,7 @@ class PooledSttEngine implements SttEngine {
   }
 
   transcribeLive(pcm: AsyncIterable<Int16Array>, req: LiveSttRequest, signal: AbortSignal): Promise<Transcript> {
+    if (this.live) return this.live.transcribe(pcm, req.language, signal);
     return this.pool.transcribePcm(pcm, { kind: 'transcribe', language: req.language, wordTimestamps: false, diarize: false, live: true }, signal);
   }
 }
@@ -70,10 +74,11 @@ export class SttRegistry {
     private readonly modelsDir: string,
     private readonly catalogue: readonly SttModelInfo[] = STT_MODEL_CATALOGUE,
     whisper: WhisperRuntimeOptions = DEFAULT_WHISPER_RUNTIME,
+    live?: LiveSttPool,
   ) {
     // The pool's workers construct PocketSphinx (see workers/stt-task.ts) and Whisper models.
     const pocketsphinx = catalogue.find((m) => m.id === 'pocketsphinx');
-    if (pocketsphinx) this.engines.set(pocketsphinx.id, new PooledSttEngine(pocketsphinx, pool));
+    if (pocketsphinx) this.engines.set(pocketsphinx.id, new PooledSttEngine(pocketsphinx, pool, live));
     const whisperIds = new Set(WHISPER_MODELS.map((m) => m.id));
     for (const m of catalogue.filter((x) => whisperIds.has(x.id) && isInstalled(x, modelsDir))) this.addWhisper(m, pool, whisper);
   }

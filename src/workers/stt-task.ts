@@ -17,6 +17,7 @@ import { threadId, type MessagePort } from 'node:worker_threads';
 import { PocketSphinxDecoder } from '../engines/stt/pocketsphinx/decoder.js';
 import { ApiError, type ErrorCode } from '../errors.js';
 import { transcribePcm, type Recognizer } from '../stt/transcribe-pcm.js';
+import { pocketsphinxLanguage } from './pocketsphinx-language.js';
 import type { Transcript, TranscriptSegment } from '../stt/transcript.js';
 import { transcribeWithWhisper, type WhisperTaskSpec } from './whisper-run.js';
 
@@ -133,20 +134,14 @@ function describe(error: unknown): string {
 /** Recognizers are loaded once per thread and language, then reused task after task. */
 const recognizers = new Map<string, Recognizer>();
 
-/** Languages with an installed recognizer; `auto` means the first. */
-const RECOGNIZER_LANGUAGES = ['en'] as const;
-
 /**
  * The one place where recognizers are constructed: PocketSphinx (US English models) for English
  * or `auto`. A new engine (Whisper) goes here, chosen by language or by a model field.
  */
 function recognizerFor(language: string): Recognizer {
-  const primary = language.toLowerCase() === 'auto' ? RECOGNIZER_LANGUAGES[0] : language.toLowerCase().split('-')[0]!;
+  const primary = pocketsphinxLanguage(language);
   let recognizer = recognizers.get(primary);
   if (recognizer !== undefined) return recognizer;
-  if (primary !== 'en') {
-    throw new ApiError('unsupported_language', `Speech recognition is not installed for language '${language}'; installed: ${RECOGNIZER_LANGUAGES.join(', ')}.`, 'language');
-  }
   let decoder: PocketSphinxDecoder;
   try {
     decoder = new PocketSphinxDecoder();
