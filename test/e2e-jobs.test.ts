@@ -170,6 +170,9 @@ describe('queued TTS jobs', () => {
       const file = await fetch(done.result_url as string);
       assert.equal(file.status, 404);
       assert.equal(((await file.json()) as { error: { code: string } }).error.code, 'result_expired');
+      // The sweep marks the job expired, then deletes its file: the deletion follows within moments.
+      const deleted = Date.now() + 10_000;
+      while ((await app.context.results.find(job.uuid, 'flac')) !== undefined && Date.now() < deleted) await new Promise((r) => setTimeout(r, 50));
       assert.equal(await app.context.results.find(job.uuid, 'flac'), undefined, 'the file is deleted');
     } finally {
       await app.close();

@@ -33,7 +33,9 @@ export class EventLog {
     const found = this.events.slice(opts.from ?? 0).find(test);
     if (found) return Promise.resolve(found);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ${type} within ${opts.timeoutMs ?? 20000} ms; got ${this.events.map((e) => e.event.type).join(', ')}`)), opts.timeoutMs ?? 20_000);
+      // Error events are shown whole: the reason a wait failed is usually in one of them.
+      const got = (): string => this.events.map((e) => (e.event.type === 'error' ? JSON.stringify(e.event) : e.event.type)).join(', ');
+      const timer = setTimeout(() => reject(new Error(`no ${type} within ${opts.timeoutMs ?? 20000} ms; got ${got()}`)), opts.timeoutMs ?? 20_000);
       this.waiters.push({ test, resolve: (e) => { clearTimeout(timer); resolve(e); } });
     });
   }
