@@ -81,14 +81,15 @@ export class FfmpegSpawner {
       serialization: 'json',
     });
     this.proc = proc;
-    // An idle spawner must not keep the server (or a test) alive; run() refs the channel per job.
+    // An idle spawner must not keep the server (or a test) alive: the channel stays referenced
+    // while it starts, and afterwards while jobs run (see run()).
     proc.unref();
-    if (this.jobs.size === 0) proc.channel?.unref();
     let ready = false;
     this.socketPath = new Promise((resolve) => {
       proc.on('message', (reply: SpawnerReply) => {
         if (reply.type === 'ready') {
           ready = true;
+          if (this.jobs.size === 0) proc.channel?.unref();
           resolve(path);
         } else this.onReply(reply);
       });
