@@ -8,6 +8,7 @@ import { runConcurrency } from './concurrency.js';
 import { runEngines } from './engines.js';
 import { runModels } from './models.js';
 import { runRealtime } from './realtime.js';
+import { runSpawn } from './spawn.js';
 import { runStt } from './stt.js';
 import { runTtfa } from './ttfa.js';
 
@@ -22,6 +23,7 @@ const BENCHMARKS: ReadonlyArray<[string, () => Promise<void>]> = [
   ['stt', runStt],
   ['realtime', runRealtime],
   ['models', runModels],
+  ['spawn', runSpawn],
 ];
 
 async function main(): Promise<number> {
