@@ -1,6 +1,6 @@
 /**
- * Starting ffmpeg from a server-sized process: main-thread event-loop max delay while 50 encoders
- * start at once, spawned directly (fork+exec of this process: page tables copied on every start)
+ * Starting ffmpeg from a server-sized process: main-thread event-loop max delay while 50 MP3
+ * encoders start at once (until each has a pid), spawned directly (fork+exec of this process: page tables copied on every start)
  * against started by the ffmpeg spawner process (a socket connect here, the fork there). Both in one
  * run, in a process that first allocates and touches ~600 MB of heap, as the server holds.
  *
@@ -8,8 +8,8 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { encodeAudio } from '../src/audio/encode.js';
-import { ffmpegSpawner, useFfmpegSpawner } from '../src/audio/ffmpeg-process.js';
+import { ffmpegPath } from '../src/audio/ffmpeg-binaries.js';
+import { FfmpegProcess, ffmpegSpawner, useFfmpegSpawner } from '../src/audio/ffmpeg-process.js';
 import { heading, ms, printTable, ratio, verdict } from './lib/report.js';
 
 const ENCODERS = 50;
@@ -26,22 +26,41 @@ function holdHeap(mb: number): Buffer[] {
   return blocks;
 }
 
-/** Max and p99 event-loop delay (ms) while `ENCODERS` MP3 encoders start and run to the end. */
+/** The encoder's arguments, as encode.ts starts it for MP3. */
+const MP3_ARGS = [
+  '-hide_banner', '-loglevel', 'error', '-nostdin',
+  '-f', 's16le', '-ar', String(RATE_HZ), '-ac', '1', '-i', 'pipe:0',
+  '-c:a', 'libmp3lame', '-b:a', '64k', '-f', 'mp3', 'pipe:1',
+];
+
+/**
+ * Max and p99 event-loop delay (ms) while `ENCODERS` encoders start, until every one has a pid;
+ * then each gets its 200 ms of PCM and all run to the end (timed, not part of the delay figure:
+ * 50 encoders on few cores take the CPU from this thread whoever started them).
+ */
 async function measure(viaSpawner: boolean): Promise<{ maxMs: number; p99Ms: number; totalMs: number }> {
   useFfmpegSpawner(viaSpawner);
   const histogram = monitorEventLoopDelay({ resolution: 1 });
   histogram.enable();
   const started = performance.now();
+  // One start per macrotask, as 50 requests arriving together would start them: a start that
+  // blocks the thread shows up as loop delay.
+  const procs: FfmpegProcess[] = [];
+  for (let i = 0; i < ENCODERS; i++) {
+    procs.push(new FfmpegProcess(ffmpegPath(), MP3_ARGS));
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  while (procs.some((p) => p.pid === undefined && !p.hasExited)) await new Promise((resolve) => setTimeout(resolve, 1));
+  histogram.disable();
   await Promise.all(
-    Array.from({ length: ENCODERS }, async () => {
-      async function* pcm(): AsyncGenerator<Int16Array> {
-        yield PCM.slice();
-      }
-      for await (const bytes of encodeAudio(pcm(), { format: 'mp3', sampleRateHz: RATE_HZ }, new AbortController().signal)) void bytes;
+    procs.map(async (proc) => {
+      proc.child.stdin.end(PCM);
+      for await (const bytes of proc.child.stdout) void bytes;
+      const status = await proc.exited;
+      if (status.code !== 0) throw proc.failure('bench encoder');
     }),
   );
   const totalMs = performance.now() - started;
-  histogram.disable();
   return { maxMs: histogram.max / 1e6, p99Ms: histogram.percentile(99) / 1e6, totalMs };
 }
 
@@ -56,7 +75,7 @@ export async function runSpawn(): Promise<void> {
   const spawner = await measure(true);
   useFfmpegSpawner(true);
   printTable(
-    ['start', 'loop max', 'loop p99', 'all done', 'target', 'verdict'],
+    ['start', 'loop max (starts)', 'loop p99 (starts)', 'all encoded', 'target', 'verdict'],
     [
       ['direct spawn', `${ms(direct.maxMs)} ms`, `${ms(direct.p99Ms)} ms`, `${ms(direct.totalMs)} ms`, '-', '-'],
       ['spawner', `${ms(spawner.maxMs)} ms`, `${ms(spawner.p99Ms)} ms`, `${ms(spawner.totalMs)} ms`, `max < ${TARGET_MAX_MS} ms`, verdict(spawner.maxMs < TARGET_MAX_MS)],
