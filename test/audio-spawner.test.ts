@@ -107,6 +107,14 @@ describe('ffmpeg through the spawner process', () => {
     assert.ok(ffmpegSpawner.pid !== undefined && ffmpegSpawner.pid !== spawnerPid, 'a new spawner');
   });
 
+  it('a program that cannot start settles with a negative errno and says why', async () => {
+    const proc = new FfmpegProcess('/nonexistent/ffmpeg', ['-version']);
+    proc.child.stdin.end();
+    for await (const _ of proc.child.stdout) void _;
+    assert.deepEqual(await proc.exited, { code: -2, signal: null });
+    assert.match(proc.failure('probe').message, /could not start .*ENOENT/);
+  });
+
   it('30 s of PCM streams under back-pressure: an unread stdout stops the writer, then all of it comes back', async () => {
     const total = new Int16Array(30 * RATE_HZ).map(() => Math.round((Math.random() - 0.5) * 20000));
     const bytes = new Uint8Array(total.buffer);

@@ -93,9 +93,9 @@ function start({ id, file, args }: JobHeader, socket: Socket): void {
   const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   children.set(id, child);
   let stderrTail = '';
-  let spawnError: string | undefined;
+  let spawnError: NodeJS.ErrnoException | undefined;
   child.on('error', (err) => {
-    spawnError = err.message;
+    spawnError = err;
   });
   if (child.pid !== undefined) reply({ type: 'spawned', id, pid: child.pid });
   child.stderr.setEncoding('utf8');
@@ -114,7 +114,7 @@ function start({ id, file, args }: JobHeader, socket: Socket): void {
   child.stdout.pipe(socket);
   child.once('close', (code, signal) => {
     children.delete(id);
-    const errno = spawnError === undefined ? undefined : -1;
-    reply({ type: 'exit', id, code: errno ?? code, signal, stderrTail, ...(spawnError === undefined ? {} : { spawnError }) });
+    if (spawnError === undefined) return reply({ type: 'exit', id, code, signal, stderrTail });
+    reply({ type: 'exit', id, code: spawnError.errno ?? code, signal, stderrTail, spawnError: spawnError.message });
   });
 }
