@@ -65,7 +65,7 @@ export class RemoteChild {
     if (this.done) return;
     this.done = true;
     // Nothing reads stdin any more; ending it lets the half-closed socket close.
-    this.stdin.end();
+    if (!this.stdin.writableEnded && !this.stdin.destroyed) this.stdin.end();
     if (exit.error !== undefined) {
       // Lost or never started: no more output will come.
       this.endStdout();
