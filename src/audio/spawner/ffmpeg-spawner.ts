@@ -44,10 +44,10 @@ export class FfmpegSpawner {
   run(file: string, args: readonly string[]): RemoteChild {
     const job = new RemoteChild(this.nextId++, file, args, this.ensure());
     this.jobs.set(job.id, job);
-    this.proc?.channel?.ref();
+    this.hold(true);
     void job.exited.then(() => {
       this.jobs.delete(job.id);
-      if (this.jobs.size === 0) this.proc?.channel?.unref();
+      if (this.jobs.size === 0) this.hold(false);
     });
     return job;
   }
@@ -81,15 +81,14 @@ export class FfmpegSpawner {
       serialization: 'json',
     });
     this.proc = proc;
-    // An idle spawner must not keep the server (or a test) alive: the channel stays referenced
-    // while it starts, and afterwards while jobs run (see run()).
-    proc.unref();
+    // An idle spawner must not keep the server (or a test) alive: it stays referenced while it
+    // starts, and afterwards while jobs run (see run()), so its exit is always seen.
     let ready = false;
     this.socketPath = new Promise((resolve) => {
       proc.on('message', (reply: SpawnerReply) => {
         if (reply.type === 'ready') {
           ready = true;
-          if (this.jobs.size === 0) proc.channel?.unref();
+          if (this.jobs.size === 0) this.hold(false);
           resolve(path);
         } else this.onReply(reply);
       });
@@ -102,6 +101,17 @@ export class FfmpegSpawner {
       });
     });
     return this.socketPath;
+  }
+
+  /** References the spawner's process and channel (they keep this process alive) or not. */
+  private hold(referenced: boolean): void {
+    if (referenced) {
+      this.proc?.ref();
+      this.proc?.channel?.ref();
+    } else {
+      this.proc?.unref();
+      this.proc?.channel?.unref();
+    }
   }
 
   private onReply(reply: Exclude<SpawnerReply, { type: 'ready' }>): void {
