@@ -11,6 +11,7 @@ import { runLiveSpeakers } from './live-speakers.js';
 import { runModels } from './models.js';
 import { runRealtime } from './realtime.js';
 import { runResample } from './resample.js';
+import { runSpawn } from './spawn.js';
 import { runStt } from './stt.js';
 import { runTtfa } from './ttfa.js';
 import { runWorkerMemory } from './worker-memory.js';
@@ -30,6 +31,7 @@ const BENCHMARKS: ReadonlyArray<[string, () => Promise<void>]> = [
   ['models', runModels],
   ['worker-memory', runWorkerMemory],
   ['resample', runResample],
+  ['spawn', runSpawn],
 ];
 
 async function main(): Promise<number> {

@@ -41,6 +41,12 @@ export interface Config {
    */
   ttsWarmUp: boolean;
   ttsMaxQueue: number;
+  /**
+   * Start ffmpeg and ffprobe from a small long-lived helper process instead of forking this one
+   * (which stalls the event loop ~20 ms a start once the process is large). Experimental: off by
+   * default.
+   */
+  audioSpawner: boolean;
   /** Worker threads for CPU-heavy work (decoding uploads, transcription). */
   poolWorkers: number;
   /** Tasks that may wait for a pool worker; beyond it requests get 503 with Retry-After. */
@@ -154,6 +160,7 @@ export const DEFAULTS: Config = {
   ttsWorkers: Math.max(1, cpus().length),
   ttsWarmUp: true,
   ttsMaxQueue: 256,
+  audioSpawner: false,
   poolWorkers: Math.max(1, cpus().length),
   poolMaxQueue: 32,
   jobConcurrency: 1,
@@ -239,6 +246,7 @@ const ENV_KEYS: Record<string, keyof Config> = {
   LLAIS_MAX_CONCURRENT_UPLOADS: 'maxConcurrentUploads',
   LLAIS_TTS_WORKERS: 'ttsWorkers',
   LLAIS_TTS_WARM_UP: 'ttsWarmUp',
+  LLAIS_AUDIO_SPAWNER: 'audioSpawner',
   LLAIS_TTS_MAX_QUEUE: 'ttsMaxQueue',
   LLAIS_POOL_WORKERS: 'poolWorkers',
   LLAIS_POOL_MAX_QUEUE: 'poolMaxQueue',

@@ -8,11 +8,12 @@ import { getEventListeners } from 'node:events';
 import { describe, it } from 'node:test';
 
 import { encodeAudio } from '../src/audio/encode.js';
+import { ffmpegSpawner } from '../src/audio/ffmpeg-process.js';
 
 const RATE_HZ = 24_000;
 const CHUNK = new Int16Array(RATE_HZ / 5).map((_, i) => Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / RATE_HZ)));
 
-/** Pids of this process's ffmpeg children, zombies included (read from /proc: Linux only). */
+/** Pids of the ffmpeg children of this process or of its spawner, zombies included (read from /proc: Linux only). */
 function ffmpegChildren(): number[] {
   const pids: number[] = [];
   for (const entry of readdirSync('/proc')) {
@@ -26,9 +27,15 @@ function ffmpegChildren(): number[] {
     // "pid (comm) state ppid ...": comm may contain spaces, so split after its closing parenthesis.
     const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
     const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    if (comm === 'ffmpeg' && ppid === process.pid) pids.push(Number(entry));
+    if (comm === 'ffmpeg' && (ppid === process.pid || ppid === ffmpegSpawner.pid)) pids.push(Number(entry));
   }
   return pids;
+}
+
+/** The one ffmpeg child, once it runs: the spawner starts it a moment after the request. */
+async function startedFfmpeg(): Promise<number | undefined> {
+  await waitUntil(() => ffmpegChildren().length > 0);
+  return ffmpegChildren()[0];
 }
 
 function isAlive(pid: number): boolean {
@@ -64,7 +71,7 @@ describe('encodeAudio cancellation', () => {
     const never: AsyncIterable<Int16Array> = { [Symbol.asyncIterator]: () => ({ next: () => new Promise(() => {}) }) };
     assert.deepEqual(ffmpegChildren(), []);
     encodeAudio(never, { format: 'mp3', sampleRateHz: RATE_HZ }, controller.signal);
-    const [pid] = ffmpegChildren();
+    const pid = await startedFfmpeg();
     assert.ok(pid !== undefined && isAlive(pid), 'ffmpeg is running');
     assert.equal(getEventListeners(controller.signal, 'abort').length, 1);
     controller.abort();
@@ -77,7 +84,7 @@ describe('encodeAudio cancellation', () => {
       const controller = new AbortController();
       const source = endlessSource();
       const stream = encodeAudio(source.pcm, { format, sampleRateHz: RATE_HZ }, controller.signal);
-      const [pid] = ffmpegChildren();
+      const pid = await startedFfmpeg();
       assert.ok(pid !== undefined);
       let chunks = 0;
       const reason = new Error('barge-in');
@@ -97,7 +104,8 @@ describe('encodeAudio cancellation', () => {
   it('breaking out of the loop kills ffmpeg before the loop statement completes', async () => {
     const controller = new AbortController();
     const source = endlessSource();
-    const [stream, pid] = [encodeAudio(source.pcm, { format: 'aac', sampleRateHz: RATE_HZ }, controller.signal), ffmpegChildren()[0]];
+    const stream = encodeAudio(source.pcm, { format: 'aac', sampleRateHz: RATE_HZ }, controller.signal);
+    const pid = await startedFfmpeg();
     assert.ok(pid !== undefined);
     for await (const bytes of stream) {
       assert.ok(bytes.length > 0);
@@ -120,10 +128,11 @@ describe('encodeAudio cancellation', () => {
       last = source.pulled();
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    // An unbounded writer would have pulled thousands of chunks by now; the OS pipes and stream
-    // buffers hold a few hundred kB, i.e. some seconds of audio.
+    // An unbounded writer would have pulled thousands of chunks by now; the OS buffers (the
+    // spawner's Unix sockets hold ~200 kB each way) and stream buffers hold under a MB, and FLAC
+    // packs this pure tone ~4:1, so some tens of seconds of audio.
     const bufferedSeconds = (source.pulled() * CHUNK.length) / RATE_HZ;
-    assert.ok(bufferedSeconds < 30, `${bufferedSeconds} s of audio pulled while nobody read`);
+    assert.ok(bufferedSeconds < 60, `${bufferedSeconds} s of audio pulled while nobody read`);
     controller.abort();
     await assert.rejects(iterator.next(), { name: 'AbortError' });
     assert.deepEqual(ffmpegChildren(), []);

@@ -1,15 +1,16 @@
 /**
- * One running ffmpeg or ffprobe child: spawns it with piped stdio, keeps the tail of its stderr for
- * error messages, and owns the wiring between it and an AbortSignal. Every failure mode (spawn
+ * One running ffmpeg or ffprobe child: started by the spawner process (`spawner/`) so that this
+ * process never forks, or spawned directly when that is off or cannot start; piped stdio either
+ * way, the tail of its stderr for error messages, and the wiring between it and an AbortSignal. Every failure mode (spawn
  * error, EPIPE on stdin, early exit) ends up as the settled `exited` promise, never as an
  * unhandled 'error' event.
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { basename } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-
-/** Enough of stderr to show ffmpeg's actual complaint, which it prints last. */
-const STDERR_TAIL_CHARS = 2000;
+import { FfmpegSpawner } from './spawner/ffmpeg-spawner.js';
+import type { RemoteChild } from './spawner/remote-child.js';
+import { STDERR_TAIL_CHARS } from './spawner/spawner-messages.js';
 
 export interface ExitStatus {
   /** Exit code; null when killed by a signal, negative (an errno) when it never started. */
@@ -17,37 +18,74 @@ export interface ExitStatus {
   signal: NodeJS.Signals | null;
 }
 
+/** The program's stdin and stdout, as a child process has them. */
+export interface FfmpegStdio {
+  stdin: Writable;
+  stdout: Readable;
+}
+
+/**
+ * The one spawner of this process. With it switched on (config `audioSpawner`), programs start
+ * there, not here, unless it could not start: forking this (large) process stalls its event loop
+ * on every start. Off by default until it has run in CI for a while (see README).
+ */
+export const ffmpegSpawner = new FfmpegSpawner();
+let spawnerEnabled = false;
+let fallbackWarned = false;
+
+/** Switches the spawner on or off (config `audioSpawner`); off, every program is spawned directly. */
+export function useFfmpegSpawner(enabled: boolean): void {
+  spawnerEnabled = enabled;
+}
+
 export class FfmpegProcess {
-  readonly child: ChildProcessByStdio<Writable, Readable, Readable>;
+  readonly child: FfmpegStdio;
   /** Settles (never rejects) once the process has exited and its stdio has closed. */
   readonly exited: Promise<ExitStatus>;
   private stderrTail = '';
-  private spawnError: Error | undefined;
+  private spawnError: string | undefined;
   private status: ExitStatus | undefined;
+  private readonly direct: ChildProcessByStdio<Writable, Readable, Readable> | undefined;
+  private readonly remote: RemoteChild | undefined;
 
-  constructor(binaryPath: string, args: readonly string[]) {
-    this.child = spawn(binaryPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    this.child.on('error', (err) => {
-      this.spawnError = err;
-    });
+  constructor(
+    private readonly binaryPath: string,
+    args: readonly string[],
+  ) {
+    if (spawnerEnabled && !ffmpegSpawner.unavailable) {
+      const remote = (this.remote = ffmpegSpawner.run(binaryPath, args));
+      this.child = remote;
+      this.exited = remote.exited.then((exit) => {
+        this.stderrTail = exit.stderrTail;
+        this.spawnError = exit.error;
+        return (this.status = { code: exit.code, signal: exit.signal });
+      });
+    } else {
+      if (spawnerEnabled && !fallbackWarned) {
+        fallbackWarned = true;
+        process.emitWarning('the ffmpeg spawner process could not start; ffmpeg is spawned directly', 'LlaisWarning');
+      }
+      const child = (this.direct = spawn(binaryPath, args, { stdio: ['pipe', 'pipe', 'pipe'] }));
+      this.child = child;
+      child.on('error', (err) => {
+        this.spawnError = `could not start (${err.message})`;
+      });
+      child.stderr.setEncoding('utf8');
+      child.stderr.on('data', (text: string) => {
+        this.stderrTail = (this.stderrTail + text).slice(-STDERR_TAIL_CHARS);
+      });
+      this.exited = new Promise((resolve) => {
+        child.once('close', (code, signal) => resolve((this.status = { code, signal })));
+      });
+    }
     // EPIPE or ERR_STREAM_DESTROYED when the child exits while we still write; the exit status
     // and stderr say why, so the write error itself carries nothing more.
     this.child.stdin.on('error', () => {});
-    this.child.stderr.setEncoding('utf8');
-    this.child.stderr.on('data', (text: string) => {
-      this.stderrTail = (this.stderrTail + text).slice(-STDERR_TAIL_CHARS);
-    });
-    this.exited = new Promise((resolve) => {
-      this.child.once('close', (code, signal) => {
-        this.status = { code, signal };
-        resolve(this.status);
-      });
-    });
   }
 
-  /** Process id, for tests that check the process is gone; undefined if spawning failed. */
+  /** Process id, for tests that check the process is gone; undefined until it has started (or if it could not). */
   get pid(): number | undefined {
-    return this.child.pid;
+    return this.remote ? this.remote.pid : this.direct?.pid;
   }
 
   get hasExited(): boolean {
@@ -56,9 +94,9 @@ export class FfmpegProcess {
 
   /** SIGKILL, not SIGTERM: on SIGTERM ffmpeg first finishes the file, which nobody will read. */
   kill(): void {
-    if (this.child.exitCode === null && this.child.signalCode === null && this.child.pid !== undefined) {
-      this.child.kill('SIGKILL');
-    }
+    if (this.remote) return ffmpegSpawner.kill(this.remote);
+    const child = this.direct!;
+    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) child.kill('SIGKILL');
   }
 
   /**
@@ -80,12 +118,12 @@ export class FfmpegProcess {
   failure(what: string): Error {
     const how =
       this.spawnError !== undefined
-        ? `could not start (${this.spawnError.message})`
+        ? this.spawnError
         : this.status?.signal
           ? `was killed by ${this.status.signal}`
           : `exited with code ${this.status?.code ?? 'unknown'}`;
     const stderr = this.stderrTail.trim();
-    return new Error(`${what}: ${basename(this.child.spawnfile)} ${how}${stderr ? `: ${stderr}` : ''}`);
+    return new Error(`${what}: ${basename(this.binaryPath)} ${how}${stderr ? `: ${stderr}` : ''}`);
   }
 }
 

@@ -1,5 +1,6 @@
-/** Finds this process's live ffmpeg children, to prove an abort left none behind. */
+/** Finds this process's live ffmpeg children (direct or started by its spawner), to prove an abort left none behind. */
 import { readdir, readFile } from 'node:fs/promises';
+import { ffmpegSpawner } from '../../src/audio/ffmpeg-process.js';
 
 export async function ffmpegChildren(): Promise<number[]> {
   const pids: number[] = [];
@@ -8,7 +9,7 @@ export async function ffmpegChildren(): Promise<number[]> {
     const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
     // pid (comm) state ppid ...
     const match = /^\d+ \((.*)\) \S+ (\d+)/.exec(stat);
-    if (match?.[1] === 'ffmpeg' && Number(match[2]) === process.pid) pids.push(Number(entry));
+    if (match?.[1] === 'ffmpeg' && (Number(match[2]) === process.pid || Number(match[2]) === ffmpegSpawner.pid)) pids.push(Number(entry));
   }
   return pids;
 }

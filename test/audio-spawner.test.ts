@@ -1,0 +1,153 @@
+/**
+ * ffmpeg started through the spawner process: audio round trips, abort kills the program, a dead
+ * spawner fails its jobs cleanly and is restarted, and a long input streams under back-pressure.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+
+import { decodeToPcm } from '../src/audio/decode.js';
+import { encodeAudio } from '../src/audio/encode.js';
+import { ffmpegPath } from '../src/audio/ffmpeg-binaries.js';
+import { ffmpegSpawner, FfmpegProcess, runToBuffer, useFfmpegSpawner } from '../src/audio/ffmpeg-process.js';
+
+const RATE_HZ = 24_000;
+
+function parentOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitUntil(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
+/** ffmpeg copying raw PCM from stdin to stdout: it waits on stdin until that ends. */
+function pcmCopier(): FfmpegProcess {
+  return new FfmpegProcess(ffmpegPath(), [
+    '-hide_banner', '-loglevel', 'error', '-nostdin',
+    '-f', 's16le', '-ar', String(RATE_HZ), '-ac', '1', '-i', 'pipe:0',
+    '-f', 's16le', 'pipe:1',
+  ]);
+}
+
+/** Its pid, once the spawner has started it. */
+async function started(proc: FfmpegProcess): Promise<number> {
+  await waitUntil(() => proc.pid !== undefined || proc.hasExited);
+  assert.ok(proc.pid !== undefined, 'the program started');
+  return proc.pid;
+}
+
+function rms(pcm: Int16Array): number {
+  let sum = 0;
+  for (const s of pcm) sum += s * s;
+  return Math.sqrt(sum / pcm.length);
+}
+
+describe('ffmpeg through the spawner process', () => {
+  // Off by default (config audioSpawner); these tests switch it on, as the app does when configured.
+  before(() => useFfmpegSpawner(true));
+  after(() => useFfmpegSpawner(false));
+
+  it('encodes to FLAC and decodes back the same second of tone, ffmpeg being the spawner\'s child', async () => {
+    assert.equal(await ffmpegSpawner.start(), true);
+    const tone = new Int16Array(RATE_HZ).map((_, i) => Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / RATE_HZ)));
+    async function* source(): AsyncGenerator<Int16Array> {
+      for (let i = 0; i < tone.length; i += 4800) yield tone.slice(i, i + 4800);
+    }
+    const parts: Uint8Array[] = [];
+    for await (const bytes of encodeAudio(source(), { format: 'flac', sampleRateHz: RATE_HZ }, new AbortController().signal)) parts.push(bytes);
+    const decoded = await decodeToPcm(Buffer.concat(parts), RATE_HZ);
+    assert.equal(decoded.length, tone.length);
+    assert.ok(Math.abs(rms(decoded) - rms(tone)) < 1, `rms ${rms(decoded)} vs ${rms(tone)}`);
+
+    const proc = pcmCopier();
+    const pid = await started(proc);
+    assert.equal(parentOf(pid), ffmpegSpawner.pid, 'started by the spawner, not by this process');
+    proc.child.stdin.end();
+    assert.deepEqual(await proc.exited, { code: 0, signal: null });
+  });
+
+  it('an abort kills the program: its pid is gone once exited settles', async () => {
+    const controller = new AbortController();
+    const proc = pcmCopier();
+    proc.killOnAbort(controller.signal);
+    const pid = await started(proc);
+    assert.ok(isAlive(pid));
+    controller.abort();
+    assert.deepEqual(await proc.exited, { code: null, signal: 'SIGKILL' });
+    assert.equal(isAlive(pid), false);
+  });
+
+  it('a spawner killed mid-job fails that job with an error (no hang), and the next job restarts it', async () => {
+    const proc = pcmCopier();
+    const pid = await started(proc);
+    const spawnerPid = ffmpegSpawner.pid!;
+    const output = (async () => {
+      for await (const _ of proc.child.stdout) void _;
+    })();
+    process.kill(spawnerPid, 'SIGKILL');
+    const status = await proc.exited;
+    assert.notEqual(status.code, 0);
+    assert.match(proc.failure('could not copy').message, /spawner process stopped/);
+    await output; // stdout ends rather than hanging or throwing
+    await waitUntil(() => !isAlive(pid));
+
+    const version = await runToBuffer(ffmpegPath(), ['-hide_banner', '-version'], 'ffmpeg -version');
+    assert.match(version.toString(), /^ffmpeg version/);
+    assert.ok(ffmpegSpawner.pid !== undefined && ffmpegSpawner.pid !== spawnerPid, 'a new spawner');
+  });
+
+  it('a program that cannot start settles with a negative errno and says why', async () => {
+    const proc = new FfmpegProcess('/nonexistent/ffmpeg', ['-version']);
+    proc.child.stdin.end();
+    for await (const _ of proc.child.stdout) void _;
+    assert.deepEqual(await proc.exited, { code: -2, signal: null });
+    assert.match(proc.failure('probe').message, /could not start .*ENOENT/);
+  });
+
+  it('30 s of PCM streams under back-pressure: an unread stdout stops the writer, then all of it comes back', async () => {
+    const total = new Int16Array(30 * RATE_HZ).map(() => Math.round((Math.random() - 0.5) * 20000));
+    const bytes = new Uint8Array(total.buffer);
+    const proc = pcmCopier();
+    const stdin = proc.child.stdin;
+    const chunkBytes = 9600;
+    let offset = 0;
+    // Write with nobody reading stdout, until the writes stop draining.
+    const writer = (async () => {
+      while (offset < bytes.length) {
+        const chunk = bytes.subarray(offset, offset + chunkBytes);
+        offset += chunk.length;
+        if (!stdin.write(chunk)) await new Promise((resolve) => stdin.once('drain', resolve));
+      }
+      stdin.end();
+    })();
+    let last = -1;
+    while (offset !== last) {
+      last = offset;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    // Kernel socket and pipe buffers plus stream buffers: about a MB at most, not the whole input.
+    assert.ok(offset < bytes.length, `all ${offset} bytes were taken while nobody read`);
+    const parts: Buffer[] = [];
+    for await (const data of proc.child.stdout) parts.push(data as Buffer);
+    await writer;
+    assert.deepEqual(await proc.exited, { code: 0, signal: null });
+    const out = Buffer.concat(parts);
+    assert.equal(out.length, bytes.length);
+    assert.ok(out.equals(Buffer.from(bytes)), 'the PCM comes back unchanged');
+  });
+});
