@@ -9,6 +9,7 @@ import { describe, it } from 'node:test';
 
 import { encodeAudio } from '../src/audio/encode.js';
 import { ffmpegSpawner } from '../src/audio/ffmpeg-process.js';
+import { isAlive } from './helpers/processes.js';
 
 const RATE_HZ = 24_000;
 const CHUNK = new Int16Array(RATE_HZ / 5).map((_, i) => Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / RATE_HZ)));
@@ -36,15 +37,6 @@ function ffmpegChildren(): number[] {
 async function startedFfmpeg(): Promise<number | undefined> {
   await waitUntil(() => ffmpegChildren().length > 0);
   return ffmpegChildren()[0];
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** An endless source, counting what it has handed out and whether it was closed. */

@@ -10,6 +10,7 @@ import { decodeToPcm } from '../src/audio/decode.js';
 import { encodeAudio } from '../src/audio/encode.js';
 import { ffmpegPath } from '../src/audio/ffmpeg-binaries.js';
 import { ffmpegSpawner, FfmpegProcess, runToBuffer, useFfmpegSpawner } from '../src/audio/ffmpeg-process.js';
+import { isAlive } from './helpers/processes.js';
 
 const RATE_HZ = 24_000;
 
@@ -19,15 +20,6 @@ function parentOf(pid: number): number | undefined {
     return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
   } catch {
     return undefined;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 

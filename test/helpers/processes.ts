@@ -13,3 +13,13 @@ export async function ffmpegChildren(): Promise<number[]> {
   }
   return pids;
 }
+
+/** Whether a process with this pid exists (signal 0 tests for it without sending anything). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
