@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openAccounts } from './accounts/accounts.js';
-import { ffmpegSpawner, useFfmpegSpawner } from './audio/ffmpeg-process.js';
+import { holdFfmpegSpawner } from './audio/ffmpeg-process.js';
 import { checkStartRule } from './accounts/auth-mode.js';
 import { JobCharges } from './accounts/job-charges.js';
 import { accessGuard } from './api/access.js';
@@ -85,11 +85,8 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
   const db = openDatabase(config.dataDir);
   undo.push(() => db.close());
   // Forked now, while the process is small: afterwards ffmpeg starts there, never by forking us.
-  if (config.audioSpawner) {
-    useFfmpegSpawner(true);
-    await ffmpegSpawner.start();
-    undo.push(() => ffmpegSpawner.stop());
-  }
+  const releaseSpawner = config.audioSpawner ? await holdFfmpegSpawner() : async () => {};
+  undo.push(releaseSpawner);
   const metrics = new ServerMetrics();
   const accounts = openAccounts(config, db, { onSpent: (credits, service) => metrics.spent(credits, service) });
   // Before any worker starts: a server that would be open to the network does not start at all.
@@ -188,7 +185,7 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
         await pool.close();
         if (whisperPool !== pool) await whisperPool.close();
         await livePool?.close();
-        await ffmpegSpawner.stop();
+        await releaseSpawner();
         db.close();
       })()),
   };

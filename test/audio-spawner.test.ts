@@ -10,6 +10,8 @@ import { decodeToPcm } from '../src/audio/decode.js';
 import { encodeAudio } from '../src/audio/encode.js';
 import { ffmpegPath } from '../src/audio/ffmpeg-binaries.js';
 import { ffmpegSpawner, FfmpegProcess, runToBuffer, useFfmpegSpawner } from '../src/audio/ffmpeg-process.js';
+import type { App } from '../src/app.js';
+import { startTestApp } from './helpers/app.js';
 import { isAlive } from './helpers/processes.js';
 
 const RATE_HZ = 24_000;
@@ -141,5 +143,26 @@ describe('ffmpeg through the spawner process', () => {
     const out = Buffer.concat(parts);
     assert.equal(out.length, bytes.length);
     assert.ok(out.equals(Buffer.from(bytes)), 'the PCM comes back unchanged');
+  });
+});
+
+describe('apps sharing the spawner', () => {
+  it('closing one app leaves the spawner to the other; the last close stops it', async () => {
+    const speak = async (app: App): Promise<number> => {
+      const res = await fetch(`${app.url}/v1/audio/speech`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'tts-1', input: 'Hello there.', voice: 'alloy', response_format: 'mp3' }) });
+      assert.equal(res.status, 200);
+      return (await res.arrayBuffer()).byteLength;
+    };
+    const a = await startTestApp({ audioSpawner: true });
+    const b = await startTestApp({ audioSpawner: true });
+    const pid = ffmpegSpawner.pid!;
+    assert.ok(isAlive(pid));
+    assert.ok((await speak(b)) > 1000);
+    await a.close();
+    assert.equal(ffmpegSpawner.pid, pid, 'the same spawner, still serving the other app');
+    assert.ok(isAlive(pid));
+    assert.ok((await speak(b)) > 1000, 'an MP3 encoded through it after the first app closed');
+    await b.close();
+    await waitUntil(() => !isAlive(pid));
   });
 });

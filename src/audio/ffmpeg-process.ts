@@ -27,7 +27,7 @@ export interface FfmpegStdio {
 /**
  * The one spawner of this process. With it switched on (config `audioSpawner`), programs start
  * there, not here, unless it could not start: forking this (large) process stalls its event loop
- * on every start. Off by default until it has run in CI for a while (see README).
+ * on every start. Off until the app switches it on, so library users and tests spawn directly.
  */
 export const ffmpegSpawner = new FfmpegSpawner();
 let spawnerEnabled = false;
@@ -36,6 +36,27 @@ let fallbackWarned = false;
 /** Switches the spawner on or off (config `audioSpawner`); off, every program is spawned directly. */
 export function useFfmpegSpawner(enabled: boolean): void {
   spawnerEnabled = enabled;
+}
+
+let spawnerHolders = 0;
+
+/**
+ * For an app that wants the spawner: switches it on and starts it. Several apps in one process
+ * (tests, embedders) share it; the returned release stops it when its last holder lets go, so
+ * closing one app never fails another's running programs.
+ */
+export async function holdFfmpegSpawner(): Promise<() => Promise<void>> {
+  spawnerHolders++;
+  spawnerEnabled = true;
+  await ffmpegSpawner.start();
+  let released = false;
+  return async () => {
+    if (released) return;
+    released = true;
+    if (--spawnerHolders > 0) return;
+    spawnerEnabled = false;
+    await ffmpegSpawner.stop();
+  };
 }
 
 export class FfmpegProcess {

@@ -64,6 +64,9 @@ export class FfmpegSpawner {
     const proc = this.proc;
     if (proc === undefined || proc.exitCode !== null || proc.signalCode !== null) return;
     const gone = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+    // Referenced until it has exited: an idle spawner is unreferenced, and a caller awaiting its
+    // exit with nothing else pending would otherwise see the process end first.
+    proc.ref();
     proc.kill('SIGKILL');
     await gone;
   }
