@@ -4,6 +4,7 @@ import type { HttpExchange } from '../http/exchange.js';
 import type { Router } from '../http/router.js';
 import { toSrt, toVtt } from '../stt/subtitles.js';
 import { jobCues } from '../subtitles/job-subtitles.js';
+import { normalizeLanguageTag } from '../text/language-tag.js';
 import { callerOf, checkOwner } from './access.js';
 import type { ApiContext } from './context.js';
 
@@ -20,14 +21,15 @@ async function subtitles(ctx: ApiContext, ex: HttpExchange): Promise<void> {
   if (!UUID_HEX.test(uuid)) throw new ApiError('invalid_value', "'uuid' must be the 32-hex-digit uuid of a TTS job", 'uuid');
   const format = (ex.query.get('format') ?? 'srt').toLowerCase();
   if (format !== 'srt' && format !== 'vtt') throw new ApiError('invalid_value', "'format' must be srt or vtt", 'format');
-  const language = ex.query.get('language')?.trim() || undefined;
-  if (language !== undefined && !/^[a-z]{2,3}(-[a-z0-9]{2,8})*$/i.test(language)) throw new ApiError('invalid_value', "'language' must be a language code such as en", 'language');
+  const requested = ex.query.get('language')?.trim() || undefined;
+  const language = requested === undefined ? undefined : normalizeLanguageTag(requested);
+  if (language === null) throw new ApiError('invalid_value', "'language' must be a language code such as en", 'language');
   const job = ctx.jobs.get(uuid);
   if (!job) throw new ApiError('job_not_found', `No job with uuid ${uuid}`, 'uuid');
   checkOwner(ctx.accounts, callerOf(ex), 'job', uuid, 'job_not_found', `No job with uuid ${uuid}`, 'uuid');
   if (job.status === 'expired') throw new ApiError('result_expired', `The result of job ${uuid} has expired and was deleted`, 'uuid');
   if (job.status !== 'completed') throw new ApiError('job_not_completed', `Job ${uuid} is ${job.status}; subtitles exist once it is completed`, 'uuid');
-  const { cues, source } = await jobCues(ctx, job, job.format, language?.toLowerCase(), ex.signal);
+  const { cues, source } = await jobCues(ctx, job, job.format, language, ex.signal);
   const { type, render } = FORMATS[format];
   const headers: Record<string, string> = { 'Content-Type': type, 'Cache-Control': 'private, max-age=3600', 'X-Subtitle-Timing': source };
   if (ex.query.get('download') === '1') headers['Content-Disposition'] = `attachment; filename="${uuid}.${format}"`;
