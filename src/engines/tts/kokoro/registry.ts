@@ -17,6 +17,7 @@ import {
 } from './model-files.js';
 import type { KokoroExportId } from './signature.js';
 import { kokoroVoiceInfo, parseVoiceMix } from './voices.js';
+import { OncePerTurn } from '../../once-per-turn.js';
 
 /** The catalogue id, and the folder under the models directory. */
 export const KOKORO_MODEL_ID = 'kokoro';
@@ -41,6 +42,8 @@ export class KokoroRegistry {
   private readonly mixes = new Map<string, VoiceEntry>();
   private failed: VoiceFailure[] = [];
   private list: VoiceEntry[] = [];
+  /** The folder is looked at once per event-loop turn, however many lookups the turn makes. */
+  private readonly lookTurn = new OncePerTurn();
 
   constructor(
     private readonly dir: string,
@@ -114,6 +117,7 @@ export class KokoroRegistry {
     const used = [...(this.model ? [this.model] : []), ...(this.parts(spec) ?? []).map((p) => p.voice.source)];
     if (used.some((f) => fileVersion(f.path) !== f.version)) {
       this.stamp = null;
+      this.lookTurn.reopen();
       this.refresh();
     }
     const entry = this.entry(spec);
@@ -139,6 +143,7 @@ export class KokoroRegistry {
     this.modelChecks.set(model.file, { ...model, state: { kind: 'failed', reason: failure.reason } });
     // The next look checks the next candidate file, if there is one.
     this.stamp = null;
+    this.lookTurn.reopen();
     this.rebuild();
     return failure;
   }
@@ -155,6 +160,7 @@ export class KokoroRegistry {
   }
 
   private refresh(): void {
+    if (!this.lookTurn.take()) return;
     const stamp = [this.dir, join(this.dir, 'onnx'), join(this.dir, VOICES_DIR)].map(mtimeOf).join('|');
     if (stamp === this.stamp) {
       // Files copied over in place leave the folders' times alone: a failed file being repaired

@@ -10,6 +10,7 @@ import type { EspeakVoiceInfo } from '../espeak/espeak-core.js';
 import type { VoiceEntry } from '../voices.js';
 import type { PiperVoiceRef } from './piper-core.js';
 import { checkVoiceFile, listVoiceNames, voiceVersion, type PiperVoiceFile } from './voice-files.js';
+import { OncePerTurn } from '../../once-per-turn.js';
 
 export const PIPER_MODEL_ID = 'piper';
 
@@ -33,6 +34,8 @@ export class PiperVoiceRegistry {
   private readonly voices = new Map<string, PiperVoice>();
   private readonly failed = new Map<string, VoiceFailure>();
   private list: VoiceEntry[] = [];
+  /** The folder is looked at once per event-loop turn, however many lookups the turn makes. */
+  private readonly lookTurn = new OncePerTurn();
 
   constructor(
     private readonly dir: string,
@@ -72,6 +75,7 @@ export class PiperVoiceRegistry {
     let voice = this.voices.get(voiceId.toLowerCase());
     if (voice && voiceVersion(this.dir, voice.file.name) !== voice.file.version) {
       this.dirStamp = null;
+      this.lookTurn.reopen();
       this.refresh();
       voice = this.voices.get(voiceId.toLowerCase());
     }
@@ -95,6 +99,7 @@ export class PiperVoiceRegistry {
   }
 
   private refresh(): void {
+    if (!this.lookTurn.take()) return;
     let stamp: number | null;
     try {
       stamp = statSync(this.dir).mtimeMs;
