@@ -13,6 +13,7 @@ import { registerBatchRoutes } from './api/batch.js';
 import { registerMetricsRoute, ServerMetrics } from './api/metrics.js';
 import { registerPlatformRoutes } from './api/platform.js';
 import { registerPronunciationRoutes } from './api/pronunciations.js';
+import { RequestTurns } from './api/request-turns.js';
 import { registerRealtimeRoute } from './api/realtime.js';
 import { registerResultRoutes } from './api/results.js';
 import { registerSubtitleRoutes } from './api/subtitles.js';
@@ -105,7 +106,7 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
   undo.push(() => pool.close());
   const jobs = new SqliteJobStore(db);
   const results = new DiskResultStore(join(config.dataDir, 'results'));
-  const tts = new TtsService(ttsPool, config.modelsDir, { maxTextChars: config.maxTextChars, defaultModel: config.defaultModel, defaultVoice: config.defaultVoice });
+  const tts = new TtsService(ttsPool, config.modelsDir, { maxTextChars: config.maxTextChars, defaultModel: config.defaultModel, defaultVoice: config.defaultVoice, firstChunkChars: config.ttsFirstChunkChars });
   const batches = new SqliteBatchStore(db);
   const webhooks = new WebhookSweeper(batches, accounts.webhookSecrets, config.webhooks, logger);
   const batchTracker = new BatchTracker(batches, jobs, () => webhooks.kick(), logger);
@@ -133,7 +134,7 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
   const uploads = new UploadReceiver({ dir: join(config.dataDir, 'uploads'), maxConcurrent: config.maxConcurrentUploads });
   const responder = createResponder(config);
   const live = new LiveSessionLimits({ maxSessions: config.liveMaxSessions, maxSessionMs: config.liveMaxSessionSeconds * 1000, idleMs: config.liveIdleTimeoutSeconds * 1000 });
-  const context: ApiContext = { config, logger, tts, pool, jobs, batches, queue, results, responder, stt, uploads, db, live, accounts, jobCharges, metrics };
+  const context: ApiContext = { config, logger, tts, pool, jobs, batches, queue, results, responder, stt, uploads, db, live, accounts, jobCharges, metrics, turns: new RequestTurns() };
 
   const router = new Router();
   registerPlatformRoutes(router, context);

@@ -66,6 +66,7 @@ async function webhookUrlOf(ctx: ApiContext, raw: unknown): Promise<string | nul
 
 async function submitBatch(ctx: ApiContext, ex: HttpExchange): Promise<void> {
   const body = await readJsonObject(ex, ctx.config.maxJsonBodyBytes);
+  await ctx.turns.next();
   const caller = callerOf(ex);
   const owner = dictionaryOwner(caller);
   if (owner === null) throw new ApiError('missing_api_key', 'Batches belong to an account: send "Authorization: Bearer sk-tts-…"');

@@ -12,6 +12,7 @@ import type { SttService } from '../stt/service.js';
 import type { Db } from '../storage/database.js';
 import type { LiveSessionLimits } from '../realtime/session-limits.js';
 import type { ServerMetrics } from './metrics.js';
+import type { RequestTurns } from './request-turns.js';
 import type { UploadReceiver } from '../http/body.js';
 import type { HttpExchange } from '../http/exchange.js';
 import type { TtsService } from '../tts/service.js';
@@ -42,6 +43,8 @@ export interface ApiContext {
   jobCharges: JobCharges;
   /** Counters and histograms behind `GET /metrics`. */
   metrics: ServerMetrics;
+  /** One request's synthesis start-up per event-loop turn, so a burst cannot hold the loop. */
+  turns: RequestTurns;
 }
 
 /** The absolute base URL a client used to reach us, for links we hand back. */

@@ -17,6 +17,8 @@ import { RequestMetrics } from './request-metrics.js';
 
 /** 10 ms sampling resolution would hide the stalls we care about; 1 ms is cheap. */
 const EVENT_LOOP_RESOLUTION_MS = 1;
+/** One-second slices in `llais_event_loop_delay_recent_max_seconds`. */
+const RECENT_WINDOW_SLICES = 5;
 /** From a cached health check (~1 ms) to a long upload or stream (a minute). */
 const REQUEST_BUCKETS_SEC = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 /** Around the 150 ms first-audio target, finer where it matters. */
@@ -62,6 +64,20 @@ export function registerMetricsRoute(router: Router, ctx: ApiContext, activeRequ
       this.set({ quantile: '1' }, loop.max / 1e9);
     },
   });
+  // The since-start figures keep start-up's stalls for ever; operators (and bench/concurrency.ts)
+  // need what the loop did lately, so a second histogram is cut into one-second slices.
+  const recent = monitorEventLoopDelay({ resolution: EVENT_LOOP_RESOLUTION_MS });
+  recent.enable();
+  const slices: number[] = [];
+  const rotate = setInterval(() => {
+    slices.push(recent.max);
+    if (slices.length > RECENT_WINDOW_SLICES) slices.shift();
+    recent.reset();
+  }, 1000);
+  rotate.unref();
+  gauge(registry, 'llais_event_loop_delay_recent_max_seconds', `Main-thread event-loop delay, the largest in the last ${RECENT_WINDOW_SLICES} to ${RECENT_WINDOW_SLICES + 1} seconds.`, () =>
+    Math.max(recent.max, ...slices) / 1e9,
+  );
   gauge(registry, 'llais_http_requests_in_flight', 'Requests being served now.', activeRequests);
   gauge(registry, 'llais_tts_queue_size', 'Synthesis pieces waiting for a worker.', () => ctx.tts.queueSize());
   gauge(registry, 'llais_jobs_queue_size', 'Queued and running TTS jobs.', () => ctx.queue.size);
@@ -78,5 +94,9 @@ export function registerMetricsRoute(router: Router, ctx: ApiContext, activeRequ
     const text = (await registry.metrics()) + ctx.metrics.requests.render();
     ex.send(200, { 'Content-Type': registry.contentType }, text);
   });
-  return () => loop.disable();
+  return () => {
+    loop.disable();
+    recent.disable();
+    clearInterval(rotate);
+  };
 }

@@ -19,6 +19,7 @@ export function registerTtsRoutes(router: Router, ctx: ApiContext): void {
 
 async function createTts(ctx: ApiContext, ex: HttpExchange): Promise<void> {
   const body = await readJsonObject(ex, ctx.config.maxJsonBodyBytes);
+  await ctx.turns.next();
   const { spec, stream } = parseNativeTts(body, ctx.tts.limits);
   if (stream) {
     const { planned, charge } = chargeSpeech(ctx, ex, spec);
@@ -52,6 +53,7 @@ async function createTts(ctx: ApiContext, ex: HttpExchange): Promise<void> {
 
 async function streamTts(ctx: ApiContext, ex: HttpExchange): Promise<void> {
   const body = await readJsonObject(ex, ctx.config.maxJsonBodyBytes);
+  await ctx.turns.next();
   const { spec } = parseNativeTts(body, ctx.tts.limits);
   // The SSE endpoint's documented default is raw PCM16 unless a format is asked for.
   if (body.format === undefined) spec.format = 'pcm';
@@ -61,6 +63,7 @@ async function streamTts(ctx: ApiContext, ex: HttpExchange): Promise<void> {
 
 async function openAiSpeech(ctx: ApiContext, ex: HttpExchange): Promise<void> {
   const body = await readJsonObject(ex, ctx.config.maxJsonBodyBytes);
+  await ctx.turns.next();
   const { spec, sse } = parseOpenAiSpeech(body, ctx.tts.limits);
   const { planned, charge } = chargeSpeech(ctx, ex, spec);
   const log = requestLogger(ctx, ex);
