@@ -40,6 +40,13 @@ export interface Config {
    * 20-40x slower). Off: ~3 s faster start, slower first requests (tests, development).
    */
   ttsWarmUp: boolean;
+  /**
+   * Longest first piece of a synthesized text, in characters: the first audio waits for it, and
+   * on a busy server every stream's first piece queues for the same cores. 24 (about 1.5 s of
+   * speech) cuts a long first sentence at a phrase; larger values keep more of the first
+   * sentence in one piece (better phrasing, later first audio), e.g. 60.
+   */
+  ttsFirstChunkChars: number;
   ttsMaxQueue: number;
   /**
    * Start ffmpeg and ffprobe from a small long-lived helper process instead of forking this one,
@@ -159,6 +166,7 @@ export const DEFAULTS: Config = {
   maxConcurrentUploads: 32,
   ttsWorkers: Math.max(1, cpus().length),
   ttsWarmUp: true,
+  ttsFirstChunkChars: 24,
   ttsMaxQueue: 256,
   audioSpawner: true,
   poolWorkers: Math.max(1, cpus().length),
@@ -246,6 +254,7 @@ const ENV_KEYS: Record<string, keyof Config> = {
   LLAIS_MAX_CONCURRENT_UPLOADS: 'maxConcurrentUploads',
   LLAIS_TTS_WORKERS: 'ttsWorkers',
   LLAIS_TTS_WARM_UP: 'ttsWarmUp',
+  LLAIS_TTS_FIRST_CHUNK_CHARS: 'ttsFirstChunkChars',
   LLAIS_AUDIO_SPAWNER: 'audioSpawner',
   LLAIS_TTS_MAX_QUEUE: 'ttsMaxQueue',
   LLAIS_POOL_WORKERS: 'poolWorkers',
@@ -327,6 +336,9 @@ export function loadConfig(
     cfg.tls = { certFile: env.LLAIS_TLS_CERT_FILE, keyFile: env.LLAIS_TLS_KEY_FILE };
   }
   Object.assign(cfg, overrides);
+  if (!Number.isInteger(cfg.ttsFirstChunkChars) || cfg.ttsFirstChunkChars < 1) {
+    throw new Error(`config: ttsFirstChunkChars must be a whole number of characters, at least 1; got ${JSON.stringify(cfg.ttsFirstChunkChars)}`);
+  }
   cfg.dataDir = resolve(cfg.dataDir);
   cfg.modelsDir = resolve(cfg.modelsDir);
   return cfg;

@@ -20,6 +20,7 @@ import { FIRST_PIECE_MAX_TOKENS } from '../src/engines/tts/kokoro/kokoro-core.js
 import { espeakToKokoro } from '../src/engines/tts/kokoro/phonemes.js';
 import { tokenize } from '../src/engines/tts/kokoro/vocab.js';
 import { pcmFromBytes, rms } from './helpers/audio.js';
+import { splitSentences } from '../src/text/sentences.js';
 import { startTestApp, tempDir } from './helpers/app.js';
 import { SAMPLES_PER_TOKEN, unloadableKokoroModel, writeKokoroOnnxLayout, writeOnnxCommunityLayout } from './helpers/kokoro-model.js';
 
@@ -70,8 +71,9 @@ describe('Kokoro from <modelsDir>/kokoro/, end to end over HTTP', () => {
   let kokoroDir: string;
   let espeak: EspeakCore;
 
-  /** The samples the tiny model makes for one piece of text, from the phonemizer the workers use. */
-  const expectedSamples = (text: string, speed: number): number => {
+  /** The samples the tiny model makes for a text: each piece the server cuts it into, phonemized as the workers do. */
+  const expectedSamples = (text: string, speed: number): number => splitSentences(text).reduce((sum, piece) => sum + pieceSamples(piece, speed), 0);
+  const pieceSamples = (text: string, speed: number): number => {
     const sentences = phonemizeSentences(text, (clause) => tieSeparatedIpa(espeak.ipa(clause, 'gmw/en-US')), false);
     const phonemes = sentences.map((s) => espeakToKokoro(s, 'en-us')).join(' ');
     return chunkPhonemes(phonemes, { firstChunkMaxTokens: FIRST_PIECE_MAX_TOKENS })

@@ -8,6 +8,7 @@ import { EspeakCore } from '../src/engines/tts/espeak/espeak-core.js';
 import { phonemizeSentences } from '../src/engines/tts/espeak/phonemize.js';
 import { phonemeIds } from '../src/engines/tts/piper/phoneme-ids.js';
 import { pcmFromBytes, rms } from './helpers/audio.js';
+import { splitSentences } from '../src/text/sentences.js';
 import { startTestApp, tempDir } from './helpers/app.js';
 import { SAMPLES_PER_ID, TINY_PHONEME_ID_MAP, TINY_SAMPLE_RATE_HZ, TONE_HZ, tinyPiperModel, unloadablePiperModel, writeTinyVoice } from './helpers/piper-model.js';
 
@@ -40,7 +41,9 @@ function toneHz(pcm: Int16Array, sampleRateHz: number): number {
 async function expectedModelSamples(text: string, lengthScale: number): Promise<number> {
   const espeak = await EspeakCore.load();
   const map = new Map(Object.entries(TINY_PHONEME_ID_MAP));
-  return phonemizeSentences(text, (clause) => espeak.ipa(clause, 'gmw/en-US'))
+  // Each piece the server cuts the text into is phonemized and spoken on its own.
+  return splitSentences(text)
+    .flatMap((piece) => phonemizeSentences(piece, (clause) => espeak.ipa(clause, 'gmw/en-US')))
     .map((sentence) => Math.floor(phonemeIds(sentence, map).length * lengthScale * SAMPLES_PER_ID))
     .reduce((a, b) => a + b, 0);
 }

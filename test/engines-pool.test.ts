@@ -147,6 +147,24 @@ describe('scheduling', () => {
     assert.deepEqual(finished, ['blocker', 'first', 'rest-1', 'rest-2', 'rest-3']);
   });
 
+  test('later pieces go earliest deadline first; one without a deadline after them', async () => {
+    await idle(espeak);
+    const finished: string[] = [];
+    const track = (name: string, req: SynthesisRequest): Promise<void> =>
+      drain(espeak.synthesize(req, new AbortController().signal)).then(() => {
+        finished.push(name);
+      });
+    const now = performance.now();
+    const all = [track('blocker', request(BLOCKER_TEXT))];
+    // The queue holds 4 here.
+    all.push(track('no-deadline', request(SHORT_TEXT, { priority: 'rest' })));
+    all.push(track('due-in-3s', request(SHORT_TEXT, { priority: 'rest', deadlineMs: now + 3000 })));
+    all.push(track('due-in-1s', request(SHORT_TEXT, { priority: 'rest', deadlineMs: now + 1000 })));
+    all.push(track('due-in-2s', request(SHORT_TEXT, { priority: 'rest', deadlineMs: now + 2000 })));
+    await Promise.all(all);
+    assert.deepEqual(finished, ['blocker', 'due-in-1s', 'due-in-2s', 'due-in-3s', 'no-deadline']);
+  });
+
   test('a full queue answers 503 overloaded with Retry-After', async () => {
     await idle(espeak);
     const controller = new AbortController();

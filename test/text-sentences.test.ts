@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { SentenceSplitter, splitSentences, type SplitOptions } from '../src/text/sentences.js';
+import { DEFAULT_MAX_CHARS, FIRST_PHRASE_MAX_CHARS, SentenceSplitter, splitSentences, type SplitOptions } from '../src/text/sentences.js';
 
 const normalize = (text: string): string => text.replace(/\s+/g, ' ').trim();
 
@@ -19,8 +19,10 @@ function assertWellFormed(text: string, chunks: string[], opts: SplitOptions = {
   chunks.forEach((chunk, i) => {
     assert.ok(chunk.length > 0, 'no empty chunk');
     assert.equal(chunk, chunk.trim(), 'chunks are trimmed');
-    const limit = i === 0 ? (opts.firstChunkMaxChars ?? 60) : (opts.maxChars ?? 250);
-    assert.ok(chunk.length <= limit, `chunk ${i} is over its limit: ${chunk}`);
+    const limit = i === 0 ? (opts.firstChunkMaxChars ?? FIRST_PHRASE_MAX_CHARS) : (opts.maxChars ?? DEFAULT_MAX_CHARS);
+    // A first word longer than the first limit is kept whole (up to the later limit).
+    const wholeFirstWord = i === 0 && !chunk.includes(' ') && chunk.length <= (opts.maxChars ?? DEFAULT_MAX_CHARS);
+    assert.ok(chunk.length <= limit || wholeFirstWord, `chunk ${i} is over its limit: ${chunk}`);
   });
 }
 
@@ -57,19 +59,36 @@ describe('splitSentences: first chunk', () => {
   it('ends at the first sentence end when it is short', () => {
     assert.deepEqual(split('Hi there. This is the rest of it.'), ['Hi there.', 'This is the rest of it.']);
   });
-  it('ends at a clause boundary of at least 20 characters when the first sentence is long', () => {
-    const chunks = split('Good morning, everyone in the room, and welcome to the annual meeting of the society of people.');
-    assert.equal(chunks[0], 'Good morning, everyone in the room,');
+  it('is a short phrase of a long first sentence, not the whole sentence', () => {
+    const chunks = split('The morning train left the station on time. Passengers read.');
+    assert.deepEqual(chunks, ['The morning train left', 'the station on time. Passengers read.']);
   });
-  it('ignores clause boundaries before 20 characters', () => {
-    const chunks = split('Well, I suppose that we could go there tomorrow if the weather holds up for us, or not.');
-    assert.equal(chunks[0], 'Well, I suppose that we could go there tomorrow if the');
+  it('ends at a clause boundary of at least a third of the limit', () => {
+    assert.equal(split('Good morning, everyone in the room, and welcome to the annual meeting.')[0], 'Good morning,');
+    const long = { firstChunkMaxChars: 60 };
+    assert.equal(split('Good morning, everyone in the room, and welcome to the annual meeting of the society of people.', long)[0], 'Good morning, everyone in the room,');
   });
-  it('ends at a word boundary near the limit when there is no punctuation', () => {
+  it('ignores clause boundaries that would make the phrase too short', () => {
+    // "Well," is under 8 characters; the cut falls before the phrase opener "that" instead.
+    assert.equal(split('Well, I suppose that we could go there tomorrow if the weather holds.')[0], 'Well, I suppose');
+    const long = { firstChunkMaxChars: 60 };
+    assert.equal(split('Well, I suppose that we could go there tomorrow if the weather holds up for us, or not.', long)[0], 'Well, I suppose that we could go there tomorrow if');
+  });
+  it('cuts before the last phrase-opening word inside the limit', () => {
+    assert.equal(split('I would like to book a table for two people at eight tonight.')[0], 'I would like to book');
+    // An opener that would end past the limit does not count.
+    assert.equal(split('The morning train left the station.')[0], 'The morning train left');
+  });
+  it('ends at a word boundary near the limit when there is no punctuation or opener', () => {
     const text = 'one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen';
-    const chunks = split(text);
-    assert.equal(chunks[0], 'one two three four five six seven eight nine ten eleven');
-    assert.ok(chunks[0]!.length > 50);
+    assert.equal(split(text)[0], 'one two three four five');
+    assert.equal(split(text, { firstChunkMaxChars: 60 })[0], 'one two three four five six seven eight nine ten eleven');
+  });
+  it('keeps a first word longer than the limit whole', () => {
+    const text = 'Supercalifragilisticexpialidocious is a very long word.';
+    assert.equal(split(text)[0], 'Supercalifragilisticexpialidocious');
+    assert.deepEqual(stream(text.split(/(?<=c)/)), split(text));
+    assert.deepEqual(split('Supercalifragilisticexpialidocious'), ['Supercalifragilisticexpialidocious']);
   });
   it('honours firstChunkMaxChars', () => {
     const chunks = split('alpha beta gamma delta epsilon zeta eta theta', { firstChunkMaxChars: 20 });
@@ -77,10 +96,11 @@ describe('splitSentences: first chunk', () => {
   });
   it('cuts unspaced text (CJK without punctuation) hard at the limit', () => {
     const text = '天'.repeat(70);
-    assert.deepEqual(split(text), ['天'.repeat(60), '天'.repeat(10)]);
+    assert.deepEqual(split(text), ['天'.repeat(FIRST_PHRASE_MAX_CHARS), '天'.repeat(70 - FIRST_PHRASE_MAX_CHARS)]);
+    assert.deepEqual(split(text, { firstChunkMaxChars: 60 }), ['天'.repeat(60), '天'.repeat(10)]);
   });
   it('never splits a surrogate pair', () => {
-    const chunks = split('😀'.repeat(40), { firstChunkMaxChars: 61 });
+    const chunks = split('😀'.repeat(40), { firstChunkMaxChars: 61, maxChars: 70 });
     assert.equal(chunks[0], '😀'.repeat(30));
   });
 });

@@ -1,10 +1,15 @@
 /**
  * Cuts plain text into the pieces the engines synthesize one at a time.
  *
- * The first chunk is short so the first audio can start early; later chunks are whole
- * sentences merged up to `maxChars`, because engines phrase a full sentence better than a
- * fragment and each call has a fixed cost. Sentences longer than `maxChars` are cut at a
- * clause boundary, else a word boundary.
+ * The first chunk is a short phrase so the first audio can start early: engines render a piece
+ * whole before any of it plays, and on a busy server the first chunks of every stream queue for
+ * the same cores, so the first piece's length is what first audio waits for (a 43-character
+ * first sentence is ~32 ms of Flite; its first 22 characters ~15 ms). It ends at the first
+ * sentence's end when that comes soon enough, else at a clause boundary, else before a function
+ * word that starts a phrase ("The morning train left | the station"), else at a word boundary.
+ * Later chunks are whole sentences merged up to `maxChars`, because engines phrase a full
+ * sentence better than a fragment and each call has a fixed cost. Sentences longer than
+ * `maxChars` are cut at a clause boundary, else a word boundary.
  *
  * The batch function is the streaming splitter fed everything at once, and every cut is
  * decided only from text already seen (plus a fixed lookahead), so token-by-token input
@@ -14,16 +19,27 @@
 
 /** Chunk size limits, in UTF-16 code units. */
 export interface SplitOptions {
-  /** Longest first chunk; default 60. */
+  /** Longest first chunk; default 24 (FIRST_PHRASE_MAX_CHARS). */
   firstChunkMaxChars?: number;
   /** Longest later chunk; default 250. */
   maxChars?: number;
 }
 
-const DEFAULT_FIRST_CHUNK_MAX_CHARS = 60;
-const DEFAULT_MAX_CHARS = 250;
-// A first chunk cut at a clause boundary should still be a phrase worth speaking.
-const MIN_FIRST_CLAUSE_CHARS = 20;
+/** About 1.5 s of speech: two to four words. */
+export const FIRST_PHRASE_MAX_CHARS = 24;
+export const DEFAULT_MAX_CHARS = 250;
+// A first chunk cut inside its sentence should still be a phrase worth speaking: at least a
+// third of the limit (8 characters at the default), and never more than 20 for long limits.
+const MIN_FIRST_CUT_SHARE = 0.35;
+const MAX_MIN_FIRST_CUT_CHARS = 20;
+// Words that open a phrase in English (articles, prepositions, conjunctions, relatives): a cut
+// just before one falls where a speaker could pause. Other languages get the word boundary.
+const PHRASE_OPENERS = new Set([
+  'the', 'a', 'an', 'and', 'but', 'or', 'nor', 'so', 'yet', 'to', 'of', 'in', 'on', 'at', 'by', 'for',
+  'from', 'with', 'into', 'onto', 'over', 'under', 'about', 'after', 'before', 'during', 'through',
+  'between', 'without', 'as', 'that', 'which', 'who', 'whom', 'whose', 'when', 'where', 'while',
+  'because', 'if', 'than', 'though', 'although', 'until', 'unless', 'since',
+]);
 // A long sentence is cut at its last clause boundary only if that keeps at least this share
 // of the limit; otherwise the chunk would be needlessly short and a word boundary is used.
 const MIN_LONG_CLAUSE_SHARE = 0.3;
@@ -34,6 +50,7 @@ const CJK_TERMINATOR = /[。！？｡]/u;
 const CLOSER = /["'”’»›)\]}」』）〉》】]/u;
 const OPENERS = /^["'“‘«‹(\[{¿¡]+/u;
 const LOWERCASE = /\p{Ll}/u;
+const UNSPACED_SCRIPT = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}]/u;
 
 // Never end a sentence: titles and Latin abbreviations that are always followed by more.
 const ABBREVIATIONS = new Set([
@@ -146,15 +163,45 @@ function wordOrHardCut(buf: string, limit: number): number {
   return Math.max(cut, 1);
 }
 
-function firstCut(buf: string, final: boolean, limit: number): number | null {
+/**
+ * Offsets of the spaces before phrase-opening words that end no later than `limit`. Decided from
+ * `buf[0..limit]` alone (callers have more text than that), so streamed and whole input agree.
+ */
+function phraseBoundaries(buf: string, limit: number): number[] {
+  const cuts: number[] = [];
+  for (const m of buf.slice(0, limit + 1).matchAll(/ (\p{L}+)(?=[^\p{L}'’])/gu)) {
+    if (m.index + 1 + m[1]!.length <= limit && PHRASE_OPENERS.has(m[1]!.toLowerCase())) cuts.push(m.index);
+  }
+  return cuts;
+}
+
+function firstCut(buf: string, final: boolean, limit: number, laterLimit: number): number | null {
   for (const c of sentenceCandidates(buf, final, limit)) {
     if (c.end > limit) break;
     if (c.status === 'undecided') return null;
     if (c.status) return c.end;
   }
   if (buf.length <= limit) return final ? buf.length : null;
-  const clause = clauseBoundaries(buf, limit).find((p) => p >= MIN_FIRST_CLAUSE_CHARS);
-  return clause ?? wordOrHardCut(buf, limit);
+  const min = Math.min(MAX_MIN_FIRST_CUT_CHARS, Math.ceil(limit * MIN_FIRST_CUT_SHARE));
+  const clause = clauseBoundaries(buf, limit).find((p) => p >= min);
+  const phrase = phraseBoundaries(buf, limit).filter((p) => p >= min).pop();
+  return clause ?? phrase ?? firstWordCut(buf, final, limit, laterLimit);
+}
+
+/**
+ * The last word boundary within `limit`; a first word longer than the limit (a long name, a URL)
+ * is kept whole when it ends within `laterLimit`, rather than cut inside it. Text in scripts
+ * written without spaces is cut at the limit, as any overlong token is.
+ */
+function firstWordCut(buf: string, final: boolean, limit: number, laterLimit: number): number | null {
+  const space = buf.lastIndexOf(' ', limit);
+  if (space > 0 || UNSPACED_SCRIPT.test(buf.slice(0, limit))) return wordOrHardCut(buf, limit);
+  const next = buf.indexOf(' ', limit);
+  const wordEnd = next > 0 ? next : final ? buf.length : -1;
+  if (wordEnd > 0 && wordEnd <= laterLimit) return wordEnd;
+  // The word has not ended yet and may still end within the later limit.
+  if (wordEnd < 0 && buf.length <= laterLimit) return null;
+  return wordOrHardCut(buf, limit);
 }
 
 function laterCut(buf: string, final: boolean, limit: number): number | null {
@@ -189,7 +236,7 @@ export class SentenceSplitter {
   #first = true;
 
   constructor(opts: SplitOptions = {}) {
-    this.#firstChunkMaxChars = Math.max(1, Math.floor(opts.firstChunkMaxChars ?? DEFAULT_FIRST_CHUNK_MAX_CHARS));
+    this.#firstChunkMaxChars = Math.max(1, Math.floor(opts.firstChunkMaxChars ?? FIRST_PHRASE_MAX_CHARS));
     this.#maxChars = Math.max(1, Math.floor(opts.maxChars ?? DEFAULT_MAX_CHARS));
   }
 
@@ -222,7 +269,7 @@ export class SentenceSplitter {
     const chunks: string[] = [];
     while (this.#buf) {
       const cut = this.#first
-        ? firstCut(this.#buf, final, this.#firstChunkMaxChars)
+        ? firstCut(this.#buf, final, this.#firstChunkMaxChars, this.#maxChars)
         : laterCut(this.#buf, final, this.#maxChars);
       if (cut === null) break;
       const chunk = this.#buf.slice(0, cut).trim();

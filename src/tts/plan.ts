@@ -21,7 +21,7 @@ export interface PlannedSpeech {
 
 export function planSpeech(spec: SpeechSpec, runtime: TtsRuntime, limits: TtsLimits): PlannedSpeech {
   // Text first: its language (given or detected) picks the voice behind an OpenAI voice name.
-  const prepared = prepareText(spec.text, { language: spec.language, pronunciations: spec.pronunciations });
+  const prepared = prepareText(spec.text, { language: spec.language, pronunciations: spec.pronunciations, firstChunkMaxChars: limits.firstChunkChars });
   const resolved = resolveModelAndVoice(runtime, {
     model: spec.model || undefined,
     voice: spec.voice,

@@ -65,7 +65,7 @@ export abstract class PooledModelEngine<Ref, Registry extends ModelVoiceRegistry
     }
     if (req.text.trim() === '') return;
     try {
-      yield* this.pool.run({ ...this.job(ref), text: req.text, speed, priority: req.priority ?? 'rest', outputSampleRateHz: req.sampleRateHz }, signal);
+      yield* this.pool.run({ ...this.job(ref), text: req.text, speed, priority: req.priority ?? 'rest', outputSampleRateHz: req.sampleRateHz }, signal, req.deadlineMs);
     } catch (err) {
       if (!(err instanceof VoiceLoadError)) throw err;
       throw this.failedError(this.markFailed(req.voice, err.message));

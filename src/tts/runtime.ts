@@ -48,6 +48,7 @@ class PooledEngine implements TtsEngine {
     yield* this.pool.run(
       { engine: this.id, voice: entry.engineVoice, text: req.text, speed, priority: req.priority ?? 'rest', outputSampleRateHz: req.sampleRateHz },
       signal,
+      req.deadlineMs,
     );
   }
 }

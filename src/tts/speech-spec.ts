@@ -23,4 +23,6 @@ export interface TtsLimits {
   maxTextChars: number;
   defaultModel: string;
   defaultVoice: string;
+  /** Longest first piece (config `ttsFirstChunkChars`); the splitter's default when absent. */
+  firstChunkChars?: number;
 }

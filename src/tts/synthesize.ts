@@ -8,6 +8,7 @@ import { OUTPUT_SAMPLE_RATE_HZ, type AudioChunk, type WordTiming } from '../audi
 import { StreamResampler } from '../audio/resample.js';
 import type { SynthesisRequest, TtsEngine, Voice } from '../engines/tts/types.js';
 import { LookAheadQueue } from './look-ahead.js';
+import { joinAfter, LeadingSilence, TrailingSilence } from './phrase-join.js';
 
 export interface SpeechPlan {
   engine: TtsEngine;
@@ -49,6 +50,8 @@ export async function* synthesizeSpeech(plan: SpeechPlan, signal: AbortSignal, s
       language: plan.language,
       speed: plan.speed,
       priority: continuation || plan.continuation ? 'rest' : 'first',
+      // The listener runs dry once what came before this piece has played out.
+      deadlineMs: stats.firstChunkMs === null ? performance.now() : started + stats.firstChunkMs + (stats.samples / OUTPUT_SAMPLE_RATE_HZ) * 1000,
       sampleRateHz: OUTPUT_SAMPLE_RATE_HZ,
     };
     return plan.engine.synthesize(req, signal)[Symbol.asyncIterator]();
@@ -57,16 +60,34 @@ export async function* synthesizeSpeech(plan: SpeechPlan, signal: AbortSignal, s
   pieces.end();
   let resampler: StreamResampler | null = null;
   let resamplerFrom = 0;
+  // Pieces cut inside a sentence join the next piece without the engines' utterance silences.
+  const joins = plan.pieces.map((text, i) => (i < plan.pieces.length - 1 ? joinAfter(text) : null));
+  let index = -1;
   for await (const piece of pieces.entries(signal)) {
     if (piece.type !== 'sentence') continue;
+    index++;
     const pieceStartSec = stats.samples / OUTPUT_SAMPLE_RATE_HZ;
+    const joinBefore = index > 0 ? joins[index - 1] : null;
+    const joinAfterThis = joins[index];
+    const leading = joinBefore ? new LeadingSilence(joinBefore) : null;
+    const trailing = joinAfterThis ? new TrailingSilence(joinAfterThis) : null;
+    const shape = (pcm: Int16Array): Int16Array => {
+      const led = leading ? leading.push(pcm) : pcm;
+      return trailing ? trailing.push(led) : led;
+    };
     for await (const chunk of piece.chunks) {
       if (resampler === null || resamplerFrom !== chunk.sampleRateHz) {
         resampler = chunk.sampleRateHz === OUTPUT_SAMPLE_RATE_HZ ? null : new StreamResampler(chunk.sampleRateHz, OUTPUT_SAMPLE_RATE_HZ);
         resamplerFrom = chunk.sampleRateHz;
       }
-      const pcm = resampler ? resampler.process(chunk.pcm) : chunk.pcm;
-      const words = chunk.words?.map((w) => ({ word: w.word, start: round3(w.start + pieceStartSec), end: round3(w.end + pieceStartSec) }));
+      const pcm = shape(resampler ? resampler.process(chunk.pcm) : chunk.pcm);
+      // Lead-in dropped before a word moves it earlier by as much.
+      const shiftSec = (leading?.dropped ?? 0) / OUTPUT_SAMPLE_RATE_HZ;
+      const words = chunk.words?.map((w) => ({
+        word: w.word,
+        start: round3(Math.max(0, w.start - shiftSec) + pieceStartSec),
+        end: round3(Math.max(0, w.end - shiftSec) + pieceStartSec),
+      }));
       if (words) stats.words.push(...words);
       if (pcm.length > 0) {
         stats.samples += pcm.length;
@@ -77,15 +98,24 @@ export async function* synthesizeSpeech(plan: SpeechPlan, signal: AbortSignal, s
       }
     }
     // Each piece ends with the resampler's tail so pieces join without a gap or overlap.
-    if (resampler) {
-      const tail = resampler.flush();
-      resampler = null;
-      if (tail.length > 0) {
-        stats.samples += tail.length;
-        yield { pcm: tail, sampleRateHz: OUTPUT_SAMPLE_RATE_HZ };
-      }
+    let tail = resampler ? shape(resampler.flush()) : new Int16Array(0);
+    resampler = null;
+    if (leading || trailing) tail = concatPcm([tail, ...(leading ? [trailing ? trailing.push(leading.end()) : leading.end()] : []), ...(trailing ? [trailing.end()] : [])]);
+    if (tail.length > 0) {
+      stats.samples += tail.length;
+      yield { pcm: tail, sampleRateHz: OUTPUT_SAMPLE_RATE_HZ };
     }
   }
+}
+
+function concatPcm(parts: Int16Array[]): Int16Array {
+  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
 
 function round3(x: number): number {

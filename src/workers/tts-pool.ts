@@ -3,7 +3,9 @@
  *
  * Capacity model: one task per worker at a time; a bounded queue in front (overflow: 503).
  * The queue has two lanes: a stream's first piece ('first') is dispatched before queued later
- * pieces ('rest') of other streams, so many concurrent streams all start speaking quickly.
+ * pieces ('rest') of other streams, so many concurrent streams all start speaking quickly; the
+ * later pieces go earliest deadline first (when each stream's listener runs out of audio), so
+ * under load the stream closest to a stutter is served next rather than the oldest request.
  *
  * Streaming: a worker posts each chunk as the engine makes it, its PCM buffer transferred, not
  * copied; the caller's async iterator yields it as it arrives.
@@ -23,7 +25,7 @@ import { DEFAULT_ONNX_SETTINGS, usesAccelerator, type OnnxSettings } from '../en
 import { VoiceLoadError } from '../engines/tts/piper/voice-load-error.js';
 import { ApiError } from '../errors.js';
 import type { EngineInventory, PoolToWorker, TaskPriority, TtsJob, WorkerToPool } from './tts-messages.js';
-import { Task } from './tts-task.js';
+import { enqueueByDeadline, Task } from './tts-task.js';
 import { newScratch, releaseScratch, spawnWorker, type Scratch, type Slot, type WorkerSetup } from './tts-worker-spawn.js';
 
 export interface TtsPoolOptions {
@@ -109,15 +111,15 @@ export class TtsPool {
    * Runs `job`, yielding its chunks as the worker makes them. Throws ApiError 503 when the queue
    * is full, `signal.reason` when aborted. Ending the iteration early cancels the task.
    */
-  async *run(job: TtsJob, signal: AbortSignal): AsyncGenerator<AudioChunk, void, undefined> {
+  async *run(job: TtsJob, signal: AbortSignal, deadlineMs?: number): AsyncGenerator<AudioChunk, void, undefined> {
     signal.throwIfAborted();
     if (this.closed) throw new ApiError('shutting_down', 'The server is shutting down');
     if (this.slots.size === 0 && this.startFailures >= MAX_CONSECUTIVE_START_FAILURES) throw unavailable();
     if (this.queueSize() >= this.opts.maxQueue) {
       throw new ApiError('overloaded', 'Synthesis queue is full, retry shortly', null, { headers: { 'Retry-After': '1' } });
     }
-    const task = new Task(this.nextTaskId++, job);
-    this.lanes[job.priority].push(task);
+    const task = new Task(this.nextTaskId++, job, deadlineMs);
+    enqueueByDeadline(this.lanes[job.priority], task);
     const onAbort = (): void => this.cancel(task, signal.reason);
     signal.addEventListener('abort', onAbort, { once: true });
     this.dispatch();
@@ -211,7 +213,7 @@ export class TtsPool {
     return null;
   }
 
-  /** The first queued task `slot` may run, first lane before rest; FIFO within a lane. */
+  /** The first queued task `slot` may run: first lane before rest; by deadline, then FIFO, within a lane. */
   private take(slot: Slot, device: Slot | null): Task | undefined {
     for (const lane of [this.lanes.first, this.lanes.rest]) {
       const at = device === null ? (lane.length > 0 ? 0 : -1) : lane.findIndex((t) => isNeural(t.job) === (slot === device));

@@ -14,6 +14,8 @@ export class Task {
   constructor(
     readonly id: number,
     readonly job: TtsJob,
+    /** performance.now() ms by which its audio is needed; Infinity: no listener waiting. */
+    readonly deadlineMs: number = Number.POSITIVE_INFINITY,
   ) {}
 
   push(chunk: AudioChunk): void {
@@ -55,4 +57,11 @@ export class Task {
     this.wake = null;
     wake?.();
   }
+}
+
+/** Inserts `task` into a queue lane after every task whose deadline is not later (equal deadlines stay FIFO). */
+export function enqueueByDeadline(lane: Task[], task: Task): void {
+  let at = lane.length;
+  while (at > 0 && lane[at - 1]!.deadlineMs > task.deadlineMs) at--;
+  lane.splice(at, 0, task);
 }

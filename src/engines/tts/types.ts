@@ -32,6 +32,12 @@ export interface SynthesisRequest {
    */
   priority?: 'first' | 'rest';
   /**
+   * When the listener will have played everything before this piece (performance.now() ms):
+   * queued later pieces run earliest deadline first, so the stream closest to running dry is
+   * served first. Absent: no listener waiting (after every piece that has a deadline).
+   */
+  deadlineMs?: number;
+  /**
    * The rate the caller wants. Engines that can resample off the main thread do so (chunks
    * then carry this rate); others yield their native rate and the caller converts.
    */

@@ -14,6 +14,7 @@ import { ApiError } from '../../errors.js';
 import { SentenceReleaser } from '../../llm/sentence-releaser.js';
 import type { Logger } from '../../logger.js';
 import { prepareText } from '../../text/prepare.js';
+import { DEFAULT_MAX_CHARS } from '../../text/sentences.js';
 import { LookAheadQueue, type Spoken } from '../../tts/look-ahead.js';
 import type { TtsService } from '../../tts/service.js';
 import { synthesizeSpeech } from '../../tts/synthesize.js';
@@ -209,7 +210,8 @@ export class TtsWsSession {
     const s = this.settings;
     let pieces: string[];
     try {
-      pieces = prepareText(text, { language: s.language }).chunks;
+      // Only a stream's first sentence needs a quick first piece; later ones are spoken whole.
+      pieces = prepareText(text, { language: s.language, firstChunkMaxChars: continuation ? DEFAULT_MAX_CHARS : this.deps.tts.limits.firstChunkChars }).chunks;
     } catch (err) {
       // Punctuation alone ("...") has nothing to speak: skipped, not an error.
       if (!(err instanceof ApiError && err.code === 'empty_text')) this.sendNow(errorEvent(this.asApiError(err)));
