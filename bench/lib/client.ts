@@ -11,6 +11,8 @@ import { createParser, type EventSourceMessage } from 'eventsource-parser';
 
 /** Longest a single request may take end to end; well above any healthy response (~1 s). */
 export const REQUEST_TIMEOUT_MS = 30_000;
+/** The SSE endpoints' default audio: PCM16 mono at 24 kHz. */
+const PCM_BYTES_PER_SECOND = 24_000 * 2;
 
 let connections = 0;
 subscribe('undici:client:connected', () => {
@@ -29,6 +31,11 @@ export interface StreamTiming {
   doneMs: number;
   /** Audio bytes received (decoded from base64 for SSE). */
   audioBytes: number;
+  /**
+   * SSE PCM only: how long a listener who started playing at the first delta would have heard
+   * silence waiting for later deltas (24 kHz 16-bit mono played in real time), ms. 0: no stutter.
+   */
+  stallMs?: number;
   headers: Headers;
 }
 
@@ -59,12 +66,17 @@ export async function timeSse(url: string, body: unknown, signal?: AbortSignal):
   let firstAudioMs = Number.NaN;
   let doneMs = Number.NaN;
   let audioBytes = 0;
+  let stallMs = 0;
   let streamError: Error | null = null;
   const parser = createParser({
     onEvent(event: EventSourceMessage) {
       const data = JSON.parse(event.data) as { type: string; audio?: string; error?: unknown };
       if (data.type === 'speech.audio.delta') {
-        if (Number.isNaN(firstAudioMs)) firstAudioMs = performance.now() - started;
+        const now = performance.now() - started;
+        if (Number.isNaN(firstAudioMs)) firstAudioMs = now;
+        // The listener reaches this delta when everything before it has played, plus any stalls so far.
+        const due = firstAudioMs + stallMs + (audioBytes / PCM_BYTES_PER_SECOND) * 1000;
+        if (now > due) stallMs += now - due;
         audioBytes += Buffer.byteLength(data.audio ?? '', 'base64');
       } else if (data.type === 'speech.audio.done') {
         doneMs = performance.now() - started;
@@ -78,7 +90,7 @@ export async function timeSse(url: string, body: unknown, signal?: AbortSignal):
   if (streamError) throw streamError;
   if (Number.isNaN(doneMs)) throw new Error(`POST ${url}: SSE stream ended without speech.audio.done`);
   if (audioBytes === 0) throw new Error(`POST ${url}: SSE stream carried no audio`);
-  return { firstAudioMs, doneMs, audioBytes, headers: res.headers };
+  return { firstAudioMs, doneMs, audioBytes, stallMs, headers: res.headers };
 }
 
 /** A streamed audio body (`POST /v1/audio/speech`): first audio is the first body byte. `headers` adds e.g. an API key. */
