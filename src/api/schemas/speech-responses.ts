@@ -14,7 +14,7 @@ const uuid = z.string().regex(/^[0-9a-f]{32}$/);
 
 export const jobCreatedResponse = z.strictObject({
   uuid: uuid.meta({ description: 'Poll GET /v1/speech/results/?uuid=… with it.' }),
-  job_id: z.number().int(),
+  job_id: z.string().meta({ description: "The job's public id; `uuid` is what polling takes." }),
   status: z.literal('queued'),
   credits_used: z.number(),
   credits_remaining: creditsRemaining,
