@@ -132,6 +132,31 @@ describe('OpenAPI document and /docs', () => {
     await checkResponse(doc, await fetch(`${app.url}/v1/speech/results/?uuid=${'0'.repeat(32)}`), '/v1/speech/results', 'get', 404);
   });
 
+  it('matches real responses: transcription (ours and OpenAI json/verbose_json), voice chat, pronunciations, batches', async () => {
+    const speech = await fetch(`${app.url}/v1/audio/speech`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'tts-1', input: 'Hello world.', voice: 'en-us', response_format: 'wav' }) });
+    assert.equal(speech.status, 200);
+    const wav = new Blob([await speech.arrayBuffer()], { type: 'audio/wav' });
+    const form = (fields: Record<string, string>): FormData => {
+      const f = new FormData();
+      for (const [k, v] of Object.entries(fields)) f.append(k, v);
+      f.append('file', wav, 'hello.wav');
+      return f;
+    };
+    const stt = await checkResponse(doc, await fetch(`${app.url}/v1/stt/`, { method: 'POST', body: form({ timestamps: 'true' }) }), '/v1/stt', 'post', 200);
+    assert.ok(stt.segments.length > 0);
+    for (const response_format of ['json', 'verbose_json']) {
+      const fields = { model: 'whisper-1', response_format, ...(response_format === 'verbose_json' ? { 'timestamp_granularities[]': 'word' } : {}) };
+      await checkResponse(doc, await fetch(`${app.url}/v1/audio/transcriptions`, { method: 'POST', body: form(fields) }), '/v1/audio/transcriptions', 'post', 200);
+    }
+    const json = (method: string, body?: unknown): RequestInit => ({ method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    await checkResponse(doc, await fetch(`${app.url}/v1/voice-chat/`, json('POST', { text: 'Hello there.', voice: 'en-us' })), '/v1/voice-chat', 'post', 200);
+    const entry = await checkResponse(doc, await fetch(`${app.url}/api/v1/pronunciations/`, json('POST', { word: 'Llais', replacement: 'thlice' })), '/api/v1/pronunciations', 'post', 200);
+    await checkResponse(doc, await fetch(`${app.url}/api/v1/pronunciations/`), '/api/v1/pronunciations', 'get', 200);
+    await checkResponse(doc, await fetch(`${app.url}/api/v1/pronunciations/?id=${entry.id}`, { method: 'DELETE' }), '/api/v1/pronunciations', 'delete', 200);
+    const batch = await checkResponse(doc, await fetch(`${app.url}/v1/tts/batch/`, json('POST', { texts: [{ text: 'One.', voice: 'en-us' }] })), '/v1/tts/batch', 'post', 200);
+    await checkResponse(doc, await fetch(`${app.url}/v1/tts/batch/result/?batch_id=${batch.batch_id}`), '/v1/tts/batch/result', 'get', 200);
+  });
+
   it('matches the events of a real SSE stream against x-sse-events', async () => {
     const events = doc.paths['/v1/tts/stream'].post['x-sse-events'] as Json;
     const res = await fetch(`${app.url}/v1/tts/stream/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'Streamed. Then done.', voice: 'en-us' }) });
