@@ -19,7 +19,7 @@ export interface OperationSpec {
   tag: string;
   parameters?: Json[];
   requestBody?: Json;
-  /** The non-error responses by status. */
+  /** Responses by status: the successes, and any error status whose body is not only the envelope. */
   responses: Record<string, Json>;
   /** Error statuses this operation answers with, beyond the common ones. */
   errors?: number[];
@@ -69,7 +69,8 @@ export function operation(spec: OperationSpec): Json {
     security: security(policy),
     ...(spec.parameters ? { parameters: spec.parameters } : {}),
     ...(spec.requestBody ? { requestBody: spec.requestBody } : {}),
-    responses: { ...spec.responses, ...Object.fromEntries(statuses.map((s) => [String(s), errorResponseRef(s)])) },
+    // An operation's own description of a status (health's 503 carries its body) wins over the envelope.
+    responses: { ...Object.fromEntries(statuses.map((s) => [String(s), errorResponseRef(s)])), ...spec.responses },
     ...spec.extensions,
   };
 }

@@ -16,8 +16,10 @@ export function platformOperations(): OperationSpec[] {
       summary: 'Server health',
       description: 'A real one-word synthesis through the default engine, cached for `healthCacheSeconds`. 503 with the same body when it failed.',
       tag: TAG,
-      responses: { 200: jsonResponse('The server is online.', jsonSchemaOf(healthResponse, 'output')) },
-      // 503 here carries the health body, not the error envelope: it is described in the text above.
+      responses: {
+        200: jsonResponse('The server is online.', jsonSchemaOf(healthResponse, 'output')),
+        503: jsonResponse('Degraded (the health body), or shutting down (the error envelope).', { anyOf: [jsonSchemaOf(healthResponse, 'output'), { $ref: '#/components/schemas/ErrorEnvelope' }] }),
+      },
     },
     {
       method: 'get',
