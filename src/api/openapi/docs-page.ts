@@ -11,7 +11,7 @@ import type { HttpExchange } from '../../http/exchange.js';
 import { sendFile } from '../../http/static-file.js';
 
 /** Where the page finds its assets and the document: same origin, whatever the page's own path. */
-export const ASSETS_PATH = '/docs/assets';
+const ASSETS_PATH = '/docs/assets';
 export const DOCUMENT_PATH = '/openapi.json';
 
 /** The files of swagger-ui-dist the page loads, with their types; nothing else is served. */

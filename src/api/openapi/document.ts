@@ -35,7 +35,7 @@ function packageVersion(): string {
 }
 
 /** Every documented operation, each family in its own module. */
-export function allOperations(): OperationSpec[] {
+function allOperations(): OperationSpec[] {
   return [...platformOperations(), ...speechOperations(), ...sttOperations(), ...liveOperations()];
 }
 

@@ -14,10 +14,9 @@ export function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output'): Json {
   return rest;
 }
 
-/** A union of message schemas, one per `type`, with the map of each message's schema beside it. */
-export function messageUnion(messages: Record<string, z.ZodType>, io: 'input' | 'output'): { oneOf: Json[]; byType: Record<string, Json> } {
-  const byType = Object.fromEntries(Object.entries(messages).map(([type, s]) => [type, jsonSchemaOf(s, io)]));
-  return { oneOf: Object.values(byType), byType };
+/** The JSON Schema of each message of a protocol, keyed by its `type` (for `x-sse-events`, `x-websocket-messages`). */
+export function messageSchemas(messages: Record<string, z.ZodType>, io: 'input' | 'output'): Record<string, Json> {
+  return Object.fromEntries(Object.entries(messages).map(([type, s]) => [type, jsonSchemaOf(s, io)]));
 }
 
 /** The members of a discriminated union keyed by their `type` literal. */

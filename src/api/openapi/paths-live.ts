@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { clientEventSchema } from '../../realtime/openai/client-events.js';
 import { clientMessageSchemas, settingsSchema } from '../../realtime/tts-ws/protocol.js';
 import { realtimeServerEvent, ttsWsServerEvent } from '../schemas/live-events.js';
-import { byTypeLiteral, jsonSchemaOf, messageUnion, type Json } from './json-schema.js';
+import { byTypeLiteral, jsonSchemaOf, messageSchemas, type Json } from './json-schema.js';
 import { param, type OperationSpec } from './operation.js';
 
 const TAG = 'Live (WebSocket)';
@@ -17,8 +17,8 @@ const UPGRADE_ERRORS = [400, 402, 424];
 function messages(client: Record<string, z.ZodType>, server: Record<string, z.ZodType>, binary: string): Json {
   return {
     'x-websocket-messages': {
-      client: messageUnion(client, 'input').byType,
-      server: messageUnion(server, 'output').byType,
+      client: messageSchemas(client, 'input'),
+      server: messageSchemas(server, 'output'),
       binary,
     },
   };

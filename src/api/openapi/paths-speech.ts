@@ -4,7 +4,7 @@ import { MAX_BATCH_ITEMS } from '../batch.js';
 import { batchCreatedResponse, batchResultResponse, batchWebhookBody, jobCreatedResponse, jobResultResponse, speechSseEvents } from '../schemas/speech-responses.js';
 import { nativeTtsBodySchema, openAiSpeechBodySchema } from '../tts-request.js';
 import { audioContent, sseContent } from './audio-content.js';
-import { jsonSchemaOf, messageUnion, type Json } from './json-schema.js';
+import { jsonSchemaOf, messageSchemas, type Json } from './json-schema.js';
 import { jsonResponse, param, type OperationSpec } from './operation.js';
 
 const TAG = 'Text to speech';
@@ -23,7 +23,7 @@ const batchBody = z.object({
 
 /** The events of the speech SSE stream, as `x-sse-events`. */
 function speechEvents(): Json {
-  return { 'x-sse-events': messageUnion(speechSseEvents, 'output').byType };
+  return { 'x-sse-events': messageSchemas(speechSseEvents, 'output') };
 }
 
 export function speechOperations(): OperationSpec[] {

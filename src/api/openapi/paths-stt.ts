@@ -5,7 +5,7 @@ import { sttForm, transcriptionForm, voiceChatForm } from '../schemas/stt-forms.
 import { pronunciationDeleted, pronunciationEntry, pronunciationList, sttResponse, transcriptionJson, transcriptionSseEvents, transcriptionVerbose, voiceChatResponse } from '../schemas/stt-responses.js';
 import { voiceChatFieldsSchema } from '../voice-chat-request.js';
 import { sseContent } from './audio-content.js';
-import { jsonSchemaOf, messageUnion, type Json } from './json-schema.js';
+import { jsonSchemaOf, messageSchemas, type Json } from './json-schema.js';
 import { jsonResponse, param, type OperationSpec } from './operation.js';
 
 /** Statuses of an upload: bad field, credits, too large, not audio, unusable audio, model not installed. */
@@ -53,7 +53,7 @@ export function sttOperations(): OperationSpec[] {
       requestBody: multipart(transcriptionForm),
       responses: transcriptionResponses(),
       errors: UPLOAD_ERRORS,
-      extensions: { 'x-sse-events': messageUnion(transcriptionSseEvents, 'output').byType },
+      extensions: { 'x-sse-events': messageSchemas(transcriptionSseEvents, 'output') },
     },
     {
       method: 'post',
