@@ -5,6 +5,9 @@
  * schemas (ajv, draft 2020-12). And the /docs page: HTML whose every asset this server serves.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -16,6 +19,9 @@ import { ERROR_CATALOGUE, type ErrorCode } from '../src/errors.js';
 import { startTestApp } from './helpers/app.js';
 
 type Json = Record<string, any>;
+
+/** Debian's Chromium, when installed: the page is then rendered by a real browser too. */
+const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 
 // ajv-formats is CommonJS with its function as `default`.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
@@ -226,6 +232,17 @@ describe('OpenAPI document and /docs', () => {
     const unknown = await fetch(`${app.url}/docs/assets/package.json`);
     assert.equal(unknown.status, 404);
     assert.equal(((await unknown.json()) as Json).error.code, 'not_found');
+  });
+
+  it('renders every path in headless Chromium while every other host is unreachable', { skip: CHROMIUM ? false : 'chromium is not installed' }, async () => {
+    // Any request to another host fails, so the page renders only if it needs none.
+    const { stdout } = await promisify(execFile)(
+      CHROMIUM!,
+      ['--headless', '--no-sandbox', '--disable-gpu', '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1', '--virtual-time-budget=15000', '--dump-dom', `${app.url}/docs`],
+      { timeout: 90_000, maxBuffer: 64 * 1024 * 1024 },
+    );
+    const rendered = new Set([...stdout.matchAll(/data-path="([^"]+)"/g)].map((m) => m[1]));
+    for (const path of Object.keys(doc.paths)) assert.ok(rendered.has(path), `${path} rendered`);
   });
 });
 

@@ -46,7 +46,6 @@ export function buildOpenApiDocument(): Json {
   return {
     openapi: '3.1.0',
     info: { title: 'Llais', version: packageVersion(), description: DESCRIPTION, license: { name: 'MIT', identifier: 'MIT' } },
-    jsonSchemaDialect: 'https://spec.openapis.org/oas/3.1/dialect/base',
     tags: ['Platform', 'Text to speech', 'Speech to text', 'Voice chat', 'Accounts', 'Live (WebSocket)'].map((name) => ({ name })),
     security: [{ apiKey: [] }],
     paths,
