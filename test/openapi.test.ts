@@ -17,6 +17,7 @@ import WebSocket from 'ws';
 import type { App } from '../src/app.js';
 import { ERROR_CATALOGUE, type ErrorCode } from '../src/errors.js';
 import { startTestApp } from './helpers/app.js';
+import { rawRealtime } from './helpers/realtime.js';
 
 type Json = Record<string, any>;
 
@@ -206,6 +207,31 @@ describe('OpenAPI document and /docs', () => {
     });
     assert.deepEqual([seen[0], seen.at(-1)], ['session.created', 'done']);
     assert.ok(seen.includes('audio.delta'));
+  });
+
+  it('matches the events of a real /v1/realtime turn against x-websocket-messages', async () => {
+    const { client, server } = doc.paths['/v1/realtime'].get['x-websocket-messages'] as { client: Json; server: Json };
+    const { ws, log, send } = await rawRealtime(`${app.url.replace(/^http/, 'ws')}/v1/realtime?model=gpt-realtime`);
+    try {
+      const sent = [
+        { type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Say hello.' }] } },
+        { type: 'response.create' },
+        { type: 'conversation.item.delete', item_id: 'no-such-item' },
+      ];
+      for (const e of sent) {
+        assertValid(client[e.type], e, `client ${e.type}`);
+        send(e);
+      }
+      await log.waitFor('response.done');
+      await log.waitFor('error');
+      for (const { event } of log.events) {
+        assert.ok(server[event.type], `undocumented server event ${event.type}`);
+        assertValid(server[event.type], event, `server ${event.type}`);
+      }
+      assert.ok(log.of('response.output_audio.delta').length > 0 || log.of('response.output_text.delta').length > 0);
+    } finally {
+      ws.close();
+    }
   });
 
   it('/docs is HTML whose every asset comes from this server, which serves each', async () => {

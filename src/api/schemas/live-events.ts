@@ -15,40 +15,42 @@ const contentRef = { response_id: z.string(), item_id: z.string(), output_index:
 const callRef = { response_id: z.string(), item_id: z.string(), output_index: z.number(), call_id: z.string() };
 const contentPart = z.union([z.strictObject({ type: z.literal('audio'), transcript: z.string() }), z.strictObject({ type: z.literal('text'), text: z.string() })]);
 const event = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) => z.strictObject({ type: z.literal(type), ...shape });
+/** Realtime events also carry the `event_id` the session stamps on each as it sends it. */
+const rtEvent = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) => event(type, { ...shape, event_id: z.string() });
 
 /** `/v1/realtime` server events under their GA names (a beta client gets the beta names). */
 export const realtimeServerEvent = z.discriminatedUnion('type', [
-  event('error', { error: errorDetail.extend({ event_id: z.string().nullable() }) }),
-  event('session.created', { session: obj }),
-  event('session.updated', { session: obj }),
-  event('conversation.created', { conversation: z.strictObject({ id: z.string(), object: z.literal('realtime.conversation') }) }),
-  event('input_audio_buffer.cleared', {}),
-  event('input_audio_buffer.speech_started', { audio_start_ms: z.number(), item_id: z.string() }),
-  event('input_audio_buffer.speech_stopped', { audio_end_ms: z.number(), item_id: z.string() }),
-  event('input_audio_buffer.turn_limit_reached', { item_id: z.string(), audio_end_ms: z.number(), max_turn_ms: z.number() }),
-  event('input_audio_buffer.committed', { previous_item_id: z.string().nullable(), item_id: z.string() }),
-  event('conversation.item.added', { previous_item_id: z.string().nullable(), item: obj }),
-  event('conversation.item.done', { previous_item_id: z.string().nullable().optional(), item: obj }),
-  event('conversation.item.retrieved', { item: obj }),
-  event('conversation.item.deleted', { item_id: z.string() }),
-  event('conversation.item.truncated', { item_id: z.string(), content_index: z.number(), audio_end_ms: z.number() }),
-  event('conversation.item.input_audio_transcription.completed', { item_id: z.string(), content_index: z.number(), transcript: z.string(), usage: z.strictObject({ type: z.literal('duration'), seconds: z.number() }) }),
-  event('conversation.item.input_audio_transcription.failed', { item_id: z.string(), content_index: z.number(), error: errorDetail }),
-  event('output_audio_buffer.cleared', { response_id: z.string().nullable() }),
-  event('response.created', { response: obj }),
-  event('response.done', { response: obj }),
-  event('response.output_item.added', { response_id: z.string(), output_index: z.number(), item: obj }),
-  event('response.output_item.done', { response_id: z.string(), output_index: z.number(), item: obj }),
-  event('response.content_part.added', { part: contentPart, ...contentRef }),
-  event('response.content_part.done', { part: contentPart, ...contentRef }),
-  event('response.output_text.delta', { delta: z.string(), ...contentRef }),
-  event('response.output_text.done', { text: z.string(), ...contentRef }),
-  event('response.output_audio.delta', { delta: z.string().meta({ description: "Base64 audio in the session's output format." }), ...contentRef }),
-  event('response.output_audio.done', contentRef),
-  event('response.output_audio_transcript.delta', { delta: z.string(), ...contentRef }),
-  event('response.output_audio_transcript.done', { transcript: z.string(), ...contentRef }),
-  event('response.function_call_arguments.delta', { delta: z.string(), ...callRef }),
-  event('response.function_call_arguments.done', { name: z.string(), arguments: z.string(), ...callRef }),
+  rtEvent('error', { error: errorDetail.extend({ event_id: z.string().nullable() }) }),
+  rtEvent('session.created', { session: obj }),
+  rtEvent('session.updated', { session: obj }),
+  rtEvent('conversation.created', { conversation: z.strictObject({ id: z.string(), object: z.literal('realtime.conversation') }) }),
+  rtEvent('input_audio_buffer.cleared', {}),
+  rtEvent('input_audio_buffer.speech_started', { audio_start_ms: z.number(), item_id: z.string() }),
+  rtEvent('input_audio_buffer.speech_stopped', { audio_end_ms: z.number(), item_id: z.string() }),
+  rtEvent('input_audio_buffer.turn_limit_reached', { item_id: z.string(), audio_end_ms: z.number(), max_turn_ms: z.number() }),
+  rtEvent('input_audio_buffer.committed', { previous_item_id: z.string().nullable(), item_id: z.string() }),
+  rtEvent('conversation.item.added', { previous_item_id: z.string().nullable(), item: obj }),
+  rtEvent('conversation.item.done', { previous_item_id: z.string().nullable().optional(), item: obj }),
+  rtEvent('conversation.item.retrieved', { item: obj }),
+  rtEvent('conversation.item.deleted', { item_id: z.string() }),
+  rtEvent('conversation.item.truncated', { item_id: z.string(), content_index: z.number(), audio_end_ms: z.number() }),
+  rtEvent('conversation.item.input_audio_transcription.completed', { item_id: z.string(), content_index: z.number(), transcript: z.string(), usage: z.strictObject({ type: z.literal('duration'), seconds: z.number() }) }),
+  rtEvent('conversation.item.input_audio_transcription.failed', { item_id: z.string(), content_index: z.number(), error: errorDetail }),
+  rtEvent('output_audio_buffer.cleared', { response_id: z.string().nullable() }),
+  rtEvent('response.created', { response: obj }),
+  rtEvent('response.done', { response: obj }),
+  rtEvent('response.output_item.added', { response_id: z.string(), output_index: z.number(), item: obj }),
+  rtEvent('response.output_item.done', { response_id: z.string(), output_index: z.number(), item: obj }),
+  rtEvent('response.content_part.added', { part: contentPart, ...contentRef }),
+  rtEvent('response.content_part.done', { part: contentPart, ...contentRef }),
+  rtEvent('response.output_text.delta', { delta: z.string(), ...contentRef }),
+  rtEvent('response.output_text.done', { text: z.string(), ...contentRef }),
+  rtEvent('response.output_audio.delta', { delta: z.string().meta({ description: "Base64 audio in the session's output format." }), ...contentRef }),
+  rtEvent('response.output_audio.done', contentRef),
+  rtEvent('response.output_audio_transcript.delta', { delta: z.string(), ...contentRef }),
+  rtEvent('response.output_audio_transcript.done', { transcript: z.string(), ...contentRef }),
+  rtEvent('response.function_call_arguments.delta', { delta: z.string(), ...callRef }),
+  rtEvent('response.function_call_arguments.done', { name: z.string(), arguments: z.string(), ...callRef }),
 ]);
 
 const word = z.strictObject({ word: z.string(), start: z.number(), end: z.number() });
@@ -80,5 +82,7 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type Holds<T extends true> = T;
 // Errors use a plain string code in the unions; the schema's stricter enum is still a string.
 type Loosened<T> = T extends { type: 'error'; error: infer E } ? { type: 'error'; error: Omit<E, 'code'> & { code: string } } : T;
-export type RealtimeEventsMatch = Holds<Same<z.output<typeof realtimeServerEvent>, RealtimeServerEvent>>;
+/** Each member of a union without its `event_id` (stamped at send time, not part of the union). */
+type Unstamped<T> = T extends unknown ? Omit<T, 'event_id'> : never;
+export type RealtimeEventsMatch = Holds<Same<Unstamped<z.output<typeof realtimeServerEvent>>, RealtimeServerEvent>>;
 export type TtsWsEventsMatch = Holds<Same<Loosened<z.output<typeof ttsWsServerEvent>>, Loosened<TtsWsServerEvent>>>;
