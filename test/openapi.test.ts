@@ -238,6 +238,8 @@ describe('OpenAPI document and /docs', () => {
     const res = await fetch(`${app.url}/docs/`);
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type') ?? '', /^text\/html/);
+    // The browser itself refuses anything from elsewhere (the Chromium test renders under it).
+    assert.match(res.headers.get('content-security-policy') ?? '', /default-src 'self'.*connect-src 'self'/);
     const html = await res.text();
     const refs = [...html.matchAll(/\b(?:src|href)\s*=\s*"([^"]*)"/g)].map((m) => m[1]!);
     assert.ok(refs.length >= 3, 'the page loads its styles and scripts');

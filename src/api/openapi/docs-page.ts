@@ -52,6 +52,12 @@ export const DOCS_HTML = `<!DOCTYPE html>
 </html>
 `;
 
+/**
+ * The browser enforces what the page may load: this server only (Swagger UI's inline styles and
+ * data: icons aside), and requests (the document, "Try it out") to this server only.
+ */
+export const DOCS_CSP = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'self'";
+
 /** Vendor files change only with the package version; a day of caching is safe. */
 const ASSET_CACHE = 'public, max-age=86400';
 
