@@ -11,6 +11,7 @@ import { JobCharges } from './accounts/job-charges.js';
 import { accessGuard } from './api/access.js';
 import { registerBatchRoutes } from './api/batch.js';
 import { registerMetricsRoute, ServerMetrics } from './api/metrics.js';
+import { registerOpenApiRoutes } from './api/openapi/routes.js';
 import { registerPlatformRoutes } from './api/platform.js';
 import { registerPronunciationRoutes } from './api/pronunciations.js';
 import { RequestTurns } from './api/request-turns.js';
@@ -145,6 +146,7 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
   registerSttRoutes(router, context, stt);
   registerVoiceChatRoutes(router, context);
   registerPronunciationRoutes(router, context);
+  registerOpenApiRoutes(router);
 
   const http = new HttpServer(router, { host: config.host, port: config.port, corsOrigin: config.corsOrigin, tls: config.tls, logger, guard: accessGuard(accounts), onFinished: (r) => metrics.requestFinished(r) });
   registerRealtimeRoute(http, context);

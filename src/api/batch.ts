@@ -20,7 +20,7 @@ import { tierOf, withSavedPronunciations } from './speech-charge.js';
 import { parseNativeTts } from './tts-request.js';
 
 /** API.md: at most 50 texts per batch. */
-const MAX_BATCH_ITEMS = 50;
+export const MAX_BATCH_ITEMS = 50;
 const BATCH_ID = /^batch_[0-9a-f]{32}$/;
 
 /** Adds the two batch routes to `router`. */

@@ -69,3 +69,6 @@ export function registerPronunciationRoutes(router: Router, ctx: ApiContext): vo
     ex.json(200, { id, deleted: true });
   });
 }
+
+/** The new entry's schema, for the OpenAPI document (src/api/openapi/). */
+export { NewEntry as newPronunciationSchema };

@@ -84,3 +84,6 @@ export function parseOpenAiSpeech(body: unknown, limits: TtsLimits): { spec: Spe
     },
   };
 }
+
+/** The two bodies' schemas, for the OpenAPI document (src/api/openapi/). */
+export { nativeBody as nativeTtsBodySchema, openAiBody as openAiSpeechBodySchema };

@@ -113,3 +113,6 @@ function build(b: z.output<typeof fields>, audio: StoredFile | undefined, limits
 function checkChars(value: string, param: string, max: number): void {
   if (value.length > max) throw new ApiError('text_too_long', `'${param}' is ${value.length} characters; the limit is ${max}`, param);
 }
+
+/** The fields' schema, for the OpenAPI document (src/api/openapi/). */
+export { fields as voiceChatFieldsSchema };

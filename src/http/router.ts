@@ -53,6 +53,11 @@ export class Router {
     return this.on('DELETE', path, handler);
   }
 
+  /** Every registered route, method and pattern as registered (read-only: the docs check against it). */
+  registered(): Array<{ method: string; pattern: string }> {
+    return this.routes.map((r) => ({ method: r.method, pattern: r.pattern }));
+  }
+
   match(method: string, path: string): RouteMatch {
     const segments = split(path);
     const key = `${method} /${segments.join('/')}`;

@@ -39,9 +39,10 @@ export class HttpServer {
   private readonly corsHeaders: ReadonlyArray<readonly [string, string]>;
   private readonly requestLog: RequestLog;
   private drainWaiters: Array<() => void> = [];
+  private readonly wsPaths: string[] = [];
   port = 0;
 
-  constructor(private readonly router: Router, private readonly opts: HttpServerOptions) {
+  constructor(readonly router: Router, private readonly opts: HttpServerOptions) {
     this.app = opts.tls
       ? uws.SSLApp({ cert_file_name: opts.tls.certFile, key_file_name: opts.tls.keyFile })
       : uws.App();
@@ -61,11 +62,17 @@ export class HttpServer {
 
   /** Serves WebSocket upgrades at `path` (and `path/`); refused with 503 while draining. */
   webSocket(path: string, route: WebSocketRoute): void {
+    this.wsPaths.push(path);
     registerWebSocketRoute(this.app, path, route, {
       opened: (c) => this.sockets.add(c),
       closed: (c) => this.sockets.delete(c),
       refuse: () => (this.draining ? new ApiError('shutting_down', 'Server is shutting down; retry on another instance', null, { headers: { 'Retry-After': '5' } }) : null),
     });
+  }
+
+  /** Paths with WebSocket routes, as registered (the docs test checks each is documented). */
+  get webSocketPaths(): readonly string[] {
+    return this.wsPaths;
   }
 
   /** Open WebSockets. */

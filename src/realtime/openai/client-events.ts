@@ -70,3 +70,6 @@ export class ClientEventError extends ApiError {
     super(err.code, err.message, err.param, { cause: err.cause });
   }
 }
+
+/** The union's schema, for the OpenAPI document (src/api/openapi/). */
+export { clientEventSchema };

@@ -96,3 +96,6 @@ export type ServerEvent =
 export function errorEvent(err: ApiError): ServerEvent {
   return { type: 'error', error: err.toEnvelope().error };
 }
+
+/** Each client message's schema, for the OpenAPI document (src/api/openapi/). */
+export { messageSchemas as clientMessageSchemas };
