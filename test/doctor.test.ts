@@ -13,16 +13,22 @@ import { createServer, type AddressInfo, type Server } from 'node:net';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { startTestApp, tempDir } from './helpers/app.js';
+import { writeKokoroOnnxLayout } from './helpers/kokoro-model.js';
+import { tinyPiperConfig, writeTinyVoice } from './helpers/piper-model.js';
 import { selfSignedCert } from './helpers/tls.js';
 
 const ROOT = join(dirname(new URL(import.meta.url).pathname), '..');
 
 interface Run { code: number; stdout: string; lines: string[] }
 
-/** `llais doctor …` with a fresh data and models directory and only PATH (plus `env`) from this environment. */
-async function doctor(args: string[], env: Record<string, string> = {}): Promise<Run> {
+/**
+ * `llais doctor …` with a fresh data and models directory (`prepare` may fill the latter) and
+ * only PATH (plus `env`) from this environment.
+ */
+async function doctor(args: string[], env: Record<string, string> = {}, prepare?: (modelsDir: string) => Promise<void>): Promise<Run> {
   const dir = await tempDir();
   await mkdir(join(dir, 'models'));
+  await prepare?.(join(dir, 'models'));
   const base = ['--data-dir', join(dir, 'data'), '--models-dir', join(dir, 'models')];
   return new Promise((resolve) => {
     execFile(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'doctor', ...base, ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env } }, (err, stdout) => {
@@ -121,6 +127,23 @@ describe('llais doctor', () => {
     const whisper = finding(run, 'model whisper-base');
     assert.match(whisper.line, /^FAIL .*modelsLoadAtStart/);
     assert.match(whisper.fix, /llais models pull whisper-base/);
+  });
+
+  it('installed model files are checked as their engines check them: a usable Kokoro and Piper voice OK, a corrupt Piper voice FAIL', async () => {
+    const run = await doctor(['--port', String(await freePort())], { LLAIS_DEFAULT_MODEL: 'kokoro' }, async (modelsDir) => {
+      await writeKokoroOnnxLayout(join(modelsDir, 'kokoro'), { af_bella: 0.5, am_adam: 0.3 });
+      await writeTinyVoice(join(modelsDir, 'piper'), 'en_US-tiny-medium');
+      // A config that is fine beside a model file that is not an ONNX graph at all.
+      await writeFile(join(modelsDir, 'piper', 'en_GB-broken-low.onnx'), 'not a model');
+      await writeFile(join(modelsDir, 'piper', 'en_GB-broken-low.onnx.json'), JSON.stringify(tinyPiperConfig()));
+    });
+    assert.equal(run.code, 1, run.stdout);
+    assert.match(finding(run, 'model kokoro').line, /^OK {3}.*defaultModel: installed in/);
+    assert.match(run.stdout, /^OK {3}model kokoro {7}kokoro-v1\.0\.onnx usable, 2 voices$/m);
+    assert.match(run.stdout, /^OK {3}model piper {8}1 of 2 voices in .* usable$/m);
+    const broken = run.lines.findIndex((l) => /^FAIL model piper .*voice en_GB-broken-low .*cannot be used: en_GB-broken-low\.onnx/.test(l));
+    assert.ok(broken >= 0, run.stdout);
+    assert.match(run.lines[broken + 1]!, /fix: llais models pull piper en_GB-broken-low fetches it again/);
   });
 
   it('a public address with no API key: the start rule FAILs with its fixes', async () => {

@@ -50,7 +50,7 @@ export function authCheck(config: Config): CheckResult {
     checkStartRule(setting, config.host, { anyEverCreated: () => keys.ever });
   } catch (err) {
     const [problem, ...fixes] = (err as Error).message.split('\n');
-    return fail('auth', `auto: ${problem}`, fixes.map((f) => f.trim()).join('; '));
+    return fail('auth', `auto: ${problem}`, fixes.map((f) => f.trim().replace(/\s{2,}/g, ' ')).join('; '));
   }
   if (setting === 'open') {
     if (exposed) return warn('auth', `open (auth=open) on ${reach}: anyone who can connect uses it without a key`, `${CREATE_KEY}, then auth auto or keys; or listen on 127.0.0.1 (--host)`);

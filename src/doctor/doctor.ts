@@ -8,6 +8,7 @@ import { authCheck } from './auth-check.js';
 import { exitCodeOf, fail, formatResult, ok, type Check, type CheckResult } from './check.js';
 import { dependenciesCheck, ffmpegChecks, firstLine, nodeVersionCheck, pocketsphinxAddonCheck, sqliteCheck } from './install-checks.js';
 import { modelChecks, onnxProvidersCheck } from './model-checks.js';
+import { modelFilesChecks } from './model-files-check.js';
 import { portCheck } from './port-check.js';
 import { tlsCheck } from './tls-check.js';
 
@@ -49,6 +50,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<0 | 1> {
   if (config) {
     const c = config;
     await run('models', () => modelChecks(c));
+    await run('model files', () => modelFilesChecks(c));
     await run('onnx providers', async () => [await onnxProvidersCheck(c)]);
     await run('port', async () => [await portCheck(c)]);
     await run('tls', () => [tlsCheck(c)]);

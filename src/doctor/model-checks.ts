@@ -61,11 +61,12 @@ function configuredModelCheck(config: Config, statuses: readonly ModelStatus[], 
   const name = `model ${id}`;
   const via = settings.join(', ');
   const st = statuses.find((s) => s.model.id === id);
-  if (!st) return fail(name, `${via} names '${id}', which no catalogue lists`, `use one of the ids \`llais models list\` prints, or \`${AUTO}\``);
+  if (!st) return fail(name, `${via} names '${id}', which no catalogue lists`, `use one of the ids \`llais models list\` prints`);
   if (st.installed) return ok(name, `${via}: ${st.dataDir ? `installed in ${st.dataDir}` : 'built in'}`);
   const dir = join(config.modelsDir, id);
   const where = existsSync(dir) ? `${dir} lacks some of its files (${(st.model.files ?? []).join(', ')})` : `${dir} does not exist`;
-  return fail(name, `${via} names '${id}', which is not installed: ${where}`, installFix(config, st));
+  const undo = settings.map((setting) => (setting === 'modelsLoadAtStart' ? `take it out of ${setting}` : `set ${setting} back to \`${AUTO}\``)).join(' and ');
+  return fail(name, `${via} names '${id}', which is not installed: ${where}`, `${installFix(config, st)}; or ${undo}`);
 }
 
 /** How to install a model: its pull command, or the by-hand instructions when it has no download source. */
@@ -73,8 +74,8 @@ function installFix(config: Config, st: ModelStatus): string {
   const m = st.model;
   const byHand = (m.manual_install ?? m.install_hint)?.replaceAll('<modelsDir>', config.modelsDir);
   const hasDownloads = m.downloads !== undefined && m.downloads.length > 0;
-  if (hasDownloads) return `${m.install_hint ?? `llais models pull ${m.id}`} (same --models-dir as the server), or set the setting back to \`${AUTO}\``;
-  return `${byHand ?? `put its files into ${join(config.modelsDir, m.id)}`}, or set the setting back to \`${AUTO}\``;
+  if (hasDownloads) return `${m.install_hint ?? `llais models pull ${m.id}`} (same --models-dir as the server)`;
+  return byHand ?? `put its files into ${join(config.modelsDir, m.id)}`;
 }
 
 /** The configured onnxruntime execution providers initialise (the probe the server runs before it listens). */
