@@ -59,13 +59,13 @@ describe('llais doctor', () => {
   it('a healthy default install: every line OK, exit 0', async () => {
     const run = await doctor(['--port', String(await freePort())]);
     assert.equal(run.code, 0, run.stdout);
-    for (const name of ['node', 'npm dependencies', 'sqlite', 'pocketsphinx addon', 'ffmpeg', 'ffprobe', 'config', 'models', 'onnx providers', 'port', 'tls', 'auth']) {
+    for (const name of ['node', 'npm dependencies', 'sqlite', 'pocketsphinx addon', 'ffmpeg', 'ffprobe', 'config', 'data dir', 'models', 'onnx providers', 'port', 'tls', 'auth']) {
       assert.match(finding(run, name).line, /^OK {3}/, name);
     }
     assert.doesNotMatch(run.stdout, /^(WARN|FAIL)/m);
     assert.match(finding(run, 'models').line, /pocketsphinx/);
     assert.match(finding(run, 'auth').line, /this machine only/);
-    assert.match(run.stdout, /0 failed, 0 warnings, 12 OK/);
+    assert.match(run.stdout, /0 failed, 0 warnings, 13 OK/);
   });
 
   it('a TLS certificate file that is missing: FAIL naming the file, the fix, exit 1', async () => {
@@ -153,6 +153,16 @@ describe('llais doctor', () => {
     assert.match(auth.line, /^FAIL .*refusing to listen on 0\.0\.0\.0 with no API keys/);
     assert.match(auth.fix, /llais keys create --account <name>/);
     assert.match(auth.fix, /LLAIS_AUTH=open/);
+  });
+
+  it('a data directory under a file: FAIL, exit 1', async () => {
+    const file = join(await tempDir(), 'not-a-folder');
+    await writeFile(file, 'x');
+    const run = await doctor(['--data-dir', join(file, 'data'), '--port', String(await freePort())]);
+    assert.equal(run.code, 1);
+    const found = finding(run, 'data dir');
+    assert.match(found.line, new RegExp(`^FAIL .*${file} is a file`));
+    assert.match(found.fix, /--data-dir, LLAIS_DATA_DIR/);
   });
 
   it('a config file that does not load: FAIL naming the problem, and the checks that need no config still run', async () => {

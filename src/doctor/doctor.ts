@@ -5,6 +5,7 @@
  */
 import type { Config } from '../config.js';
 import { authCheck } from './auth-check.js';
+import { dataDirCheck } from './data-dir-check.js';
 import { exitCodeOf, fail, formatResult, ok, type Check, type CheckResult } from './check.js';
 import { dependenciesCheck, ffmpegChecks, firstLine, nodeVersionCheck, pocketsphinxAddonCheck, sqliteCheck } from './install-checks.js';
 import { modelChecks, onnxProvidersCheck } from './model-checks.js';
@@ -49,6 +50,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<0 | 1> {
   });
   if (config) {
     const c = config;
+    await run('data dir', () => [dataDirCheck(c)]);
     await run('models', () => modelChecks(c));
     await run('model files', () => modelFilesChecks(c));
     await run('onnx providers', async () => [await onnxProvidersCheck(c)]);
