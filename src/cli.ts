@@ -3,11 +3,14 @@
  * `llais serve` starts the server; `llais models [list]` lists the model catalogue and what is
  * installed, `llais models pull <id>` downloads a model (from LLAIS_MODELS_MIRROR when set),
  * `llais models remove <id>` deletes it; `llais keys …`, `llais credits …` and `llais webhooks
- * secret` manage API keys, credits and webhook secrets (src/accounts/admin-cli.ts). Flags: --port N, --host H, --config FILE,
- * --data-dir D, --models-dir D, --trust-unpinned (pull).
+ * secret` manage API keys, credits and webhook secrets (src/accounts/admin-cli.ts); `llais doctor`
+ * checks an install (src/doctor/). Flags: --port N, --host H, --config FILE, --data-dir D,
+ * --models-dir D, --trust-unpinned (pull); --help on any command (src/cli-usage.ts).
  */
-import { ACCOUNT_COMMANDS_USAGE, runAccountsCommand } from './accounts/admin-cli.js';
+import { runAccountsCommand } from './accounts/admin-cli.js';
 import { startApp } from './app.js';
+import { checkCommandLine, fullUsage } from './cli-usage.js';
+import { runDoctor } from './doctor/doctor.js';
 import { loadConfig, type Config } from './config.js';
 import { createLogger } from './logger.js';
 import { formatBytes } from './models/format-bytes.js';
@@ -138,24 +141,28 @@ async function removeModelCommand(config: Config, id: string): Promise<void> {
 }
 
 async function main(argv: string[]): Promise<void> {
+  const verdict = checkCommandLine(argv);
+  if (verdict.kind === 'help') return void process.stdout.write(verdict.text);
+  if (verdict.kind === 'usage_error') {
+    process.stderr.write(verdict.text);
+    process.exitCode = 2;
+    return;
+  }
   const { overrides, configFile, trustUnpinned, rest } = parseFlags(argv);
   const [command = 'serve', sub, id, voice] = rest;
+  if (command === 'doctor') {
+    const configSource = configFile ? `config file ${configFile}` : 'defaults, LLAIS_CONFIG and LLAIS_* variables';
+    process.exitCode = await runDoctor({ loadConfig: () => loadConfig(overrides, { configFile }), configSource, write: (line) => process.stdout.write(`${line}\n`) });
+    return;
+  }
   const config = loadConfig(overrides, { configFile });
   if (command === 'serve') return serve(config);
   if (command === 'models' && (sub === undefined || sub === 'list')) return listModels(config);
   if (command === 'models' && sub === 'pull' && id) return pullModelCommand(config, id, trustUnpinned, voice);
   if (command === 'models' && sub === 'remove' && id) return removeModelCommand(config, id);
   if (command === 'keys' || command === 'credits' || command === 'webhooks') return runAccountsCommand(config, command, sub, rest.slice(2));
-  process.stderr.write(
-    'usage: llais serve [--port N] [--host H] [--config FILE] [--data-dir DIR]\n' +
-      '       llais models [list]\n' +
-      '       llais models pull <id>      (LLAIS_MODELS_MIRROR=<url> fetches <url>/<id>/<file> instead)\n' +
-      '       llais models pull piper <voice>   any voice of the published Piper list, e.g. de_DE-thorsten-medium\n' +
-      '         [--trust-unpinned]        install files the catalogue pins no sha256 for, unverified\n' +
-      '       llais models remove <id>\n' +
-      '       [--models-dir DIR] for every models command\n' +
-      ACCOUNT_COMMANDS_USAGE,
-  );
+  // A form checkCommandLine knows, missing its argument (`llais models pull` with no id).
+  process.stderr.write(fullUsage());
   process.exitCode = 2;
 }
 

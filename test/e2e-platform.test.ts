@@ -83,13 +83,13 @@ describe('platform endpoints', () => {
     const male = (await (await fetch(`${app.url}/v1/voices/?gender=male&language=en-us`)).json()) as { voices: VoiceOut[] };
     assert.ok(male.voices.some((v) => v.model === 'espeak') && male.voices.some((v) => v.model === 'flite'));
     const welsh = all.voices.find((v) => v.language === 'cy')!;
-    assert.equal(welsh.preview_url, `${app.url}/v1/voices/cy/preview`);
+    assert.equal(welsh.preview_url, `${app.url}/v1/voices/preview/cy.mp3`);
     const preview = await fetch(welsh.preview_url!);
     assert.equal(preview.status, 200);
     assert.equal(preview.headers.get('content-type'), 'audio/mpeg');
     const pcm = await decodeToPcm(new Uint8Array(await preview.arrayBuffer()), 24_000);
     assert.ok(pcm.length / 24_000 > 1.5, 'a preview is a sentence or two');
-    assert.equal((await fetch(`${app.url}/v1/voices/nobody/preview`)).status, 404);
+    assert.equal((await fetch(`${app.url}/v1/voices/preview/nobody.mp3`)).status, 404);
     const bad = await fetch(`${app.url}/v1/voices/?gender=robot`);
     assert.equal(bad.status, 400);
     assert.equal(((await bad.json()) as { error: { param: string } }).error.param, 'gender');

@@ -161,6 +161,8 @@ describe('speech to text end to end', () => {
     assert.equal(speakers[0], speakers[2]);
     assert.equal(speakers[1], speakers[3]);
     assert.notEqual(speakers[0], speakers[1]);
+    // API.md's labels: numbered from the first voice heard, two digits.
+    assert.deepEqual([speakers[0], speakers[1]], ['SPEAKER_00', 'SPEAKER_01']);
     assert.ok(body.segments.every((s) => s.words.length > 0));
   });
 

@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 
 import { wavHeader } from '../src/audio/wav.js';
 import { TtsService } from '../src/tts/service.js';
-import { diarize, type TimeSpan } from '../src/stt/diarize.js';
+import { diarize, speakerLabel, type TimeSpan } from '../src/stt/diarize.js';
 import { WorkerPool } from '../src/workers/pool.js';
 import { concatPcm } from '../src/audio/pcm.js';
 
@@ -66,7 +66,7 @@ function* chunks(pcm: Int16Array, size: number): Generator<Int16Array> {
   for (let i = 0; i < pcm.length; i += size) yield pcm.subarray(i, i + size);
 }
 
-const alternating = (n: number): string[] => Array.from({ length: n }, (_, i) => `SPEAKER_${i % 2}`);
+const alternating = (n: number): string[] => Array.from({ length: n }, (_, i) => `SPEAKER_0${i % 2}`);
 
 before(async () => {
   modelsDir = await mkdtemp(join(tmpdir(), 'stt-diarize-'));
@@ -95,20 +95,24 @@ describe('diarize', () => {
   for (const voice of ['flite-slt', 'flite-awb', 'flite-rms'] as const) {
     it(`${voice} alone: one speaker`, () => {
       const { pcm, spans } = conversation(SENTENCES.map((_, i) => [voice, i]));
-      assert.deepEqual(diarize(pcm, spans), spans.map(() => 'SPEAKER_0'));
+      assert.deepEqual(diarize(pcm, spans), spans.map(() => 'SPEAKER_00'));
     });
   }
 
   it('maxSpeakers 1 puts everyone in one; no segments, no labels', () => {
     const { pcm, spans } = conversation(SENTENCES.map((_, i) => [i % 2 === 0 ? 'flite-slt' : 'flite-awb', i]));
-    assert.deepEqual(diarize(pcm, spans, { maxSpeakers: 1 }), spans.map(() => 'SPEAKER_0'));
+    assert.deepEqual(diarize(pcm, spans, { maxSpeakers: 1 }), spans.map(() => 'SPEAKER_00'));
     assert.deepEqual(diarize(pcm, []), []);
+  });
+
+  it('labels are API.md\'s form: two digits at least (SPEAKER_00, SPEAKER_07, SPEAKER_12)', () => {
+    assert.deepEqual([0, 7, 12].map(speakerLabel), ['SPEAKER_00', 'SPEAKER_07', 'SPEAKER_12']);
   });
 
   it('three voices, A B C A B C: three speakers', () => {
     const voices = ['flite-slt', 'flite-awb', 'flite-rms'] as const;
     const { pcm, spans } = conversation(SENTENCES.map((_, i) => [voices[i % 3]!, i]));
-    assert.deepEqual(diarize(pcm, spans), spans.map((_, i) => `SPEAKER_${i % 3}`));
+    assert.deepEqual(diarize(pcm, spans), spans.map((_, i) => `SPEAKER_0${i % 3}`));
   });
 
   it('a 5-minute two-voice conversation streamed in 10 s chunks: every turn labelled right', () => {

@@ -207,7 +207,7 @@ describe('WorkerPool.transcribe', () => {
     assert.ok(transcript.segments.every((s) => (s.words ?? []).length > 0), 'each segment has its words');
     for (const s of transcript.segments) {
       assert.ok(s.start >= 0 && s.start <= s.end && s.end <= transcript.durationSec + 0.05);
-      assert.match(s.speaker ?? '', /^SPEAKER_\d+$/);
+      assert.match(s.speaker ?? '', /^SPEAKER_\d{2}$/);
       assert.ok(Array.isArray(s.words));
     }
   });

@@ -26,7 +26,7 @@ export function isLoopbackHost(host: string): boolean {
 }
 
 /** Throws, with what to do, when the server would be open to the network. */
-export function checkStartRule(setting: AuthSetting, host: string, keys: KeyStore): void {
+export function checkStartRule(setting: AuthSetting, host: string, keys: Pick<KeyStore, 'anyEverCreated'>): void {
   if (setting !== 'auto' || isLoopbackHost(host) || keys.anyEverCreated()) return;
   throw new Error(
     `refusing to listen on ${host} with no API keys: anyone who can reach it could use it.\n` +

@@ -18,7 +18,7 @@ const PUBLIC_GET = [/^\/v1\/health$/, /^\/v1\/models$/, /^\/v1\/voices$/, /^\/v1
 /** Checked by their own handler (`/metrics`: its own token), outside the account rules. */
 const OWN_AUTH_GET = /^\/metrics$/;
 /** The anonymous free tier: without a key, per client IP, free models only. */
-const ANONYMOUS = [/^POST \/v1\/tts$/, /^POST \/v1\/tts\/stream$/, /^POST \/v1\/audio\/speech$/, /^GET \/v1\/voices\/[^/]+\/preview$/];
+const ANONYMOUS = [/^POST \/v1\/tts$/, /^POST \/v1\/tts\/stream$/, /^POST \/v1\/audio\/speech$/, /^GET \/v1\/voices\/[^/]+\/preview$/, /^GET \/v1\/voices\/preview\/[^/]+$/];
 
 const OPEN: Caller = { kind: 'open' };
 const callers = new WeakMap<HttpExchange, Caller>();

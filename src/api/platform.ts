@@ -1,9 +1,10 @@
 /** `GET /v1/health/`, `/v1/models/`, `/v1/voices/` — open to everyone, no key needed. */
+import { STT_CREDITS_PER_MINUTE } from '../accounts/billing.js';
 import { ApiError } from '../errors.js';
 import type { HttpExchange } from '../http/exchange.js';
 import type { Router } from '../http/router.js';
 import { baseUrl, type ApiContext } from './context.js';
-import { voicePreview } from './voice-preview.js';
+import { previewPath, voicePreview, voicePreviewFile } from './voice-preview.js';
 
 const GENDERS = new Set(['male', 'female', 'neutral']);
 
@@ -72,12 +73,19 @@ export function registerPlatformRoutes(router: Router, ctx: ApiContext): void {
       ...(m.failures.length > 0 ? { failed: m.failures.map((f) => ({ voice: f.voice, reason: f.reason })) } : {}),
       ...(m.installed ? {} : { install_hint: m.install_hint ?? `llais models pull ${m.id}` }),
     }));
-    // Speech-to-text models beside them, with the reason an installed one cannot be used.
+    // Speech-to-text models beside them, with every field API.md shows for a model: they are
+    // priced per audio minute, not by a TTS tier, so `tier` and `credits_per_1k_chars` are null;
+    // streaming means live recognition (the Realtime endpoint). `failed`: why an installed one cannot be used.
     const sttModels = ctx.stt.models().map((m) => ({
       id: m.id,
       name: m.name,
       type: m.type,
+      tier: null,
       languages: m.languages,
+      supports_cloning: false,
+      supports_streaming: m.capabilities.live,
+      credits_per_1k_chars: null,
+      credits_per_audio_minute: STT_CREDITS_PER_MINUTE,
       capabilities: m.capabilities,
       installed: m.installed,
       loaded: m.loaded ?? false,
@@ -89,6 +97,7 @@ export function registerPlatformRoutes(router: Router, ctx: ApiContext): void {
 
   router.get('/v1/voices', (ex) => listVoices(ctx, ex));
   router.get('/v1/voices/:id/preview', (ex) => voicePreview(ctx, ex));
+  router.get('/v1/voices/preview/:file', (ex) => voicePreviewFile(ctx, ex));
 }
 
 function listVoices(ctx: ApiContext, ex: HttpExchange): void {
@@ -106,6 +115,6 @@ function listVoices(ctx: ApiContext, ex: HttpExchange): void {
     // `en` matches `en-us` and `en-gb`; `en-us` matches only itself.
     .filter((v) => !language || v.language.toLowerCase() === language || v.language.toLowerCase().startsWith(`${language}-`))
     .filter((v) => !gender || v.gender === gender)
-    .map((v) => ({ id: v.id, name: v.name, model: v.model, language: v.language, gender: v.gender, preview_url: `${base}/v1/voices/${encodeURIComponent(v.id)}/preview` }));
+    .map((v) => ({ id: v.id, name: v.name, model: v.model, language: v.language, gender: v.gender, preview_url: `${base}${previewPath(v.id)}` }));
   ex.json(200, { voices, total: voices.length });
 }

@@ -47,10 +47,27 @@ function normalizeLanguage(lang: string | undefined): string | undefined {
   return lang?.replace('_', '-').toLowerCase();
 }
 
-/** `POST /v1/tts/`, `/v1/tts/stream/`: our body. */
+/**
+ * `input` is accepted for `text` (the seed's JS SDK sends `input`, as OpenAI's body does): the
+ * body with `input` moved to `text`, and the name the caller used, for error messages. Both sent
+ * and different is ambiguous, so a 400 rather than a guess.
+ */
+function foldInputAlias(body: unknown): { body: unknown; textParam: 'text' | 'input' } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return { body, textParam: 'text' };
+  const { input, ...rest } = body as Record<string, unknown>;
+  if (input === undefined) return { body, textParam: 'text' };
+  if (typeof input !== 'string') throw new ApiError('invalid_type', "'input' must be a string (it is another name for 'text')", 'input');
+  if (rest.text !== undefined && rest.text !== input) {
+    throw new ApiError('conflicting_parameters', "'input' is another name for 'text'; send one of them, or the same text in both", 'input');
+  }
+  return { body: { ...rest, text: input }, textParam: rest.text === undefined ? 'input' : 'text' };
+}
+
+/** `POST /v1/tts/`, `/v1/tts/stream/`: our body (`input` accepted as another name for `text`). */
 export function parseNativeTts(body: unknown, limits: TtsLimits): { spec: SpeechSpec; stream: boolean } {
-  const b = parseBody(nativeBody, body);
-  checkText(b.text, 'text', limits);
+  const folded = foldInputAlias(body);
+  const b = parseBody(nativeBody, folded.body);
+  checkText(b.text, folded.textParam, limits);
   return {
     stream: b.stream,
     spec: {

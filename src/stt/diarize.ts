@@ -122,7 +122,7 @@ export class SpeakerFeatures {
     this.frameCount -= drop;
   }
 
-  /** A label per segment added, in order: `SPEAKER_0` for the first segment's speaker, and so on. */
+  /** A label per segment added, in order: `SPEAKER_00` for the first segment's speaker, then `SPEAKER_01`, and so on (API.md's form). */
   labels(opts: DiarizeOptions = {}): string[] {
     const maxSpeakers = Math.max(1, Math.floor(opts.maxSpeakers ?? DEFAULT_MAX_SPEAKERS));
     return speakerLabels(this.vectors, maxSpeakers);
@@ -220,9 +220,14 @@ function speakerLabels(segments: ReadonlyArray<{ vector: Float64Array; speechFra
   const names = new Map<number, string>();
   return Array.from(cluster, (c) => {
     let name = names.get(c);
-    if (name === undefined) names.set(c, (name = `SPEAKER_${names.size}`));
+    if (name === undefined) names.set(c, (name = speakerLabel(names.size)));
     return name;
   });
+}
+
+/** The contract's speaker label: `SPEAKER_` and the speaker's number, at least two digits. */
+export function speakerLabel(index: number): string {
+  return `SPEAKER_${String(index).padStart(2, '0')}`;
 }
 
 /**
