@@ -55,6 +55,16 @@ export function platformOperations(): OperationSpec[] {
     },
     {
       method: 'get',
+      path: '/v1/voices/preview/{file}',
+      operationId: 'previewVoiceFile',
+      summary: 'A short sample of a voice, by file name',
+      tag: TAG,
+      parameters: [param('path', 'file', { type: 'string' }, "'<voice id>.<format>', e.g. 'af_bella.mp3' (the preview_url GET /v1/voices/ lists).")],
+      responses: { 200: { description: 'The sample, streamed.', content: audioContent() } },
+      errors: [400, 404, 424],
+    },
+    {
+      method: 'get',
       path: '/metrics',
       operationId: 'getMetrics',
       summary: 'Prometheus metrics',
