@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEFAULT_MAX_CHARS, FIRST_PHRASE_MAX_CHARS, SentenceSplitter, splitSentences, type SplitOptions } from '../src/text/sentences.js';
+import { DEFAULT_MAX_CHARS, FIRST_PHRASE_MAX_CHARS, SentenceSplitter, splitPieces, splitSentences, type SplitOptions } from '../src/text/sentences.js';
 
 const normalize = (text: string): string => text.replace(/\s+/g, ' ').trim();
 
@@ -60,8 +60,12 @@ describe('splitSentences: first chunk', () => {
     assert.deepEqual(split('Hi there. This is the rest of it.'), ['Hi there.', 'This is the rest of it.']);
   });
   it('is a short phrase of a long first sentence, not the whole sentence', () => {
-    const chunks = split('The morning train left the station on time. Passengers read.');
-    assert.deepEqual(chunks, ['The morning train left', 'the station on time. Passengers read.']);
+    const text = 'The morning train left the station on time. Passengers read.';
+    assert.deepEqual(split(text), ['The morning train left', 'the station on time.', 'Passengers read.']);
+    // The splitter says which pieces end inside their sentence: there the next one joins tightly.
+    assert.deepEqual(splitPieces(text).midSentence, [true, false, false]);
+    assert.deepEqual(splitPieces('Chapter 1\n\nIt was night.').midSentence, [false, false], 'a paragraph break is not inside a sentence');
+    assert.deepEqual(splitPieces('In the beginning, God created the heavens.').midSentence, [true, false]);
   });
   it('ends at a clause boundary of at least a third of the limit', () => {
     assert.equal(split('Good morning, everyone in the room, and welcome to the annual meeting.')[0], 'Good morning,');
@@ -108,15 +112,15 @@ describe('splitSentences: first chunk', () => {
 describe('splitSentences: later chunks', () => {
   it('merges whole sentences up to maxChars', () => {
     const text = 'First. Second sentence here. Third sentence here. Fourth one.';
-    assert.deepEqual(split(text), ['First.', 'Second sentence here. Third sentence here. Fourth one.']);
+    assert.deepEqual(split(text, { firstChunkMaxChars: 60 }), ['First.', 'Second sentence here. Third sentence here. Fourth one.']);
     assert.deepEqual(split(text, { maxChars: 30 }), ['First.', 'Second sentence here.', 'Third sentence here.', 'Fourth one.']);
   });
   it('splits a sentence longer than maxChars at a clause boundary, else a word boundary', () => {
     const long = 'Start. Then ' + 'word '.repeat(30).trim() + ', then ' + 'more '.repeat(20).trim() + '.';
-    const chunks = split(long, { maxChars: 200 });
+    const chunks = split(long, { firstChunkMaxChars: 200, maxChars: 200 });
     assert.deepEqual(chunks.slice(0, 2), ['Start.', `Then ${'word '.repeat(30).trim()},`]);
     const noClauses = 'Start. ' + 'word '.repeat(80).trim() + '.';
-    for (const chunk of split(noClauses, { maxChars: 100 }).slice(1)) assert.match(chunk, /^word( word)*\.?$/);
+    for (const chunk of split(noClauses, { firstChunkMaxChars: 100, maxChars: 100 }).slice(1)) assert.match(chunk, /^word( word)*\.?$/);
   });
   it('does not split on abbreviations, decimals, initials, URLs or ellipses inside a sentence', () => {
     assert.deepEqual(split(ARTICLE, { firstChunkMaxChars: 100, maxChars: 100 }), [
@@ -131,6 +135,11 @@ describe('splitSentences: later chunks', () => {
       'two hundred and fifty characters allowed for one chunk of speech, which is the default limit.',
       '今天天气很好。我们去公园散步吧！你呢？ No. 5 is the answer. The answer is no. Fig. 3 shows it.',
     ]);
+  });
+  it('grows later chunks: twice the first limit, then four times, up to maxChars', () => {
+    const sentence = 'This is a sentence of words.'; // 28 characters
+    const chunks = split(Array.from({ length: 12 }, () => sentence).join(' '), { firstChunkMaxChars: 30, maxChars: 120 });
+    assert.deepEqual(chunks.map((c) => c.length), [28, 57, 115, 115, 28]);
   });
   it('keeps a paragraph break as a chunk boundary', () => {
     assert.deepEqual(split('Chapter 1\n\nIt was a dark night.\nStill dark.'), ['Chapter 1', 'It was a dark night. Still dark.']);

@@ -8,7 +8,7 @@ import { invalidParam } from '../errors.js';
 import { detectLanguage } from './language.js';
 import { normalizeLanguageTag } from './language-tag.js';
 import { applyPronunciations, type PronunciationRule } from './pronunciations.js';
-import { splitSentences } from './sentences.js';
+import { splitPieces } from './sentences.js';
 import { parseSsml, renderSsmlDocument, ssmlTextContent } from './ssml.js';
 
 /** Text ready for the engines. */
@@ -19,6 +19,8 @@ export interface PreparedText {
   language: string;
   /** Pieces to synthesize in order; the first is short so audio starts early. */
   chunks: string[];
+  /** For each piece: it ends inside its sentence, so the next one joins it without a pause. */
+  midSentence: boolean[];
 }
 
 /** Inputs besides the text; chunk sizes default as in `splitSentences`. */
@@ -47,7 +49,7 @@ export function prepareText(input: string, opts: PrepareOptions = {}): PreparedT
   const doc = parseSsml(input);
   const language = requestLanguage(opts.language) ?? doc.language ?? detectLanguage(ssmlTextContent(doc.nodes));
   const plain = applyPronunciations(renderSsmlDocument(doc, language), opts.pronunciations ?? [], language);
-  const chunks = splitSentences(plain, { firstChunkMaxChars: opts.firstChunkMaxChars, maxChars: opts.maxChars });
+  const { chunks, midSentence } = splitPieces(plain, { firstChunkMaxChars: opts.firstChunkMaxChars, maxChars: opts.maxChars });
   if (chunks.length === 0) throw invalidParam('text', 'text has nothing to speak', 'empty_text');
-  return { text: plain.replace(/\s+/g, ' ').trim(), language, chunks };
+  return { text: plain.replace(/\s+/g, ' ').trim(), language, chunks, midSentence };
 }

@@ -7,9 +7,12 @@
  * first sentence is ~32 ms of Flite; its first 22 characters ~15 ms). It ends at the first
  * sentence's end when that comes soon enough, else at a clause boundary, else before a function
  * word that starts a phrase ("The morning train left | the station"), else at a word boundary.
- * Later chunks are whole sentences merged up to `maxChars`, because engines phrase a full
- * sentence better than a fragment and each call has a fixed cost. Sentences longer than
- * `maxChars` are cut at a clause boundary, else a word boundary.
+ * Later chunks are whole sentences merged up to a limit that grows from chunk to chunk (2x the
+ * first limit, then 4x, 8x…, up to `maxChars`), because engines phrase a full sentence better than
+ * a fragment and each call has a fixed cost, while the listener must not run dry: a 24-character
+ * first phrase lasts ~1.5 s, so the piece after it must be ready by then on a busy server, and
+ * after a phrase that piece is only the rest of its sentence. Sentences longer than the limit are
+ * cut at a clause boundary, else a word boundary.
  *
  * The batch function is the streaming splitter fed everything at once, and every cut is
  * decided only from text already seen (plus a fixed lookahead), so token-by-token input
@@ -28,6 +31,8 @@ export interface SplitOptions {
 /** About 1.5 s of speech: two to four words. */
 export const FIRST_PHRASE_MAX_CHARS = 24;
 export const DEFAULT_MAX_CHARS = 250;
+/** Each later chunk's limit is this many times the one before (starting from the first's). */
+const LATER_GROWTH = 2;
 // A first chunk cut inside its sentence should still be a phrase worth speaking: at least a
 // third of the limit (8 characters at the default), and never more than 20 for long limits.
 const MIN_FIRST_CUT_SHARE = 0.35;
@@ -50,6 +55,8 @@ const CJK_TERMINATOR = /[。！？｡]/u;
 const CLOSER = /["'”’»›)\]}」』）〉》】]/u;
 const OPENERS = /^["'“‘«‹(\[{¿¡]+/u;
 const LOWERCASE = /\p{Ll}/u;
+// A chunk that ends its sentence: a terminator, then closing quotes or brackets.
+const SENTENCE_CLOSED = /[.!?…。！？｡‼⁇⁈⁉]["'”’»›)\]}」』）〉》】]*$/u;
 const UNSPACED_SCRIPT = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}]/u;
 
 // Never end a sentence: titles and Latin abbreviations that are always followed by more.
@@ -204,13 +211,14 @@ function firstWordCut(buf: string, final: boolean, limit: number, laterLimit: nu
   return wordOrHardCut(buf, limit);
 }
 
-function laterCut(buf: string, final: boolean, limit: number): number | null {
+/** `restOfSentence`: the previous chunk ended inside this sentence, so the chunk ends with it. */
+function laterCut(buf: string, final: boolean, limit: number, restOfSentence = false): number | null {
   let best = 0;
   for (const c of sentenceCandidates(buf, final, limit)) {
     if (c.end > limit) break;
     if (c.status === 'undecided') return null;
     if (c.status) best = c.end;
-    if (c.status && c.hard) return best;
+    if (c.status && (c.hard || restOfSentence)) return best;
   }
   // Until the text passes the limit, the next sentence might still fit in this chunk.
   if (buf.length <= limit) return final ? buf.length : null;
@@ -234,6 +242,12 @@ export class SentenceSplitter {
   /** Newlines in whitespace seen after `#buf`, or -1 when there is none. */
   #pendingNewlines = -1;
   #first = true;
+  /** Later chunks emitted since the first: each one's limit grows. */
+  #later = 0;
+  /** The first chunk ended inside its sentence. */
+  #firstWasPhrase = false;
+  /** For each chunk emitted so far: it ends inside a sentence (not at its end or a paragraph break). */
+  readonly midSentence: boolean[] = [];
 
   constructor(opts: SplitOptions = {}) {
     this.#firstChunkMaxChars = Math.max(1, Math.floor(opts.firstChunkMaxChars ?? FIRST_PHRASE_MAX_CHARS));
@@ -262,7 +276,13 @@ export class SentenceSplitter {
     this.#buf = '';
     this.#pendingNewlines = -1;
     this.#first = true;
+    this.#later = 0;
+    this.#firstWasPhrase = false;
     return chunks;
+  }
+
+  #laterLimit(): number {
+    return Math.min(this.#maxChars, this.#firstChunkMaxChars * LATER_GROWTH ** (this.#later + 1));
   }
 
   #drain(final: boolean): string[] {
@@ -270,11 +290,17 @@ export class SentenceSplitter {
     while (this.#buf) {
       const cut = this.#first
         ? firstCut(this.#buf, final, this.#firstChunkMaxChars, this.#maxChars)
-        : laterCut(this.#buf, final, this.#maxChars);
+        : laterCut(this.#buf, final, this.#laterLimit(), this.#later === 0 && this.#firstWasPhrase);
       if (cut === null) break;
       const chunk = this.#buf.slice(0, cut).trim();
-      if (chunk) chunks.push(chunk);
+      const inside = !SENTENCE_CLOSED.test(chunk) && this.#buf[cut] !== '\n' && cut < this.#buf.length;
+      if (chunk) {
+        chunks.push(chunk);
+        this.midSentence.push(inside);
+      }
       this.#buf = this.#buf.slice(cut).replace(/^\s+/, '');
+      if (this.#first) this.#firstWasPhrase = inside;
+      else this.#later++;
       this.#first = false;
     }
     return chunks;
@@ -288,6 +314,12 @@ export class SentenceSplitter {
  * pieces join without a space. No chunk is empty.
  */
 export function splitSentences(text: string, opts: SplitOptions = {}): string[] {
+  return splitPieces(text, opts).chunks;
+}
+
+/** `splitSentences`, with whether each chunk ends inside its sentence (where pieces join tightly). */
+export function splitPieces(text: string, opts: SplitOptions = {}): { chunks: string[]; midSentence: boolean[] } {
   const splitter = new SentenceSplitter(opts);
-  return [...splitter.push(text), ...splitter.flush()];
+  const chunks = [...splitter.push(text), ...splitter.flush()];
+  return { chunks, midSentence: splitter.midSentence };
 }

@@ -19,14 +19,11 @@ const KEEP_MS: Readonly<Record<JoinKind, readonly [number, number]>> = {
   clause: [100, 50],
 };
 
-const SENTENCE_END = /[.!?…。！？｡‼⁇⁈⁉]["'”’»›)\]}」』）〉》】]*$/u;
 const CLAUSE_END = /[,;:，、；：–—-]["'”’»›)\]}]*$/u;
 
-/** What kind of join follows `piece` when more text comes after it; null at a sentence end. */
-export function joinAfter(piece: string): JoinKind | null {
-  const text = piece.trimEnd();
-  if (SENTENCE_END.test(text)) return null;
-  return CLAUSE_END.test(text) ? 'clause' : 'phrase';
+/** The join after a piece that ends inside its sentence (the splitter says which do). */
+export function joinKind(piece: string): JoinKind {
+  return CLAUSE_END.test(piece.trimEnd()) ? 'clause' : 'phrase';
 }
 
 function keepSamples(kind: JoinKind, side: 0 | 1): number {

@@ -31,7 +31,7 @@ export function planSpeech(spec: SpeechSpec, runtime: TtsRuntime, limits: TtsLim
   });
   const chars = spec.text.length;
   return {
-    plan: { engine: resolved.engine, voice: resolved.voice, language: prepared.language, speed: spec.speed, pieces: prepared.chunks },
+    plan: { engine: resolved.engine, voice: resolved.voice, language: prepared.language, speed: spec.speed, pieces: prepared.chunks, midSentence: prepared.midSentence },
     spec: { ...spec, model: resolved.model, voice: resolved.voice.id },
     chars,
     // API.md: a charge is ceil(units x rate), at least 1.

@@ -8,7 +8,7 @@ import { OUTPUT_SAMPLE_RATE_HZ, type AudioChunk, type WordTiming } from '../audi
 import { StreamResampler } from '../audio/resample.js';
 import type { SynthesisRequest, TtsEngine, Voice } from '../engines/tts/types.js';
 import { LookAheadQueue } from './look-ahead.js';
-import { joinAfter, LeadingSilence, TrailingSilence } from './phrase-join.js';
+import { joinKind, LeadingSilence, TrailingSilence } from './phrase-join.js';
 
 export interface SpeechPlan {
   engine: TtsEngine;
@@ -17,6 +17,8 @@ export interface SpeechPlan {
   speed: number;
   /** Text pieces, the first one short. */
   pieces: string[];
+  /** For each piece: it ends inside its sentence, so the next one joins it without the engine's pauses. */
+  midSentence?: boolean[];
   /**
    * This plan continues a stream already speaking (a later sentence of a live reply): none of its
    * pieces jumps the queue, so other streams' first pieces still go first.
@@ -61,7 +63,7 @@ export async function* synthesizeSpeech(plan: SpeechPlan, signal: AbortSignal, s
   let resampler: StreamResampler | null = null;
   let resamplerFrom = 0;
   // Pieces cut inside a sentence join the next piece without the engines' utterance silences.
-  const joins = plan.pieces.map((text, i) => (i < plan.pieces.length - 1 ? joinAfter(text) : null));
+  const joins = plan.pieces.map((text, i) => (i < plan.pieces.length - 1 && plan.midSentence?.[i] ? joinKind(text) : null));
   let index = -1;
   for await (const piece of pieces.entries(signal)) {
     if (piece.type !== 'sentence') continue;

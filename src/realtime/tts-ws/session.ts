@@ -209,15 +209,16 @@ export class TtsWsSession {
   private startSynthesis(text: string, continuation: boolean): AsyncGenerator<AudioChunk> | null {
     const s = this.settings;
     let pieces: string[];
+    let midSentence: boolean[];
     try {
       // Only a stream's first sentence needs a quick first piece; later ones are spoken whole.
-      pieces = prepareText(text, { language: s.language, firstChunkMaxChars: continuation ? DEFAULT_MAX_CHARS : this.deps.tts.limits.firstChunkChars }).chunks;
+      ({ chunks: pieces, midSentence } = prepareText(text, { language: s.language, firstChunkMaxChars: continuation ? DEFAULT_MAX_CHARS : this.deps.tts.limits.firstChunkChars }));
     } catch (err) {
       // Punctuation alone ("...") has nothing to speak: skipped, not an error.
       if (!(err instanceof ApiError && err.code === 'empty_text')) this.sendNow(errorEvent(this.asApiError(err)));
       return null;
     }
-    return synthesizeSpeech({ engine: s.engine, voice: s.voice, language: s.language, speed: s.speed, pieces, continuation }, this.turn.signal);
+    return synthesizeSpeech({ engine: s.engine, voice: s.voice, language: s.language, speed: s.speed, pieces, midSentence, continuation }, this.turn.signal);
   }
 
   private sendNow(event: ServerEvent): void {
