@@ -6,6 +6,7 @@
 import { runAuth } from './auth.js';
 import { runConcurrency } from './concurrency.js';
 import { runEngines } from './engines.js';
+import { runFirstPhrase } from './first-phrase.js';
 import { runHttpCore } from './http-core.js';
 import { runLiveSpeakers } from './live-speakers.js';
 import { runModels } from './models.js';
@@ -25,6 +26,7 @@ const BENCHMARKS: ReadonlyArray<[string, () => Promise<void>]> = [
   ['auth', runAuth],
   ['engines', runEngines],
   ['concurrency', runConcurrency],
+  ['first-phrase', runFirstPhrase],
   ['stt', runStt],
   ['realtime', runRealtime],
   ['live-speakers', runLiveSpeakers],
