@@ -12,7 +12,8 @@ export async function appendFile(form: FormData, field: string, file: FileInput,
   } else if (file instanceof Blob) {
     form.append(field, file, filename ?? ((file as { name?: string }).name || 'audio'));
   } else {
-    form.append(field, new Blob([file]), filename ?? 'audio');
+    // A copy: Blob takes views of an ArrayBuffer only, and a Uint8Array may view a SharedArrayBuffer.
+    form.append(field, new Blob([file instanceof ArrayBuffer ? file : new Uint8Array(file)]), filename ?? 'audio');
   }
 }
 
