@@ -11,6 +11,7 @@ import type { App } from '../src/app.js';
 import { generateApiKey } from '../src/accounts/api-key.js';
 import { decodeToPcm } from '../src/audio/decode.js';
 import { Llais, LlaisError, type SpeechEvent } from '../clients/js/src/index.js';
+import { speechEvents } from '../clients/js/src/speech-stream.js';
 import { GENERATED_FILE, generateOpenApiTypes } from '../clients/js/scripts/openapi-types.js';
 import { rms } from './helpers/audio.js';
 import { corpusWer } from './helpers/wer.js';
@@ -70,6 +71,16 @@ describe('typed client (@llais/client) against a running server', () => {
     for (const d of deltas) (all.set(d.pcm!, at), (at += d.pcm!.length));
     assert.ok(rms(all) > 300);
     for (const w of events.filter((e) => e.type === 'speech.word')) assert.ok(w.end >= w.start && w.word.length > 0);
+  });
+
+  it('PCM deltas split inside a sample are joined into whole samples (no byte lost or shifted)', async () => {
+    const samples = Int16Array.from({ length: 101 }, (_, i) => (i - 50) * 321);
+    const bytes = new Uint8Array(samples.buffer);
+    const cuts = [0, 3, 4, 101, 150, bytes.length]; // odd and even boundaries
+    const sse = cuts.slice(1).map((end, i) => `data: ${JSON.stringify({ type: 'speech.audio.delta', audio: Buffer.from(bytes.subarray(cuts[i], end)).toString('base64') })}\n\n`).join('');
+    const joined: number[] = [];
+    for await (const e of speechEvents(new Response(sse), true)) if (e.type === 'speech.audio.delta') joined.push(...e.pcm!);
+    assert.deepEqual(joined, [...samples]);
   });
 
   it('tts.stream in a compressed format yields its bytes and no samples', async () => {

@@ -9,7 +9,7 @@ export const DEFAULT_POLL_INTERVAL_MS = 1000;
 
 /** Options of `results.wait`. */
 export interface WaitOptions {
-  /** Stops waiting (throws the signal's reason); e.g. `AbortSignal.timeout(60_000)`. */
+  /** Stops waiting, rejecting with the signal's reason; e.g. `AbortSignal.timeout(60_000)`. */
   signal?: AbortSignal;
   /** Time between polls. */
   intervalMs?: number;
@@ -30,7 +30,12 @@ export class Results {
       const result = await this.get(uuid, options);
       if (result.status === 'completed') return result;
       if (result.status === 'failed') throw new LlaisJobError(uuid, result.error);
-      await sleep(options.intervalMs ?? DEFAULT_POLL_INTERVAL_MS, undefined, { signal: options.signal });
+      try {
+        await sleep(options.intervalMs ?? DEFAULT_POLL_INTERVAL_MS, undefined, { signal: options.signal });
+      } catch (err) {
+        options.signal?.throwIfAborted(); // the signal's own reason, as fetch rejects with
+        throw err;
+      }
     }
   }
 

@@ -25,7 +25,12 @@ class SampleJoiner {
   private carry: number | null = null;
 
   push(bytes: Uint8Array): Int16Array {
-    const joined = this.carry === null ? bytes : Uint8Array.of(this.carry, ...bytes);
+    let joined = bytes;
+    if (this.carry !== null) {
+      joined = new Uint8Array(bytes.length + 1);
+      joined[0] = this.carry;
+      joined.set(bytes, 1);
+    }
     const whole = joined.length & ~1;
     this.carry = whole < joined.length ? joined[whole]! : null;
     // A fresh buffer: Int16Array needs an even byte offset, which a decoded chunk may not have.

@@ -44,8 +44,10 @@ export class Transport {
 
   /** Sends the request; a 2xx response is returned unread, anything else thrown as `LlaisError`. */
   async request(method: 'GET' | 'POST', pathOrUrl: string, options: RequestOptions = {}): Promise<Response> {
+    const url = pathOrUrl.startsWith('/') ? this.url(pathOrUrl, options.query) : pathOrUrl;
     const headers: Record<string, string> = {};
-    if (this.apiKey) headers.authorization = `Bearer ${this.apiKey}`;
+    // The key goes to this server only, never to another origin a result URL might name.
+    if (this.apiKey && new URL(url).origin === new URL(this.base).origin) headers.authorization = `Bearer ${this.apiKey}`;
     let body: string | FormData | undefined;
     if (options.json !== undefined) {
       headers['content-type'] = 'application/json';
@@ -53,7 +55,6 @@ export class Transport {
     } else if (options.form) {
       body = options.form; // fetch sets the multipart boundary itself.
     }
-    const url = pathOrUrl.startsWith('/') ? this.url(pathOrUrl, options.query) : pathOrUrl;
     const res = await this.fetchFn(url, { method, headers, body, signal: options.signal });
     if (!res.ok) throw await LlaisError.fromResponse(res);
     return res;
