@@ -166,14 +166,17 @@ describe('typed client (@llais/client) against a running server', () => {
     assert.ok(models.some((m) => m.id === 'espeak' && m.installed));
   });
 
-  it('voiceChat takes a text turn and continues the conversation; health reports online', async () => {
+  it('voiceChat takes a text turn, then continues the conversation with a spoken turn; health reports online', async () => {
     const first = await client.voiceChat({ text: 'Hello there.', voice: 'flite-slt' });
     assert.match(first.conversation_id, /^conv_/);
     assert.ok(first.ai_text.length > 0);
     const reply = await fetch(first.audio_url);
     assert.ok(rms(await decodeToPcm(new Uint8Array(await reply.arrayBuffer()), 24_000)) > 300);
-    const second = await client.voiceChat({ text: 'And again.', voice: 'flite-slt', conversation_id: first.conversation_id });
+    // A spoken turn goes as multipart, the audio transcribed by the server.
+    const spoken = await client.audio.speech({ model: 'flite', input: SENTENCE, voice: 'flite-rms', response_format: 'wav' });
+    const second = await client.voiceChat({ audio: spoken, filename: 'turn.wav', voice: 'flite-slt', conversation_id: first.conversation_id });
     assert.equal(second.conversation_id, first.conversation_id);
+    assert.ok(corpusWer([{ reference: SENTENCE, hypothesis: second.user_text }]) <= 0.6, `heard: ${second.user_text}`);
     assert.equal((await client.health()).status, 'online');
   });
 });
