@@ -20,6 +20,8 @@ const SENTENCE = 'The birch canoe slid on the smooth planks.';
 const SAMPLE_RATE_HZ = 24_000;
 /** 20 ms frames, as a LiveKit room delivers microphone audio. */
 const FRAME_SAMPLES = SAMPLE_RATE_HZ / 50;
+/** Silence after the speech: longer than any silence window the server's VAD uses. */
+const SILENCE_SECONDS = 2;
 
 /** The frame's samples as one Int16Array. */
 function samplesOf(frames: AudioFrame[]): Int16Array {
@@ -100,6 +102,35 @@ describe('LiveKit Agents OpenAI plugin against Llais (baseURL only)', () => {
       assert.ok(frames.length > 0 && rms(samplesOf(frames)) > 300, 'reply audio');
       const heard = await transcribed;
       assert.ok(corpusWer([{ reference: SENTENCE, hypothesis: heard }]) <= 0.6, `heard: ${heard}`);
+      assert.deepEqual(errors, []);
+    } finally {
+      await session.close();
+      await model.close();
+    }
+  });
+
+  it('openai.realtime.RealtimeModel with its defaults (semantic VAD, gpt-4o-mini-transcribe): speech then silence starts the reply itself', async () => {
+    assert.ok(speech, 'the TTS test ran first');
+    const model = new openai.realtime.RealtimeModel({ baseURL, apiKey, voice: 'flite-slt' });
+    const session = model.session();
+    const errors: unknown[] = [];
+    session.on('error', (e) => errors.push(e));
+    try {
+      const stopped = new Promise<void>((resolve) => session.on('input_speech_stopped', () => resolve()));
+      const generated = new Promise<llm.GenerationCreatedEvent>((resolve) => session.on('generation_created', resolve));
+      const silence = new Int16Array(SILENCE_SECONDS * SAMPLE_RATE_HZ);
+      const input = new Int16Array(speech.data.length + silence.length);
+      input.set(speech.data);
+      for (let at = 0; at < input.length; at += FRAME_SAMPLES) {
+        const data = input.slice(at, at + FRAME_SAMPLES);
+        session.pushAudio(new AudioFrame(data, SAMPLE_RATE_HZ, 1, data.length));
+      }
+      await stopped;
+      const generation = await generated;
+      assert.equal(generation.userInitiated, false, 'the server, not the client, started the reply');
+      const [message] = await drain(generation.messageStream);
+      const frames = await drain(message!.audioStream);
+      assert.ok(frames.length > 0 && rms(samplesOf(frames)) > 300, 'reply audio');
       assert.deepEqual(errors, []);
     } finally {
       await session.close();
