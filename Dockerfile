@@ -4,6 +4,8 @@ WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 ENV ONNXRUNTIME_NODE_INSTALL_CUDA=skip
 COPY package.json package-lock.json ./
+# The typed client is an npm workspace: npm ci needs its package.json to install its dev tools.
+COPY clients/js/package.json ./clients/js/package.json
 # The install script builds the PocketSphinx addon from native/.
 COPY native ./native
 RUN npm ci
@@ -11,6 +13,7 @@ COPY tsconfig.json ./
 COPY src ./src
 COPY test ./test
 COPY bench ./bench
+COPY clients ./clients
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
