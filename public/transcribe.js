@@ -9,6 +9,9 @@ import { audioContext, PCM_RATE_HZ } from './pcm-player.js';
 import { $, say } from './ui.js';
 import { wavBlob } from './wav.js';
 
+/** mic.js sends 20 ms frames. */
+const FRAME_MS = 20;
+
 /** Wires the tab; `status` is window.llaisPlayground.transcribe. */
 export function setupTranscribe(status) {
   const line = $('stt-status');
@@ -46,8 +49,12 @@ export function setupTranscribe(status) {
 
   record.addEventListener('click', async () => {
     frames = [];
+    status.recordedMs = 0;
     try {
-      mic = new Mic(await audioContext(), (f) => frames.push(f));
+      mic = new Mic(await audioContext(), (f) => {
+        frames.push(f);
+        status.recordedMs = frames.length * FRAME_MS;
+      });
       // Transcription wants the voice as recorded, without the call-style processing.
       await mic.start(false);
     } catch (e) {

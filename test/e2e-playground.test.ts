@@ -1,0 +1,213 @@
+/**
+ * The playground at `/`, driven in real headless Chromium (Debian's `chromium` through
+ * playwright-core): Speak plays streamed audio and shows the words, Transcribe turns an upload
+ * and the (fake) microphone into text, Live completes a voice turn over /v1/realtime with the
+ * echo responder. The fake microphone plays a WAV this server synthesized, so no recording is
+ * shipped. Every request the page makes must go to this server: others are refused and counted.
+ *
+ * Screenshots for docs/playground.md: LLAIS_PLAYGROUND_SCREENSHOTS=docs/images makes the test
+ * save one per tab there.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import type { App } from '../src/app.js';
+import { startTestApp, tempDir } from './helpers/app.js';
+import { corpusWer } from './helpers/wer.js';
+
+/** Debian's Chromium; CI installs it (.ci/run). Without it the browser tests skip. */
+const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
+const SKIP = CHROMIUM ? false : 'no chromium binary (/usr/bin/chromium): apt-get install chromium';
+
+/** What the fake microphone says: the clearest built-in voice, a sentence PocketSphinx knows well. */
+const SENTENCE = 'Go forward ten meters.';
+const MIC_VOICE = 'flite-rms';
+/** Chromium's fake capture device runs at 48 kHz; the file is given at that rate. */
+const MIC_RATE_HZ = 48_000;
+/** Silence around the sentence: the VAD needs a quiet start and an end of turn (its 500 ms default). */
+const LEAD_SILENCE_MS = 500;
+const TAIL_SILENCE_MS = 2500;
+/** Generous: a loaded 2-core machine runs the server, PocketSphinx and Chromium at once. */
+const WAIT_MS = 60_000;
+const SCREENSHOTS = process.env.LLAIS_PLAYGROUND_SCREENSHOTS;
+
+/** s16le mono 24 kHz -> 48 kHz by linear interpolation, framed by silence, as a WAV file. */
+function micWav(pcm24: Int16Array): Buffer {
+  const lead = (LEAD_SILENCE_MS * MIC_RATE_HZ) / 1000;
+  const tail = (TAIL_SILENCE_MS * MIC_RATE_HZ) / 1000;
+  const samples = new Int16Array(lead + pcm24.length * 2 + tail);
+  for (let i = 0; i < pcm24.length; i++) {
+    const a = pcm24[i]!;
+    const b = pcm24[i + 1] ?? a;
+    samples[lead + 2 * i] = a;
+    samples[lead + 2 * i + 1] = (a + b) >> 1;
+  }
+  const header = Buffer.alloc(44);
+  header.write('RIFF', 0);
+  header.writeUInt32LE(36 + samples.byteLength, 4);
+  header.write('WAVEfmt ', 8);
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(1, 20);
+  header.writeUInt16LE(1, 22);
+  header.writeUInt32LE(MIC_RATE_HZ, 24);
+  header.writeUInt32LE(MIC_RATE_HZ * 2, 28);
+  header.writeUInt16LE(2, 32);
+  header.writeUInt16LE(16, 34);
+  header.write('data', 36);
+  header.writeUInt32LE(samples.byteLength, 40);
+  return Buffer.concat([header, Buffer.from(samples.buffer)]);
+}
+
+async function speechPcm(app: App, text: string, voice: string): Promise<Int16Array> {
+  const res = await fetch(`${app.url}/v1/audio/speech`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'tts-1', voice, input: text, response_format: 'pcm' }) });
+  assert.equal(res.status, 200);
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  return new Int16Array(bytes.buffer, 0, bytes.length >> 1);
+}
+
+function wer(hypothesis: string): number {
+  return corpusWer([{ reference: SENTENCE, hypothesis }]);
+}
+
+describe('the playground in headless Chromium', { skip: SKIP }, () => {
+  let app: App;
+  let browser: Browser;
+  let wavPath: string;
+  let origin: string;
+  /** Requests (and WebSockets) to anywhere but this server: each one fails the test. */
+  const foreign: string[] = [];
+
+  before(async () => {
+    app = await startTestApp();
+    origin = new URL(app.url).origin;
+    wavPath = join(await tempDir(), 'mic.wav');
+    await writeFile(wavPath, micWav(await speechPcm(app, SENTENCE, MIC_VOICE)));
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--no-sandbox',
+        '--use-fake-ui-for-media-stream',
+        '--use-fake-device-for-media-stream',
+        `--use-file-for-fake-audio-capture=${wavPath}`,
+        '--autoplay-policy=no-user-gesture-required',
+      ],
+    });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+
+  /** A fresh page at `/#tab`, with every request to another origin refused and recorded. */
+  async function open(tab: string): Promise<Page> {
+    const page = await browser.newPage({ viewport: { width: 1100, height: 760 } });
+    page.on('websocket', (ws) => {
+      if (new URL(ws.url()).host !== new URL(origin).host) foreign.push(ws.url());
+    });
+    await page.route('**/*', (route) => {
+      if (new URL(route.request().url()).origin === origin) return route.continue();
+      foreign.push(route.request().url());
+      return route.abort('blockedbyclient');
+    });
+    await page.goto(`${app.url}/#${tab}`);
+    return page;
+  }
+
+  async function screenshot(page: Page, tab: string): Promise<void> {
+    if (SCREENSHOTS) await page.screenshot({ path: join(SCREENSHOTS, `playground-${tab}.png`) });
+  }
+
+  it('Speak streams SSE audio into Web Audio: audio plays, the time to first audio and the words show', async () => {
+    const page = await open('speak');
+    await page.waitForFunction(() => document.querySelectorAll('#speak-voice option').length > 0, null, { timeout: WAIT_MS });
+    await page.selectOption('#speak-model', 'espeak');
+    await page.waitForFunction(() => [...document.querySelectorAll<HTMLOptionElement>('#speak-voice option')].some((o) => o.value === 'en-us'), null, { timeout: WAIT_MS });
+    await page.selectOption('#speak-voice', 'en-us');
+    await page.fill('#speak-text', 'The quick brown fox jumps over the lazy dog.');
+    await page.click('#speak-go');
+    await page.waitForFunction(() => {
+      const s = (window as any).llaisPlayground.speak;
+      return s.error !== null || (s.done && s.samplesPlayed > 0);
+    }, null, { timeout: WAIT_MS });
+    const s = await page.evaluate(() => (window as any).llaisPlayground.speak);
+    assert.equal(s.error, null);
+    assert.ok(s.firstAudioMs > 0, `firstAudioMs ${s.firstAudioMs}`);
+    assert.ok(s.samplesPlayed > 0);
+    assert.deepEqual(s.words.map((w: string) => w.toLowerCase().replace(/\W/g, '')), 'the quick brown fox jumps over the lazy dog'.split(' '));
+    assert.match(await page.textContent('#speak-status') ?? '', /First audio after \d+ ms/);
+    assert.equal(await page.locator('#speak-words span').count(), 9);
+    await screenshot(page, 'speak');
+    // The whole reply plays out: every sample counted once it has sounded.
+    await page.waitForFunction(() => (window as any).llaisPlayground.speak.samplesPlayed > 24000, null, { timeout: WAIT_MS });
+    await page.close();
+  });
+
+  it('Speak downloads the whole file from /v1/audio/speech in the chosen format', async () => {
+    const page = await open('speak');
+    await page.waitForFunction(() => document.querySelectorAll('#speak-voice option').length > 0, null, { timeout: WAIT_MS });
+    await page.selectOption('#speak-format', 'wav');
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: WAIT_MS }), page.click('#speak-download')]);
+    assert.equal(download.suggestedFilename(), 'llais-speech.wav');
+    const path = await download.path();
+    const { readFile } = await import('node:fs/promises');
+    const bytes = await readFile(path);
+    assert.equal(bytes.subarray(0, 4).toString(), 'RIFF');
+    assert.ok(bytes.length > 24000, `${bytes.length} bytes`);
+    await page.close();
+  });
+
+  it('Transcribe: an uploaded file comes back as text with word timings', async () => {
+    const page = await open('transcribe');
+    await page.setInputFiles('#stt-file', wavPath);
+    await page.waitForFunction(() => (window as any).llaisPlayground.transcribe.text !== null || (window as any).llaisPlayground.transcribe.error !== null, null, { timeout: WAIT_MS });
+    const t = await page.evaluate(() => (window as any).llaisPlayground.transcribe);
+    assert.equal(t.error, null);
+    assert.ok(wer(t.text) <= 0.5, `heard '${t.text}'`);
+    assert.ok(t.words.length > 0 && t.words.every((w: { start: number; end: number }) => w.end >= w.start), JSON.stringify(t.words));
+    assert.equal(await page.locator('#stt-words tbody tr').count(), t.words.length);
+    assert.match((await page.textContent('#stt-text')) ?? '', /forward/i);
+    await screenshot(page, 'transcribe');
+    await page.close();
+  });
+
+  it('Transcribe: the microphone is recorded, sent as WAV and transcribed', async () => {
+    const page = await open('transcribe');
+    await page.click('#stt-record');
+    const needMs = LEAD_SILENCE_MS + TAIL_SILENCE_MS + (await speechPcm(app, SENTENCE, MIC_VOICE)).length / 24;
+    await page.waitForFunction((ms) => (window as any).llaisPlayground.transcribe.recordedMs >= ms, needMs, { timeout: WAIT_MS });
+    await page.click('#stt-stop');
+    await page.waitForFunction(() => (window as any).llaisPlayground.transcribe.text !== null || (window as any).llaisPlayground.transcribe.error !== null, null, { timeout: WAIT_MS });
+    const t = await page.evaluate(() => (window as any).llaisPlayground.transcribe);
+    assert.equal(t.error, null);
+    assert.match(t.text, /forward/i, `heard '${t.text}'`);
+    await page.close();
+  });
+
+  it('Live: fake-mic speech over /v1/realtime is transcribed and the echo reply plays', async () => {
+    const page = await open('live');
+    await page.click('#live-start');
+    await page.waitForFunction(() => {
+      const s = (window as any).llaisPlayground.live;
+      return s.error !== null || (s.userTranscripts.length > 0 && s.replyTranscripts.length > 0 && s.samplesPlayed > 0);
+    }, null, { timeout: WAIT_MS });
+    const s = await page.evaluate(() => (window as any).llaisPlayground.live);
+    assert.equal(s.error, null);
+    assert.match(s.userTranscripts[0], /forward/i);
+    // The built-in responder says back what it heard.
+    assert.equal(s.replyTranscripts[0], s.userTranscripts[0]);
+    assert.ok(s.samplesPlayed > 0);
+    assert.ok((await page.locator('#live-log .user').count()) > 0);
+    assert.ok((await page.locator('#live-log .assistant').count()) > 0);
+    await screenshot(page, 'live');
+    await page.click('#live-stop');
+    await page.close();
+  });
+
+  it('the page requested nothing from any other origin', () => {
+    assert.deepEqual(foreign, []);
+  });
+});
