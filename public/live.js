@@ -70,6 +70,9 @@ export function setupLive(status) {
       case 'response.output_audio_transcript.delta':
         if (reply?.itemId === event.item_id) reply.li.textContent += event.delta;
         break;
+      case 'conversation.item.truncated':
+        status.truncations.push({ itemId: event.item_id, audioEndMs: event.audio_end_ms });
+        break;
       case 'response.output_audio_transcript.done':
         status.replyTranscripts.push(event.transcript);
         break;

@@ -34,20 +34,22 @@ const TAIL_SILENCE_MS = 2500;
 const WAIT_MS = 60_000;
 const SCREENSHOTS = process.env.LLAIS_PLAYGROUND_SCREENSHOTS;
 
-/** s16le mono 24 kHz -> 48 kHz by linear interpolation, framed by silence, as a WAV file. */
-function micWav(pcm24: Int16Array): Buffer {
-  const lead = (LEAD_SILENCE_MS * MIC_RATE_HZ) / 1000;
-  const tail = (TAIL_SILENCE_MS * MIC_RATE_HZ) / 1000;
-  const samples = new Int16Array(lead + pcm24.length * 2 + tail);
-  for (let i = 0; i < pcm24.length; i++) {
-    const a = pcm24[i]!;
-    const b = pcm24[i + 1] ?? a;
-    samples[lead + 2 * i] = a;
-    samples[lead + 2 * i + 1] = (a + b) >> 1;
-  }
+/** A WAV at 48 kHz of s16le 24 kHz speech (linearly interpolated) and silences (numbers, in ms). */
+function micWav(parts: Array<Int16Array | number>): Buffer {
+  const pieces = parts.map((part) => {
+    if (typeof part === 'number') return new Int16Array((part * MIC_RATE_HZ) / 1000);
+    const up = new Int16Array(part.length * 2);
+    for (let i = 0; i < part.length; i++) {
+      const a = part[i]!;
+      up[2 * i] = a;
+      up[2 * i + 1] = (a + (part[i + 1] ?? a)) >> 1;
+    }
+    return up;
+  });
+  const bytes = pieces.reduce((n, p) => n + p.byteLength, 0);
   const header = Buffer.alloc(44);
   header.write('RIFF', 0);
-  header.writeUInt32LE(36 + samples.byteLength, 4);
+  header.writeUInt32LE(36 + bytes, 4);
   header.write('WAVEfmt ', 8);
   header.writeUInt32LE(16, 16);
   header.writeUInt16LE(1, 20);
@@ -57,8 +59,45 @@ function micWav(pcm24: Int16Array): Buffer {
   header.writeUInt16LE(2, 32);
   header.writeUInt16LE(16, 34);
   header.write('data', 36);
-  header.writeUInt32LE(samples.byteLength, 40);
-  return Buffer.concat([header, Buffer.from(samples.buffer)]);
+  header.writeUInt32LE(bytes, 40);
+  return Buffer.concat([header, ...pieces.map((p) => Buffer.from(p.buffer))]);
+}
+
+/** Chromium with a fake microphone that plays `wavPath` (looped), and autoplay allowed. */
+function launch(wavPath: string): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--use-fake-ui-for-media-stream',
+      '--use-fake-device-for-media-stream',
+      `--use-file-for-fake-audio-capture=${wavPath}`,
+      '--autoplay-policy=no-user-gesture-required',
+    ],
+  });
+}
+
+/**
+ * A fresh page at `/#tab`. Requests to another origin are refused and recorded in `foreign`, and
+ * so are the page's Content-Security-Policy violations (the browser blocks those before any
+ * request is made, so route interception alone would never see them).
+ */
+async function openPage(browser: Browser, url: string, tab: string, foreign: string[]): Promise<Page> {
+  const origin = new URL(url).origin;
+  const page = await browser.newPage({ viewport: { width: 1100, height: 760 } });
+  page.on('websocket', (ws) => {
+    if (new URL(ws.url()).host !== new URL(origin).host) foreign.push(ws.url());
+  });
+  page.on('console', (msg) => {
+    if (/Content Security Policy/i.test(msg.text())) foreign.push(msg.text());
+  });
+  await page.route('**/*', (route) => {
+    if (new URL(route.request().url()).origin === origin) return route.continue();
+    foreign.push(route.request().url());
+    return route.abort('blockedbyclient');
+  });
+  await page.goto(`${url}/#${tab}`);
+  return page;
 }
 
 async function speechPcm(app: App, text: string, voice: string): Promise<Int16Array> {
@@ -66,6 +105,10 @@ async function speechPcm(app: App, text: string, voice: string): Promise<Int16Ar
   assert.equal(res.status, 200);
   const bytes = new Uint8Array(await res.arrayBuffer());
   return new Int16Array(bytes.buffer, 0, bytes.length >> 1);
+}
+
+async function screenshot(page: Page, tab: string): Promise<void> {
+  if (SCREENSHOTS) await page.screenshot({ path: join(SCREENSHOTS, `playground-${tab}.png`) });
 }
 
 function wer(hypothesis: string): number {
@@ -76,25 +119,16 @@ describe('the playground in headless Chromium', { skip: SKIP }, () => {
   let app: App;
   let browser: Browser;
   let wavPath: string;
-  let origin: string;
+  let sentencePcm: Int16Array;
   /** Requests (and WebSockets) to anywhere but this server: each one fails the test. */
   const foreign: string[] = [];
 
   before(async () => {
     app = await startTestApp();
-    origin = new URL(app.url).origin;
     wavPath = join(await tempDir(), 'mic.wav');
-    await writeFile(wavPath, micWav(await speechPcm(app, SENTENCE, MIC_VOICE)));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--use-fake-ui-for-media-stream',
-        '--use-fake-device-for-media-stream',
-        `--use-file-for-fake-audio-capture=${wavPath}`,
-        '--autoplay-policy=no-user-gesture-required',
-      ],
-    });
+    sentencePcm = await speechPcm(app, SENTENCE, MIC_VOICE);
+    await writeFile(wavPath, micWav([LEAD_SILENCE_MS, sentencePcm, TAIL_SILENCE_MS]));
+    browser = await launch(wavPath);
   });
 
   after(async () => {
@@ -102,24 +136,8 @@ describe('the playground in headless Chromium', { skip: SKIP }, () => {
     await app?.close();
   });
 
-  /** A fresh page at `/#tab`, with every request to another origin refused and recorded. */
-  async function open(tab: string): Promise<Page> {
-    const page = await browser.newPage({ viewport: { width: 1100, height: 760 } });
-    page.on('websocket', (ws) => {
-      if (new URL(ws.url()).host !== new URL(origin).host) foreign.push(ws.url());
-    });
-    await page.route('**/*', (route) => {
-      if (new URL(route.request().url()).origin === origin) return route.continue();
-      foreign.push(route.request().url());
-      return route.abort('blockedbyclient');
-    });
-    await page.goto(`${app.url}/#${tab}`);
-    return page;
-  }
+  const open = (tab: string): Promise<Page> => openPage(browser, app.url, tab, foreign);
 
-  async function screenshot(page: Page, tab: string): Promise<void> {
-    if (SCREENSHOTS) await page.screenshot({ path: join(SCREENSHOTS, `playground-${tab}.png`) });
-  }
 
   it('Speak streams SSE audio into Web Audio: audio plays, the time to first audio and the words show', async () => {
     const page = await open('speak');
@@ -177,7 +195,7 @@ describe('the playground in headless Chromium', { skip: SKIP }, () => {
   it('Transcribe: the microphone is recorded, sent as WAV and transcribed', async () => {
     const page = await open('transcribe');
     await page.click('#stt-record');
-    const needMs = LEAD_SILENCE_MS + TAIL_SILENCE_MS + (await speechPcm(app, SENTENCE, MIC_VOICE)).length / 24;
+    const needMs = LEAD_SILENCE_MS + TAIL_SILENCE_MS + sentencePcm.length / 24;
     await page.waitForFunction((ms) => (window as any).llaisPlayground.transcribe.recordedMs >= ms, needMs, { timeout: WAIT_MS });
     await page.click('#stt-stop');
     await page.waitForFunction(() => (window as any).llaisPlayground.transcribe.text !== null || (window as any).llaisPlayground.transcribe.error !== null, null, { timeout: WAIT_MS });
@@ -208,6 +226,48 @@ describe('the playground in headless Chromium', { skip: SKIP }, () => {
   });
 
   it('the page requested nothing from any other origin', () => {
+    assert.deepEqual(foreign, []);
+  });
+});
+
+describe('the Live tab barges in', { skip: SKIP }, () => {
+  let app: App;
+  let browser: Browser;
+  const foreign: string[] = [];
+  /** Long enough that its echo is still playing when the second utterance starts. */
+  const LONG = 'This is the first sentence of a long answer. Here is a second sentence that goes on for a while. A third sentence keeps the voice busy.';
+  /** From the end of the long utterance to the next: the echo starts well within it. */
+  const GAP_MS = 4000;
+
+  before(async () => {
+    app = await startTestApp();
+    const wavPath = join(await tempDir(), 'barge-in.wav');
+    await writeFile(wavPath, micWav([LEAD_SILENCE_MS, await speechPcm(app, LONG, MIC_VOICE), GAP_MS, await speechPcm(app, SENTENCE, MIC_VOICE), TAIL_SILENCE_MS]));
+    browser = await launch(wavPath);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+
+  it('new speech during the reply stops its playback, truncates it to what was heard, and the next turn runs', async () => {
+    const page = await openPage(browser, app.url, 'live', foreign);
+    await page.click('#live-start');
+    await page.waitForFunction(() => {
+      const s = (window as any).llaisPlayground.live;
+      return s.error !== null || (s.bargeIns > 0 && s.userTranscripts.some((t: string) => /forward/i.test(t)));
+    }, null, { timeout: WAIT_MS });
+    const s = await page.evaluate(() => (window as any).llaisPlayground.live);
+    assert.equal(s.error, null);
+    assert.ok(s.samplesPlayed > 0);
+    // The page's truncate names what it really played: more than nothing, less than the whole echo.
+    const mine = s.truncations.at(-1);
+    assert.ok(mine && mine.audioEndMs > 0, JSON.stringify(s.truncations));
+    const cut = await page.locator('#live-log .assistant').first().textContent();
+    assert.match(cut ?? '', / …$/, 'the interrupted reply is marked');
+    await page.click('#live-stop');
+    await page.close();
     assert.deepEqual(foreign, []);
   });
 });
