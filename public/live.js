@@ -41,6 +41,16 @@ export function setupLive(status) {
     reply.li.textContent += ' …';
   }
 
+  /** The reply being heard; a new item (its text comes a moment before its audio) starts a new one. */
+  function replyFor(itemId) {
+    if (reply?.itemId !== itemId) {
+      playedBefore += player.samplesPlayed;
+      player.reset();
+      reply = { itemId, li: entry('assistant', '') };
+    }
+    return reply;
+  }
+
   function onEvent(event) {
     switch (event.type) {
       case 'session.created':
@@ -59,16 +69,12 @@ export function setupLive(status) {
         entry('user', event.transcript);
         break;
       case 'response.output_audio.delta':
-        if (reply?.itemId !== event.item_id) {
-          playedBefore += player.samplesPlayed;
-          player.reset();
-          reply = { itemId: event.item_id, li: entry('assistant', ''), text: '' };
-        }
+        replyFor(event.item_id);
         player.push(pcmFromBase64(event.delta));
         say(line, 'Speaking');
         break;
       case 'response.output_audio_transcript.delta':
-        if (reply?.itemId === event.item_id) reply.li.textContent += event.delta;
+        replyFor(event.item_id).li.textContent += event.delta;
         break;
       case 'conversation.item.truncated':
         status.truncations.push({ itemId: event.item_id, audioEndMs: event.audio_end_ms });
