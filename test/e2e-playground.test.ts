@@ -115,6 +115,49 @@ function wer(hypothesis: string): number {
   return corpusWer([{ reference: SENTENCE, hypothesis }]);
 }
 
+describe('the playground files over HTTP', () => {
+  let app: App;
+  before(async () => {
+    // Keys required: the page and its files must still open without one, like /docs.
+    app = await startTestApp({ auth: 'keys' });
+  });
+  after(() => app.close());
+
+  it('serves / and every file it loads, transitively, from this server with a same-origin CSP and no key', async () => {
+    const seen = new Set<string>();
+    const queue = ['/'];
+    while (queue.length > 0) {
+      const path = queue.shift()!;
+      if (seen.has(path)) continue;
+      seen.add(path);
+      const res = await fetch(`${app.url}${path}`);
+      assert.equal(res.status, 200, path);
+      const csp = res.headers.get('content-security-policy') ?? '';
+      assert.match(csp, /default-src 'self'/, path);
+      assert.doesNotMatch(csp, /https?:|\*/, `${path}: the CSP names no other origin`);
+      const body = await res.text();
+      const type = res.headers.get('content-type') ?? '';
+      if (path.endsWith('.css')) assert.match(type, /^text\/css/);
+      else if (path !== '/') assert.match(type, /^text\/javascript/, path);
+      assert.doesNotMatch(body, /https?:\/\/(?!127\.0\.0\.1)/, `${path} names no outside URL`);
+      // Everything the page loads: src/href attributes, module imports, the worklet.
+      for (const m of body.matchAll(/(?:src|href)="(\/[^"]*)"|from '\.\/([^']+)'|addModule\('([^']+)'\)/g)) {
+        const next = m[1] ?? (m[2] ? `/playground/${m[2]}` : m[3]!);
+        if (!next.startsWith('/docs')) queue.push(next);
+      }
+    }
+    for (const file of ['main.js', 'api.js', 'pcm-player.js', 'mic.js', 'mic-worklet.js', 'speak.js', 'transcribe.js', 'live.js', 'playground.css']) assert.ok(seen.has(`/playground/${file}`), file);
+  });
+
+  it('answers 404 in the error envelope for a file it does not have, and for paths outside the folder', async () => {
+    for (const path of ['/playground/nope.js', '/playground/index.ts', '/playground/..%2Fpackage.json', '/playground/.env']) {
+      const res = await fetch(`${app.url}${path}`);
+      assert.equal(res.status, 404, path);
+      assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'not_found', path);
+    }
+  });
+});
+
 describe('the playground in headless Chromium', { skip: SKIP }, () => {
   let app: App;
   let browser: Browser;
