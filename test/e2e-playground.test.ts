@@ -238,7 +238,8 @@ describe('the playground in headless Chromium', { skip: SKIP }, () => {
   it('Transcribe: the microphone is recorded, sent as WAV and transcribed', async () => {
     const page = await open('transcribe');
     await page.click('#stt-record');
-    const needMs = LEAD_SILENCE_MS + TAIL_SILENCE_MS + sentencePcm.length / 24;
+    // Twice the looped file: whatever point of the loop recording starts at, one whole sentence is in.
+    const needMs = 2 * (LEAD_SILENCE_MS + TAIL_SILENCE_MS + sentencePcm.length / 24);
     await page.waitForFunction((ms) => (window as any).llaisPlayground.transcribe.recordedMs >= ms, needMs, { timeout: WAIT_MS });
     await page.click('#stt-stop');
     await page.waitForFunction(() => (window as any).llaisPlayground.transcribe.text !== null || (window as any).llaisPlayground.transcribe.error !== null, null, { timeout: WAIT_MS });
@@ -251,18 +252,21 @@ describe('the playground in headless Chromium', { skip: SKIP }, () => {
   it('Live: fake-mic speech over /v1/realtime is transcribed and the echo reply plays', async () => {
     const page = await open('live');
     await page.click('#live-start');
+    // The fake microphone loops its file from wherever it is, so the first turn heard may be the
+    // tail of the sentence: the test waits for a whole one.
     await page.waitForFunction(() => {
       const s = (window as any).llaisPlayground.live;
-      return s.error !== null || (s.userTranscripts.length > 0 && s.replyTranscripts.length > 0 && s.samplesPlayed > 0);
+      return s.error !== null || (s.replyTranscripts.some((t: string) => /forward/i.test(t)) && s.samplesPlayed > 0);
     }, null, { timeout: WAIT_MS });
     const s = await page.evaluate(() => (window as any).llaisPlayground.live);
     assert.equal(s.error, null);
-    assert.match(s.userTranscripts[0], /forward/i);
+    const reply = s.replyTranscripts.find((t: string) => /forward/i.test(t));
+    assert.ok(wer(reply) <= 0.5, `heard '${reply}'`);
     // The built-in responder says back what it heard.
-    assert.equal(s.replyTranscripts[0], s.userTranscripts[0]);
+    assert.ok(s.userTranscripts.includes(reply), `${JSON.stringify(s.userTranscripts)} / '${reply}'`);
     assert.ok(s.samplesPlayed > 0);
-    assert.ok((await page.locator('#live-log .user').count()) > 0);
-    assert.equal(await page.locator('#live-log .assistant').first().textContent(), s.replyTranscripts[0], 'the reply is shown as it is spoken');
+    assert.ok((await page.locator('#live-log .user').allTextContents()).includes(reply), 'the transcript is shown');
+    assert.ok((await page.locator('#live-log .assistant').allTextContents()).includes(reply), 'the reply is shown as it is spoken');
     await screenshot(page, 'live');
     await page.click('#live-stop');
     await page.close();
