@@ -19,8 +19,6 @@ export class PcmPlayer {
     this.samplesQueued = 0;
     /** Called with `samplesPlayed` each time a chunk has finished playing. */
     this.onPlayed = null;
-    /** Called when the last scheduled chunk has played. */
-    this.onIdle = null;
   }
 
   /** Queues `pcm` (Int16Array) after what is already scheduled. */
@@ -43,7 +41,6 @@ export class PcmPlayer {
       if (!this.sources.delete(source)) return;
       this.samplesPlayed += pcm.length;
       this.onPlayed?.(this.samplesPlayed);
-      if (this.sources.size === 0) this.onIdle?.();
     };
   }
 
