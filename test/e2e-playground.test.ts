@@ -14,6 +14,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { generateApiKey } from '../src/accounts/api-key.js';
 import type { App } from '../src/app.js';
 import { startTestApp, tempDir } from './helpers/app.js';
 import { corpusWer } from './helpers/wer.js';
@@ -100,8 +101,9 @@ async function openPage(browser: Browser, url: string, tab: string, foreign: str
   return page;
 }
 
-async function speechPcm(app: App, text: string, voice: string): Promise<Int16Array> {
-  const res = await fetch(`${app.url}/v1/audio/speech`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'tts-1', voice, input: text, response_format: 'pcm' }) });
+async function speechPcm(app: App, text: string, voice: string, key?: string): Promise<Int16Array> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) };
+  const res = await fetch(`${app.url}/v1/audio/speech`, { method: 'POST', headers, body: JSON.stringify({ model: 'tts-1', voice, input: text, response_format: 'pcm' }) });
   assert.equal(res.status, 200);
   const bytes = new Uint8Array(await res.arrayBuffer());
   return new Int16Array(bytes.buffer, 0, bytes.length >> 1);
@@ -277,9 +279,10 @@ describe('the playground in headless Chromium', { skip: SKIP }, () => {
   });
 });
 
-describe('the Live tab barges in', { skip: SKIP }, () => {
+describe('the Live tab barges in (keys required: the key typed into the page)', { skip: SKIP }, () => {
   let app: App;
   let browser: Browser;
+  let key: string;
   const foreign: string[] = [];
   /** Long enough that its echo is still playing when the second utterance starts. */
   const LONG = 'This is the first sentence of a long answer. Here is a second sentence that goes on for a while. A third sentence keeps the voice busy.';
@@ -287,9 +290,14 @@ describe('the Live tab barges in', { skip: SKIP }, () => {
   const GAP_MS = 4000;
 
   before(async () => {
-    app = await startTestApp();
+    app = await startTestApp({ auth: 'keys' });
+    const { accounts, keys, ledger } = app.context.accounts;
+    accounts.ensure('player', 'pro');
+    ledger.grant('player', 10_000, 'test');
+    key = generateApiKey();
+    keys.add('player', key);
     const wavPath = join(await tempDir(), 'barge-in.wav');
-    await writeFile(wavPath, micWav([LEAD_SILENCE_MS, await speechPcm(app, LONG, MIC_VOICE), GAP_MS, await speechPcm(app, SENTENCE, MIC_VOICE), TAIL_SILENCE_MS]));
+    await writeFile(wavPath, micWav([LEAD_SILENCE_MS, await speechPcm(app, LONG, MIC_VOICE, key), GAP_MS, await speechPcm(app, SENTENCE, MIC_VOICE, key), TAIL_SILENCE_MS]));
     browser = await launch(wavPath);
   });
 
@@ -300,6 +308,12 @@ describe('the Live tab barges in', { skip: SKIP }, () => {
 
   it('new speech during the reply stops its playback, truncates it to what was heard, and the next turn runs', async () => {
     const page = await openPage(browser, app.url, 'live', foreign);
+    // Without the key the server refuses the session.
+    await page.click('#live-start');
+    await page.waitForFunction(() => /closed|connect/i.test(document.getElementById('live-status')!.textContent ?? ''), null, { timeout: WAIT_MS });
+    assert.equal(await page.evaluate(() => (window as any).llaisPlayground.live.userTranscripts.length), 0);
+    await page.fill('#api-key', key);
+    await page.dispatchEvent('#api-key', 'change');
     await page.click('#live-start');
     await page.waitForFunction(() => {
       const s = (window as any).llaisPlayground.live;
