@@ -9,7 +9,7 @@ import { setupSpeak } from './speak.js';
 import { setupTranscribe } from './transcribe.js';
 
 const status = {
-  speak: { firstAudioMs: null, samplesPlayed: 0, words: [], done: false, error: null },
+  speak: { firstAudioMs: null, samplesReceived: 0, samplesPlayed: 0, words: [], done: false, error: null },
   transcribe: { text: null, words: [], recordedMs: 0, error: null },
   live: { connected: false, userTranscripts: [], replyTranscripts: [], samplesPlayed: 0, bargeIns: 0, truncations: [], error: null },
 };

@@ -55,7 +55,7 @@ export function setupSpeak(status) {
     player ??= new PcmPlayer(ctx);
     player.reset();
     player.onPlayed = (n) => (status.samplesPlayed = n);
-    Object.assign(status, { firstAudioMs: null, samplesPlayed: 0, words: [], done: false, error: null });
+    Object.assign(status, { firstAudioMs: null, samplesReceived: 0, samplesPlayed: 0, words: [], done: false, error: null });
     wordsEl.replaceChildren();
     say(line, 'Synthesizing…');
     const started = performance.now();
@@ -67,7 +67,9 @@ export function setupSpeak(status) {
             status.firstAudioMs = Math.round(performance.now() - started);
             say(line, `First audio after ${status.firstAudioMs} ms`);
           }
-          player.push(pcmFromBase64(event.audio));
+          const pcm = pcmFromBase64(event.audio);
+          status.samplesReceived += pcm.length;
+          player.push(pcm);
         } else if (event.type === 'speech.word') {
           status.words.push(event.word);
           const span = document.createElement('span');

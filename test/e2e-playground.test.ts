@@ -10,7 +10,7 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -183,7 +183,6 @@ describe('the playground in headless Chromium', { skip: SKIP }, () => {
 
   const open = (tab: string): Promise<Page> => openPage(browser, app.url, tab, foreign);
 
-
   it('Speak streams SSE audio into Web Audio: audio plays, the time to first audio and the words show', async () => {
     const page = await open('speak');
     await page.waitForFunction(() => document.querySelectorAll('#speak-voice option').length > 0, null, { timeout: WAIT_MS });
@@ -204,8 +203,13 @@ describe('the playground in headless Chromium', { skip: SKIP }, () => {
     assert.match(await page.textContent('#speak-status') ?? '', /First audio after \d+ ms/);
     assert.equal(await page.locator('#speak-words span').count(), 9);
     await screenshot(page, 'speak');
-    // The whole reply plays out: every sample counted once it has sounded.
-    await page.waitForFunction(() => (window as any).llaisPlayground.speak.samplesPlayed > 24000, null, { timeout: WAIT_MS });
+    // Every sample that arrived is played, none dropped: ~2.5 s of speech at 24 kHz.
+    await page.waitForFunction(() => {
+      const s = (window as any).llaisPlayground.speak;
+      return s.samplesPlayed === s.samplesReceived;
+    }, null, { timeout: WAIT_MS });
+    const played = await page.evaluate(() => (window as any).llaisPlayground.speak.samplesPlayed);
+    assert.ok(played > 1.5 * 24_000, `${played} samples played`);
     await page.close();
   });
 
@@ -216,7 +220,6 @@ describe('the playground in headless Chromium', { skip: SKIP }, () => {
     const [download] = await Promise.all([page.waitForEvent('download', { timeout: WAIT_MS }), page.click('#speak-download')]);
     assert.equal(download.suggestedFilename(), 'llais-speech.wav');
     const path = await download.path();
-    const { readFile } = await import('node:fs/promises');
     const bytes = await readFile(path);
     assert.equal(bytes.subarray(0, 4).toString(), 'RIFF');
     assert.ok(bytes.length > 24000, `${bytes.length} bytes`);
