@@ -27,6 +27,7 @@ COPY --from=build /app/dist ./dist
 COPY --from=build /app/native/pocketsphinx/build/Release/pocketsphinx.node ./native/pocketsphinx/build/Release/pocketsphinx.node
 COPY package.json ./
 COPY models ./models
+COPY public ./public
 VOLUME ["/data"]
 EXPOSE 8080
 STOPSIGNAL SIGTERM

@@ -13,6 +13,7 @@ import { registerBatchRoutes } from './api/batch.js';
 import { registerMetricsRoute, ServerMetrics } from './api/metrics.js';
 import { registerOpenApiRoutes } from './api/openapi/routes.js';
 import { registerPlatformRoutes } from './api/platform.js';
+import { registerPlaygroundRoutes } from './api/playground.js';
 import { registerPronunciationRoutes } from './api/pronunciations.js';
 import { RequestTurns } from './api/request-turns.js';
 import { registerRealtimeRoute } from './api/realtime.js';
@@ -147,6 +148,7 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
   registerVoiceChatRoutes(router, context);
   registerPronunciationRoutes(router, context);
   registerOpenApiRoutes(router);
+  registerPlaygroundRoutes(router);
 
   const http = new HttpServer(router, { host: config.host, port: config.port, corsOrigin: config.corsOrigin, tls: config.tls, logger, guard: accessGuard(accounts), onFinished: (r) => metrics.requestFinished(r) });
   registerRealtimeRoute(http, context);

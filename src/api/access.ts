@@ -14,7 +14,7 @@ import type { HttpExchange } from '../http/exchange.js';
 import type { UpgradeRequest, WebSocketConnection } from '../http/websocket.js';
 
 /** Readable by anyone, not counted: discovery, and capability URLs (whoever holds the uuid). */
-const PUBLIC_GET = [/^\/v1\/health$/, /^\/v1\/models$/, /^\/v1\/voices$/, /^\/v1\/speech\/results$/, /^\/v1\/speech\/subtitles$/, /^\/static\/downloads\/[^/]+\/[^/]+$/, /^\/openapi\.json$/, /^\/docs$/, /^\/docs\/assets\/[^/]+$/];
+const PUBLIC_GET = [/^\/v1\/health$/, /^\/v1\/models$/, /^\/v1\/voices$/, /^\/v1\/speech\/results$/, /^\/v1\/speech\/subtitles$/, /^\/static\/downloads\/[^/]+\/[^/]+$/, /^\/openapi\.json$/, /^\/docs$/, /^\/docs\/assets\/[^/]+$/, /^\/$/, /^\/playground\/[^/]+$/];
 /** Checked by their own handler (`/metrics`: its own token), outside the account rules. */
 const OWN_AUTH_GET = /^\/metrics$/;
 /** The anonymous free tier: without a key, per client IP, free models only. */

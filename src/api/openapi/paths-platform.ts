@@ -98,5 +98,23 @@ export function platformOperations(): OperationSpec[] {
       responses: { 200: { description: 'The file.', content: { '*/*': { schema: { type: 'string' } } } } },
       errors: [404],
     },
+    {
+      method: 'get',
+      path: '/',
+      operationId: 'getPlayground',
+      summary: 'The playground: speak, transcribe and talk live in the browser',
+      tag: TAG,
+      responses: { 200: { description: 'An HTML page (docs/playground.md).', content: { 'text/html': { schema: { type: 'string' } } } } },
+    },
+    {
+      method: 'get',
+      path: '/playground/{file}',
+      operationId: 'getPlaygroundAsset',
+      summary: "The playground's scripts and styles",
+      tag: TAG,
+      parameters: [param('path', 'file', { type: 'string' }, 'A file the page names.')],
+      responses: { 200: { description: 'The file.', content: { 'text/javascript': { schema: { type: 'string' } }, 'text/css': { schema: { type: 'string' } } } } },
+      errors: [404],
+    },
   ];
 }
