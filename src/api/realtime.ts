@@ -35,11 +35,16 @@ export function registerRealtimeRoute(http: HttpServer, ctx: ApiContext): void {
       return (conn: WebSocketConnection) => {
         if (!access.open(conn) || !billing.open(conn)) return CLOSED_SESSION;
         const log = ctx.logger.child({ reqId: request.requestId, route: 'realtime' });
-        const watch = ctx.live.watch(conn, (reason, message) => {
-          const code = reason === 'idle' ? 'session_idle_timeout' : 'session_expired';
-          conn.send(JSON.stringify({ ...errorEvent(new ApiError(code, message)), event_id: newId('event') }));
-        });
-        const session = new RealtimeSession(
+        let session: RealtimeSession | null = null;
+        const watch = ctx.live.watch(
+          conn,
+          (reason, message) => {
+            const code = reason === 'idle' ? 'session_idle_timeout' : 'session_expired';
+            conn.send(JSON.stringify({ ...errorEvent(new ApiError(code, message)), event_id: newId('event') }));
+          },
+          () => session?.busy === true,
+        );
+        session = new RealtimeSession(
           {
             ...services,
             logger: log,

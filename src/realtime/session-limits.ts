@@ -42,7 +42,12 @@ export class LiveSessionLimits {
    * Counts `connection` as open until it closes and enforces the limits on it. Upgrades that
    * raced past `admit()` are closed at once with 1013.
    */
-  watch(connection: Pick<LiveTransport, 'signal' | 'closed' | 'close'>, onExpire: (reason: ExpiryReason, message: string) => void): SessionWatch {
+  watch(
+    connection: Pick<LiveTransport, 'signal' | 'closed' | 'close'>,
+    onExpire: (reason: ExpiryReason, message: string) => void,
+    /** True while the server still owes the client an answer (a turn being transcribed): not idle. */
+    busy: () => boolean = () => false,
+  ): SessionWatch {
     if (this.open >= this.opts.maxSessions) {
       onExpire('max_duration', full(this.opts.maxSessions).message);
       connection.close(TRY_AGAIN_LATER, 'too many live sessions');
@@ -61,10 +66,11 @@ export class LiveSessionLimits {
     let idleTimer = setTimeout(() => {}, 0);
     const touch = (): void => {
       clearTimeout(idleTimer);
-      idleTimer = setTimeout(
-        () => expire('idle', `No message from the client for ${Math.round(this.opts.idleMs / 1000)} s; session closed.`),
-        this.opts.idleMs,
-      );
+      idleTimer = setTimeout(() => {
+        // A client waiting for a slow transcription has nothing to say; the wait starts over.
+        if (busy()) touch();
+        else expire('idle', `No message from the client for ${Math.round(this.opts.idleMs / 1000)} s; session closed.`);
+      }, this.opts.idleMs);
     };
     touch();
     connection.signal.addEventListener(

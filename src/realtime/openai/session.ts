@@ -38,6 +38,8 @@ export class RealtimeSession {
   /** Finished audio responses by item id, for client truncation after the fact. */
   private readonly spokenItems = new Map<string, ResponseRun>();
   private spokeOnce = false;
+  /** Committed turns whose transcription has not come back yet. */
+  private transcribing = 0;
   private readonly expiresAt: number;
 
   constructor(
@@ -66,6 +68,11 @@ export class RealtimeSession {
       opts.maxTurnMs,
     );
     transport.signal.addEventListener('abort', () => this.dispose(), { once: true });
+  }
+
+  /** The server owes the client something: a transcription, a queued step, a reply being made. */
+  get busy(): boolean {
+    return this.transcribing > 0 || this.steps.waiting > 0 || this.response?.active === true;
   }
 
   get settings(): SessionConfig {
@@ -244,11 +251,14 @@ export class RealtimeSession {
 
   private async finishTurn(turn: CommittedTurn, previous: string | null): Promise<void> {
     let transcript: string;
+    this.transcribing++;
     try {
       transcript = (await turn.transcript).text.trim();
     } catch (err) {
       if (!this.transport.signal.aborted) this.transcriptionFailed(turn.itemId, 0, err);
       return;
+    } finally {
+      this.transcribing--;
     }
     const transcribedAt = performance.now();
     this.conversation.setInputTranscript(turn.itemId, 0, transcript);

@@ -32,6 +32,11 @@ export class StepQueue {
     return this.pendingBytes;
   }
 
+  /** Steps queued or running. */
+  get waiting(): number {
+    return this.pendingSteps;
+  }
+
   /** Queues `step` after every earlier one; false (and nothing queued) when a cap would be passed. */
   offer(step: () => Promise<void> | void, opts: { bytes?: number; clientEventId?: string } = {}): boolean {
     const bytes = opts.bytes ?? 0;
