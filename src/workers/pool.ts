@@ -153,6 +153,17 @@ export class WorkerPool {
     if (!this.slots.canStart(lane) && this.slots.queued >= this.maxQueue) throw overloaded();
   }
 
+  /**
+   * A batch slot with no task on a worker, for CPU work that runs in a child process (ffmpeg
+   * conversions): it counts against the same capacity, so conversions and transcriptions share
+   * the cores and the 503 rule. Resolves with the slot's release once one is free.
+   */
+  async reserveSlot(signal: AbortSignal): Promise<() => void> {
+    signal.throwIfAborted();
+    this.checkAdmission('batch');
+    return this.slots.acquire('batch', signal);
+  }
+
   /** The health probe (see `SelftestInput`): resolves with the answering thread's id. */
   selftest(input: Omit<SelftestInput, 'kind'>, signal: AbortSignal): Promise<SelftestResult> {
     return this.run<SelftestResult>({ kind: 'selftest', ...input }, signal);
