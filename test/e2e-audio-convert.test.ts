@@ -33,7 +33,7 @@ async function stereoSource(): Promise<Uint8Array> {
 function form(fields: Record<string, string>, file?: Uint8Array, name = 'in.wav'): FormData {
   const fd = new FormData();
   for (const [k, v] of Object.entries(fields)) fd.append(k, v);
-  if (file) fd.append('file', new Blob([file]), name);
+  if (file) fd.append('file', new Blob([new Uint8Array(file)]), name);
   return fd;
 }
 
