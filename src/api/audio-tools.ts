@@ -104,6 +104,15 @@ export function registerAudioToolRoutes(router: Router, ctx: ApiContext): void {
       release();
     }
   });
+
+  router.post('/v1/audio/analyze', async (ex) => {
+    const body = await upload(ex);
+    const file = requireFile(body);
+    // 415/422 with a clear message before a worker is taken.
+    await probeUpload(file.path);
+    const a = await ctx.pool.analyze(file.path, ex.signal);
+    ex.json(200, { key: a.key, scale: a.scale, bpm: a.bpm, time_signature: a.timeSignature, camelot: a.camelot, compatible_keys: a.compatibleKeys });
+  });
 }
 
 /** Streams the conversion as the response body; a failure after the head is sent drops the connection. */
