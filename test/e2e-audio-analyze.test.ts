@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { analyzeResponse } from '../src/api/schemas/audio-tools.js';
 import type { App } from '../src/app.js';
 import { wavHeader } from '../src/audio/wav.js';
 import { chordProgression, clickTrack } from './helpers/music.js';
@@ -48,6 +49,8 @@ describe('POST /v1/audio/analyze/', () => {
     const res = await analyze(wav(chordProgression(2, 'Major', RATE, 3)));
     assert.equal(res.status, 200);
     const body = (await res.json()) as Analysis;
+    // The documented response schema (OpenAPI) holds for the real answer.
+    analyzeResponse.parse(body);
     assert.deepEqual([body.key, body.scale, body.camelot], ['D', 'Major', '10B']);
     assert.deepEqual(body.compatible_keys, ['D Major', 'A Major', 'G Major', 'B Minor']);
     assert.ok(body.bpm >= 60 && body.bpm <= 200, `${body.bpm}`);
