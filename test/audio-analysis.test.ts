@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MusicAnalyzer, ANALYSIS_SAMPLE_RATE_HZ } from '../src/audio/analysis/analyzer.js';
 import { camelotCode, compatibleKeys, keyLabel, type MusicalKey, type Scale } from '../src/audio/analysis/camelot.js';
+import { Framer, PowerSpectrum } from '../src/audio/analysis/fft.js';
 import { chordProgression, clickTrack, drumPattern } from './helpers/music.js';
 
 const RATE = ANALYSIS_SAMPLE_RATE_HZ;
@@ -19,6 +20,33 @@ function analyze(pcm: Int16Array) {
 }
 
 const PITCH = ['C', 'C#', 'D', 'Eb', 'E', 'F', 'F#', 'G', 'G#', 'A', 'Bb', 'B'];
+
+describe('power spectrum and framing', () => {
+  it('equals a direct DFT of the Hann-windowed frame', () => {
+    const n = 64;
+    const frame = Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.7) + 0.3 * Math.cos(i * 2.1) + ((i * 37) % 11) / 11);
+    const out = new Float32Array(n / 2 + 1);
+    new PowerSpectrum(n).compute(frame, out);
+    for (let k = 0; k <= n / 2; k++) {
+      let re = 0;
+      let im = 0;
+      for (let i = 0; i < n; i++) {
+        const x = frame[i]! * (0.5 - 0.5 * Math.cos((2 * Math.PI * i) / n));
+        re += x * Math.cos((2 * Math.PI * k * i) / n);
+        im -= x * Math.sin((2 * Math.PI * k * i) / n);
+      }
+      assert.ok(Math.abs(out[k]! - (re * re + im * im)) < 1e-3 * Math.max(1, re * re + im * im), `bin ${k}`);
+    }
+  });
+
+  it('cuts frames every hop whatever the pieces the samples arrive in', () => {
+    const starts: number[] = [];
+    const framer = new Framer(8, 3, (frame) => starts.push(frame[0]!));
+    const ramp = Float32Array.from({ length: 30 }, (_, i) => i);
+    for (const [a, b] of [[0, 5], [5, 6], [6, 19], [19, 30]]) framer.push(ramp.subarray(a, b));
+    assert.deepEqual(starts, [0, 3, 6, 9, 12, 15, 18, 21]);
+  });
+});
 
 describe('key', () => {
   it('finds the key of I–IV–V–I progressions in all 12 major and 12 minor keys (≥ 90 %)', () => {
@@ -53,6 +81,7 @@ describe('tempo and meter', () => {
       const got = analyze(drumPattern(bpm, 20, RATE));
       console.log(`drums ${bpm} BPM -> ${got.bpm}`);
       assert.ok(Math.abs(got.bpm - bpm) / bpm < 0.02, `${got.bpm}`);
+      assert.equal(got.timeSignature, '4/4');
     });
   }
 
