@@ -9,6 +9,10 @@
  *    so on a fresh server warmed with one request) while four run at once: two analyses and two
  *    conversions. Target p99 < 10 ms, as for speech to text: the decoding and encoding run in
  *    ffmpeg, the analysis on a pool worker, so the main thread only moves bytes.
+ * 3. Memory on a 10-minute stereo file (the source looped, sent as FLAC to stay under the upload
+ *    limit): the server's peak RSS growth (sampled every 10 ms) over one analysis and one
+ *    conversion to mp3. The file's PCM is 106 MB at 44.1 kHz stereo (53 MB as mono float at
+ *    22.05 kHz); both stream, so the target is well under one copy: < 50 MB.
  *
  * Run alone: `node --import tsx bench/audio-tools.ts`.
  */
@@ -19,6 +23,7 @@ import { pathToFileURL } from 'node:url';
 import { ffmpegPath } from '../src/audio/ffmpeg-binaries.js';
 import { runToBuffer } from '../src/audio/ffmpeg-process.js';
 import { wavHeader } from '../src/audio/wav.js';
+import { peakRssGrowthMb } from '../test/helpers/child-server.js';
 import { chordProgression, drumPattern } from '../test/helpers/music.js';
 import { getText, metric } from './lib/client.js';
 import { heading, ms, printTable, ratio, verdict } from './lib/report.js';
@@ -29,6 +34,8 @@ const SOURCE_SEC = 60;
 const MAX_ANALYZE_RTF = 0.1;
 const MAX_CONVERT_RTF = 0.05;
 const MAX_EVENT_LOOP_P99_MS = 10;
+const LONG_LOOPS = 10;
+const MAX_LONG_RSS_GROWTH_MB = 50;
 const EVENT_LOOP_P99 = 'llais_event_loop_delay_seconds{quantile="0.99"}';
 const EVENT_LOOP_MAX = 'llais_event_loop_delay_seconds{quantile="1"}';
 
@@ -61,6 +68,18 @@ async function makeSource(dir: string): Promise<string> {
   );
   const path = join(dir, 'music.wav');
   writeFileSync(path, stereo);
+  return path;
+}
+
+/** The source looped to ten minutes, as FLAC. */
+async function makeLongSource(source: string, dir: string): Promise<string> {
+  const path = join(dir, 'long.flac');
+  const flac = await runToBuffer(
+    ffmpegPath(),
+    ['-hide_banner', '-loglevel', 'error', '-stream_loop', String(LONG_LOOPS - 1), '-i', source, '-c:a', 'flac', '-f', 'flac', 'pipe:1'],
+    'could not make the long source',
+  );
+  writeFileSync(path, flac);
   return path;
 }
 
@@ -111,6 +130,18 @@ export async function runAudioTools(): Promise<void> {
         ['event-loop delay', 'idle (after warm-up)', 'after 4 at once', 'target', ''],
         [['p99', ms(idle.p99Ms), ms(loaded.p99Ms), `< ${MAX_EVENT_LOOP_P99_MS} ms`, verdict(loaded.p99Ms < MAX_EVENT_LOOP_P99_MS)], ['max', ms(idle.maxMs), ms(loaded.maxMs), '', '']],
       );
+    }, { env });
+
+    const long = await makeLongSource(source, dir);
+    await withServer(async (server) => {
+      await request(server, ANALYZE, source);
+      const memoryRows: string[][] = [];
+      for (const tool of [ANALYZE, CONVERTS[0]!]) {
+        const { result, growthMb } = await peakRssGrowthMb(server.pid, () => request(server, tool, long));
+        memoryRows.push([tool.name, ms(result.wallMs), `+${growthMb.toFixed(1)} MB`, `< ${MAX_LONG_RSS_GROWTH_MB} MB`, verdict(growthMb < MAX_LONG_RSS_GROWTH_MB), result.answer.slice(0, 60)]);
+      }
+      console.log(`\n${LONG_LOOPS * SOURCE_SEC / 60} min stereo FLAC: server RSS growth`);
+      printTable(['tool', 'wall', 'peak RSS growth', 'target', '', 'answer'], memoryRows);
     }, { env });
   } finally {
     rmSync(dir, { recursive: true, force: true });
