@@ -122,6 +122,16 @@ describe('POST /v1/audio/convert/', () => {
     assert.equal(res.status, 422);
   });
 
+  it('refuses an upload over the upload limit with 413, as speech to text does', async () => {
+    const small = await startTestApp({ maxUploadBytes: 64 * 1024 });
+    try {
+      const res = await fetch(`${small.url}/v1/audio/convert/`, { method: 'POST', body: form({ format: 'wav' }, source) });
+      assert.equal(res.status, 413);
+    } finally {
+      await small.close();
+    }
+  });
+
   it('converts a compressed upload (its own mp3 output) back to wav of the same length', async () => {
     const mp3 = new Uint8Array(await (await convert({ format: 'mp3', channels: 'mono' })).arrayBuffer());
     const res = await convert({ format: 'wav', sample_rate: '22050' }, mp3);
