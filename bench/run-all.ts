@@ -3,6 +3,7 @@
  * each target is marked PASS or MISS, and a missed target does not fail the run. A benchmark
  * that crashes does (exit 1), after the others have run.
  */
+import { runAudioTools } from './audio-tools.js';
 import { runAuth } from './auth.js';
 import { runConcurrency } from './concurrency.js';
 import { runEngines } from './engines.js';
@@ -34,6 +35,7 @@ const BENCHMARKS: ReadonlyArray<[string, () => Promise<void>]> = [
   ['worker-memory', runWorkerMemory],
   ['resample', runResample],
   ['spawn', runSpawn],
+  ['audio-tools', runAudioTools],
 ];
 
 async function main(): Promise<number> {

@@ -9,6 +9,7 @@ import { holdFfmpegSpawner } from './audio/ffmpeg-process.js';
 import { checkStartRule } from './accounts/auth-mode.js';
 import { JobCharges } from './accounts/job-charges.js';
 import { accessGuard } from './api/access.js';
+import { registerAudioToolRoutes } from './api/audio-tools.js';
 import { registerBatchRoutes } from './api/batch.js';
 import { registerMetricsRoute, ServerMetrics } from './api/metrics.js';
 import { registerOpenApiRoutes } from './api/openapi/routes.js';
@@ -145,6 +146,7 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
   registerResultRoutes(router, context);
   registerSubtitleRoutes(router, context);
   registerSttRoutes(router, context, stt);
+  registerAudioToolRoutes(router, context);
   registerVoiceChatRoutes(router, context);
   registerPronunciationRoutes(router, context);
   registerOpenApiRoutes(router);

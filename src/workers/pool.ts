@@ -1,5 +1,5 @@
 /**
- * The worker pool for CPU-heavy work (transcription now; audio effects later): the one module
+ * The worker pool for CPU-heavy work (transcription, music analysis): the one module
  * that owns the Piscina pool, with a typed method per task so that no caller sees untyped payloads.
  *
  * Capacity: `threads` workers, one task each; at most `maxQueue` tasks wait for one, and a task
@@ -26,6 +26,7 @@ import { ApiError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { STT_SAMPLE_RATE_HZ } from '../stt/transcribe-pcm.js';
 import type { TranscriptSegment } from '../stt/transcript.js';
+import { ANALYSIS_SAMPLE_RATE_HZ, type AnalyzeTaskResult } from './analyze-task.js';
 import type {
   AudioFeedMessage,
   AudioPortMessage,
@@ -120,19 +121,39 @@ export class WorkerPool {
     return this.transcribeAudio(() => audio, options, signal, hooks, 'live');
   }
 
-  private async transcribeAudio(
+  /**
+   * Key, tempo and time signature of the audio file at `path` (`analyze-task.ts`), decoded as it
+   * is analysed. Same errors as `transcribe`, less the recognizer's.
+   */
+  analyze(path: string, signal: AbortSignal): Promise<AnalyzeTaskResult> {
+    const source = (feedSignal: AbortSignal): AsyncIterable<Int16Array> => decodePcmStream(path, { sampleRateHz: ANALYSIS_SAMPLE_RATE_HZ, signal: feedSignal });
+    return this.runWithAudio<AnalyzeTaskResult>(source, (audio) => ({ kind: 'analyze', audio }), signal, undefined, 'batch');
+  }
+
+  private transcribeAudio(
     source: (signal: AbortSignal) => AsyncIterable<Int16Array>,
     options: Omit<SttTaskInput, 'path'>,
     signal: AbortSignal,
     hooks: TranscribeHooks,
     lane: Lane = 'batch',
   ): Promise<SttTaskResult> {
+    return this.runWithAudio<SttTaskResult>(source, (audio) => ({ ...options, audio }), signal, hooks.onSegment, lane);
+  }
+
+  /** Runs the task `taskOf(port)` with `source`'s PCM fed down that port as the worker pulls it. */
+  private async runWithAudio<T>(
+    source: (signal: AbortSignal) => AsyncIterable<Int16Array>,
+    taskOf: (audio: MessagePort) => WorkerTask,
+    signal: AbortSignal,
+    onSegment: ((segment: TranscriptSegment) => void) | undefined,
+    lane: Lane,
+  ): Promise<T> {
     signal.throwIfAborted();
     const { port1, port2 } = new MessageChannel();
     const stopFeed = new AbortController();
-    const feed = new AudioFeed(source, port1, AbortSignal.any([signal, stopFeed.signal]), hooks.onSegment);
+    const feed = new AudioFeed(source, port1, AbortSignal.any([signal, stopFeed.signal]), onSegment);
     try {
-      return await this.run<SttTaskResult>({ ...options, audio: port2 }, signal, [port2], lane);
+      return await this.run<T>(taskOf(port2), signal, [port2], lane);
     } catch (error) {
       // A worker that failed because its audio did is explained by the decoding error.
       throw feed.error ?? error;
@@ -151,6 +172,17 @@ export class WorkerPool {
   checkAdmission(lane: Lane): void {
     if (this.closed) throw shuttingDown();
     if (!this.slots.canStart(lane) && this.slots.queued >= this.maxQueue) throw overloaded();
+  }
+
+  /**
+   * A batch slot with no task on a worker, for CPU work that runs in a child process (ffmpeg
+   * conversions): it counts against the same capacity, so conversions and transcriptions share
+   * the cores and the 503 rule. Resolves with the slot's release once one is free.
+   */
+  async reserveSlot(signal: AbortSignal): Promise<() => void> {
+    signal.throwIfAborted();
+    this.checkAdmission('batch');
+    return this.slots.acquire('batch', signal);
   }
 
   /** The health probe (see `SelftestInput`): resolves with the answering thread's id. */

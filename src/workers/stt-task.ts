@@ -20,6 +20,7 @@ import { transcribePcm, type Recognizer } from '../stt/transcribe-pcm.js';
 import { pocketsphinxLanguage } from './pocketsphinx-language.js';
 import type { Transcript, TranscriptSegment } from '../stt/transcript.js';
 import { transcribeWithWhisper, type WhisperTaskSpec } from './whisper-run.js';
+import { analyzePcm, type AnalyzeTaskInput, type AnalyzeTaskResult } from './analyze-task.js';
 
 /** One upload to transcribe. */
 export interface SttTaskInput {
@@ -57,8 +58,8 @@ export interface SelftestResult {
   threadId: number;
 }
 
-/** What the pool hands Piscina: a transcription's file is replaced by the port its PCM arrives on. */
-export type WorkerTask = (Omit<SttTaskInput, 'path'> & { audio: MessagePort }) | SelftestInput;
+/** What the pool hands Piscina: a transcription's or an analysis's file is replaced by the port its PCM arrives on. */
+export type WorkerTask = (Omit<SttTaskInput, 'path'> & { audio: MessagePort }) | (AnalyzeTaskInput & { audio: MessagePort }) | SelftestInput;
 
 /** Pool to worker, on a transcription's audio port. */
 export type AudioFeedMessage =
@@ -101,10 +102,18 @@ try {
 }
 
 /** Piscina's handler: one task at a time per thread. */
-export default async function runTask(task: WorkerTask): Promise<WorkerOutcome<SttTaskResult> | WorkerOutcome<SelftestResult>> {
+export default async function runTask(task: WorkerTask): Promise<WorkerOutcome<SttTaskResult> | WorkerOutcome<AnalyzeTaskResult> | WorkerOutcome<SelftestResult>> {
   switch (task.kind) {
     case 'transcribe':
       return settle(() => transcribe(task));
+    case 'analyze':
+      return settle(async () => {
+        try {
+          return await analyzePcm(receiveAudio(task.audio));
+        } finally {
+          task.audio.close();
+        }
+      });
     case 'selftest':
       return settle(() => selftest(task));
     default: {

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { components, errorCatalogue } from './components.js';
+import { audioToolOperations } from './paths-audio-tools.js';
 import type { Json } from './json-schema.js';
 import { operation, type OperationSpec } from './operation.js';
 import { liveOperations } from './paths-live.js';
@@ -36,7 +37,7 @@ function packageVersion(): string {
 
 /** Every documented operation, each family in its own module. */
 function allOperations(): OperationSpec[] {
-  return [...platformOperations(), ...speechOperations(), ...sttOperations(), ...liveOperations()];
+  return [...platformOperations(), ...speechOperations(), ...sttOperations(), ...audioToolOperations(), ...liveOperations()];
 }
 
 /** Builds the document (use `openApiJson()` to serve it). */
@@ -46,7 +47,7 @@ export function buildOpenApiDocument(): Json {
   return {
     openapi: '3.1.0',
     info: { title: 'Llais', version: packageVersion(), description: DESCRIPTION, license: { name: 'MIT', identifier: 'MIT' } },
-    tags: ['Platform', 'Text to speech', 'Speech to text', 'Voice chat', 'Accounts', 'Live (WebSocket)'].map((name) => ({ name })),
+    tags: ['Platform', 'Text to speech', 'Speech to text', 'Voice chat', 'Audio tools', 'Accounts', 'Live (WebSocket)'].map((name) => ({ name })),
     security: [{ apiKey: [] }],
     paths,
     webhooks: speechWebhooks(),
