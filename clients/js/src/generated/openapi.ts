@@ -142,6 +142,46 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/audio/analyze": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Key, tempo and time signature of a piece of music (free)
+         * @description Key from chroma matched to key profiles, BPM from the onset-strength envelope, time signature from beat accents.
+         */
+        post: operations["analyzeAudio"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audio/convert": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Convert an audio file (free)
+         * @description Streamed back as ffmpeg writes it: WAV with open-ended sizes, FLAC without a sample count, M4A as fragmented MP4. A file that is not decodable audio is refused (415/422) before anything is sent.
+         */
+        post: operations["convertAudio"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/audio/speech": {
         parameters: {
             query?: never;
@@ -1290,6 +1330,126 @@ export interface operations {
                 };
                 content?: never;
             };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    analyzeAudio: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description The audio (any format ffmpeg decodes), streamed to disk as it arrives.
+                     */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The analysis. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Beats per minute, 60-200, one decimal. */
+                        bpm: number;
+                        /** @description The key on the Camelot wheel: 1A-12A (minor), 1B-12B (major). */
+                        camelot: string;
+                        /** @description Mixable keys: the key itself, a fifth up, a fifth down, and the relative major or minor. */
+                        compatible_keys: string[];
+                        /** @description Tonic: C, C#/Db, D, Eb, E, F, F#, G, G#/Ab, A, Bb, B (spelt as the key's signature spells it). */
+                        key: string;
+                        /** @enum {string} */
+                        scale: "Major" | "Minor";
+                        /**
+                         * @description 4/4 unless the beats are clearly accented in threes.
+                         * @enum {string}
+                         */
+                        time_signature: "3/4" | "4/4";
+                    };
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    convertAudio: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * @description kbps, for mp3, ogg (as a Vorbis quality level), m4a and aac; ignored by the lossless wav and flac. mp3 at 22050 Hz is capped at 160.
+                     * @default 192
+                     * @enum {string}
+                     */
+                    bitrate?: "64" | "128" | "192" | "256" | "320";
+                    /**
+                     * @description The source's (mono stays mono, anything else becomes stereo) when absent.
+                     * @enum {string}
+                     */
+                    channels?: "mono" | "stereo";
+                    /**
+                     * Format: binary
+                     * @description The audio (any format ffmpeg decodes), streamed to disk as it arrives.
+                     */
+                    file: string;
+                    /**
+                     * @default mp3
+                     * @enum {string}
+                     */
+                    format?: "mp3" | "wav" | "flac" | "ogg" | "m4a" | "aac";
+                    /**
+                     * @default 44100
+                     * @enum {string}
+                     */
+                    sample_rate?: "22050" | "44100" | "48000";
+                };
+            };
+        };
+        responses: {
+            /** @description The converted file. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "audio/aac": string;
+                    "audio/flac": string;
+                    "audio/mp4": string;
+                    "audio/mpeg": string;
+                    "audio/ogg": string;
+                    "audio/wav": string;
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
             503: components["responses"]["Error503"];
         };
