@@ -48,6 +48,11 @@ export interface LogEntry {
 export interface StartServerOptions {
   /** Extra environment for the child (merged over ours). */
   env?: Record<string, string>;
+  /**
+   * Run the compiled server, `dist/src/cli.js`, as `npm start` does (no tsx in the process or
+   * its workers), instead of the sources under tsx. The caller builds it first (`npm run build`).
+   */
+  built?: boolean;
 }
 
 /** Running servers and their data directories. */
@@ -76,7 +81,10 @@ function installExitHandlers(): void {
   }
 }
 
-/** Starts `node --import tsx src/cli.ts serve --port 0 --data-dir <tmp>` and waits for 'listening'. */
+/**
+ * Starts `node --import tsx src/cli.ts serve --port 0 --data-dir <tmp>` (or `node dist/src/cli.js
+ * serve …` when `built`) and waits for 'listening'.
+ */
 export async function startServer(opts: StartServerOptions = {}): Promise<BenchServer> {
   installExitHandlers();
   // Both pipes are read for the server's whole life: a full pipe would block its logger.
@@ -86,7 +94,8 @@ export async function startServer(opts: StartServerOptions = {}): Promise<BenchS
     if (tail.length > OUTPUT_TAIL_LINES) tail.shift();
   };
   const dataDir = mkdtempSync(join(tmpdir(), 'llais-bench-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve', '--port', '0', '--data-dir', dataDir], {
+  const entry = opts.built ? ['dist/src/cli.js'] : ['--import', 'tsx', 'src/cli.ts'];
+  const child = spawn(process.execPath, [...entry, 'serve', '--port', '0', '--data-dir', dataDir], {
     cwd: REPO_ROOT,
     env: {
       ...process.env,

@@ -22,7 +22,7 @@ import { synthesizeSpeech, type StreamStats } from './synthesize.js';
 export const DEFAULT_TTS_MAX_QUEUE = 256;
 
 export interface TtsPoolOptions {
-  /** Worker threads; each loads every built-in engine (~250 MB resident, most of it eSpeak). */
+  /** Worker threads; each runs every built-in engine (~80 MB resident each on the compiled server: their data is shared, bench/worker-memory.ts). */
   workers: number;
   modelsDir: string;
   /** Most requests waiting for a worker before new ones get 503. */

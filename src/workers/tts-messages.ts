@@ -5,6 +5,7 @@
 import type { WordTiming } from '../audio/pcm.js';
 import type { OnnxSettings } from '../engines/onnx/settings.js';
 import type { EspeakVoiceInfo } from '../engines/tts/espeak/espeak-core.js';
+import type { FliteImage } from '../engines/tts/flite/flite-core.js';
 import type { KokoroVoiceRef } from '../engines/tts/kokoro/kokoro-core.js';
 import type { PiperVoiceRef } from '../engines/tts/piper/piper-core.js';
 
@@ -41,6 +42,18 @@ export interface EngineInventory {
   picoLanguages: string[];
 }
 
+/**
+ * What the built-in engines are made from, prepared once per pool and handed to every worker:
+ * shared memory and compiled modules, so each worker adds only its own engine state.
+ */
+export interface SharedEngineData {
+  /** espeak-ng.data; every worker's eSpeak files are read-only views on it. */
+  espeakData: SharedArrayBuffer;
+  flite: FliteImage;
+  /** svoxpico.wasm compiled; null when there is no pico lingware directory. */
+  picoModule: WebAssembly.Module | null;
+}
+
 export interface TtsWorkerData {
   /** Directory with pico lingware, or null to run without pico. */
   picoLingwareDir: string | null;
@@ -56,6 +69,7 @@ export interface TtsWorkerData {
   sessionBudgetBytes: number;
   /** Synthesize a few sentences with every built-in engine before reporting ready. */
   warmUp: boolean;
+  engineData: SharedEngineData;
 }
 
 export type PoolToWorker =

@@ -24,9 +24,9 @@ import type { AudioChunk } from '../audio/pcm.js';
 import { DEFAULT_ONNX_SETTINGS, usesAccelerator, type OnnxSettings } from '../engines/onnx/settings.js';
 import { VoiceLoadError } from '../engines/tts/piper/voice-load-error.js';
 import { ApiError } from '../errors.js';
-import type { EngineInventory, PoolToWorker, TaskPriority, TtsJob, WorkerToPool } from './tts-messages.js';
+import type { EngineInventory, PoolToWorker, SharedEngineData, TaskPriority, TtsJob, WorkerToPool } from './tts-messages.js';
 import { enqueueByDeadline, Task } from './tts-task.js';
-import { newScratch, releaseScratch, spawnWorker, type Scratch, type Slot, type WorkerSetup } from './tts-worker-spawn.js';
+import { newScratch, prepareEngineData, releaseScratch, spawnWorker, type Scratch, type Slot, type WorkerSetup } from './tts-worker-spawn.js';
 
 export interface TtsPoolOptions {
   workers: number;
@@ -83,6 +83,8 @@ export class TtsPool {
 
   private constructor(
     private readonly opts: TtsPoolOptions,
+    /** What every worker, replacements included, is started with. */
+    private readonly setup: WorkerSetup,
     private readonly scratch: Scratch,
     /** What the engines offer (the same in every worker). */
     readonly inventory: EngineInventory,
@@ -91,9 +93,10 @@ export class TtsPool {
   /** Starts `opts.workers` workers and resolves once every one has loaded and warmed its engines. */
   static async start(opts: TtsPoolOptions): Promise<TtsPool> {
     const count = Math.max(1, Math.floor(opts.workers));
+    const setup = workerSetup(opts, await prepareEngineData(opts.picoLingwareDir));
     const scratch = newScratch();
     const spawned: Array<{ slot: Slot; ready: Promise<EngineInventory> }> = [];
-    for (let i = 0; i < count; i++) spawned.push(spawnWorker(workerSetup(opts), scratch));
+    for (let i = 0; i < count; i++) spawned.push(spawnWorker(setup, scratch));
     let inventories: EngineInventory[];
     try {
       inventories = await Promise.all(spawned.map((s) => s.ready));
@@ -102,7 +105,7 @@ export class TtsPool {
       releaseScratch(scratch);
       throw error;
     }
-    const pool = new TtsPool(opts, scratch, inventories[0]);
+    const pool = new TtsPool(opts, setup, scratch, inventories[0]);
     for (const { slot } of spawned) pool.adopt(slot);
     return pool;
   }
@@ -288,7 +291,7 @@ export class TtsPool {
 
   private replace(): void {
     this.counters.workersReplaced++;
-    const { slot, ready } = spawnWorker(workerSetup(this.opts), this.scratch);
+    const { slot, ready } = spawnWorker(this.setup, this.scratch);
     ready.then(
       () => {
         this.startFailures = 0;
@@ -335,8 +338,8 @@ function isNeural(job: TtsJob): boolean {
   return job.engine === 'piper' || job.engine === 'kokoro';
 }
 
-function workerSetup(opts: TtsPoolOptions): WorkerSetup {
-  return { picoLingwareDir: opts.picoLingwareDir, onnx: opts.onnx ?? DEFAULT_ONNX_SETTINGS, sessionBudgetBytes: opts.sessionBudgetBytes ?? 0, warmUp: opts.warmUp ?? true };
+function workerSetup(opts: TtsPoolOptions, engineData: SharedEngineData): WorkerSetup {
+  return { picoLingwareDir: opts.picoLingwareDir, onnx: opts.onnx ?? DEFAULT_ONNX_SETTINGS, sessionBudgetBytes: opts.sessionBudgetBytes ?? 0, warmUp: opts.warmUp ?? true, engineData };
 }
 
 /** Every worker died and replacements keep failing to start: nothing can be synthesized. */

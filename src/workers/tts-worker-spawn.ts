@@ -1,12 +1,16 @@
 /**
- * Starting one TTS worker thread: its slot in the pool, the process-wide scratch resources the
- * workers share, and the promise that settles when its engines are loaded and warm.
+ * Starting one TTS worker thread: its slot in the pool, the process-wide resources the workers
+ * share (scratch directory, engine data), and the promise that settles when its engines are
+ * loaded and warm.
  */
 import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { EngineInventory, TtsWorkerData, WorkerToPool } from './tts-messages.js';
+import { EspeakCore } from '../engines/tts/espeak/espeak-core.js';
+import { FliteCore } from '../engines/tts/flite/flite-core.js';
+import { PicoCore } from '../engines/tts/pico/pico-core.js';
+import type { EngineInventory, SharedEngineData, TtsWorkerData, WorkerToPool } from './tts-messages.js';
 import type { Task } from './tts-task.js';
 
 /** One worker thread and the task it runs. */
@@ -34,7 +38,17 @@ export function releaseScratch(scratch: Scratch): void {
 }
 
 /** What the pool tells every worker it starts. */
-export type WorkerSetup = Pick<TtsWorkerData, 'picoLingwareDir' | 'onnx' | 'sessionBudgetBytes' | 'warmUp'>;
+export type WorkerSetup = Pick<TtsWorkerData, 'picoLingwareDir' | 'onnx' | 'sessionBudgetBytes' | 'warmUp' | 'engineData'>;
+
+/**
+ * Reads and compiles, once per pool, what every worker's built-in engines are made from. Per
+ * worker this saves eSpeak's 24 MB data file, flite's compiled 21.5 MB module and 16 MB memory
+ * image, and pico's compiled module (bench/worker-memory.ts has the figures).
+ */
+export async function prepareEngineData(picoLingwareDir: string | null): Promise<SharedEngineData> {
+  const [flite, picoModule] = await Promise.all([FliteCore.prepare(), picoLingwareDir === null ? null : PicoCore.compile()]);
+  return { espeakData: EspeakCore.readData(), flite, picoModule };
+}
 
 /** The worker entry next to this file: `.ts` under tsx (tests, dev), `.js` when compiled. */
 export function spawnWorker(setup: WorkerSetup, scratch: Scratch): { slot: Slot; ready: Promise<EngineInventory> } {
@@ -43,6 +57,7 @@ export function spawnWorker(setup: WorkerSetup, scratch: Scratch): { slot: Slot;
     onnx: setup.onnx,
     sessionBudgetBytes: setup.sessionBudgetBytes,
     warmUp: setup.warmUp,
+    engineData: setup.engineData,
     scratchDir: scratch.dir,
     devNullFd: scratch.devNullFd,
     cancelFlag: new SharedArrayBuffer(4),

@@ -54,9 +54,11 @@ const WARM_UP_TEXTS = [
 ];
 const WARM_UP_ROUNDS = { espeak: 4, flite: 1, pico: 1 } as const;
 
-const espeak = await EspeakCore.load();
-const flite = await FliteCore.load(data.scratchDir, data.devNullFd);
-const pico = data.picoLingwareDir === null ? undefined : await PicoCore.load(data.picoLingwareDir);
+// Built from what the pool prepared once for every worker (shared memory, compiled modules).
+const shared = data.engineData;
+const espeak = await EspeakCore.load(shared.espeakData);
+const flite = await FliteCore.load(data.scratchDir, data.devNullFd, shared.flite);
+const pico = data.picoLingwareDir === null ? undefined : await PicoCore.load(data.picoLingwareDir, shared.picoModule ?? undefined);
 // Piper voices load lazily, on this worker's first sentence with each.
 const piper = new PiperCore((text, identifier) => phonemizeSentences(text, (clause) => espeak.ipa(clause, identifier)), data.onnx);
 // Kokoro's rules read tied IPA in eSpeak's own code points (no NFD), see kokoro/phonemes.ts.

