@@ -64,7 +64,7 @@ export class Llais {
       create: ({ signal, ...body }) => http.json<SpeechJob>('POST', '/v1/tts/', { json: { ...body, stream: false }, signal }),
       stream: async function* ({ signal, ...body }) {
         const res = await http.request('POST', '/v1/tts/stream/', { json: body, signal });
-        yield* speechEvents(res, body.format === undefined || body.format === 'pcm');
+        yield* speechEvents(res, body.format === undefined || body.format === 'pcm', signal);
       },
     };
     this.audio = { speech: ({ signal, ...body }) => http.bytes('POST', '/v1/audio/speech', { json: body, signal }) };

@@ -47,14 +47,18 @@ function fromBase64(text: string): Uint8Array {
   return bytes;
 }
 
-/** The typed events of a `/v1/tts/stream/` response; `pcm` says whether the audio is raw PCM16. */
-export async function* speechEvents(res: Response, pcm: boolean): AsyncGenerator<SpeechEvent, void, undefined> {
+/**
+ * The typed events of a `/v1/tts/stream/` response; `pcm` says whether the audio is raw PCM16.
+ * Events already parsed when `signal` aborts are not yielded: the abort wins at once.
+ */
+export async function* speechEvents(res: Response, pcm: boolean, signal?: AbortSignal): AsyncGenerator<SpeechEvent, void, undefined> {
   if (!res.body) throw new LlaisError(res.status, { code: `http_${res.status}`, type: 'http_error', param: null, message: 'the stream response has no body' });
   const reader = res.body.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream()).getReader();
   const samples = pcm ? new SampleJoiner() : null;
   try {
     for (;;) {
       const { value, done } = await reader.read();
+      signal?.throwIfAborted();
       if (done) return;
       const event = JSON.parse(value.data) as SpeechStreamEvent;
       switch (event.type) {
