@@ -3,6 +3,7 @@
  * frames every 10 ms, a 512-point FFT, 26 triangular mel filters, log, DCT-II. The textbook recipe
  * (HTK's, without liftering); the speaker features of `diarize.ts` are statistics over these frames.
  */
+import { RadixTwoFft } from '../audio/fft.js';
 
 /** Coefficients per frame: c0 (overall log level) to c12. */
 export const MFCC_COEFFS = 13;
@@ -28,7 +29,7 @@ export class MfccExtractor {
   private readonly frameLength: number;
   private readonly hop: number;
   private readonly window: Float32Array;
-  private readonly fft: Fft;
+  private readonly fft: RadixTwoFft;
   private readonly melBank: MelFilter[];
   private readonly dct: Float32Array;
   /** Pre-emphasized samples not yet consumed by a frame (fewer than one frame's worth). */
@@ -46,7 +47,7 @@ export class MfccExtractor {
     if (!Number.isInteger(this.hop)) throw new RangeError(`sample rate ${sampleRateHz} is not a multiple of ${MFCC_FRAMES_PER_SEC}`);
     let fftSize = 1;
     while (fftSize < this.frameLength) fftSize <<= 1;
-    this.fft = new Fft(fftSize);
+    this.fft = new RadixTwoFft(fftSize);
     this.re = new Float64Array(fftSize);
     this.im = new Float64Array(fftSize);
     this.window = new Float32Array(this.frameLength);
@@ -148,58 +149,4 @@ function dctMatrix(): Float32Array {
     for (let m = 0; m < MEL_FILTERS; m++) matrix[c * MEL_FILTERS + m] = scale * Math.cos((Math.PI * c * (m + 0.5)) / MEL_FILTERS);
   }
   return matrix;
-}
-
-/** In-place iterative radix-2 complex FFT of one fixed power-of-two size. */
-class Fft {
-  private readonly cos: Float64Array;
-  private readonly sin: Float64Array;
-  private readonly reversed: Uint32Array;
-
-  constructor(private readonly size: number) {
-    this.cos = new Float64Array(size / 2);
-    this.sin = new Float64Array(size / 2);
-    for (let k = 0; k < size / 2; k++) {
-      this.cos[k] = Math.cos((2 * Math.PI * k) / size);
-      this.sin[k] = -Math.sin((2 * Math.PI * k) / size);
-    }
-    this.reversed = new Uint32Array(size);
-    const bits = Math.log2(size);
-    for (let i = 0; i < size; i++) {
-      let r = 0;
-      for (let b = 0; b < bits; b++) r |= ((i >> b) & 1) << (bits - 1 - b);
-      this.reversed[i] = r;
-    }
-  }
-
-  transform(re: Float64Array, im: Float64Array): void {
-    const n = this.size;
-    for (let i = 0; i < n; i++) {
-      const j = this.reversed[i]!;
-      if (j <= i) continue;
-      const r = re[i]!;
-      re[i] = re[j]!;
-      re[j] = r;
-      const m = im[i]!;
-      im[i] = im[j]!;
-      im[j] = m;
-    }
-    for (let half = 1; half < n; half <<= 1) {
-      const step = n / (half * 2);
-      for (let start = 0; start < n; start += half * 2) {
-        for (let k = 0; k < half; k++) {
-          const wr = this.cos[k * step]!;
-          const wi = this.sin[k * step]!;
-          const a = start + k;
-          const b = a + half;
-          const tr = re[b]! * wr - im[b]! * wi;
-          const ti = re[b]! * wi + im[b]! * wr;
-          re[b] = re[a]! - tr;
-          im[b] = im[a]! - ti;
-          re[a] = re[a]! + tr;
-          im[a] = im[a]! + ti;
-        }
-      }
-    }
-  }
 }
