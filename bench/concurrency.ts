@@ -103,8 +103,13 @@ async function burstLoopMax(url: string, stop: AbortSignal): Promise<number> {
   };
   while (!stop.aborted) {
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, RECENT_POLL_MS);
-      stop.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+      const done = (): void => {
+        clearTimeout(timer);
+        stop.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, RECENT_POLL_MS);
+      stop.addEventListener('abort', done, { once: true });
     });
     await read();
   }
