@@ -7,7 +7,7 @@
  * morning train left | the station"), longer after a comma. Cuts fall inside silence, so they
  * cannot click; sentence ends keep the engine's own pauses.
  */
-import { OUTPUT_SAMPLE_RATE_HZ } from '../audio/pcm.js';
+import { concatPcm, OUTPUT_SAMPLE_RATE_HZ } from '../audio/pcm.js';
 
 export type JoinKind = 'phrase' | 'clause';
 
@@ -41,7 +41,6 @@ function isSilent(sample: number): boolean {
 export class TrailingSilence {
   readonly #keep: number;
   #held: Int16Array[] = [];
-  #heldSamples = 0;
 
   constructor(kind: JoinKind) {
     this.#keep = keepSamples(kind, 0);
@@ -57,7 +56,6 @@ export class TrailingSilence {
     }
     const out = concat([...this.#held, pcm.subarray(0, lastSound + 1)]);
     this.#held = [];
-    this.#heldSamples = 0;
     this.#hold(pcm.subarray(lastSound + 1));
     return out;
   }
@@ -66,14 +64,12 @@ export class TrailingSilence {
   end(): Int16Array {
     const held = concat(this.#held);
     this.#held = [];
-    this.#heldSamples = 0;
     return held.slice(0, this.#keep);
   }
 
   #hold(pcm: Int16Array): void {
     if (pcm.length === 0) return;
     this.#held.push(pcm);
-    this.#heldSamples += pcm.length;
   }
 }
 
@@ -116,13 +112,8 @@ export class LeadingSilence {
   }
 }
 
+/** The parts as one buffer; a lone non-empty part is passed on as it is, with no copy (the common case). */
 function concat(parts: Int16Array[]): Int16Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  const filled = parts.filter((p) => p.length > 0);
+  return filled.length === 1 ? filled[0]! : concatPcm(filled);
 }

@@ -4,7 +4,7 @@
  * (`look-ahead.ts`): the next piece is requested while the current one plays out, so long texts
  * stream without gaps, and only the first piece jumps the queue.
  */
-import { OUTPUT_SAMPLE_RATE_HZ, type AudioChunk, type WordTiming } from '../audio/pcm.js';
+import { concatPcm, OUTPUT_SAMPLE_RATE_HZ, type AudioChunk, type WordTiming } from '../audio/pcm.js';
 import { StreamResampler } from '../audio/resample.js';
 import type { SynthesisRequest, TtsEngine, Voice } from '../engines/tts/types.js';
 import { LookAheadQueue } from './look-ahead.js';
@@ -102,22 +102,16 @@ export async function* synthesizeSpeech(plan: SpeechPlan, signal: AbortSignal, s
     // Each piece ends with the resampler's tail so pieces join without a gap or overlap.
     let tail = resampler ? shape(resampler.flush()) : new Int16Array(0);
     resampler = null;
-    if (leading || trailing) tail = concatPcm([tail, ...(leading ? [trailing ? trailing.push(leading.end()) : leading.end()] : []), ...(trailing ? [trailing.end()] : [])]);
+    if (leading || trailing) {
+      // What the join stages still hold: a lead-in that never sounded, then the pause's worth of trailing silence.
+      const lead = leading ? leading.end() : new Int16Array(0);
+      tail = concatPcm([tail, trailing ? trailing.push(lead) : lead, trailing ? trailing.end() : new Int16Array(0)]);
+    }
     if (tail.length > 0) {
       stats.samples += tail.length;
       yield { pcm: tail, sampleRateHz: OUTPUT_SAMPLE_RATE_HZ };
     }
   }
-}
-
-function concatPcm(parts: Int16Array[]): Int16Array {
-  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 function round3(x: number): number {
