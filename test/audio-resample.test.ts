@@ -5,6 +5,7 @@ import { Worker } from 'node:worker_threads';
 import { StreamResampler } from '../src/audio/resample.js';
 import { concatPcm } from '../src/audio/pcm.js';
 import { measureQuality, resampleChunked } from '../bench/lib/resample-quality.js';
+import { sourceModuleUrl } from './helpers/repo.js';
 
 function sine(frequencyHz: number, sampleRateHz: number, seconds: number, amplitude = 10_000): Int16Array {
   const pcm = new Int16Array(Math.round(sampleRateHz * seconds));
@@ -156,7 +157,7 @@ describe('StreamResampler in a worker thread', () => {
         const b = r.flush();
         parentPort.postMessage([...a, ...b]);
       });`;
-    const url = new URL('../src/audio/resample.ts', import.meta.url).href;
+    const url = sourceModuleUrl('audio/resample.ts');
     const tsx = import.meta.resolve('tsx/esm/api');
     const worker = new Worker(code, { eval: true, workerData: { tsx, url, input } });
     try {

@@ -7,19 +7,20 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { checkCommandLine } from '../src/cli-usage.js';
 import { tempDir } from './helpers/app.js';
+import { cliArgs, REPO_ROOT } from './helpers/repo.js';
 
-const ROOT = join(dirname(new URL(import.meta.url).pathname), '..');
+const ROOT = REPO_ROOT;
 
 interface Run { code: number; stdout: string; stderr: string }
 
 /** Runs `llais …` with only PATH from this environment, so no LLAIS_* variable leaks in. */
 function llais(...args: string[]): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '' } }, (err, stdout, stderr) => {
+    execFile(process.execPath, cliArgs(...args), { cwd: ROOT, env: { PATH: process.env.PATH ?? '' } }, (err, stdout, stderr) => {
       resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });

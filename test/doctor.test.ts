@@ -10,14 +10,15 @@ import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo, type Server } from 'node:net';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { startTestApp, tempDir } from './helpers/app.js';
 import { writeKokoroOnnxLayout } from './helpers/kokoro-model.js';
 import { tinyPiperConfig, writeTinyVoice } from './helpers/piper-model.js';
 import { selfSignedCert } from './helpers/tls.js';
+import { cliArgs, REPO_ROOT } from './helpers/repo.js';
 
-const ROOT = join(dirname(new URL(import.meta.url).pathname), '..');
+const ROOT = REPO_ROOT;
 
 interface Run { code: number; stdout: string; lines: string[] }
 
@@ -31,7 +32,7 @@ async function doctor(args: string[], env: Record<string, string> = {}, prepare?
   await prepare?.(join(dir, 'models'));
   const base = ['--data-dir', join(dir, 'data'), '--models-dir', join(dir, 'models')];
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'doctor', ...base, ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env } }, (err, stdout) => {
+    execFile(process.execPath, cliArgs('doctor', ...base, ...args), { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env } }, (err, stdout) => {
       resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, lines: stdout.split('\n') });
     });
   });

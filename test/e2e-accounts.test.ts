@@ -8,7 +8,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import WebSocket from 'ws';
@@ -16,8 +15,9 @@ import { generateApiKey } from '../src/accounts/api-key.js';
 import type { App } from '../src/app.js';
 import { startTestApp, tempDir } from './helpers/app.js';
 import { EventLog } from './helpers/realtime.js';
+import { cliArgs, REPO_ROOT } from './helpers/repo.js';
 
-const ROOT = join(import.meta.dirname, '..');
+const ROOT = REPO_ROOT;
 
 /** An account on `plan` with a fresh key and `credits` granted, made through the server's own stores. */
 function account(app: App, id: string, plan: string, credits: number): string {
@@ -64,7 +64,7 @@ describe('accounts end to end', () => {
       assert.equal(open.status, 200);
       assert.equal(open.headers.get('x-ratelimit-limit'), null, 'open mode has no limits');
       const llais = async (...args: string[]): Promise<string> =>
-        (await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args, '--data-dir', dataDir], { cwd: ROOT })).stdout.trim();
+        (await promisify(execFile)(process.execPath, cliArgs(...args, '--data-dir', dataDir), { cwd: ROOT })).stdout.trim();
       const key = await llais('keys', 'create', '--account', 'alice', '--plan', 'pro');
       assert.match(key, /^sk-tts-/);
       await expectError(await call(app, '/api/v1/pronunciations/'), 401, 'missing_api_key', 'authentication_error');

@@ -12,7 +12,6 @@ import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { generateApiKey } from '../src/accounts/api-key.js';
@@ -20,6 +19,7 @@ import type { App } from '../src/app.js';
 import { verifyWebhookSignature } from '../src/batch/webhook-signature.js';
 import type { WebhookSettings } from '../src/config.js';
 import { startTestApp, tempDir } from './helpers/app.js';
+import { cliArgs, REPO_ROOT } from './helpers/repo.js';
 
 /** Tiny delays so retries happen within the test; private targets allowed for the local receiver. */
 const WEBHOOKS: WebhookSettings = { maxAttempts: 4, initialDelayMs: 20, maxDelayMs: 100, timeoutMs: 5_000, allowPrivateTargets: true };
@@ -195,7 +195,7 @@ describe('TTS batch webhooks', () => {
 
   it('`llais webhooks secret` (another process) shows the secret the server signs with; --rotate replaces it for the server too', async () => {
     const cli = async (...args: string[]): Promise<string> =>
-      (await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'webhooks', 'secret', ...args, '--data-dir', dataDir], { cwd: join(import.meta.dirname, '..') })).stdout.trim();
+      (await promisify(execFile)(process.execPath, cliArgs('webhooks', 'secret', ...args, '--data-dir', dataDir), { cwd: REPO_ROOT })).stdout.trim();
     const { webhookSecrets } = app.context.accounts;
     assert.equal(await cli('--account', 'acme'), webhookSecrets.secretOf('acme'));
     const rotated = await cli('--account', 'acme', '--rotate');

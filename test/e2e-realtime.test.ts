@@ -179,7 +179,15 @@ describe('/v1/realtime with the official openai client over wss://', () => {
  * index) between them, notes when the last went out, and resolves `hungUp` when the server
  * closes a response before it finished.
  */
-type LlmPlan = { tokens?: string[]; toolCall?: { name: string; arguments: string }; delayMs?: number | ((i: number) => number) };
+type LlmPlan = {
+  tokens?: string[];
+  toolCall?: { name: string; arguments: string };
+  delayMs?: number | ((i: number) => number);
+  /** The last token waits for this (or HOLD_LAST_TOKEN_MS): "before the last token" then holds however loaded the machine is. */
+  holdLastUntil?: Promise<void>;
+};
+/** How long a held last token waits at most: a server that only speaks after the whole reply shows up as audio after it. */
+const HOLD_LAST_TOKEN_MS = 20_000;
 type LlmBody = { messages: Array<{ role: string; content: string | null }>; tools?: unknown[]; max_tokens?: number };
 function fakeLlm(script: (body: LlmBody, n: number) => LlmPlan): Promise<{ server: Server; url: string; lastTokenAt: number[]; bodies: LlmBody[]; hungUp: Promise<void> }> {
   const lastTokenAt: number[] = [];
@@ -203,9 +211,15 @@ function fakeLlm(script: (body: LlmBody, n: number) => LlmPlan): Promise<{ serve
       res.write(chunk({ tool_calls: [{ index: 0, function: { arguments: plan.toolCall.arguments } }] }));
       res.write(chunk({}, 'tool_calls'));
     }
-    for (const [i, t] of (plan.tokens ?? []).entries()) {
+    const tokens = plan.tokens ?? [];
+    for (const [i, t] of tokens.entries()) {
       const delay = typeof plan.delayMs === 'function' ? plan.delayMs(i) : (plan.delayMs ?? 0);
       await new Promise((r) => setTimeout(r, delay));
+      if (plan.holdLastUntil && i === tokens.length - 1) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([plan.holdLastUntil, new Promise((r) => (timer = setTimeout(r, HOLD_LAST_TOKEN_MS)))]);
+        clearTimeout(timer);
+      }
       if (res.destroyed) return;
       res.write(chunk({ content: t }));
     }
@@ -220,8 +234,10 @@ function fakeLlm(script: (body: LlmBody, n: number) => LlmPlan): Promise<{ serve
 describe('/v1/realtime with an LLM', () => {
   it('speaks the first sentence before the LLM has sent its last token, and surfaces tool calls as function_call items', async () => {
     const reply = 'Sure thing. I can help with that request, and here is a rather long second sentence to finish.';
+    let audioSeen!: () => void;
+    const seen = new Promise<void>((r) => (audioSeen = r));
     const llm = await fakeLlm((body, n) => {
-      if (n === 1) return { tokens: reply.split(/(?<= )/), delayMs: 60 };
+      if (n === 1) return { tokens: reply.split(/(?<= )/), delayMs: 60, holdLastUntil: seen };
       if (n === 2) return { toolCall: { name: 'get_weather', arguments: '{"city":"Cardiff"}' } };
       return { tokens: ['It is raining in Cardiff.'] };
     });
@@ -233,6 +249,7 @@ describe('/v1/realtime with an LLM', () => {
       send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Can you help?' }] } });
       send({ type: 'response.create' });
       const firstAudio = await log.waitFor('response.output_audio.delta');
+      audioSeen();
       await log.waitFor('response.done');
       assert.ok(firstAudio.at < llm.lastTokenAt[0]!, `first audio ${(firstAudio.at - llm.lastTokenAt[0]!).toFixed(0)} ms after the last token`);
       assert.equal((llm.bodies[0]!.messages[0] as { role: string; content: string }).content, 'Be brief.');

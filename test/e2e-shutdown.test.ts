@@ -3,10 +3,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { describe, it } from 'node:test';
 import { tempDir } from './helpers/app.js';
+import { cliArgs } from './helpers/repo.js';
 
 /** Starts `llais serve` as a real process and resolves with its URL from the 'listening' log line. */
 async function serve(dataDir: string): Promise<{ proc: ChildProcess; url: string; exited: Promise<number | null>; logs: Array<Record<string, unknown>> }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve', '--port', '0', '--data-dir', dataDir], {
+  const proc = spawn(process.execPath, cliArgs('serve', '--port', '0', '--data-dir', dataDir), {
     env: { ...process.env, LLAIS_HOST: '127.0.0.1', LLAIS_LOG_LEVEL: 'info', LLAIS_TTS_WORKERS: '1', LLAIS_SHUTDOWN_GRACE_MS: '15000' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

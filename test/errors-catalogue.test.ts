@@ -5,12 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { ApiError, ERROR_CATALOGUE, type ErrorCode } from '../src/errors.js';
+import { REPO_ROOT } from './helpers/repo.js';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const ROOT = REPO_ROOT;
 
 function documented(): Map<string, number> {
   const doc = readFileSync(join(ROOT, 'docs', 'errors.md'), 'utf8');

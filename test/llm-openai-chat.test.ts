@@ -19,8 +19,11 @@ interface Received {
 type Handler = (res: ServerResponse, req: Received) => void | Promise<void>;
 
 /** A fake OpenAI-compatible server on port 0; each test sets its handler. */
-async function fakeLlm(handler: Handler): Promise<{ baseUrl: string; received: Received[] }> {
+async function fakeLlm(handler: Handler): Promise<{ baseUrl: string; received: Received[]; hangUps: Promise<void>[] }> {
   const received: Received[] = [];
+  // One per TCP connection, from the moment it is accepted: a client that gives up before its
+  // request body has been read is still seen hanging up.
+  const hangUps: Promise<void>[] = [];
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
@@ -30,13 +33,14 @@ async function fakeLlm(handler: Handler): Promise<{ baseUrl: string; received: R
     received.push(r);
     await handler(res, r);
   });
+  server.on('connection', (socket) => hangUps.push(once(socket, 'close').then(() => undefined)));
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   after(() => {
     server.closeAllConnections();
     server.close();
   });
-  return { baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, received };
+  return { baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, received, hangUps };
 }
 
 function sse(res: ServerResponse): (data: unknown) => void {
@@ -230,11 +234,12 @@ describe('OpenAiChatResponder', () => {
   });
 
   it('gives up when the first byte takes longer than timeoutMs, and hangs up', async () => {
-    const { baseUrl, received } = await fakeLlm(() => {
+    const { baseUrl, hangUps } = await fakeLlm(() => {
       // Never answers.
     });
     const err = await failure(new OpenAiChatResponder({ baseUrl, apiKey: KEY, model: 'fake', timeoutMs: 100 }));
     assert.match(err.message, /sent nothing within 100 ms/);
-    await received[0]!.closed;
+    assert.equal(hangUps.length, 1, 'the request reached the server');
+    await hangUps[0];
   });
 });

@@ -17,6 +17,7 @@ import { promisify } from 'node:util';
 import { ModelsError } from '../src/models/errors.js';
 import { pullPiperVoice } from '../src/models/pull-piper-voice.js';
 import { tinyPiperConfig, tinyPiperModel } from './helpers/piper-model.js';
+import { cliArgs } from './helpers/repo.js';
 
 const VOICE = 'de_DE-thorsten-medium';
 const DIR = 'de/de_DE/thorsten/medium';
@@ -101,7 +102,7 @@ test('an unknown voice names the voices of its language; a digest mismatch delet
 test('the CLI: `llais models pull piper <voice>` through LLAIS_MODELS_MIRROR', async () => {
   const modelsDir = await mkdtemp(join(tmpdir(), 'llais-piper-pull-'));
   try {
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'models', 'pull', 'piper', VOICE], {
+    const { stdout } = await promisify(execFile)(process.execPath, cliArgs('models', 'pull', 'piper', VOICE), {
       env: { ...process.env, LLAIS_MODELS_MIRROR: mirror, LLAIS_MODELS_DIR: modelsDir },
     });
     assert.match(stdout, new RegExp(`piper/${VOICE}: 2 of 2 files downloaded`));

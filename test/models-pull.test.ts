@@ -10,7 +10,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { isInstalled, type ModelDownload } from '../src/engines/model-files.js';
@@ -18,6 +18,7 @@ import { MODEL_CATALOGUE, type ModelInfo } from '../src/engines/tts/catalogue.js
 import { PARTIAL_SUFFIX } from '../src/models/download-file.js';
 import { ModelsError, type ModelsErrorCode } from '../src/models/errors.js';
 import { pullModel, type PullProgress } from '../src/models/pull.js';
+import { cliArgs, REPO_ROOT } from './helpers/repo.js';
 
 interface Served {
   body: Buffer;
@@ -320,8 +321,8 @@ describe('pullModel', () => {
 describe('llais models (CLI)', () => {
   const run = promisify(execFile);
   const cli = (env: Record<string, string>, ...args: string[]): Promise<{ stdout: string; stderr: string }> =>
-    run(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'models', ...args], {
-      cwd: join(dirname(new URL(import.meta.url).pathname), '..'),
+    run(process.execPath, cliArgs('models', ...args), {
+      cwd: REPO_ROOT,
       env: { PATH: process.env.PATH ?? '', ...env },
     });
 

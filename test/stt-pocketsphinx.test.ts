@@ -14,6 +14,7 @@ import { loadAddon } from '../src/engines/stt/pocketsphinx/native-addon.js';
 import { FliteCore } from '../src/engines/tts/flite/flite-core.js';
 import { HARVARD_SENTENCES } from './fixtures/harvard-sentences.js';
 import { concatPcm } from '../src/audio/pcm.js';
+import { sourceModuleUrl } from './helpers/repo.js';
 
 const RATE = POCKETSPHINX_SAMPLE_RATE_HZ;
 
@@ -256,7 +257,7 @@ describe('PocketSphinx recognizer', () => {
           decoder.free();
         });`;
     const tsx = import.meta.resolve('tsx/esm/api');
-    const module = new URL('../src/engines/stt/pocketsphinx/decoder.ts', import.meta.url).href;
+    const module = sourceModuleUrl('engines/stt/pocketsphinx/decoder.ts');
     const texts = await Promise.all(
       [0, 1].map(
         () =>

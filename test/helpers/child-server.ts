@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type { Config } from '../../src/config.js';
+import { helperScriptArgs } from './repo.js';
 
 export interface ChildServer {
   port: number;
@@ -13,7 +14,7 @@ export interface ChildServer {
 }
 
 export async function startChildServer(overrides: Partial<Config> = {}): Promise<ChildServer> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', new URL('./serve-child.ts', import.meta.url).pathname], {
+  const child: ChildProcess = spawn(process.execPath, helperScriptArgs('serve-child'), {
     env: { ...process.env, LLAIS_TEST_OVERRIDES: JSON.stringify(overrides) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
