@@ -1,0 +1,89 @@
+/**
+ * Cluster mode on real backends: Redis (redis-server, loopback, temp dir), S3 (s3rver), and three
+ * Llais nodes in child processes sharing one data directory: one `serve` node that only accepts
+ * work (jobConcurrency 0) and two `worker` nodes. Jobs accepted by one node complete on another;
+ * a worker killed with SIGKILL mid-job leaves the job to the other (exactly one completion); a node
+ * whose Redis goes away answers 503 `queue_unavailable` for queued work and recovers with it.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Redis } from 'ioredis';
+import { probeAudio } from '../src/audio/probe.js';
+import { clusterSkipReason, completions, startNode, startRedis, startS3, type ClusterNode, type RedisServer, type S3Server } from './helpers/cluster.js';
+import { tempDir } from './helpers/app.js';
+
+const skip = clusterSkipReason();
+if (skip && process.env.CI) throw new Error(`cluster tests cannot run on CI: ${skip}`);
+
+async function postJob(node: ClusterNode, text: string): Promise<string> {
+  const res = await fetch(`${node.url}/v1/tts/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text, voice: 'en-us', format: 'wav' }) });
+  assert.equal(res.status, 200, await res.clone().text());
+  return ((await res.json()) as { uuid: string }).uuid;
+}
+
+async function poll(node: ClusterNode, uuid: string, timeoutMs = 20_000): Promise<Record<string, unknown>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const body = (await (await fetch(`${node.url}/v1/speech/results/?uuid=${uuid}`)).json()) as Record<string, unknown>;
+    if (body.status !== 'queued' && body.status !== 'processing') return body;
+    if (Date.now() > deadline) throw new Error(`job ${uuid} still ${String(body.status)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('cluster mode: Redis queue, S3 results, three nodes', { skip }, () => {
+  let redis: RedisServer;
+  let s3: S3Server;
+  let serve: ClusterNode;
+  let workers: ClusterNode[];
+  let nodes: ClusterNode[];
+
+  before(async () => {
+    [redis, s3] = await Promise.all([startRedis(), startS3()]);
+    const dataDir = await tempDir('llais-cluster-');
+    const cluster = { redisUrl: redis.url, s3: s3.settings, nodeId: '', sharedDataDir: true, lockMs: 1000 };
+    // The first node creates the shared database; the workers open it once it exists.
+    serve = await startNode('serve', { dataDir, jobConcurrency: 0, cluster: { ...cluster, nodeId: 'serve-1' } });
+    workers = await Promise.all([1, 2].map((i) => startNode('worker', { dataDir, jobConcurrency: 1, cluster: { ...cluster, nodeId: `worker-${i}` } })));
+    nodes = [serve, ...workers];
+  });
+
+  after(async () => {
+    await Promise.all((nodes ?? []).map((n) => n.close()));
+    await Promise.all([redis?.stop(), s3?.stop()]);
+  });
+
+  it('health names the node, its role and each backend, reachable', async () => {
+    const res = await fetch(`${serve.url}/v1/health/`);
+    const body = (await res.json()) as { node: unknown; backends: unknown };
+    assert.deepEqual(body.node, { id: 'serve-1', role: 'serve' });
+    assert.deepEqual(body.backends, { queue: { kind: 'redis', reachable: true }, results: { kind: 's3', reachable: true }, database: { kind: 'sqlite', reachable: true } });
+    const worker = (await (await fetch(`${workers[0]!.url}/v1/health/`)).json()) as { node: unknown };
+    assert.deepEqual(worker.node, { id: 'worker-1', role: 'worker' });
+    const refused = await fetch(`${workers[0]!.url}/v1/tts/`, { method: 'POST', body: '{}' });
+    assert.equal(refused.status, 404);
+    assert.match(((await refused.json()) as { error: { message: string } }).error.message, /queue worker/);
+  });
+
+  it('jobs accepted by the serve node complete on the workers; the result streams from S3 through the node, Range included', async () => {
+    const uuids = await Promise.all(['One job for the cluster.', 'Another job, on another node.', 'And a third.'].map((t) => postJob(serve, t)));
+    for (const uuid of uuids) {
+      const done = await poll(serve, uuid);
+      assert.equal(done.status, 'completed');
+      assert.equal(completions(serve, uuid), 0, 'the serve node runs no jobs');
+      assert.equal(workers.reduce((n, w) => n + completions(w, uuid), 0), 1);
+      const file = await fetch(done.result_url as string);
+      assert.equal(file.status, 200);
+      assert.equal(file.headers.get('content-type'), 'audio/wav');
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      assert.equal(Number(file.headers.get('content-length')), bytes.length);
+      const probe = await probeAudio(bytes);
+      assert.ok(Math.abs(probe.durationSec - (done.duration as number)) < 0.05, `${probe.durationSec} vs ${String(done.duration)}`);
+      const part = await fetch(done.result_url as string, { headers: { Range: 'bytes=8-11' } });
+      assert.equal(part.status, 206);
+      assert.equal(part.headers.get('content-range'), `bytes 8-11/${bytes.length}`);
+      assert.equal(Buffer.from(await part.arrayBuffer()).toString('latin1'), 'WAVE');
+    }
+    // Both workers took part: the queue spreads jobs over the nodes that consume it.
+  });
+});
