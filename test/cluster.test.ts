@@ -84,6 +84,61 @@ describe('cluster mode: Redis queue, S3 results, three nodes', { skip }, () => {
       assert.equal(part.headers.get('content-range'), `bytes 8-11/${bytes.length}`);
       assert.equal(Buffer.from(await part.arrayBuffer()).toString('latin1'), 'WAVE');
     }
-    // Both workers took part: the queue spreads jobs over the nodes that consume it.
+  });
+
+  it('a worker killed with SIGKILL mid-job leaves the job to the other: it completes once, elsewhere', async () => {
+    const text = Array.from({ length: 60 }, (_, i) => `Sentence number ${i + 1} of a long job that one node starts and another finishes.`).join(' ');
+    const uuid = await postJob(serve, text);
+    const redisClient = new Redis(redis.url);
+    let runner: string | null = null;
+    try {
+      const deadline = Date.now() + 15_000;
+      while (runner === null && Date.now() < deadline) {
+        runner = await redisClient.hget(`llais:tts-jobs:${uuid}`, 'pb');
+        if (runner === null) await new Promise((r) => setTimeout(r, 10));
+      }
+    } finally {
+      redisClient.disconnect();
+    }
+    const victim = workers.find((w) => runner === `worker-${workers.indexOf(w) + 1}`);
+    assert.ok(victim, `the job should be running on a worker, ran on ${String(runner)}`);
+    await victim.kill();
+    const done = await poll(serve, uuid, 30_000);
+    assert.equal(done.status, 'completed');
+    assert.equal(completions(victim, uuid), 0, 'the killed node did not complete it');
+    const survivor = workers.find((w) => w !== victim)!;
+    assert.equal(completions(survivor, uuid), 1, 'the other worker completed it exactly once');
+    const file = await fetch(done.result_url as string);
+    const probe = await probeAudio(new Uint8Array(await file.arrayBuffer()));
+    assert.ok(Math.abs(probe.durationSec - (done.duration as number)) < 0.05);
+  });
+
+  it('while Redis is away queued work gets 503 queue_unavailable (streams still work); it recovers when Redis is back', async () => {
+    await redis.stop();
+    // The node sees the connection close at once; give its reconnect loop a moment to notice.
+    let refused: Response | undefined;
+    for (let i = 0; i < 50; i++) {
+      refused = await fetch(`${serve.url}/v1/tts/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'Not now.', voice: 'en-us' }) });
+      if (refused.status !== 200) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(refused!.status, 503);
+    assert.equal(refused!.headers.get('retry-after'), '5');
+    assert.equal(((await refused!.json()) as { error: { code: string } }).error.code, 'queue_unavailable');
+    const health = (await (await fetch(`${serve.url}/v1/health/`)).json()) as { backends: { queue: { reachable: boolean } } };
+    assert.equal(health.backends.queue.reachable, false);
+    const stream = await fetch(`${serve.url}/v1/tts/stream/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'Streaming needs no queue.', voice: 'en-us' }) });
+    assert.equal(stream.status, 200);
+    await stream.arrayBuffer();
+
+    await redis.start();
+    let uuid: string | undefined;
+    for (let i = 0; i < 100 && uuid === undefined; i++) {
+      const res = await fetch(`${serve.url}/v1/tts/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'Back again.', voice: 'en-us' }) });
+      if (res.status === 200) uuid = ((await res.json()) as { uuid: string }).uuid;
+      else await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(uuid, 'the node accepts queued work again once Redis is back');
+    assert.equal((await poll(serve, uuid)).status, 'completed');
   });
 });
