@@ -170,6 +170,8 @@ export class RedisJobQueue implements JobQueue {
 
   private async execute(uuid: string): Promise<void> {
     const job = this.store.get(uuid);
+    // No record: a node on another database shares this Redis (the start rule cannot see that).
+    if (!job) this.log.warn({ jobUuid: uuid }, 'queued job has no record here: do all nodes on this Redis share one data directory?');
     if (!job || (job.status !== 'queued' && job.status !== 'processing')) return this.finished(uuid);
     const log = this.log.child({ jobUuid: uuid });
     const controller = new AbortController();

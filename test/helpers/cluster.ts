@@ -90,7 +90,8 @@ export interface ClusterNode {
 
 export async function startNode(role: 'serve' | 'worker', overrides: Partial<Config> & { dataDir: string }): Promise<ClusterNode> {
   const child = spawn(process.execPath, ['--import', 'tsx', new URL('./cluster-node.ts', import.meta.url).pathname], {
-    env: { ...process.env, LLAIS_TEST_OVERRIDES: JSON.stringify(overrides), LLAIS_TEST_ROLE: role },
+    // The AWS SDK's notice that its 2027 releases need Node 22 would repeat in every node's stderr.
+    env: { ...process.env, LLAIS_TEST_OVERRIDES: JSON.stringify(overrides), LLAIS_TEST_ROLE: role, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines: string[] = [];
