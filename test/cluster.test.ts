@@ -9,11 +9,15 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { probeAudio } from '../src/audio/probe.js';
+import type { ClusterSettings } from '../src/cluster/cluster-config.js';
 import { clusterSkipReason, completions, startNode, startRedis, startS3, type ClusterNode, type RedisServer, type S3Server } from './helpers/cluster.js';
 import { tempDir } from './helpers/app.js';
 
 const skip = clusterSkipReason();
 if (skip && process.env.CI) throw new Error(`cluster tests cannot run on CI: ${skip}`);
+
+/** Long enough (~25 s of speech) that a test can find the node running it and stop that node mid-job. */
+const LONG_TEXT = Array.from({ length: 60 }, (_, i) => `Sentence number ${i + 1} of a long job that one node starts and another finishes.`).join(' ');
 
 async function postJob(node: ClusterNode, text: string): Promise<string> {
   const res = await fetch(`${node.url}/v1/tts/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text, voice: 'en-us', format: 'wav' }) });
@@ -37,11 +41,30 @@ describe('cluster mode: Redis queue, S3 results, three nodes', { skip }, () => {
   let serve: ClusterNode;
   let workers: ClusterNode[];
   let nodes: ClusterNode[];
+  let dataDir: string;
+  let cluster: ClusterSettings;
+
+  /** The worker node running job `uuid` (BullMQ's processed-by field holds the node id). */
+  async function runnerOf(uuid: string): Promise<ClusterNode> {
+    const client = new Redis(redis.url);
+    try {
+      const deadline = Date.now() + 15_000;
+      for (;;) {
+        const id = await client.hget(`llais:tts-jobs:${uuid}`, 'pb');
+        const node = workers.find((w) => id === w.id);
+        if (node) return node;
+        if (Date.now() > deadline) throw new Error(`job ${uuid} is not running on a worker (processed by ${String(id)})`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    } finally {
+      client.disconnect();
+    }
+  }
 
   before(async () => {
     [redis, s3] = await Promise.all([startRedis(), startS3()]);
-    const dataDir = await tempDir('llais-cluster-');
-    const cluster = { redisUrl: redis.url, s3: s3.settings, nodeId: '', sharedDataDir: true, lockMs: 1000 };
+    dataDir = await tempDir('llais-cluster-');
+    cluster = { redisUrl: redis.url, s3: s3.settings, nodeId: '', sharedDataDir: true, lockMs: 1000 };
     // The first node creates the shared database; the workers open it once it exists.
     serve = await startNode('serve', { dataDir, jobConcurrency: 0, cluster: { ...cluster, nodeId: 'serve-1' } });
     workers = await Promise.all([1, 2].map((i) => startNode('worker', { dataDir, jobConcurrency: 1, cluster: { ...cluster, nodeId: `worker-${i}` } })));
@@ -86,22 +109,23 @@ describe('cluster mode: Redis queue, S3 results, three nodes', { skip }, () => {
     }
   });
 
+  it('a worker draining on SIGTERM hands its running job back to the queue: it completes once, on another node', async () => {
+    const third = await startNode('worker', { dataDir, jobConcurrency: 1, cluster: { ...cluster, nodeId: 'worker-3' } });
+    nodes.push(third);
+    workers.push(third);
+    const uuid = await postJob(serve, LONG_TEXT);
+    const victim = await runnerOf(uuid);
+    await victim.close();
+    workers.splice(workers.indexOf(victim), 1);
+    const done = await poll(serve, uuid, 30_000);
+    assert.equal(done.status, 'completed');
+    assert.equal(completions(victim, uuid), 0, 'the draining node did not complete it');
+    assert.equal(workers.reduce((n, w) => n + completions(w, uuid), 0), 1, 'another worker completed it exactly once');
+  });
+
   it('a worker killed with SIGKILL mid-job leaves the job to the other: it completes once, elsewhere', async () => {
-    const text = Array.from({ length: 60 }, (_, i) => `Sentence number ${i + 1} of a long job that one node starts and another finishes.`).join(' ');
-    const uuid = await postJob(serve, text);
-    const redisClient = new Redis(redis.url);
-    let runner: string | null = null;
-    try {
-      const deadline = Date.now() + 15_000;
-      while (runner === null && Date.now() < deadline) {
-        runner = await redisClient.hget(`llais:tts-jobs:${uuid}`, 'pb');
-        if (runner === null) await new Promise((r) => setTimeout(r, 10));
-      }
-    } finally {
-      redisClient.disconnect();
-    }
-    const victim = workers.find((w) => runner === `worker-${workers.indexOf(w) + 1}`);
-    assert.ok(victim, `the job should be running on a worker, ran on ${String(runner)}`);
+    const uuid = await postJob(serve, LONG_TEXT);
+    const victim = await runnerOf(uuid);
     await victim.kill();
     const done = await poll(serve, uuid, 30_000);
     assert.equal(done.status, 'completed');

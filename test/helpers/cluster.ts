@@ -79,6 +79,8 @@ export async function startS3(bucket = 'llais'): Promise<S3Server> {
 }
 
 export interface ClusterNode {
+  /** Its LLAIS_NODE_ID. */
+  id: string;
   url: string;
   pid: number;
   role: 'serve' | 'worker';
@@ -110,7 +112,7 @@ export async function startNode(role: 'serve' | 'worker', overrides: Partial<Con
     child.kill(signal);
     await exited;
   };
-  return { url: `http://127.0.0.1:${port}`, pid: child.pid!, role, lines, kill: () => stop('SIGKILL'), close: () => stop('SIGTERM') };
+  return { id: overrides.cluster?.nodeId ?? '', url: `http://127.0.0.1:${port}`, pid: child.pid!, role, lines, kill: () => stop('SIGKILL'), close: () => stop('SIGTERM') };
 }
 
 /** The `job completed` log lines of job `uuid` a node wrote. */
