@@ -100,7 +100,8 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
   const accounts = openAccounts(config, db, { onSpent: (credits, service) => metrics.spent(credits, service) });
   // Before any worker starts: a server that would be open to the network does not start at all.
   checkStartRule(accounts.setting, config.host, accounts.keys);
-  const jobCharges = new JobCharges(accounts.billing);
+  // With a shared queue another node may end the job: charges are settled by reference there.
+  const jobCharges = new JobCharges(accounts.billing, { holdCharges: config.cluster.redisUrl === '' });
   const ttsPool = await startTtsPool({
     workers: config.ttsWorkers,
     warmUp: config.ttsWarmUp,

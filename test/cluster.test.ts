@@ -8,7 +8,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
+import { generateApiKey } from '../src/accounts/api-key.js';
+import { openAccounts, type Accounts } from '../src/accounts/accounts.js';
 import { probeAudio } from '../src/audio/probe.js';
+import { loadConfig } from '../src/config.js';
+import { openDatabase, type Db } from '../src/storage/database.js';
 import type { ClusterSettings } from '../src/cluster/cluster-config.js';
 import { clusterSkipReason, completions, startNode, startRedis, startS3, type ClusterNode, type RedisServer, type S3Server } from './helpers/cluster.js';
 import { tempDir } from './helpers/app.js';
@@ -16,11 +20,19 @@ import { tempDir } from './helpers/app.js';
 const skip = clusterSkipReason();
 if (skip && process.env.CI) throw new Error(`cluster tests cannot run on CI: ${skip}`);
 
-/** Long enough (~25 s of speech) that a test can find the node running it and stop that node mid-job. */
-const LONG_TEXT = Array.from({ length: 60 }, (_, i) => `Sentence number ${i + 1} of a long job that one node starts and another finishes.`).join(' ');
+/** Long enough (~2 min of speech) that a test can find the node running it and stop that node mid-job. */
+const LONG_TEXT = Array.from({ length: 30 }, (_, i) => `Sentence number ${i + 1} of a long job that one node starts and another finishes.`).join(' ');
+
+/** The account every request of these tests is made with (its key and credits are in the shared database). */
+const ACCOUNT = 'acme';
+const KEY = generateApiKey();
+
+function json(): Record<string, string> {
+  return { 'content-type': 'application/json', authorization: `Bearer ${KEY}` };
+}
 
 async function postJob(node: ClusterNode, text: string): Promise<string> {
-  const res = await fetch(`${node.url}/v1/tts/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text, voice: 'en-us', format: 'wav' }) });
+  const res = await fetch(`${node.url}/v1/tts/`, { method: 'POST', headers: json(), body: JSON.stringify({ text, voice: 'en-us', format: 'wav' }) });
   assert.equal(res.status, 200, await res.clone().text());
   return ((await res.json()) as { uuid: string }).uuid;
 }
@@ -28,7 +40,7 @@ async function postJob(node: ClusterNode, text: string): Promise<string> {
 async function poll(node: ClusterNode, uuid: string, timeoutMs = 20_000): Promise<Record<string, unknown>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const body = (await (await fetch(`${node.url}/v1/speech/results/?uuid=${uuid}`)).json()) as Record<string, unknown>;
+    const body = (await (await fetch(`${node.url}/v1/speech/results/?uuid=${uuid}`, { headers: json() })).json()) as Record<string, unknown>;
     if (body.status !== 'queued' && body.status !== 'processing') return body;
     if (Date.now() > deadline) throw new Error(`job ${uuid} still ${String(body.status)}`);
     await new Promise((r) => setTimeout(r, 50));
@@ -43,6 +55,13 @@ describe('cluster mode: Redis queue, S3 results, three nodes', { skip }, () => {
   let nodes: ClusterNode[];
   let dataDir: string;
   let cluster: ClusterSettings;
+  let db: Db;
+  let accounts: Accounts;
+
+  /** The ledger rows of job `uuid`'s charge, by kind. */
+  function ledgerOf(uuid: string): string[] {
+    return accounts.ledger.history(ACCOUNT, 1000).filter((r) => r.ref === uuid).map((r) => r.kind).sort();
+  }
 
   /** The worker node running job `uuid` (BullMQ's processed-by field holds the node id). */
   async function runnerOf(uuid: string): Promise<ClusterNode> {
@@ -65,6 +84,12 @@ describe('cluster mode: Redis queue, S3 results, three nodes', { skip }, () => {
     [redis, s3] = await Promise.all([startRedis(), startS3()]);
     dataDir = await tempDir('llais-cluster-');
     cluster = { redisUrl: redis.url, s3: s3.settings, nodeId: '', sharedDataDir: true, lockMs: 1000 };
+    // The account is made in the shared database before any node starts, as `llais keys create` would.
+    db = openDatabase(dataDir);
+    accounts = openAccounts(loadConfig({ dataDir }, { env: {} }), db);
+    accounts.accounts.ensure(ACCOUNT, 'pro');
+    accounts.ledger.grant(ACCOUNT, 1000, 'test');
+    accounts.keys.add(ACCOUNT, KEY);
     // The first node creates the shared database; the workers open it once it exists.
     serve = await startNode('serve', { dataDir, jobConcurrency: 0, cluster: { ...cluster, nodeId: 'serve-1' } });
     workers = await Promise.all([1, 2].map((i) => startNode('worker', { dataDir, jobConcurrency: 1, cluster: { ...cluster, nodeId: `worker-${i}` } })));
@@ -74,6 +99,7 @@ describe('cluster mode: Redis queue, S3 results, three nodes', { skip }, () => {
   after(async () => {
     await Promise.all((nodes ?? []).map((n) => n.close()));
     await Promise.all([redis?.stop(), s3?.stop()]);
+    db?.close();
   });
 
   it('health names the node, its role and each backend, reachable', async () => {
@@ -95,6 +121,8 @@ describe('cluster mode: Redis queue, S3 results, three nodes', { skip }, () => {
       assert.equal(done.status, 'completed');
       assert.equal(completions(serve, uuid), 0, 'the serve node runs no jobs');
       assert.equal(workers.reduce((n, w) => n + completions(w, uuid), 0), 1);
+      // Reserved by the node that accepted it, committed by the node that ran it, in the one ledger.
+      assert.deepEqual(ledgerOf(uuid), ['commit', 'reserve']);
       const file = await fetch(done.result_url as string);
       assert.equal(file.status, 200);
       assert.equal(file.headers.get('content-type'), 'audio/wav');
@@ -132,6 +160,7 @@ describe('cluster mode: Redis queue, S3 results, three nodes', { skip }, () => {
     assert.equal(completions(victim, uuid), 0, 'the killed node did not complete it');
     const survivor = workers.find((w) => w !== victim)!;
     assert.equal(completions(survivor, uuid), 1, 'the other worker completed it exactly once');
+    assert.deepEqual(ledgerOf(uuid), ['commit', 'reserve'], 'charged once');
     const file = await fetch(done.result_url as string);
     const probe = await probeAudio(new Uint8Array(await file.arrayBuffer()));
     assert.ok(Math.abs(probe.durationSec - (done.duration as number)) < 0.05);
@@ -142,7 +171,7 @@ describe('cluster mode: Redis queue, S3 results, three nodes', { skip }, () => {
     // The node sees the connection close at once; give its reconnect loop a moment to notice.
     let refused: Response | undefined;
     for (let i = 0; i < 50; i++) {
-      refused = await fetch(`${serve.url}/v1/tts/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'Not now.', voice: 'en-us' }) });
+      refused = await fetch(`${serve.url}/v1/tts/`, { method: 'POST', headers: json(), body: JSON.stringify({ text: 'Not now.', voice: 'en-us' }) });
       if (refused.status !== 200) break;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -151,14 +180,14 @@ describe('cluster mode: Redis queue, S3 results, three nodes', { skip }, () => {
     assert.equal(((await refused!.json()) as { error: { code: string } }).error.code, 'queue_unavailable');
     const health = (await (await fetch(`${serve.url}/v1/health/`)).json()) as { backends: { queue: { reachable: boolean } } };
     assert.equal(health.backends.queue.reachable, false);
-    const stream = await fetch(`${serve.url}/v1/tts/stream/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'Streaming needs no queue.', voice: 'en-us' }) });
+    const stream = await fetch(`${serve.url}/v1/tts/stream/`, { method: 'POST', headers: json(), body: JSON.stringify({ text: 'Streaming needs no queue.', voice: 'en-us' }) });
     assert.equal(stream.status, 200);
     await stream.arrayBuffer();
 
     await redis.start();
     let uuid: string | undefined;
     for (let i = 0; i < 100 && uuid === undefined; i++) {
-      const res = await fetch(`${serve.url}/v1/tts/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'Back again.', voice: 'en-us' }) });
+      const res = await fetch(`${serve.url}/v1/tts/`, { method: 'POST', headers: json(), body: JSON.stringify({ text: 'Back again.', voice: 'en-us' }) });
       if (res.status === 200) uuid = ((await res.json()) as { uuid: string }).uuid;
       else await new Promise((r) => setTimeout(r, 100));
     }
