@@ -6,12 +6,14 @@
  * whose Redis goes away answers 503 `queue_unavailable` for queued work and recovers with it.
  */
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { generateApiKey } from '../src/accounts/api-key.js';
 import { openAccounts, type Accounts } from '../src/accounts/accounts.js';
 import { probeAudio } from '../src/audio/probe.js';
-import { loadConfig } from '../src/config.js';
+import { DEFAULTS, loadConfig } from '../src/config.js';
 import { openDatabase, type Db } from '../src/storage/database.js';
 import type { ClusterSettings } from '../src/cluster/cluster-config.js';
 import { clusterSkipReason, completions, startNode, startRedis, startS3, type ClusterNode, type RedisServer, type S3Server } from './helpers/cluster.js';
@@ -22,6 +24,9 @@ if (skip && process.env.CI) throw new Error(`cluster tests cannot run on CI: ${s
 
 /** Long enough (~2 min of speech) that a test can find the node running it and stop that node mid-job. */
 const LONG_TEXT = Array.from({ length: 30 }, (_, i) => `Sentence number ${i + 1} of a long job that one node starts and another finishes.`).join(' ');
+
+/** The batch webhook goes to a receiver on loopback. */
+const WEBHOOKS = { ...DEFAULTS.webhooks, allowPrivateTargets: true };
 
 /** The account every request of these tests is made with (its key and credits are in the shared database). */
 const ACCOUNT = 'acme';
@@ -84,15 +89,18 @@ describe('cluster mode: Redis queue, S3 results, three nodes', { skip }, () => {
     [redis, s3] = await Promise.all([startRedis(), startS3()]);
     dataDir = await tempDir('llais-cluster-');
     cluster = { redisUrl: redis.url, s3: s3.settings, nodeId: '', sharedDataDir: true, lockMs: 1000 };
-    // The account is made in the shared database before any node starts, as `llais keys create` would.
+    // The account is made in the shared database before any node starts, as `llais keys create` would
+    // (which also applies the migrations once, before nodes race to).
     db = openDatabase(dataDir);
     accounts = openAccounts(loadConfig({ dataDir }, { env: {} }), db);
     accounts.accounts.ensure(ACCOUNT, 'pro');
     accounts.ledger.grant(ACCOUNT, 1000, 'test');
     accounts.keys.add(ACCOUNT, KEY);
-    // The first node creates the shared database; the workers open it once it exists.
-    serve = await startNode('serve', { dataDir, jobConcurrency: 0, cluster: { ...cluster, nodeId: 'serve-1' } });
-    workers = await Promise.all([1, 2].map((i) => startNode('worker', { dataDir, jobConcurrency: 1, cluster: { ...cluster, nodeId: `worker-${i}` } })));
+    // The database exists now (made above), so the nodes can start together.
+    [serve, ...workers] = await Promise.all([
+      startNode('serve', { dataDir, jobConcurrency: 0, webhooks: WEBHOOKS, cluster: { ...cluster, nodeId: 'serve-1' } }),
+      ...[1, 2].map((i) => startNode('worker', { dataDir, jobConcurrency: 1, webhooks: WEBHOOKS, cluster: { ...cluster, nodeId: `worker-${i}` } })),
+    ]);
     nodes = [serve, ...workers];
   });
 
@@ -137,8 +145,40 @@ describe('cluster mode: Redis queue, S3 results, three nodes', { skip }, () => {
     }
   });
 
+  it('a batch accepted by the serve node completes on the workers, and its webhook is sent once', async () => {
+    const hooks: string[] = [];
+    const receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        hooks.push(body);
+        res.writeHead(204).end();
+      });
+    });
+    receiver.listen(0, '127.0.0.1');
+    await once(receiver, 'listening');
+    try {
+      const webhookUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hook`;
+      const texts = ['First item.', 'Second item.', 'Third item.', 'Fourth item.'].map((text) => ({ text, voice: 'en-us' }));
+      const res = await fetch(`${serve.url}/v1/tts/batch/`, { method: 'POST', headers: json(), body: JSON.stringify({ texts, webhook_url: webhookUrl }) });
+      assert.equal(res.status, 200, await res.clone().text());
+      const { batch_id: id } = (await res.json()) as { batch_id: string };
+      const deadline = Date.now() + 20_000;
+      while (hooks.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      const sent = JSON.parse(hooks[0] ?? '{}') as { batch_id: string; status: string; completed: number; items: Array<{ uuid: string }> };
+      assert.deepEqual([sent.batch_id, sent.status, sent.completed], [id, 'completed', 4]);
+      for (const item of sent.items) assert.equal(workers.reduce((n, w) => n + completions(w, item.uuid), 0), 1);
+      const polled = (await (await fetch(`${serve.url}/v1/tts/batch/result/?batch_id=${id}`, { headers: json() })).json()) as { status: string; webhook: { status: string } };
+      assert.deepEqual([polled.status, polled.webhook.status], ['completed', 'delivered']);
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(hooks.length, 1, 'one delivery, by one node');
+    } finally {
+      receiver.close();
+    }
+  });
+
   it('a worker draining on SIGTERM hands its running job back to the queue: it completes once, on another node', async () => {
-    const third = await startNode('worker', { dataDir, jobConcurrency: 1, cluster: { ...cluster, nodeId: 'worker-3' } });
+    const third = await startNode('worker', { dataDir, jobConcurrency: 1, webhooks: WEBHOOKS, cluster: { ...cluster, nodeId: 'worker-3' } });
     nodes.push(third);
     workers.push(third);
     const uuid = await postJob(serve, LONG_TEXT);
