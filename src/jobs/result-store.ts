@@ -1,6 +1,6 @@
 /**
- * Where finished audio lives. Disk under the data directory is the first implementation; an
- * S3-compatible store would implement the same interface.
+ * Where finished audio lives. Disk under the data directory is the embedded implementation;
+ * s3-result-store.ts puts results in an S3-compatible bucket for a cluster.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
