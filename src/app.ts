@@ -29,7 +29,7 @@ import { SqliteBatchStore } from './batch/batch-store.js';
 import { BatchTracker } from './batch/batch-tracker.js';
 import { WebhookSweeper } from './batch/webhook-sweeper.js';
 import type { Config } from './config.js';
-import { jobQueueFor, nodeBackends, resultStoreFor } from './cluster/backends.js';
+import { jobQueueFor, nodeBackends, resultStoreFor, sharedGateFor } from './cluster/backends.js';
 import { checkClusterStartRule, type NodeRole } from './cluster/start-rule.js';
 import { workerGuard } from './cluster/worker-guard.js';
 import { probeProviders } from './engines/onnx/provider-probe.js';
@@ -101,6 +101,9 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
   // Before any worker starts: a server that would be open to the network does not start at all.
   checkStartRule(accounts.setting, config.host, accounts.keys);
   // With a shared queue another node may end the job: charges are settled by reference there.
+  // Cluster mode: requests are counted on Redis, so a plan's limits hold across nodes.
+  const sharedGate = sharedGateFor(config, accounts.gate);
+  if (sharedGate) undo.push(() => sharedGate.close());
   const jobCharges = new JobCharges(accounts.billing, { holdCharges: config.cluster.redisUrl === '' });
   const ttsPool = await startTtsPool({
     workers: config.ttsWorkers,
@@ -159,7 +162,7 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
   registerOpenApiRoutes(router);
   registerPlaygroundRoutes(router);
 
-  const http = new HttpServer(router, { host: config.host, port: config.port, corsOrigin: config.corsOrigin, tls: config.tls, logger, guard: opts.role === 'worker' ? workerGuard : accessGuard(accounts), onFinished: (r) => metrics.requestFinished(r) });
+  const http = new HttpServer(router, { host: config.host, port: config.port, corsOrigin: config.corsOrigin, tls: config.tls, logger, guard: opts.role === 'worker' ? workerGuard : accessGuard(accounts, sharedGate?.gate), onFinished: (r) => metrics.requestFinished(r) });
   // Live sessions stay on the node holding the socket, so a worker (which serves no API) takes none.
   if (opts.role !== 'worker') registerRealtimeRoute(http, context);
   if (opts.role !== 'worker') registerTtsWsRoute(http, context);
@@ -195,6 +198,7 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
         stopMetrics();
         await queue.stop();
         await backends.close();
+        sharedGate?.close();
         await webhooks.stop();
         warming.abort();
         await ttsPool.close();

@@ -25,6 +25,9 @@ if (skip && process.env.CI) throw new Error(`cluster tests cannot run on CI: ${s
 /** Long enough (~2 min of speech) that a test can find the node running it and stop that node mid-job. */
 const LONG_TEXT = Array.from({ length: 30 }, (_, i) => `Sentence number ${i + 1} of a long job that one node starts and another finishes.`).join(' ');
 
+/** The plan the limits test races: 20 requests a minute, concurrency out of the way. */
+const PLANS = { starter: { requests_per_minute: 20, concurrent: 100 } };
+
 /** The batch webhook goes to a receiver on loopback. */
 const WEBHOOKS = { ...DEFAULTS.webhooks, allowPrivateTargets: true };
 
@@ -34,6 +37,18 @@ const KEY = generateApiKey();
 
 function json(): Record<string, string> {
   return { 'content-type': 'application/json', authorization: `Bearer ${KEY}` };
+}
+
+/**
+ * How many of `nodes` logged completing job `uuid`. The log line may reach us a moment after the
+ * record says completed (another process's stdout): waited for, then a moment more for a second.
+ */
+async function completedBy(nodes: ClusterNode[], uuid: string): Promise<number> {
+  const count = (): number => nodes.reduce((n, node) => n + completions(node, uuid), 0);
+  const deadline = Date.now() + 5000;
+  while (count() === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  await new Promise((r) => setTimeout(r, 100));
+  return count();
 }
 
 async function postJob(node: ClusterNode, text: string): Promise<string> {
@@ -98,8 +113,8 @@ describe('cluster mode: Redis queue, S3 results, three nodes', { skip }, () => {
     accounts.keys.add(ACCOUNT, KEY);
     // The database exists now (made above), so the nodes can start together.
     [serve, ...workers] = await Promise.all([
-      startNode('serve', { dataDir, jobConcurrency: 0, webhooks: WEBHOOKS, cluster: { ...cluster, nodeId: 'serve-1' } }),
-      ...[1, 2].map((i) => startNode('worker', { dataDir, jobConcurrency: 1, webhooks: WEBHOOKS, cluster: { ...cluster, nodeId: `worker-${i}` } })),
+      startNode('serve', { dataDir, jobConcurrency: 0, webhooks: WEBHOOKS, plans: PLANS, cluster: { ...cluster, nodeId: 'serve-1' } }),
+      ...[1, 2].map((i) => startNode('worker', { dataDir, jobConcurrency: 1, webhooks: WEBHOOKS, plans: PLANS, cluster: { ...cluster, nodeId: `worker-${i}` } })),
     ]);
     nodes = [serve, ...workers];
   });
@@ -128,7 +143,7 @@ describe('cluster mode: Redis queue, S3 results, three nodes', { skip }, () => {
       const done = await poll(serve, uuid);
       assert.equal(done.status, 'completed');
       assert.equal(completions(serve, uuid), 0, 'the serve node runs no jobs');
-      assert.equal(workers.reduce((n, w) => n + completions(w, uuid), 0), 1);
+      assert.equal(await completedBy(workers, uuid), 1);
       // Reserved by the node that accepted it, committed by the node that ran it, in the one ledger.
       assert.deepEqual(ledgerOf(uuid), ['commit', 'reserve']);
       const file = await fetch(done.result_url as string);
@@ -167,7 +182,7 @@ describe('cluster mode: Redis queue, S3 results, three nodes', { skip }, () => {
       while (hooks.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       const sent = JSON.parse(hooks[0] ?? '{}') as { batch_id: string; status: string; completed: number; items: Array<{ uuid: string }> };
       assert.deepEqual([sent.batch_id, sent.status, sent.completed], [id, 'completed', 4]);
-      for (const item of sent.items) assert.equal(workers.reduce((n, w) => n + completions(w, item.uuid), 0), 1);
+      for (const item of sent.items) assert.equal(await completedBy(workers, item.uuid), 1);
       const polled = (await (await fetch(`${serve.url}/v1/tts/batch/result/?batch_id=${id}`, { headers: json() })).json()) as { status: string; webhook: { status: string } };
       assert.deepEqual([polled.status, polled.webhook.status], ['completed', 'delivered']);
       await new Promise((r) => setTimeout(r, 300));
@@ -178,7 +193,7 @@ describe('cluster mode: Redis queue, S3 results, three nodes', { skip }, () => {
   });
 
   it('a worker draining on SIGTERM hands its running job back to the queue: it completes once, on another node', async () => {
-    const third = await startNode('worker', { dataDir, jobConcurrency: 1, webhooks: WEBHOOKS, cluster: { ...cluster, nodeId: 'worker-3' } });
+    const third = await startNode('worker', { dataDir, jobConcurrency: 1, webhooks: WEBHOOKS, plans: PLANS, cluster: { ...cluster, nodeId: 'worker-3' } });
     nodes.push(third);
     workers.push(third);
     const uuid = await postJob(serve, LONG_TEXT);
@@ -188,7 +203,7 @@ describe('cluster mode: Redis queue, S3 results, three nodes', { skip }, () => {
     const done = await poll(serve, uuid, 30_000);
     assert.equal(done.status, 'completed');
     assert.equal(completions(victim, uuid), 0, 'the draining node did not complete it');
-    assert.equal(workers.reduce((n, w) => n + completions(w, uuid), 0), 1, 'another worker completed it exactly once');
+    assert.equal(await completedBy(workers, uuid), 1, 'another worker completed it exactly once');
   });
 
   it('a worker killed with SIGKILL mid-job leaves the job to the other: it completes once, elsewhere', async () => {
@@ -199,11 +214,35 @@ describe('cluster mode: Redis queue, S3 results, three nodes', { skip }, () => {
     assert.equal(done.status, 'completed');
     assert.equal(completions(victim, uuid), 0, 'the killed node did not complete it');
     const survivor = workers.find((w) => w !== victim)!;
-    assert.equal(completions(survivor, uuid), 1, 'the other worker completed it exactly once');
+    assert.equal(await completedBy([survivor], uuid), 1, 'the other worker completed it exactly once');
     assert.deepEqual(ledgerOf(uuid), ['commit', 'reserve'], 'charged once');
     const file = await fetch(done.result_url as string);
     const probe = await probeAudio(new Uint8Array(await file.arrayBuffer()));
     assert.ok(Math.abs(probe.durationSec - (done.duration as number)) < 0.05);
+  });
+
+  it('a plan\'s requests per minute hold exactly for 50 concurrent requests spread over three serve nodes', async () => {
+    const racerKey = generateApiKey();
+    accounts.accounts.ensure('racer', 'starter');
+    accounts.ledger.grant('racer', 1000, 'test');
+    accounts.keys.add('racer', racerKey);
+    const more = await Promise.all([2, 3].map((i) => startNode('serve', { dataDir, jobConcurrency: 0, plans: PLANS, cluster: { ...cluster, nodeId: `serve-${i}` } })));
+    nodes.push(...more);
+    const serveNodes = [serve, ...more];
+    // Real requests with bodies (read after the asynchronous admission): short streamed syntheses.
+    const results = await Promise.all(
+      Array.from({ length: 50 }, async (_, i) => {
+        const res = await fetch(`${serveNodes[i % 3]!.url}/v1/tts/stream/`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${racerKey}` }, body: JSON.stringify({ text: `Request ${i}.`, voice: 'en-us' }) });
+        const body = res.status === 200 ? (await res.arrayBuffer()).byteLength : ((await res.json()) as { error: { code: string } }).error.code;
+        return { status: res.status, body, remaining: res.headers.get('x-ratelimit-remaining') };
+      }),
+    );
+    const ok = results.filter((r) => r.status === 200);
+    assert.equal(ok.length, 20, JSON.stringify(results.map((r) => r.status)));
+    assert.ok(ok.every((r) => typeof r.body === 'number' && r.body > 1000), 'each admitted request streamed audio');
+    assert.deepEqual(ok.map((r) => Number(r.remaining)).sort((a, b) => a - b), Array.from({ length: 20 }, (_, i) => i), 'one count per request, none lost or doubled');
+    const refused = results.filter((r) => r.status !== 200);
+    assert.ok(refused.every((r) => r.status === 429 && r.body === 'rate_limit_exceeded'), JSON.stringify(refused.slice(0, 3)));
   });
 
   it('while Redis is away queued work gets 503 queue_unavailable (streams still work); it recovers when Redis is back', async () => {

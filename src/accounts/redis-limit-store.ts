@@ -6,9 +6,8 @@
  * whatever their skew), and a concurrency slot is a lease, so slots held by a node that was
  * killed expire instead of blocking the account forever.
  *
- * Asynchronous, unlike `LimitStore`: the access gate (src/accounts/gate.ts) runs synchronously in
- * the HTTP guard before a request's body is read, so it cannot await Redis yet; this store is
- * what it uses once the guard may (docs/cluster.md, "Limits").
+ * Asynchronous, unlike `LimitStore`: shared-gate.ts admits requests with it (the HTTP guard may
+ * return a promise; the body is kept meanwhile).
  */
 import type { Redis } from 'ioredis';
 import type { WindowState } from './limit-store.js';
@@ -62,6 +61,11 @@ export class RedisLimitStore {
   private holders = 0;
 
   constructor(private readonly redis: Redis, private readonly nodeId: string, private readonly opts: RedisLimitStoreOptions) {}
+
+  /** Whether Redis is connected now (commands fail at once otherwise: no offline queue). */
+  get ready(): boolean {
+    return this.redis.status === 'ready';
+  }
 
   /** Counts `amount` against `limit` in the current window when it fits; a refused call counts nothing. */
   async take(key: string, amount: number, limit: number, windowMs: number): Promise<WindowState> {

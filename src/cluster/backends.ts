@@ -5,6 +5,10 @@
  * whether this node reaches it now.
  */
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import type { AccessGate } from '../accounts/gate.js';
+import { RedisLimitStore } from '../accounts/redis-limit-store.js';
+import { SharedGate } from '../accounts/shared-gate.js';
 import type { Config } from '../config.js';
 import { LocalJobQueue, type JobQueue, type JobQueueOptions, type JobRunner } from '../jobs/job-queue.js';
 import type { JobStore } from '../jobs/job-store.js';
@@ -39,6 +43,19 @@ export function jobQueueFor(config: Config, store: JobStore, run: JobRunner, opt
   const { redisUrl, lockMs } = config.cluster;
   if (redisUrl === '') return new LocalJobQueue(store, run, opts);
   return new RedisJobQueue(store, run, { ...opts, redisUrl, lockMs, nodeId: nodeIdOf(config.cluster) });
+}
+
+/**
+ * The access gate on Redis when the cluster has one (limits exact across nodes), else none: the
+ * node's own gate counts. A slot's lease outlasts the longest live session, which holds one.
+ */
+export function sharedGateFor(config: Config, local: AccessGate): { gate: SharedGate; close(): void } | undefined {
+  const { redisUrl } = config.cluster;
+  if (redisUrl === '') return undefined;
+  const redis = new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: (n) => Math.min(100 * n, 1000) });
+  redis.on('error', () => {}); // the gate falls back to local counting; ioredis reconnects by itself
+  const store = new RedisLimitStore(redis, nodeIdOf(config.cluster), { slotLeaseMs: (config.liveMaxSessionSeconds + 60) * 1000 });
+  return { gate: new SharedGate(store, local), close: () => redis.disconnect() };
 }
 
 export function nodeBackends(config: Config, role: NodeRole, queue: JobQueue, results: ResultStore): NodeBackends {
