@@ -5,6 +5,7 @@
  */
 import { runAudioTools } from './audio-tools.js';
 import { runAuth } from './auth.js';
+import { runCluster } from './cluster.js';
 import { runConcurrency } from './concurrency.js';
 import { runEngines } from './engines.js';
 import { runFirstPhrase } from './first-phrase.js';
@@ -36,6 +37,7 @@ const BENCHMARKS: ReadonlyArray<[string, () => Promise<void>]> = [
   ['resample', runResample],
   ['spawn', runSpawn],
   ['audio-tools', runAudioTools],
+  ['cluster', runCluster],
 ];
 
 async function main(): Promise<number> {

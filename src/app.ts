@@ -29,6 +29,9 @@ import { SqliteBatchStore } from './batch/batch-store.js';
 import { BatchTracker } from './batch/batch-tracker.js';
 import { WebhookSweeper } from './batch/webhook-sweeper.js';
 import type { Config } from './config.js';
+import { jobQueueFor, nodeBackends, resultStoreFor, sharedGateFor } from './cluster/backends.js';
+import { checkClusterStartRule, type NodeRole } from './cluster/start-rule.js';
+import { workerGuard } from './cluster/worker-guard.js';
 import { probeProviders } from './engines/onnx/provider-probe.js';
 import { budgetBytesPerThread, onnxSettingsFrom, usesAccelerator } from './engines/onnx/settings.js';
 import { whisperVariantFrom } from './engines/stt/whisper/export-files.js';
@@ -36,9 +39,7 @@ import { UploadReceiver } from './http/body.js';
 import { Router } from './http/router.js';
 import { HttpServer } from './http/server.js';
 import { startExpirySweep } from './jobs/expiry-sweep.js';
-import { LocalJobQueue } from './jobs/job-queue.js';
 import { SqliteJobStore } from './jobs/job-store.js';
-import { DiskResultStore } from './jobs/result-store.js';
 import { createResponder } from './llm/create-responder.js';
 import { createLogger, type Logger } from './logger.js';
 import { LiveSessionLimits } from './realtime/session-limits.js';
@@ -64,6 +65,8 @@ export interface StartOptions {
   logger?: Logger;
   /** Tests use false to leave accepted jobs queued, as a crash would. */
   processJobs?: boolean;
+  /** `worker` (`llais worker`): runs queued jobs and answers health and metrics only. */
+  role?: NodeRole;
 }
 
 export async function startApp(config: Config, opts: StartOptions = {}): Promise<App> {
@@ -73,6 +76,8 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     readFileSync(config.tls.certFile);
     readFileSync(config.tls.keyFile);
   }
+  // A mix of shared and embedded backends that cannot be consistent across nodes is refused first.
+  checkClusterStartRule(config.cluster, opts.role ?? 'serve');
   // An accelerator that cannot run is a configuration error, found before anything starts.
   await probeProviders(onnxSettingsFrom(config));
   // Whatever starts before a later step fails is stopped again, so a failed start leaks no workers.
@@ -95,7 +100,11 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
   const accounts = openAccounts(config, db, { onSpent: (credits, service) => metrics.spent(credits, service) });
   // Before any worker starts: a server that would be open to the network does not start at all.
   checkStartRule(accounts.setting, config.host, accounts.keys);
-  const jobCharges = new JobCharges(accounts.billing);
+  // With a shared queue another node may end the job: charges are settled by reference there.
+  // Cluster mode: requests are counted on Redis, so a plan's limits hold across nodes.
+  const sharedGate = sharedGateFor(config, accounts.gate);
+  if (sharedGate) undo.push(() => sharedGate.close());
+  const jobCharges = new JobCharges(accounts.billing, { holdCharges: config.cluster.redisUrl === '' });
   const ttsPool = await startTtsPool({
     workers: config.ttsWorkers,
     warmUp: config.ttsWarmUp,
@@ -108,12 +117,12 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
   const pool = WorkerPool.start({ threads: config.poolWorkers, maxQueue: config.poolMaxQueue, logger });
   undo.push(() => pool.close());
   const jobs = new SqliteJobStore(db);
-  const results = new DiskResultStore(join(config.dataDir, 'results'));
+  const results = resultStoreFor(config);
   const tts = new TtsService(ttsPool, config.modelsDir, { maxTextChars: config.maxTextChars, defaultModel: config.defaultModel, defaultVoice: config.defaultVoice, firstChunkChars: config.ttsFirstChunkChars });
   const batches = new SqliteBatchStore(db);
   const webhooks = new WebhookSweeper(batches, accounts.webhookSecrets, config.webhooks, logger);
   const batchTracker = new BatchTracker(batches, jobs, () => webhooks.kick(), logger);
-  const queue = new LocalJobQueue(jobs, jobCharges.wrap(ttsJobRunner(tts, results)), {
+  const queue = jobQueueFor(config, jobs, jobCharges.wrap(ttsJobRunner(tts, results)), {
     concurrency: opts.processJobs === false ? 0 : config.jobConcurrency,
     resultTtlMs: config.resultTtlSeconds * 1000,
     maxJobs: config.jobQueueMaxJobs,
@@ -138,6 +147,7 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
   const responder = createResponder(config);
   const live = new LiveSessionLimits({ maxSessions: config.liveMaxSessions, maxSessionMs: config.liveMaxSessionSeconds * 1000, idleMs: config.liveIdleTimeoutSeconds * 1000 });
   const context: ApiContext = { config, logger, tts, pool, jobs, batches, queue, results, responder, stt, uploads, db, live, accounts, jobCharges, metrics, turns: new RequestTurns() };
+  const backends = (context.backends = nodeBackends(config, opts.role ?? 'serve', queue, results));
 
   const router = new Router();
   registerPlatformRoutes(router, context);
@@ -152,9 +162,10 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
   registerOpenApiRoutes(router);
   registerPlaygroundRoutes(router);
 
-  const http = new HttpServer(router, { host: config.host, port: config.port, corsOrigin: config.corsOrigin, tls: config.tls, logger, guard: accessGuard(accounts), onFinished: (r) => metrics.requestFinished(r) });
-  registerRealtimeRoute(http, context);
-  registerTtsWsRoute(http, context);
+  const http = new HttpServer(router, { host: config.host, port: config.port, corsOrigin: config.corsOrigin, tls: config.tls, logger, guard: opts.role === 'worker' ? workerGuard : accessGuard(accounts, sharedGate?.gate), onFinished: (r) => metrics.requestFinished(r) });
+  // Live sessions stay on the node holding the socket, so a worker (which serves no API) takes none.
+  if (opts.role !== 'worker') registerRealtimeRoute(http, context);
+  if (opts.role !== 'worker') registerTtsWsRoute(http, context);
   const stopMetrics = registerMetricsRoute(router, context, () => http.activeRequests);
   undo.push(stopMetrics);
   const port = await http.listen();
@@ -186,6 +197,8 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
         stopSweep();
         stopMetrics();
         await queue.stop();
+        await backends.close();
+        sharedGate?.close();
         await webhooks.stop();
         warming.abort();
         await ttsPool.close();

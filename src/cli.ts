@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `llais serve` starts the server; `llais models [list]` lists the model catalogue and what is
+ * `llais serve` starts the server; `llais worker` a node that runs jobs from the shared queue (docs/cluster.md); `llais models [list]` lists the model catalogue and what is
  * installed, `llais models pull <id>` downloads a model (from LLAIS_MODELS_MIRROR when set),
  * `llais models remove <id>` deletes it; `llais keys …`, `llais credits …` and `llais webhooks
  * secret` manage API keys, credits and webhook secrets (src/accounts/admin-cli.ts); `llais doctor`
@@ -10,6 +10,7 @@
 import { runAccountsCommand } from './accounts/admin-cli.js';
 import { startApp } from './app.js';
 import { checkCommandLine, fullUsage } from './cli-usage.js';
+import type { NodeRole } from './cluster/start-rule.js';
 import { runDoctor } from './doctor/doctor.js';
 import { loadConfig, type Config } from './config.js';
 import { createLogger } from './logger.js';
@@ -52,9 +53,9 @@ function parseFlags(args: string[]): Flags {
   return { overrides, configFile, trustUnpinned, rest };
 }
 
-async function serve(config: Config): Promise<void> {
+async function serve(config: Config, role: NodeRole = 'serve'): Promise<void> {
   const logger = createLogger(config.logLevel);
-  const app = await startApp(config, { logger });
+  const app = await startApp(config, { logger, role });
   let stopping = false;
   const shutdown = (signal: string): void => {
     if (stopping) return;
@@ -157,6 +158,7 @@ async function main(argv: string[]): Promise<void> {
   }
   const config = loadConfig(overrides, { configFile });
   if (command === 'serve') return serve(config);
+  if (command === 'worker') return serve(config, 'worker');
   if (command === 'models' && (sub === undefined || sub === 'list')) return listModels(config);
   if (command === 'models' && sub === 'pull' && id) return pullModelCommand(config, id, trustUnpinned, voice);
   if (command === 'models' && sub === 'remove' && id) return removeModelCommand(config, id);

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import type { PlanOverrides } from './accounts/plans.js';
+import { CLUSTER_DEFAULTS, clusterSettingsFrom, type ClusterSettings } from './cluster/cluster-config.js';
 
 export interface Config {
   host: string;
@@ -133,6 +134,7 @@ export interface Config {
   plans: PlanOverrides | null;
   /** Batch completion webhooks (src/batch/): retries, timeout, and whether private targets are allowed. */
   webhooks: WebhookSettings;
+  /** Shared backends for several nodes (src/cluster/cluster-config.ts, docs/cluster.md); none by default. */ cluster: ClusterSettings;
 }
 
 /** The `webhooks` section; each key also has an `LLAIS_WEBHOOKS_*` variable. */
@@ -212,6 +214,7 @@ export const DEFAULTS: Config = {
   plans: null,
   // 10 s, 30 s, 90 s, 4.5 min, 13.5 min, then 40 min and 1 h: a receiver down for an hour or two still gets it.
   webhooks: { maxAttempts: 8, initialDelayMs: 10_000, maxDelayMs: 3600_000, timeoutMs: 10_000, allowPrivateTargets: false },
+  cluster: CLUSTER_DEFAULTS,
 };
 
 const WEBHOOK_ENV_KEYS: Record<string, keyof WebhookSettings> = {
@@ -323,6 +326,7 @@ export function loadConfig(
       if (k === 'tls') cfg.tls = v as Config['tls'];
       else if (k === 'plans') cfg.plans = v as PlanOverrides;
       else if (k === 'webhooks') cfg.webhooks = webhookSettings(cfg.webhooks, v as Record<string, unknown>, file);
+      else if (k === 'cluster') cfg.cluster = clusterSettingsFrom(cfg.cluster, v as Record<string, unknown>, {});
       else (cfg as unknown as Record<string, unknown>)[k] = coerce(k as keyof Config, v);
     }
   }
@@ -332,6 +336,7 @@ export function loadConfig(
   }
   const webhookEnv = Object.entries(WEBHOOK_ENV_KEYS).filter(([name]) => env[name] !== undefined && env[name] !== '');
   cfg.webhooks = webhookSettings(cfg.webhooks, Object.fromEntries(webhookEnv.map(([name, key]) => [key, env[name]])), 'the environment');
+  cfg.cluster = clusterSettingsFrom(cfg.cluster, undefined, env);
   if (env.LLAIS_TLS_CERT_FILE && env.LLAIS_TLS_KEY_FILE) {
     cfg.tls = { certFile: env.LLAIS_TLS_CERT_FILE, keyFile: env.LLAIS_TLS_KEY_FILE };
   }

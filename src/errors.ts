@@ -97,6 +97,7 @@ export const ERROR_CATALOGUE = {
   engine_unavailable: 503,
   vad_unavailable: 503,
   job_queue_full: 503,
+  queue_unavailable: 503,
   too_many_uploads: 503,
   client_closed: 499,
   cancelled: 499,

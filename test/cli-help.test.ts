@@ -29,6 +29,7 @@ function llais(...args: string[]): Promise<Run> {
 /** Every command form, and the words its usage line starts with. */
 const FORMS: Array<[string[], string]> = [
   [['serve'], 'llais serve'],
+  [['worker'], 'llais worker'],
   [['doctor'], 'llais doctor'],
   [['models', 'list'], 'llais models [list]'],
   [['models', 'pull'], 'llais models pull <id>'],

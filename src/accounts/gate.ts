@@ -26,9 +26,9 @@ export interface Admission {
   release(): void;
 }
 
-const MINUTE_MS = 60_000;
+export const MINUTE_MS = 60_000;
 /** A full concurrency slot frees when some request ends; a second is a fair first retry. */
-const CONCURRENCY_RETRY_AFTER_SEC = 1;
+export const CONCURRENCY_RETRY_AFTER_SEC = 1;
 
 export interface GateDeps {
   accounts: AccountStore;
@@ -120,7 +120,7 @@ export function limitKey(caller: Exclude<Caller, { kind: 'open' }>): string {
   return caller.kind === 'account' ? `account:${caller.accountId}` : `ip:${caller.ip}`;
 }
 
-function rateHeaders(w: WindowState): Record<string, string> {
+export function rateHeaders(w: WindowState): Record<string, string> {
   return {
     'X-RateLimit-Limit': String(w.limit),
     'X-RateLimit-Remaining': String(w.remaining),

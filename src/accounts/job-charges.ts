@@ -9,11 +9,15 @@ import type { Billing, Charge } from './billing.js';
 export class JobCharges {
   private readonly pending = new Map<string, Charge>();
 
-  constructor(private readonly billing: Billing) {}
+  /**
+   * `holdCharges: false` (a shared queue, where another node may run the job): nothing is kept
+   * here, which the ending node would never clear; every job is settled by its reference.
+   */
+  constructor(private readonly billing: Billing, private readonly opts: { holdCharges: boolean } = { holdCharges: true }) {}
 
   /** Remembers the charge of the job `uuid` until it ends. */
   hold(uuid: string, charge: Charge): void {
-    this.pending.set(uuid, charge);
+    if (this.opts.holdCharges) this.pending.set(uuid, charge);
   }
 
   /** Wraps the queue's runner so that every finished job settles its charge. */

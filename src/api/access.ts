@@ -8,6 +8,7 @@ import { bearerKey, subprotocolKey } from '../accounts/api-key.js';
 import type { Accounts } from '../accounts/accounts.js';
 import { clientIp } from '../accounts/client-ip.js';
 import type { AccessPolicy, Admission, Caller } from '../accounts/gate.js';
+import type { SharedGate } from '../accounts/shared-gate.js';
 import type { OwnedKind } from '../accounts/ownership.js';
 import { ApiError, type ErrorCode } from '../errors.js';
 import type { HttpExchange } from '../http/exchange.js';
@@ -47,17 +48,25 @@ export function policyOf(method: string, path: string): AccessPolicy | 'own' {
   return 'account';
 }
 
-/** The guard for `HttpServerOptions.guard`: identifies, counts and labels every routed request. */
-export function accessGuard(accounts: Accounts): (ex: HttpExchange) => void {
+/**
+ * The guard for `HttpServerOptions.guard`: identifies, counts and labels every routed request.
+ * With `shared` (cluster mode) the counting is asynchronous, on counters every node shares.
+ */
+export function accessGuard(accounts: Accounts, shared?: SharedGate): (ex: HttpExchange) => void | Promise<void> {
+  const admitted = (ex: HttpExchange, caller: Caller, admission: Admission): void => {
+    for (const [name, value] of Object.entries(admission.headers)) ex.setHeader(name, value);
+    // A client that left while the admission was checked has finished already: free its slot now.
+    if (ex.done) admission.release();
+    else ex.onFinish(admission.release);
+    callers.set(ex, caller);
+  };
   return (ex) => {
     const policy = policyOfRoute(ex.method, ex.route);
     if (policy === 'own' || accounts.mode.mode(ex.headers.authorization !== undefined) === 'open') return;
     const ip = clientIp(ex.socketIp, ex.headers['x-forwarded-for'], accounts.trustedProxies);
     const caller = accounts.gate.identify(bearerKey(ex.headers.authorization), ip);
-    const admission = accounts.gate.admit(caller, policy);
-    for (const [name, value] of Object.entries(admission.headers)) ex.setHeader(name, value);
-    ex.onFinish(admission.release);
-    callers.set(ex, caller);
+    if (shared) return shared.admit(caller, policy).then((admission) => admitted(ex, caller, admission));
+    admitted(ex, caller, accounts.gate.admit(caller, policy));
   };
 }
 

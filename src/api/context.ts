@@ -3,6 +3,7 @@ import type { Accounts } from '../accounts/accounts.js';
 import type { JobCharges } from '../accounts/job-charges.js';
 import type { BatchStore } from '../batch/batch-store.js';
 import type { Config } from '../config.js';
+import type { NodeBackends } from '../cluster/backends.js';
 import type { JobQueue } from '../jobs/job-queue.js';
 import type { JobStore } from '../jobs/job-store.js';
 import type { ResultStore } from '../jobs/result-store.js';
@@ -45,6 +46,8 @@ export interface ApiContext {
   metrics: ServerMetrics;
   /** One request's synthesis start-up per event-loop turn, so a burst cannot hold the loop. */
   turns: RequestTurns;
+  /** This node's id and role, and its backends (embedded or shared) for health. */
+  backends?: NodeBackends;
 }
 
 /** The absolute base URL a client used to reach us, for links we hand back. */

@@ -7,6 +7,8 @@ import { baseUrl, type ApiContext } from './context.js';
 import { previewPath, voicePreview, voicePreviewFile } from './voice-preview.js';
 
 const GENDERS = new Set(['male', 'female', 'neutral']);
+/** A shared backend that has not answered in this long counts as unreachable in health. */
+const BACKEND_PROBE_MS = 1000;
 
 interface HealthBody {
   status: 'online' | 'degraded';
@@ -14,6 +16,8 @@ interface HealthBody {
   queue_size: number;
   models_loaded: string[];
   checked_at: string;
+  node?: { id: string; role: 'serve' | 'worker' };
+  backends?: Awaited<ReturnType<NonNullable<ApiContext['backends']>['probe']>>;
 }
 
 export function registerPlatformRoutes(router: Router, ctx: ApiContext): void {
@@ -40,6 +44,7 @@ export function registerPlatformRoutes(router: Router, ctx: ApiContext): void {
       queue_size: ctx.queue.size + ctx.tts.queueSize() + ctx.pool.queueSize,
       models_loaded: [...ctx.tts.models(), ...ctx.stt.models()].filter((m) => m.loaded).map((m) => m.id),
       checked_at: new Date().toISOString(),
+      ...(ctx.backends ? { node: { id: ctx.backends.nodeId, role: ctx.backends.role }, backends: await ctx.backends.probe(BACKEND_PROBE_MS) } : {}),
     };
   };
 

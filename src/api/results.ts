@@ -8,6 +8,7 @@ import type { HttpExchange } from '../http/exchange.js';
 import type { Router } from '../http/router.js';
 import { sendFile } from '../http/static-file.js';
 import { callerOf, checkOwner } from './access.js';
+import { sendRemote } from './result-download.js';
 import { baseUrl, type ApiContext } from './context.js';
 
 const UUID_HEX = /^[0-9a-f]{32}$/;
@@ -60,14 +61,17 @@ async function download(ctx: ApiContext, ex: HttpExchange): Promise<void> {
   if (!UUID_HEX.test(uuid) || !ext || !isAudioFormat(ext)) throw new ApiError('not_found', 'No such result file');
   // An expired job's file may outlive its row's status by a moment (the sweep marks, then deletes).
   if (ctx.jobs.get(uuid)?.status === 'expired') throw missing(ctx, uuid);
+  const headers = { 'Content-Type': contentTypeOf(ext), 'Cache-Control': 'private, max-age=3600', 'Content-Disposition': `inline; filename="${uuid}.${ext}"` };
+  // Results in an object store (cluster mode) are streamed from it, by range, through this node.
+  if (ctx.results.openRemote) {
+    const remote = await ctx.results.openRemote(uuid, ext);
+    if (!remote) throw missing(ctx, uuid);
+    return sendRemote(ex, remote, headers);
+  }
   const file = await ctx.results.find(uuid, ext);
   if (!file) throw missing(ctx, uuid);
   try {
-    await sendFile(ex, file.path, file.sizeBytes, {
-      'Content-Type': contentTypeOf(ext),
-      'Cache-Control': 'private, max-age=3600',
-      'Content-Disposition': `inline; filename="${uuid}.${ext}"`,
-    });
+    await sendFile(ex, file.path, file.sizeBytes, headers);
   } catch (err) {
     // The expiry sweep may delete the file between finding and opening it.
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw missing(ctx, uuid);

@@ -132,6 +132,15 @@ export class HttpExchange {
     return this.body().chunks(limitBytes);
   }
 
+  /** Body data arriving before the handler runs is kept for it (see RequestBody.hold). */
+  holdBody(): void {
+    this.body().hold();
+  }
+
+  releaseBody(drop: boolean): void {
+    this.requestBody?.release(drop);
+  }
+
   private body(): RequestBody {
     return (this.requestBody ??= new RequestBody(this.res, this.headers['content-length'], () => this.signal));
   }

@@ -16,9 +16,47 @@ const BODY_CHUNKS_AHEAD = 2;
 export class RequestBody {
   private bodyPromise: Promise<Buffer> | null = null;
   private bodyTaken = false;
+  /** Body data that arrived while the request waited for an asynchronous admission (`hold`). */
+  private held: Held | null = null;
 
   /** `signal`: the exchange's, read only when a body is really read. */
   constructor(private readonly res: HttpResponse, private readonly contentLength: string | undefined, private readonly signal: () => AbortSignal) {}
+
+  /**
+   * Keeps body data that arrives before a reader exists (the guard's admission check is waiting on
+   * another service): uWS drops data with no handler, so it is copied aside, and the socket is
+   * paused after the first chunk. `release()` resumes it; the reader then starts from these chunks.
+   */
+  hold(): void {
+    const held: Held = (this.held = { chunks: [], ended: false, paused: false });
+    this.res.onData((chunk, isLast) => {
+      if (chunk.byteLength > 0) held.chunks.push(Buffer.copyBytesFrom(new Uint8Array(chunk)));
+      if (isLast) held.ended = true;
+      else if (!held.paused) {
+        held.paused = true;
+        this.res.pause();
+      }
+    });
+  }
+
+  /** Ends `hold()`: the data flows again (to the reader the handler registers), or is dropped. */
+  release(drop: boolean): void {
+    const held = this.held;
+    if (!held) return;
+    if (drop) {
+      this.held = null;
+      this.res.onData(() => {});
+    }
+    if (held.paused && !this.signal().aborted) this.res.resume();
+    held.paused = false;
+  }
+
+  /** The held chunks, handed to the reader once. */
+  private takeHeld(): Held {
+    const held = this.held ?? { chunks: [], ended: false, paused: false };
+    this.held = null;
+    return held;
+  }
 
   /**
    * Reads the whole body, rejecting with 413 once it passes `limitBytes`. uWS delivers the
@@ -35,9 +73,12 @@ export class RequestBody {
         this.res.onData(() => {});
         return;
       }
-      const parts: Buffer[] = [];
-      let size = 0;
-      let failed = false;
+      const held = this.takeHeld();
+      const parts: Buffer[] = held.chunks;
+      let size = parts.reduce((n, p) => n + p.byteLength, 0);
+      let failed = size > limitBytes;
+      if (failed) return reject(tooLarge(limitBytes));
+      if (held.ended) return resolve(parts.length === 1 ? parts[0]! : Buffer.concat(parts, size));
       this.res.onData((chunk, isLast) => {
         if (failed) return;
         size += chunk.byteLength;
@@ -74,8 +115,10 @@ export class RequestBody {
       })();
     }
     // Registered now, not on first iteration: uWS drops body data that arrives with no handler.
-    const body: BodyQueue = { chunks: [], ended: false, paused: false, failure: null, wake: null };
-    let size = 0;
+    const held = this.takeHeld();
+    const body: BodyQueue = { chunks: held.chunks, ended: held.ended, paused: false, failure: null, wake: null };
+    let size = held.chunks.reduce((n, p) => n + p.byteLength, 0);
+    if (size > limitBytes) body.failure = tooLarge(limitBytes);
     this.res.onData((chunk, isLast) => {
       if (body.failure !== null) return;
       size += chunk.byteLength;
@@ -126,6 +169,13 @@ export class RequestBody {
     this.res.onData(() => {});
     if (paused) this.res.resume();
   }
+}
+
+/** Body chunks kept while a request waits for admission. */
+interface Held {
+  chunks: Buffer[];
+  ended: boolean;
+  paused: boolean;
 }
 
 /** A streamed body between uWS's callback and its consumer. */

@@ -19,9 +19,10 @@ export interface HttpServerOptions {
   logger: Logger;
   /**
    * Runs before every routed request's handler (after CORS and routing); throwing an ApiError
-   * refuses the request with it. Where authentication and rate limits plug in.
+   * refuses the request with it. Where authentication and rate limits plug in. A promise (limits
+   * counted in a shared store, cluster mode) delays the handler; the request's body is kept meanwhile.
    */
-  guard?: (ex: HttpExchange) => void;
+  guard?: (ex: HttpExchange) => void | Promise<void>;
   /** Told about every finished request: its route pattern (`(none)` when no route matched), status (499: client left) and time. */
   onFinished?: (request: { method: string; route: string; status: number; seconds: number }) => void;
 }
@@ -154,8 +155,17 @@ export class HttpServer {
     ex.route = match.pattern;
     let result: Promise<void> | void;
     try {
-      this.opts.guard?.(ex);
-      result = match.handler(ex);
+      const admitted = this.opts.guard?.(ex);
+      if (admitted) {
+        ex.holdBody();
+        result = admitted.then(
+          () => (ex.releaseBody(false), match.handler(ex)),
+          (err: unknown) => {
+            ex.releaseBody(true);
+            throw err;
+          },
+        );
+      } else result = match.handler(ex);
     } catch (err) {
       this.fail(ex, err);
       return;

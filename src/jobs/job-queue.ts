@@ -1,6 +1,6 @@
 /**
  * Runs queued jobs in the background, a bounded number at a time, oldest first. In-process for
- * one node; the `JobQueue` interface is what a Redis-backed queue would implement for a cluster.
+ * one node; the `JobQueue` interface is also what the cluster's queue (redis-job-queue.ts) implements.
  *
  * Overflow policy: the queue holds at most `maxJobs` jobs and `maxChars` characters of text,
  * queued and running together, jobs recovered at start-up included. A new job past either bound

@@ -72,8 +72,9 @@ export class SqliteJobStore implements JobStore {
                           VALUES (@uuid, @jobId, 'queued', @requestJson, @model, @voice, @format, @chars, @creditsUsed, @clientIp, @now, @now)`),
       get: db.prepare('SELECT * FROM tts_jobs WHERE uuid = ?'),
       processing: db.prepare(`UPDATE tts_jobs SET status = 'processing', updated_at = ? WHERE uuid = ? AND status IN ('queued','processing')`),
-      complete: db.prepare(`UPDATE tts_jobs SET status = 'completed', duration_sec = ?, completed_at = ?, expires_at = ?, updated_at = ? WHERE uuid = ?`),
-      fail: db.prepare(`UPDATE tts_jobs SET status = 'failed', error = ?, updated_at = ? WHERE uuid = ?`),
+      // Only an unfinished job ends: a second run of a job (at-least-once, cluster mode) cannot end it again.
+      complete: db.prepare(`UPDATE tts_jobs SET status = 'completed', duration_sec = ?, completed_at = ?, expires_at = ?, updated_at = ? WHERE uuid = ? AND status IN ('queued','processing')`),
+      fail: db.prepare(`UPDATE tts_jobs SET status = 'failed', error = ?, updated_at = ? WHERE uuid = ? AND status IN ('queued','processing')`),
       unfinished: db.prepare(`SELECT * FROM tts_jobs WHERE status IN ('queued','processing') ORDER BY created_at`),
       expired: db.prepare(`SELECT * FROM tts_jobs WHERE status = 'completed' AND expires_at <= ?`),
       markExpired: db.prepare(`UPDATE tts_jobs SET status = 'expired', updated_at = ? WHERE uuid = ?`),

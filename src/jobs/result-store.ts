@@ -1,6 +1,6 @@
 /**
- * Where finished audio lives. Disk under the data directory is the first implementation; an
- * S3-compatible store would implement the same interface.
+ * Where finished audio lives. Disk under the data directory is the embedded implementation;
+ * s3-result-store.ts puts results in an S3-compatible bucket for a cluster.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
@@ -11,7 +11,16 @@ export interface ResultFile {
   sizeBytes: number;
 }
 
+/** A result held elsewhere (an object store), read by byte range and streamed through the node. */
+export interface RemoteResult {
+  sizeBytes: number;
+  /** Bytes `start` to `end`, both included. */
+  read(start: number, end: number, signal?: AbortSignal): Promise<AsyncIterable<Uint8Array>>;
+}
+
 export interface ResultStore {
+  /** Stores whose files are not on local disk serve downloads through this instead of a path. */
+  openRemote?(uuid: string, ext: string): Promise<RemoteResult | undefined>;
   /** Opens a temporary file for a result; `commit()` makes it visible atomically. */
   create(uuid: string, ext: string): Promise<ResultWriter>;
   find(uuid: string, ext: string): Promise<ResultFile | undefined>;

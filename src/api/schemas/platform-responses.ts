@@ -5,12 +5,21 @@
  */
 import { z } from 'zod';
 
+function backendStatus(kinds: string) {
+  return z.strictObject({ kind: z.string().meta({ description: kinds }), reachable: z.boolean() });
+}
+
 export const healthResponse = z.strictObject({
   status: z.enum(['online', 'degraded']).meta({ description: "'degraded' (with HTTP 503) when the default engine failed its probe synthesis." }),
   latency_ms: z.number().int().min(0).meta({ description: 'How long a one-word probe synthesis took, in milliseconds.' }),
   queue_size: z.number().int().min(0),
   models_loaded: z.array(z.string()),
   checked_at: z.string().meta({ description: 'When the (cached) probe ran, ISO 8601.' }),
+  node: z.strictObject({ id: z.string(), role: z.enum(['serve', 'worker']) }).optional().meta({ description: "This node's id (`LLAIS_NODE_ID`) and role (`llais serve` or `llais worker`); docs/cluster.md." }),
+  backends: z
+    .strictObject({ queue: backendStatus('`embedded` (in-process) or `redis` (BullMQ, `LLAIS_REDIS_URL`)'), results: backendStatus('`disk` or `s3` (`LLAIS_S3_*`)'), database: backendStatus('`sqlite`') })
+    .optional()
+    .meta({ description: "Each backend this node uses and whether it reached it at the probe. An unreachable one does not make `status` degraded: streaming still works; queued work gets 503 `queue_unavailable` while the queue is unreachable." }),
 });
 
 const installHint = z.string().meta({ description: 'The command that installs a model that is not installed.' });

@@ -591,7 +591,7 @@ export type components = {
                  * @description Stable machine-readable code from the catalogue (docs/errors.md).
                  * @enum {string}
                  */
-                code: "invalid_value" | "invalid_type" | "missing_required_parameter" | "unknown_parameter" | "unsupported_parameter" | "conflicting_parameters" | "invalid_json" | "invalid_multipart" | "empty_text" | "text_too_long" | "invalid_ssml" | "model_not_found" | "voice_not_found" | "voice_model_mismatch" | "unsupported_language" | "language_not_supported" | "capability_not_supported" | "invalid_audio" | "invalid_event" | "unknown_event" | "invalid_message" | "unknown_message_type" | "item_not_found" | "duplicate_item_id" | "conversation_already_has_active_response" | "response_cancel_not_active" | "input_audio_buffer_commit_empty" | "input_audio_buffer_full" | "text_buffer_full" | "session_locked" | "cannot_update_voice" | "session_closing" | "session_idle_timeout" | "session_expired" | "session_idle" | "input_audio_backlog_full" | "missing_api_key" | "invalid_api_key" | "insufficient_credits" | "plan_not_allowed" | "rate_limit_exceeded" | "too_many_concurrent_requests" | "daily_limit_exceeded" | "too_many_pronunciations" | "job_not_completed" | "pronunciation_not_found" | "not_found" | "job_not_found" | "batch_not_found" | "result_expired" | "conversation_not_found" | "method_not_allowed" | "body_too_large" | "file_too_large" | "field_too_large" | "too_many_parts" | "unsupported_media_type" | "audio_too_short" | "unprocessable_audio" | "no_speech" | "model_not_installed" | "engine_not_available" | "language_not_installed" | "capability_not_installed" | "internal_error" | "synthesis_failed" | "transcription_failed" | "worker_crashed" | "llm_unavailable" | "llm_empty_reply" | "llm_reply_unspeakable" | "overloaded" | "shutting_down" | "too_many_sessions" | "engine_unavailable" | "vad_unavailable" | "job_queue_full" | "too_many_uploads" | "client_closed" | "cancelled" | "response_cancelled";
+                code: "invalid_value" | "invalid_type" | "missing_required_parameter" | "unknown_parameter" | "unsupported_parameter" | "conflicting_parameters" | "invalid_json" | "invalid_multipart" | "empty_text" | "text_too_long" | "invalid_ssml" | "model_not_found" | "voice_not_found" | "voice_model_mismatch" | "unsupported_language" | "language_not_supported" | "capability_not_supported" | "invalid_audio" | "invalid_event" | "unknown_event" | "invalid_message" | "unknown_message_type" | "item_not_found" | "duplicate_item_id" | "conversation_already_has_active_response" | "response_cancel_not_active" | "input_audio_buffer_commit_empty" | "input_audio_buffer_full" | "text_buffer_full" | "session_locked" | "cannot_update_voice" | "session_closing" | "session_idle_timeout" | "session_expired" | "session_idle" | "input_audio_backlog_full" | "missing_api_key" | "invalid_api_key" | "insufficient_credits" | "plan_not_allowed" | "rate_limit_exceeded" | "too_many_concurrent_requests" | "daily_limit_exceeded" | "too_many_pronunciations" | "job_not_completed" | "pronunciation_not_found" | "not_found" | "job_not_found" | "batch_not_found" | "result_expired" | "conversation_not_found" | "method_not_allowed" | "body_too_large" | "file_too_large" | "field_too_large" | "too_many_parts" | "unsupported_media_type" | "audio_too_short" | "unprocessable_audio" | "no_speech" | "model_not_installed" | "engine_not_available" | "language_not_installed" | "capability_not_installed" | "internal_error" | "synthesis_failed" | "transcription_failed" | "worker_crashed" | "llm_unavailable" | "llm_empty_reply" | "llm_reply_unspeakable" | "overloaded" | "shutting_down" | "too_many_sessions" | "engine_unavailable" | "vad_unavailable" | "job_queue_full" | "queue_unavailable" | "too_many_uploads" | "client_closed" | "cancelled" | "response_cancelled";
                 /** @description What went wrong, for people; may change between versions. */
                 message: string;
                 /** @description The request field at fault (e.g. 'voice', 'texts[3].voice'), or null. */
@@ -632,7 +632,7 @@ export type components = {
                  * @description Stable machine-readable code from the catalogue (docs/errors.md).
                  * @enum {string}
                  */
-                code: "invalid_value" | "invalid_type" | "missing_required_parameter" | "unknown_parameter" | "unsupported_parameter" | "conflicting_parameters" | "invalid_json" | "invalid_multipart" | "empty_text" | "text_too_long" | "invalid_ssml" | "model_not_found" | "voice_not_found" | "voice_model_mismatch" | "unsupported_language" | "language_not_supported" | "capability_not_supported" | "invalid_audio" | "invalid_event" | "unknown_event" | "invalid_message" | "unknown_message_type" | "item_not_found" | "duplicate_item_id" | "conversation_already_has_active_response" | "response_cancel_not_active" | "input_audio_buffer_commit_empty" | "input_audio_buffer_full" | "text_buffer_full" | "session_locked" | "cannot_update_voice" | "session_closing" | "session_idle_timeout" | "session_expired" | "session_idle" | "input_audio_backlog_full" | "missing_api_key" | "invalid_api_key" | "insufficient_credits" | "plan_not_allowed" | "rate_limit_exceeded" | "too_many_concurrent_requests" | "daily_limit_exceeded" | "too_many_pronunciations" | "job_not_completed" | "pronunciation_not_found" | "not_found" | "job_not_found" | "batch_not_found" | "result_expired" | "conversation_not_found" | "method_not_allowed" | "body_too_large" | "file_too_large" | "field_too_large" | "too_many_parts" | "unsupported_media_type" | "audio_too_short" | "unprocessable_audio" | "no_speech" | "model_not_installed" | "engine_not_available" | "language_not_installed" | "capability_not_installed" | "internal_error" | "synthesis_failed" | "transcription_failed" | "worker_crashed" | "llm_unavailable" | "llm_empty_reply" | "llm_reply_unspeakable" | "overloaded" | "shutting_down" | "too_many_sessions" | "engine_unavailable" | "vad_unavailable" | "job_queue_full" | "too_many_uploads" | "client_closed" | "cancelled" | "response_cancelled";
+                code: "invalid_value" | "invalid_type" | "missing_required_parameter" | "unknown_parameter" | "unsupported_parameter" | "conflicting_parameters" | "invalid_json" | "invalid_multipart" | "empty_text" | "text_too_long" | "invalid_ssml" | "model_not_found" | "voice_not_found" | "voice_model_mismatch" | "unsupported_language" | "language_not_supported" | "capability_not_supported" | "invalid_audio" | "invalid_event" | "unknown_event" | "invalid_message" | "unknown_message_type" | "item_not_found" | "duplicate_item_id" | "conversation_already_has_active_response" | "response_cancel_not_active" | "input_audio_buffer_commit_empty" | "input_audio_buffer_full" | "text_buffer_full" | "session_locked" | "cannot_update_voice" | "session_closing" | "session_idle_timeout" | "session_expired" | "session_idle" | "input_audio_backlog_full" | "missing_api_key" | "invalid_api_key" | "insufficient_credits" | "plan_not_allowed" | "rate_limit_exceeded" | "too_many_concurrent_requests" | "daily_limit_exceeded" | "too_many_pronunciations" | "job_not_completed" | "pronunciation_not_found" | "not_found" | "job_not_found" | "batch_not_found" | "result_expired" | "conversation_not_found" | "method_not_allowed" | "body_too_large" | "file_too_large" | "field_too_large" | "too_many_parts" | "unsupported_media_type" | "audio_too_short" | "unprocessable_audio" | "no_speech" | "model_not_installed" | "engine_not_available" | "language_not_installed" | "capability_not_installed" | "internal_error" | "synthesis_failed" | "transcription_failed" | "worker_crashed" | "llm_unavailable" | "llm_empty_reply" | "llm_reply_unspeakable" | "overloaded" | "shutting_down" | "too_many_sessions" | "engine_unavailable" | "vad_unavailable" | "job_queue_full" | "queue_unavailable" | "too_many_uploads" | "client_closed" | "cancelled" | "response_cancelled";
                 /** @description What went wrong, for people; may change between versions. */
                 message: string;
                 /** @description The request field at fault (e.g. 'voice', 'texts[3].voice'), or null. */
@@ -990,7 +990,7 @@ export type components = {
                 };
             };
         };
-        /** @description Error envelope; `code` is one of: `overloaded`, `shutting_down`, `too_many_sessions`, `engine_unavailable`, `vad_unavailable`, `job_queue_full`, `too_many_uploads`. */
+        /** @description Error envelope; `code` is one of: `overloaded`, `shutting_down`, `too_many_sessions`, `engine_unavailable`, `vad_unavailable`, `job_queue_full`, `queue_unavailable`, `too_many_uploads`. */
         Error503: {
             headers: {
                 [name: string]: unknown;
@@ -1002,7 +1002,7 @@ export type components = {
                          * @description Stable machine-readable code from the catalogue (docs/errors.md).
                          * @enum {string}
                          */
-                        code: "overloaded" | "shutting_down" | "too_many_sessions" | "engine_unavailable" | "vad_unavailable" | "job_queue_full" | "too_many_uploads";
+                        code: "overloaded" | "shutting_down" | "too_many_sessions" | "engine_unavailable" | "vad_unavailable" | "job_queue_full" | "queue_unavailable" | "too_many_uploads";
                         /** @description What went wrong, for people; may change between versions. */
                         message: string;
                         /** @description The request field at fault (e.g. 'voice', 'texts[3].voice'), or null. */
@@ -1726,11 +1726,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description Each backend this node uses and whether it reached it at the probe. An unreachable one does not make `status` degraded: streaming still works; queued work gets 503 `queue_unavailable` while the queue is unreachable. */
+                        backends?: {
+                            database: {
+                                /** @description `sqlite` */
+                                kind: string;
+                                reachable: boolean;
+                            };
+                            queue: {
+                                /** @description `embedded` (in-process) or `redis` (BullMQ, `LLAIS_REDIS_URL`) */
+                                kind: string;
+                                reachable: boolean;
+                            };
+                            results: {
+                                /** @description `disk` or `s3` (`LLAIS_S3_*`) */
+                                kind: string;
+                                reachable: boolean;
+                            };
+                        };
                         /** @description When the (cached) probe ran, ISO 8601. */
                         checked_at: string;
                         /** @description How long a one-word probe synthesis took, in milliseconds. */
                         latency_ms: number;
                         models_loaded: string[];
+                        /** @description This node's id (`LLAIS_NODE_ID`) and role (`llais serve` or `llais worker`); docs/cluster.md. */
+                        node?: {
+                            id: string;
+                            /** @enum {string} */
+                            role: "serve" | "worker";
+                        };
                         queue_size: number;
                         /**
                          * @description 'degraded' (with HTTP 503) when the default engine failed its probe synthesis.
@@ -1748,11 +1772,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description Each backend this node uses and whether it reached it at the probe. An unreachable one does not make `status` degraded: streaming still works; queued work gets 503 `queue_unavailable` while the queue is unreachable. */
+                        backends?: {
+                            database: {
+                                /** @description `sqlite` */
+                                kind: string;
+                                reachable: boolean;
+                            };
+                            queue: {
+                                /** @description `embedded` (in-process) or `redis` (BullMQ, `LLAIS_REDIS_URL`) */
+                                kind: string;
+                                reachable: boolean;
+                            };
+                            results: {
+                                /** @description `disk` or `s3` (`LLAIS_S3_*`) */
+                                kind: string;
+                                reachable: boolean;
+                            };
+                        };
                         /** @description When the (cached) probe ran, ISO 8601. */
                         checked_at: string;
                         /** @description How long a one-word probe synthesis took, in milliseconds. */
                         latency_ms: number;
                         models_loaded: string[];
+                        /** @description This node's id (`LLAIS_NODE_ID`) and role (`llais serve` or `llais worker`); docs/cluster.md. */
+                        node?: {
+                            id: string;
+                            /** @enum {string} */
+                            role: "serve" | "worker";
+                        };
                         queue_size: number;
                         /**
                          * @description 'degraded' (with HTTP 503) when the default engine failed its probe synthesis.

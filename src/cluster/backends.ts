@@ -1,0 +1,74 @@
+/**
+ * Picks each backend a node runs on from its cluster settings, the embedded one unless a shared
+ * one is configured: the job queue (in-process, or BullMQ on Redis) and the result files (the
+ * data directory, or an S3 bucket). Also what health reports about them: which kind each is, and
+ * whether this node reaches it now.
+ */
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import type { AccessGate } from '../accounts/gate.js';
+import { RedisLimitStore } from '../accounts/redis-limit-store.js';
+import { SharedGate } from '../accounts/shared-gate.js';
+import type { Config } from '../config.js';
+import { LocalJobQueue, type JobQueue, type JobQueueOptions, type JobRunner } from '../jobs/job-queue.js';
+import type { JobStore } from '../jobs/job-store.js';
+import { RedisJobQueue } from '../jobs/redis-job-queue.js';
+import { DiskResultStore, type ResultStore } from '../jobs/result-store.js';
+import { S3ResultStore } from '../jobs/s3-result-store.js';
+import { nodeIdOf } from './cluster-config.js';
+import type { NodeRole } from './start-rule.js';
+
+/** The queue app.ts starts: either kind re-queues unfinished jobs on `recover()`. */
+export type NodeJobQueue = JobQueue & { recover(): number };
+
+export interface BackendStatus {
+  kind: string;
+  reachable: boolean;
+}
+
+export interface NodeBackends {
+  nodeId: string;
+  role: NodeRole;
+  /** Each backend's kind and reachability, probed now (bounded by `timeoutMs`). */
+  probe(timeoutMs: number): Promise<Record<'queue' | 'results' | 'database', BackendStatus>>;
+  close(): Promise<void>;
+}
+
+export function resultStoreFor(config: Config): ResultStore {
+  const { s3 } = config.cluster;
+  return s3 ? new S3ResultStore(s3, join(config.dataDir, 's3-local')) : new DiskResultStore(join(config.dataDir, 'results'));
+}
+
+export function jobQueueFor(config: Config, store: JobStore, run: JobRunner, opts: JobQueueOptions): NodeJobQueue {
+  const { redisUrl, lockMs } = config.cluster;
+  if (redisUrl === '') return new LocalJobQueue(store, run, opts);
+  return new RedisJobQueue(store, run, { ...opts, redisUrl, lockMs, nodeId: nodeIdOf(config.cluster) });
+}
+
+/**
+ * The access gate on Redis when the cluster has one (limits exact across nodes), else none: the
+ * node's own gate counts. A slot's lease outlasts the longest live session, which holds one.
+ */
+export function sharedGateFor(config: Config, local: AccessGate): { gate: SharedGate; close(): void } | undefined {
+  const { redisUrl } = config.cluster;
+  if (redisUrl === '') return undefined;
+  const redis = new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: (n) => Math.min(100 * n, 1000) });
+  redis.on('error', () => {}); // the gate falls back to local counting; ioredis reconnects by itself
+  const store = new RedisLimitStore(redis, nodeIdOf(config.cluster), { slotLeaseMs: (config.liveMaxSessionSeconds + 60) * 1000 });
+  return { gate: new SharedGate(store, local), close: () => redis.disconnect() };
+}
+
+export function nodeBackends(config: Config, role: NodeRole, queue: JobQueue, results: ResultStore): NodeBackends {
+  return {
+    nodeId: nodeIdOf(config.cluster),
+    role,
+    probe: async (timeoutMs) => ({
+      queue: queue instanceof RedisJobQueue ? { kind: 'redis', reachable: await queue.ping(timeoutMs) } : { kind: 'embedded', reachable: true },
+      results: results instanceof S3ResultStore ? { kind: 's3', reachable: await results.reachable(timeoutMs) } : { kind: 'disk', reachable: true },
+      database: { kind: 'sqlite', reachable: true },
+    }),
+    close: async () => {
+      if (results instanceof S3ResultStore) results.close();
+    },
+  };
+}

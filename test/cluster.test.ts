@@ -1,0 +1,276 @@
+/**
+ * Cluster mode on real backends: Redis (redis-server, loopback, temp dir), S3 (s3rver), and three
+ * Llais nodes in child processes sharing one data directory: one `serve` node that only accepts
+ * work (jobConcurrency 0) and two `worker` nodes. Jobs accepted by one node complete on another;
+ * a worker killed with SIGKILL mid-job leaves the job to the other (exactly one completion); a node
+ * whose Redis goes away answers 503 `queue_unavailable` for queued work and recovers with it.
+ */
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import { Redis } from 'ioredis';
+import { generateApiKey } from '../src/accounts/api-key.js';
+import { openAccounts, type Accounts } from '../src/accounts/accounts.js';
+import { probeAudio } from '../src/audio/probe.js';
+import { DEFAULTS, loadConfig } from '../src/config.js';
+import { openDatabase, type Db } from '../src/storage/database.js';
+import type { ClusterSettings } from '../src/cluster/cluster-config.js';
+import { clusterSkipReason, completions, startNode, startRedis, startS3, type ClusterNode, type RedisServer, type S3Server } from './helpers/cluster.js';
+import { tempDir } from './helpers/app.js';
+
+const skip = clusterSkipReason();
+if (skip && process.env.CI) throw new Error(`cluster tests cannot run on CI: ${skip}`);
+
+/** Long enough (~2 min of speech) that a test can find the node running it and stop that node mid-job. */
+const LONG_TEXT = Array.from({ length: 30 }, (_, i) => `Sentence number ${i + 1} of a long job that one node starts and another finishes.`).join(' ');
+
+/** The plan the limits test races: 20 requests a minute, concurrency out of the way. */
+const PLANS = { starter: { requests_per_minute: 20, concurrent: 100 } };
+
+/** The batch webhook goes to a receiver on loopback. */
+const WEBHOOKS = { ...DEFAULTS.webhooks, allowPrivateTargets: true };
+
+/** The account every request of these tests is made with (its key and credits are in the shared database). */
+const ACCOUNT = 'acme';
+const KEY = generateApiKey();
+
+function json(): Record<string, string> {
+  return { 'content-type': 'application/json', authorization: `Bearer ${KEY}` };
+}
+
+/**
+ * How many of `nodes` logged completing job `uuid`. The log line may reach us a moment after the
+ * record says completed (another process's stdout): waited for, then a moment more for a second.
+ */
+async function completedBy(nodes: ClusterNode[], uuid: string): Promise<number> {
+  const count = (): number => nodes.reduce((n, node) => n + completions(node, uuid), 0);
+  const deadline = Date.now() + 5000;
+  while (count() === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  await new Promise((r) => setTimeout(r, 100));
+  return count();
+}
+
+async function postJob(node: ClusterNode, text: string): Promise<string> {
+  const res = await fetch(`${node.url}/v1/tts/`, { method: 'POST', headers: json(), body: JSON.stringify({ text, voice: 'en-us', format: 'wav' }) });
+  assert.equal(res.status, 200, await res.clone().text());
+  return ((await res.json()) as { uuid: string }).uuid;
+}
+
+async function poll(node: ClusterNode, uuid: string, timeoutMs = 20_000): Promise<Record<string, unknown>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const body = (await (await fetch(`${node.url}/v1/speech/results/?uuid=${uuid}`, { headers: json() })).json()) as Record<string, unknown>;
+    if (body.status !== 'queued' && body.status !== 'processing') return body;
+    if (Date.now() > deadline) throw new Error(`job ${uuid} still ${String(body.status)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('cluster mode: Redis queue, S3 results, three nodes', { skip }, () => {
+  let redis: RedisServer;
+  let s3: S3Server;
+  let serve: ClusterNode;
+  let workers: ClusterNode[];
+  let nodes: ClusterNode[];
+  let dataDir: string;
+  let cluster: ClusterSettings;
+  let db: Db;
+  let accounts: Accounts;
+
+  /** The ledger rows of job `uuid`'s charge, by kind. */
+  function ledgerOf(uuid: string): string[] {
+    return accounts.ledger.history(ACCOUNT, 1000).filter((r) => r.ref === uuid).map((r) => r.kind).sort();
+  }
+
+  /** The worker node running job `uuid` (BullMQ's processed-by field holds the node id). */
+  async function runnerOf(uuid: string): Promise<ClusterNode> {
+    const client = new Redis(redis.url);
+    try {
+      const deadline = Date.now() + 15_000;
+      for (;;) {
+        const id = await client.hget(`llais:tts-jobs:${uuid}`, 'pb');
+        const node = workers.find((w) => id === w.id);
+        if (node) return node;
+        if (Date.now() > deadline) throw new Error(`job ${uuid} is not running on a worker (processed by ${String(id)})`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    } finally {
+      client.disconnect();
+    }
+  }
+
+  before(async () => {
+    [redis, s3] = await Promise.all([startRedis(), startS3()]);
+    dataDir = await tempDir('llais-cluster-');
+    cluster = { redisUrl: redis.url, s3: s3.settings, nodeId: '', sharedDataDir: true, lockMs: 1000 };
+    // The account is made in the shared database before any node starts, as `llais keys create` would
+    // (which also applies the migrations once, before nodes race to).
+    db = openDatabase(dataDir);
+    accounts = openAccounts(loadConfig({ dataDir }, { env: {} }), db);
+    accounts.accounts.ensure(ACCOUNT, 'pro');
+    accounts.ledger.grant(ACCOUNT, 1000, 'test');
+    accounts.keys.add(ACCOUNT, KEY);
+    // The database exists now (made above), so the nodes can start together.
+    [serve, ...workers] = await Promise.all([
+      startNode('serve', { dataDir, jobConcurrency: 0, webhooks: WEBHOOKS, plans: PLANS, cluster: { ...cluster, nodeId: 'serve-1' } }),
+      ...[1, 2].map((i) => startNode('worker', { dataDir, jobConcurrency: 1, webhooks: WEBHOOKS, plans: PLANS, cluster: { ...cluster, nodeId: `worker-${i}` } })),
+    ]);
+    nodes = [serve, ...workers];
+  });
+
+  after(async () => {
+    await Promise.all((nodes ?? []).map((n) => n.close()));
+    await Promise.all([redis?.stop(), s3?.stop()]);
+    db?.close();
+  });
+
+  it('health names the node, its role and each backend, reachable', async () => {
+    const res = await fetch(`${serve.url}/v1/health/`);
+    const body = (await res.json()) as { node: unknown; backends: unknown };
+    assert.deepEqual(body.node, { id: 'serve-1', role: 'serve' });
+    assert.deepEqual(body.backends, { queue: { kind: 'redis', reachable: true }, results: { kind: 's3', reachable: true }, database: { kind: 'sqlite', reachable: true } });
+    const worker = (await (await fetch(`${workers[0]!.url}/v1/health/`)).json()) as { node: unknown };
+    assert.deepEqual(worker.node, { id: 'worker-1', role: 'worker' });
+    const refused = await fetch(`${workers[0]!.url}/v1/tts/`, { method: 'POST', body: '{}' });
+    assert.equal(refused.status, 404);
+    assert.match(((await refused.json()) as { error: { message: string } }).error.message, /queue worker/);
+  });
+
+  it('jobs accepted by the serve node complete on the workers; the result streams from S3 through the node, Range included', async () => {
+    const uuids = await Promise.all(['One job for the cluster.', 'Another job, on another node.', 'And a third.'].map((t) => postJob(serve, t)));
+    for (const uuid of uuids) {
+      const done = await poll(serve, uuid);
+      assert.equal(done.status, 'completed');
+      assert.equal(completions(serve, uuid), 0, 'the serve node runs no jobs');
+      assert.equal(await completedBy(workers, uuid), 1);
+      // Reserved by the node that accepted it, committed by the node that ran it, in the one ledger.
+      assert.deepEqual(ledgerOf(uuid), ['commit', 'reserve']);
+      const file = await fetch(done.result_url as string);
+      assert.equal(file.status, 200);
+      assert.equal(file.headers.get('content-type'), 'audio/wav');
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      assert.equal(Number(file.headers.get('content-length')), bytes.length);
+      const probe = await probeAudio(bytes);
+      assert.ok(Math.abs(probe.durationSec - (done.duration as number)) < 0.05, `${probe.durationSec} vs ${String(done.duration)}`);
+      const part = await fetch(done.result_url as string, { headers: { Range: 'bytes=8-11' } });
+      assert.equal(part.status, 206);
+      assert.equal(part.headers.get('content-range'), `bytes 8-11/${bytes.length}`);
+      assert.equal(Buffer.from(await part.arrayBuffer()).toString('latin1'), 'WAVE');
+    }
+  });
+
+  it('a batch accepted by the serve node completes on the workers, and its webhook is sent once', async () => {
+    const hooks: string[] = [];
+    const receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        hooks.push(body);
+        res.writeHead(204).end();
+      });
+    });
+    receiver.listen(0, '127.0.0.1');
+    await once(receiver, 'listening');
+    try {
+      const webhookUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hook`;
+      const texts = ['First item.', 'Second item.', 'Third item.', 'Fourth item.'].map((text) => ({ text, voice: 'en-us' }));
+      const res = await fetch(`${serve.url}/v1/tts/batch/`, { method: 'POST', headers: json(), body: JSON.stringify({ texts, webhook_url: webhookUrl }) });
+      assert.equal(res.status, 200, await res.clone().text());
+      const { batch_id: id } = (await res.json()) as { batch_id: string };
+      const deadline = Date.now() + 20_000;
+      while (hooks.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      const sent = JSON.parse(hooks[0] ?? '{}') as { batch_id: string; status: string; completed: number; items: Array<{ uuid: string }> };
+      assert.deepEqual([sent.batch_id, sent.status, sent.completed], [id, 'completed', 4]);
+      for (const item of sent.items) assert.equal(await completedBy(workers, item.uuid), 1);
+      const polled = (await (await fetch(`${serve.url}/v1/tts/batch/result/?batch_id=${id}`, { headers: json() })).json()) as { status: string; webhook: { status: string } };
+      assert.deepEqual([polled.status, polled.webhook.status], ['completed', 'delivered']);
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(hooks.length, 1, 'one delivery, by one node');
+    } finally {
+      receiver.close();
+    }
+  });
+
+  it('a worker draining on SIGTERM hands its running job back to the queue: it completes once, on another node', async () => {
+    const third = await startNode('worker', { dataDir, jobConcurrency: 1, webhooks: WEBHOOKS, plans: PLANS, cluster: { ...cluster, nodeId: 'worker-3' } });
+    nodes.push(third);
+    workers.push(third);
+    const uuid = await postJob(serve, LONG_TEXT);
+    const victim = await runnerOf(uuid);
+    await victim.close();
+    workers.splice(workers.indexOf(victim), 1);
+    const done = await poll(serve, uuid, 30_000);
+    assert.equal(done.status, 'completed');
+    assert.equal(completions(victim, uuid), 0, 'the draining node did not complete it');
+    assert.equal(await completedBy(workers, uuid), 1, 'another worker completed it exactly once');
+  });
+
+  it('a worker killed with SIGKILL mid-job leaves the job to the other: it completes once, elsewhere', async () => {
+    const uuid = await postJob(serve, LONG_TEXT);
+    const victim = await runnerOf(uuid);
+    await victim.kill();
+    const done = await poll(serve, uuid, 30_000);
+    assert.equal(done.status, 'completed');
+    assert.equal(completions(victim, uuid), 0, 'the killed node did not complete it');
+    const survivor = workers.find((w) => w !== victim)!;
+    assert.equal(await completedBy([survivor], uuid), 1, 'the other worker completed it exactly once');
+    assert.deepEqual(ledgerOf(uuid), ['commit', 'reserve'], 'charged once');
+    const file = await fetch(done.result_url as string);
+    const probe = await probeAudio(new Uint8Array(await file.arrayBuffer()));
+    assert.ok(Math.abs(probe.durationSec - (done.duration as number)) < 0.05);
+  });
+
+  it('a plan\'s requests per minute hold exactly for 50 concurrent requests spread over three serve nodes', async () => {
+    const racerKey = generateApiKey();
+    accounts.accounts.ensure('racer', 'starter');
+    accounts.ledger.grant('racer', 1000, 'test');
+    accounts.keys.add('racer', racerKey);
+    const more = await Promise.all([2, 3].map((i) => startNode('serve', { dataDir, jobConcurrency: 0, plans: PLANS, cluster: { ...cluster, nodeId: `serve-${i}` } })));
+    nodes.push(...more);
+    const serveNodes = [serve, ...more];
+    // Real requests with bodies (read after the asynchronous admission): short streamed syntheses.
+    const results = await Promise.all(
+      Array.from({ length: 50 }, async (_, i) => {
+        const res = await fetch(`${serveNodes[i % 3]!.url}/v1/tts/stream/`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${racerKey}` }, body: JSON.stringify({ text: `Request ${i}.`, voice: 'en-us' }) });
+        const body = res.status === 200 ? (await res.arrayBuffer()).byteLength : ((await res.json()) as { error: { code: string } }).error.code;
+        return { status: res.status, body, remaining: res.headers.get('x-ratelimit-remaining') };
+      }),
+    );
+    const ok = results.filter((r) => r.status === 200);
+    assert.equal(ok.length, 20, JSON.stringify(results.map((r) => r.status)));
+    assert.ok(ok.every((r) => typeof r.body === 'number' && r.body > 1000), 'each admitted request streamed audio');
+    assert.deepEqual(ok.map((r) => Number(r.remaining)).sort((a, b) => a - b), Array.from({ length: 20 }, (_, i) => i), 'one count per request, none lost or doubled');
+    const refused = results.filter((r) => r.status !== 200);
+    assert.ok(refused.every((r) => r.status === 429 && r.body === 'rate_limit_exceeded'), JSON.stringify(refused.slice(0, 3)));
+  });
+
+  it('while Redis is away queued work gets 503 queue_unavailable (streams still work); it recovers when Redis is back', async () => {
+    await redis.stop();
+    // The node sees the connection close at once; give its reconnect loop a moment to notice.
+    let refused: Response | undefined;
+    for (let i = 0; i < 50; i++) {
+      refused = await fetch(`${serve.url}/v1/tts/`, { method: 'POST', headers: json(), body: JSON.stringify({ text: 'Not now.', voice: 'en-us' }) });
+      if (refused.status !== 200) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(refused!.status, 503);
+    assert.equal(refused!.headers.get('retry-after'), '5');
+    assert.equal(((await refused!.json()) as { error: { code: string } }).error.code, 'queue_unavailable');
+    const health = (await (await fetch(`${serve.url}/v1/health/`)).json()) as { backends: { queue: { reachable: boolean } } };
+    assert.equal(health.backends.queue.reachable, false);
+    const stream = await fetch(`${serve.url}/v1/tts/stream/`, { method: 'POST', headers: json(), body: JSON.stringify({ text: 'Streaming needs no queue.', voice: 'en-us' }) });
+    assert.equal(stream.status, 200);
+    await stream.arrayBuffer();
+
+    await redis.start();
+    let uuid: string | undefined;
+    for (let i = 0; i < 100 && uuid === undefined; i++) {
+      const res = await fetch(`${serve.url}/v1/tts/`, { method: 'POST', headers: json(), body: JSON.stringify({ text: 'Back again.', voice: 'en-us' }) });
+      if (res.status === 200) uuid = ((await res.json()) as { uuid: string }).uuid;
+      else await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(uuid, 'the node accepts queued work again once Redis is back');
+    assert.equal((await poll(serve, uuid)).status, 'completed');
+  });
+});
