@@ -1,0 +1,32 @@
+/**
+ * The multipart forms and JSON responses of the voice-identity endpoints (docs/voice-identity.md),
+ * stated for the OpenAPI document; the handlers check the fields one by one as they stream in,
+ * against the same lists used here.
+ */
+import { z } from 'zod';
+import { EMBED_MODELS } from '../voice-embed.js';
+
+const audioFile = (description: string): z.ZodType => z.file().meta({ description });
+
+/** `POST /v1/voice-embed/`. */
+export const voiceEmbedForm = z.object({
+  file: audioFile('10-30 s of one person speaking (≤20 MB, ≤120 s, at least 2 s of voiced speech).'),
+  model: z.enum(EMBED_MODELS).default('chatterbox').meta({ description: 'The cloning model the embedding is meant for; recorded with it. `extractor` in the answer says what computed it.' }),
+});
+
+export const voiceEmbedResponse = z.strictObject({
+  embed_id: z.string().meta({ description: '`emb_` and 24 hex digits; usable only with the key of the account that made it.' }),
+  model: z.string(),
+  duration_ms: z.number().int().meta({ description: 'How long the request took.' }),
+  extractor: z.string().meta({ description: 'What computed the embedding: an installed speaker model (`wespeaker-resnet34`, `3dspeaker-campplus`) or the embedded statistics (`llais-mfcc-f0-stats-v1`).' }),
+  audio_duration_sec: z.number().meta({ description: 'Seconds of audio it was computed from.' }),
+});
+
+export const voiceEmbedList = z.strictObject({
+  embeddings: z.array(
+    z.strictObject({ embed_id: z.string(), model: z.string(), extractor: z.string(), audio_duration_sec: z.number(), created_at: z.string().meta({ description: 'ISO 8601.' }) }),
+  ),
+  total: z.number().int(),
+});
+
+export const voiceEmbedDeleted = z.strictObject({ embed_id: z.string(), deleted: z.literal(true) });

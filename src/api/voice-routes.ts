@@ -1,0 +1,15 @@
+/**
+ * The voice-identity endpoints (docs/voice-identity.md): stored voices (voice-embed.ts) and,
+ * sharing them, conversion, cloning, speech-to-speech and speech translation. One entry for
+ * src/app.ts; the voice store lives on the shared database in its own table.
+ */
+import type { Router } from '../http/router.js';
+import { SqliteEmbeddingStore } from '../voice/embedding-store.js';
+import type { ApiContext } from './context.js';
+import { registerVoiceEmbedRoutes } from './voice-embed.js';
+import type { VoiceContext } from './voice-upload.js';
+
+export function registerVoiceRoutes(router: Router, ctx: ApiContext): void {
+  const vctx: VoiceContext = { ...ctx, voices: new SqliteEmbeddingStore(ctx.db) };
+  registerVoiceEmbedRoutes(router, vctx);
+}

@@ -1,0 +1,48 @@
+/**
+ * The neural speaker-embedding models `llais models pull` can install for `/v1/voice-embed/`, with
+ * the published file layout: the sherpa-onnx exports of WeSpeaker and 3D-Speaker, one `.onnx` each
+ * (fbank [B, T, 80] in, embedding [B, D] out; onnx-speaker-embedder.ts). Without one installed,
+ * the embedded statistics (voice-profile.ts) serve. No sha256 is pinned: the release states none,
+ * so the pull needs `--trust-unpinned` and prints each file's hash (src/models/pull.ts).
+ */
+import { join } from 'node:path';
+import { modelDataDir, type InstallableModel } from '../engines/model-files.js';
+
+export interface VoiceModelInfo extends InstallableModel {
+  type: 'voice';
+  /** What the model computes. */
+  task: 'speaker-embedding';
+  /** The `.onnx` file under the model's folder. */
+  onnxFile: string;
+}
+
+const RELEASE = 'https://github.com/k2-fsa/sherpa-onnx/releases/download/speaker-recongition-models';
+
+function speakerModel(id: string, name: string, file: string): VoiceModelInfo {
+  return {
+    id,
+    name,
+    type: 'voice',
+    task: 'speaker-embedding',
+    onnxFile: file,
+    builtin: false,
+    install_hint: `llais models pull ${id} --trust-unpinned`,
+    files: [file],
+    downloads: [{ file, url: `${RELEASE}/${file}` }],
+  };
+}
+
+/** In order of preference: the first installed one computes embeddings. */
+export const VOICE_MODEL_CATALOGUE: readonly VoiceModelInfo[] = [
+  speakerModel('wespeaker-resnet34', 'WeSpeaker ResNet34 speaker embedding (VoxCeleb, 256-d)', 'wespeaker_en_voxceleb_resnet34.onnx'),
+  speakerModel('3dspeaker-campplus', '3D-Speaker CAM++ speaker embedding (VoxCeleb, 512-d)', '3dspeaker_speech_campplus_sv_en_voxceleb_16k.onnx'),
+];
+
+/** The installed speaker-embedding model that serves, if any: its id and `.onnx` path. */
+export function installedSpeakerModel(modelsDir: string): { id: string; path: string } | undefined {
+  for (const m of VOICE_MODEL_CATALOGUE) {
+    const dir = modelDataDir(m, modelsDir);
+    if (dir !== undefined) return { id: m.id, path: join(dir, m.onnxFile) };
+  }
+  return undefined;
+}
