@@ -2,7 +2,8 @@
  * `/v1/voice-embed/` against a real server, on speech from its own built-in voices: two clips of
  * one voice embed closer than clips of different voices (the equal-error rate over five voices
  * is printed and must be 0 for the embedded method), stored voices are listed, deleted and
- * invisible to another account, and bad uploads get their 4xx.
+ * invisible to another account, and bad uploads get their 4xx. An installed speaker model (a
+ * tiny ONNX model in WeSpeaker's export layout) then computes the embeddings instead.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -10,7 +11,12 @@ import type { App } from '../src/app.js';
 import { voiceEmbedList, voiceEmbedResponse } from '../src/api/schemas/voice-identity.js';
 import { analyzePcm } from '../src/voice/voice-analyzer.js';
 import { cosine, voiceProfile } from '../src/voice/voice-profile.js';
-import { startTestApp } from './helpers/app.js';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { onnxSpeakerEmbedding } from '../src/engines/voice/speaker-embedder.js';
+import { generateApiKey } from '../src/accounts/api-key.js';
+import { startTestApp, tempDir } from './helpers/app.js';
+import { EMBED_DIMS, tinySpeakerModel } from './helpers/speaker-model.js';
 import { CLIP_TEXTS, equalErrorRate, speak, TEST_VOICES, wavOf, type Clip } from './helpers/voices.js';
 
 function form(file: Uint8Array, fields: Record<string, string> = {}): FormData {
@@ -23,8 +29,16 @@ function form(file: Uint8Array, fields: Record<string, string> = {}): FormData {
 describe('voice embeddings', () => {
   let app: App;
   const clips: Clip[] = [];
+  const keys: string[] = [];
+  const auth = (i = 0): Record<string, string> => ({ authorization: `Bearer ${keys[i]}` });
   before(async () => {
-    app = await startTestApp();
+    app = await startTestApp({ auth: 'keys' });
+    for (const id of ['alice', 'bob']) {
+      app.context.accounts.accounts.ensure(id, 'pro');
+      const key = generateApiKey();
+      app.context.accounts.keys.add(id, key);
+      keys.push(key);
+    }
     for (const voice of TEST_VOICES) for (const text of CLIP_TEXTS) clips.push(await speak(app.url, voice, text));
   });
   after(() => app.close());
@@ -42,18 +56,22 @@ describe('voice embeddings', () => {
   });
 
   it('stores, lists and deletes a voice; the answer follows the contract', async () => {
-    const res = await fetch(`${app.url}/v1/voice-embed/`, { method: 'POST', body: form(clips[0]!.wav, { model: 'cosyvoice2' }) });
+    const res = await fetch(`${app.url}/v1/voice-embed/`, { method: 'POST', headers: auth(), body: form(clips[0]!.wav, { model: 'cosyvoice2' }) });
     assert.equal(res.status, 200, await res.clone().text());
     const body = voiceEmbedResponse.parse(await res.json());
     assert.match(body.embed_id, /^emb_[0-9a-f]{24}$/);
     assert.equal(body.model, 'cosyvoice2');
     assert.equal(body.extractor, 'llais-mfcc-f0-stats-v1');
     assert.ok(body.duration_ms >= 0);
-    const list = voiceEmbedList.parse(await (await fetch(`${app.url}/v1/voice-embed/`)).json());
+    const list = voiceEmbedList.parse(await (await fetch(`${app.url}/v1/voice-embed/`, { headers: auth() })).json());
     assert.ok(list.embeddings.some((e) => e.embed_id === body.embed_id && e.model === 'cosyvoice2'));
-    const del = await fetch(`${app.url}/v1/voice-embed/?embed_id=${body.embed_id}`, { method: 'DELETE' });
+    // Another account neither sees nor deletes it; no key at all is 401.
+    assert.equal(voiceEmbedList.parse(await (await fetch(`${app.url}/v1/voice-embed/`, { headers: auth(1) })).json()).total, 0);
+    assert.equal((await fetch(`${app.url}/v1/voice-embed/?embed_id=${body.embed_id}`, { method: 'DELETE', headers: auth(1) })).status, 404);
+    assert.equal((await fetch(`${app.url}/v1/voice-embed/`)).status, 401);
+    const del = await fetch(`${app.url}/v1/voice-embed/?embed_id=${body.embed_id}`, { method: 'DELETE', headers: auth() });
     assert.equal(del.status, 200);
-    const again = await fetch(`${app.url}/v1/voice-embed/?embed_id=${body.embed_id}`, { method: 'DELETE' });
+    const again = await fetch(`${app.url}/v1/voice-embed/?embed_id=${body.embed_id}`, { method: 'DELETE', headers: auth() });
     assert.equal(again.status, 404);
     assert.equal(((await again.json()) as { error: { code: string } }).error.code, 'embedding_not_found');
   });
@@ -71,7 +89,7 @@ describe('voice embeddings', () => {
       ['unknown model', form(clips[0]!.wav, { model: 'tortoise' }), 400, 'invalid_value'],
     ];
     for (const [name, body, status, code] of cases) {
-      const res = await fetch(`${app.url}/v1/voice-embed/`, { method: 'POST', body });
+      const res = await fetch(`${app.url}/v1/voice-embed/`, { method: 'POST', headers: auth(), body });
       const err = (await res.json()) as { error: { code: string } };
       assert.deepEqual([res.status, err.error.code], [status, code], name);
     }
@@ -79,8 +97,31 @@ describe('voice embeddings', () => {
 
   it('accepts one voice however it is cut: each clip of each voice passes the one-speaker check', async () => {
     for (const clip of clips.filter((_, i) => i % 2 === 1)) {
-      const res = await fetch(`${app.url}/v1/voice-embed/`, { method: 'POST', body: form(clip.wav) });
+      const res = await fetch(`${app.url}/v1/voice-embed/`, { method: 'POST', headers: auth(), body: form(clip.wav) });
       assert.equal(res.status, 200, `${clip.voice}: ${await res.text()}`);
     }
+  });
+
+  it('uses an installed speaker model (tiny ONNX, WeSpeaker layout): reported as the extractor, and its embeddings separate voices too', async () => {
+    const dir = join(app.config.modelsDir, 'wespeaker-resnet34');
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'wespeaker_en_voxceleb_resnet34.onnx'), tinySpeakerModel());
+    const res = await fetch(`${app.url}/v1/voice-embed/`, { method: 'POST', headers: auth(), body: form(clips[0]!.wav) });
+    assert.equal(res.status, 200, await res.clone().text());
+    assert.equal(voiceEmbedResponse.parse(await res.json()).extractor, 'wespeaker-resnet34');
+    // The same path in this thread, over every clip: the tiny model's EER, printed.
+    const other = join(await tempDir(), 'campplus.onnx');
+    await writeFile(other, tinySpeakerModel('x', 'embedding'));
+    const vectors = await Promise.all(clips.map((c) => onnxSpeakerEmbedding(other, c.pcm16k)));
+    assert.equal(vectors[0]!.length, EMBED_DIMS);
+    const same: number[] = [];
+    const different: number[] = [];
+    for (let i = 0; i < clips.length; i++) {
+      for (let j = i + 1; j < clips.length; j++) (clips[i]!.voice === clips[j]!.voice ? same : different).push(cosine(vectors[i]!, vectors[j]!));
+    }
+    const eer = equalErrorRate(same, different);
+    console.log(`tiny ONNX speaker model over ${TEST_VOICES.length} voices: EER ${(eer * 100).toFixed(1)} %`);
+    const mean = (v: number[]): number => v.reduce((a, b) => a + b, 0) / v.length;
+    assert.ok(mean(same) > mean(different), `same ${mean(same)} different ${mean(different)}`);
   });
 });
