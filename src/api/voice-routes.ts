@@ -4,12 +4,15 @@
  * src/app.ts; the voice store lives on the shared database in its own table.
  */
 import type { Router } from '../http/router.js';
+import { BuiltinVoiceStats } from '../voice/builtin-voice-stats.js';
 import { SqliteEmbeddingStore } from '../voice/embedding-store.js';
 import type { ApiContext } from './context.js';
+import { registerVoiceConvertRoutes } from './voice-convert.js';
 import { registerVoiceEmbedRoutes } from './voice-embed.js';
 import type { VoiceContext } from './voice-upload.js';
 
 export function registerVoiceRoutes(router: Router, ctx: ApiContext): void {
-  const vctx: VoiceContext = { ...ctx, voices: new SqliteEmbeddingStore(ctx.db) };
+  const vctx: VoiceContext = { ...ctx, voices: new SqliteEmbeddingStore(ctx.db), builtins: new BuiltinVoiceStats(ctx.tts, ctx.pool) };
   registerVoiceEmbedRoutes(router, vctx);
+  registerVoiceConvertRoutes(router, vctx);
 }

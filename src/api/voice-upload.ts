@@ -9,7 +9,9 @@ import { probeUpload } from '../audio/decode-stream.js';
 import { ApiError, invalidParam } from '../errors.js';
 import type { MultipartBody, MultipartFields, StoredFile } from '../http/body.js';
 import type { HttpExchange } from '../http/exchange.js';
+import type { BuiltinVoiceStats } from '../voice/builtin-voice-stats.js';
 import type { EmbeddingStore, StoredEmbedding } from '../voice/embedding-store.js';
+import type { VoiceStats } from '../voice/voice-profile.js';
 import { callerOf } from './access.js';
 import type { ApiContext } from './context.js';
 
@@ -74,9 +76,22 @@ export function voiceOwner(ex: HttpExchange): string {
   throw new ApiError('missing_api_key', 'Stored voices belong to an account: send "Authorization: Bearer sk-tts-…"');
 }
 
-/** What the voice endpoints receive: the API context and the stored voices. */
+/** What the voice endpoints receive: the API context, the stored voices, the built-in voices' statistics. */
 export interface VoiceContext extends ApiContext {
   voices: EmbeddingStore;
+  builtins: BuiltinVoiceStats;
+}
+
+/** The statistics of a target voice: a stored voice (`emb_…`) of the caller, or a built-in TTS voice. */
+export async function targetVoiceStats(ctx: VoiceContext, ex: HttpExchange, voice: string, param: string): Promise<VoiceStats> {
+  if (voice.startsWith('emb_')) return storedVoice(ctx, ex, voice, param).stats;
+  try {
+    return (await ctx.builtins.get(voice, ex.signal)).stats;
+  } catch (error) {
+    // The TTS resolver names its own field (`voice`); here the voice came in as `param`.
+    if (error instanceof ApiError && error.param === 'voice' && param !== 'voice') throw new ApiError(error.code, error.message, param);
+    throw error;
+  }
 }
 
 /** A stored voice of the caller's account; another account's id is not found, exactly like a missing one. */

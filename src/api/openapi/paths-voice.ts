@@ -1,6 +1,7 @@
 /** Operations of the voice-identity endpoints: stored voices, conversion, cloning, speech-to-speech, translation. */
 import type { z } from 'zod';
-import { voiceEmbedDeleted, voiceEmbedForm, voiceEmbedList, voiceEmbedResponse } from '../schemas/voice-identity.js';
+import { TAGGED_CONTENT_TYPES } from '../../voice/tagged-audio.js';
+import { voiceConvertForm, voiceEmbedDeleted, voiceEmbedForm, voiceEmbedList, voiceEmbedResponse } from '../schemas/voice-identity.js';
 import { jsonSchemaOf, type Json } from './json-schema.js';
 import { jsonResponse, param, type OperationSpec } from './operation.js';
 
@@ -10,6 +11,17 @@ const TAG = 'Voice identity';
 
 function multipart(schema: z.ZodType): Json {
   return { required: true, content: { 'multipart/form-data': { schema: jsonSchemaOf(schema, 'input') } } };
+}
+
+/** A tagged audio file in any of the voice formats. */
+function taggedAudio(description: string): Json {
+  const content = Object.fromEntries(Object.values(TAGGED_CONTENT_TYPES).map((t) => [t, { schema: { type: 'string', contentMediaType: t } }]));
+  const header = (d: string): Json => ({ description: d, schema: { type: 'string' } });
+  return {
+    description,
+    content,
+    headers: { 'X-Llais-Synthetic': header('Always `true`: the audio is synthetic.'), 'X-Credits-Used': header('Credits charged.'), 'X-Credits-Remaining': header("The account's balance after (accounts only).") },
+  };
 }
 
 export function voiceOperations(): OperationSpec[] {
@@ -42,6 +54,17 @@ export function voiceOperations(): OperationSpec[] {
       parameters: [param('query', 'embed_id', { type: 'string' }, 'The stored voice.', true)],
       responses: { 200: jsonResponse('Deleted.', jsonSchemaOf(voiceEmbedDeleted, 'output')) },
       errors: [400, 404],
+    },
+    {
+      method: 'post',
+      path: '/v1/voice-convert',
+      operationId: 'convertVoice',
+      summary: 'Re-speak a recording in another voice',
+      description: 'F0 statistics and spectral envelope moved toward the target voice (docs/voice-identity.md). 3 credits per audio minute. `X-Llais-Converter` names the converter that ran.',
+      tag: TAG,
+      requestBody: multipart(voiceConvertForm),
+      responses: { 200: taggedAudio('The converted recording.') },
+      errors: [...UPLOAD_ERRORS, 402, 404, 424],
     },
   ];
 }

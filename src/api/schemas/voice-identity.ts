@@ -4,6 +4,8 @@
  * against the same lists used here.
  */
 import { z } from 'zod';
+import { TAGGED_FORMATS } from '../../voice/tagged-audio.js';
+import { CONVERT_MODELS, MAX_PITCH_SHIFT } from '../voice-convert.js';
 import { EMBED_MODELS } from '../voice-embed.js';
 
 const audioFile = (description: string): z.ZodType => z.file().meta({ description });
@@ -30,3 +32,15 @@ export const voiceEmbedList = z.strictObject({
 });
 
 export const voiceEmbedDeleted = z.strictObject({ embed_id: z.string(), deleted: z.literal(true) });
+
+const targetVoice = z.string().meta({ description: 'A stored voice of the caller (`emb_…` from /v1/voice-embed/) or a built-in voice id (GET /v1/voices/).' });
+const taggedFormat = z.enum(TAGGED_FORMATS).default('wav').meta({ description: 'The file carries a metadata comment saying it is synthetic (WAV LIST/INFO, ID3, Vorbis comment).' });
+
+/** `POST /v1/voice-convert/`. */
+export const voiceConvertForm = z.object({
+  file: audioFile('The recording to convert (MP3/WAV/FLAC or anything ffmpeg decodes; ≤50 MB, ≤600 s).'),
+  target_voice: targetVoice,
+  model: z.enum(CONVERT_MODELS).default('openvoice').meta({ description: 'Recorded; the embedded converter runs (`X-Llais-Converter`) until a neural one is installed.' }),
+  format: taggedFormat,
+  pitch_shift: z.string().optional().meta({ description: `Semitones added after the voice's own pitch is matched, -${MAX_PITCH_SHIFT} to ${MAX_PITCH_SHIFT}.` }),
+});
