@@ -7,6 +7,7 @@ import type { Router } from '../http/router.js';
 import { BuiltinVoiceStats } from '../voice/builtin-voice-stats.js';
 import { SqliteEmbeddingStore } from '../voice/embedding-store.js';
 import type { ApiContext } from './context.js';
+import { registerSpeechToSpeechRoutes } from './speech-to-speech.js';
 import { registerVoiceConvertRoutes } from './voice-convert.js';
 import { registerVoiceEmbedRoutes } from './voice-embed.js';
 import type { VoiceContext } from './voice-upload.js';
@@ -15,4 +16,5 @@ export function registerVoiceRoutes(router: Router, ctx: ApiContext): void {
   const vctx: VoiceContext = { ...ctx, voices: new SqliteEmbeddingStore(ctx.db), builtins: new BuiltinVoiceStats(ctx.tts, ctx.pool) };
   registerVoiceEmbedRoutes(router, vctx);
   registerVoiceConvertRoutes(router, vctx);
+  registerSpeechToSpeechRoutes(router, vctx);
 }

@@ -1,7 +1,7 @@
 /** Operations of the voice-identity endpoints: stored voices, conversion, cloning, speech-to-speech, translation. */
 import type { z } from 'zod';
 import { TAGGED_CONTENT_TYPES } from '../../voice/tagged-audio.js';
-import { voiceConvertForm, voiceEmbedDeleted, voiceEmbedForm, voiceEmbedList, voiceEmbedResponse } from '../schemas/voice-identity.js';
+import { speechToSpeechForm, voiceConvertForm, voiceEmbedDeleted, voiceEmbedForm, voiceEmbedList, voiceEmbedResponse } from '../schemas/voice-identity.js';
 import { jsonSchemaOf, type Json } from './json-schema.js';
 import { jsonResponse, param, type OperationSpec } from './operation.js';
 
@@ -64,6 +64,17 @@ export function voiceOperations(): OperationSpec[] {
       tag: TAG,
       requestBody: multipart(voiceConvertForm),
       responses: { 200: taggedAudio('The converted recording.') },
+      errors: [...UPLOAD_ERRORS, 402, 404, 424],
+    },
+    {
+      method: 'post',
+      path: '/v1/speech-to-speech',
+      operationId: 'speechToSpeech',
+      summary: 'The same words in a new voice and style',
+      description: 'By conversion (every word and pause kept): `voice` sets the target, `emotion` the prosody, `speed` the rate. 3 credits per audio minute.',
+      tag: TAG,
+      requestBody: multipart(speechToSpeechForm),
+      responses: { 200: taggedAudio('The re-voiced recording.') },
       errors: [...UPLOAD_ERRORS, 402, 404, 424],
     },
   ];

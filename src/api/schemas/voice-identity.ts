@@ -7,6 +7,8 @@ import { z } from 'zod';
 import { TAGGED_FORMATS } from '../../voice/tagged-audio.js';
 import { CONVERT_MODELS, MAX_PITCH_SHIFT } from '../voice-convert.js';
 import { EMBED_MODELS } from '../voice-embed.js';
+import { EMOTIONS } from '../../voice/emotion-prosody.js';
+import { MAX_SPEED, MIN_SPEED, STS_MODELS } from '../speech-to-speech.js';
 
 const audioFile = (description: string): z.ZodType => z.file().meta({ description });
 
@@ -43,4 +45,14 @@ export const voiceConvertForm = z.object({
   model: z.enum(CONVERT_MODELS).default('openvoice').meta({ description: 'Recorded; the embedded converter runs (`X-Llais-Converter`) until a neural one is installed.' }),
   format: taggedFormat,
   pitch_shift: z.string().optional().meta({ description: `Semitones added after the voice's own pitch is matched, -${MAX_PITCH_SHIFT} to ${MAX_PITCH_SHIFT}.` }),
+});
+
+/** `POST /v1/speech-to-speech/`. */
+export const speechToSpeechForm = z.object({
+  file: audioFile('The recording (≤50 MB, ≤600 s).'),
+  voice: targetVoice.optional().meta({ description: "The new voice: a stored voice (`emb_…`) or a built-in voice id; absent: the speaker's own." }),
+  model: z.enum(STS_MODELS).default('openvoice').meta({ description: 'Recorded; the embedded converter runs.' }),
+  emotion: z.enum(EMOTIONS).default('neutral').meta({ description: 'Prosody: pitch level and range, rate, energy (docs/voice-identity.md).' }),
+  speed: z.string().optional().meta({ description: `${MIN_SPEED} to ${MAX_SPEED}; default 1.` }),
+  format: taggedFormat,
 });

@@ -293,6 +293,26 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/speech-to-speech": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The same words in a new voice and style
+         * @description By conversion (every word and pause kept): `voice` sets the target, `emotion` the prosody, `speed` the rate. 3 credits per audio minute.
+         */
+        post: operations["speechToSpeech"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/speech/results": {
         parameters: {
             query?: never;
@@ -1903,6 +1923,78 @@ export interface operations {
             401: components["responses"]["Error401"];
             402: components["responses"]["Error402"];
             403: components["responses"]["Error403"];
+            424: components["responses"]["Error424"];
+            429: components["responses"]["Error429"];
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    speechToSpeech: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * @description Prosody: pitch level and range, rate, energy (docs/voice-identity.md).
+                     * @default neutral
+                     * @enum {string}
+                     */
+                    emotion?: "neutral" | "happy" | "sad" | "angry" | "excited";
+                    /**
+                     * Format: binary
+                     * @description The recording (≤50 MB, ≤600 s).
+                     */
+                    file: string;
+                    /**
+                     * @description The file carries a metadata comment saying it is synthetic (WAV LIST/INFO, ID3, Vorbis comment).
+                     * @default wav
+                     * @enum {string}
+                     */
+                    format?: "wav" | "mp3" | "flac";
+                    /**
+                     * @description Recorded; the embedded converter runs.
+                     * @default openvoice
+                     * @enum {string}
+                     */
+                    model?: "openvoice" | "chatterbox";
+                    /** @description 0.5 to 2; default 1. */
+                    speed?: string;
+                    /** @description The new voice: a stored voice (`emb_…`) or a built-in voice id; absent: the speaker's own. */
+                    voice?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The re-voiced recording. */
+            200: {
+                headers: {
+                    /** @description The account's balance after (accounts only). */
+                    "X-Credits-Remaining"?: string;
+                    /** @description Credits charged. */
+                    "X-Credits-Used"?: string;
+                    /** @description Always `true`: the audio is synthetic. */
+                    "X-Llais-Synthetic"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "audio/flac": string;
+                    "audio/mpeg": string;
+                    "audio/wav": string;
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            402: components["responses"]["Error402"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
+            422: components["responses"]["Error422"];
             424: components["responses"]["Error424"];
             429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
