@@ -88,6 +88,7 @@ export const ERROR_CATALOGUE = {
   engine_not_available: 424,
   language_not_installed: 424,
   capability_not_installed: 424,
+  translator_not_configured: 424,
   internal_error: 500,
   synthesis_failed: 500,
   transcription_failed: 500,

@@ -129,5 +129,11 @@ describe('voice conversion', () => {
       const err = (await res.json()) as { error: { code: string; param: string } };
       assert.deepEqual([res.status, err.error.code], [status, code], name);
     }
+    // This server has no language model configured: translation says what to set up.
+    const translate = await fetch(`${app.url}/v1/speech-translate/`, { method: 'POST', body: form(male.wav, { target_language: 'fr' }) });
+    assert.equal(translate.status, 424);
+    const err = (await translate.json()) as { error: { code: string; message: string } };
+    assert.equal(err.error.code, 'translator_not_configured');
+    assert.match(err.error.message, /LLAIS_LLM_BASE_URL/);
   });
 });

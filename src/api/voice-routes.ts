@@ -8,6 +8,7 @@ import { BuiltinVoiceStats } from '../voice/builtin-voice-stats.js';
 import { SqliteEmbeddingStore } from '../voice/embedding-store.js';
 import type { ApiContext } from './context.js';
 import { registerSpeechToSpeechRoutes } from './speech-to-speech.js';
+import { registerSpeechTranslateRoutes } from './speech-translate.js';
 import { registerVoiceConvertRoutes } from './voice-convert.js';
 import { registerVoiceEmbedRoutes } from './voice-embed.js';
 import type { VoiceContext } from './voice-upload.js';
@@ -17,4 +18,5 @@ export function registerVoiceRoutes(router: Router, ctx: ApiContext): void {
   registerVoiceEmbedRoutes(router, vctx);
   registerVoiceConvertRoutes(router, vctx);
   registerSpeechToSpeechRoutes(router, vctx);
+  registerSpeechTranslateRoutes(router, vctx);
 }

@@ -1,7 +1,7 @@
 /** Operations of the voice-identity endpoints: stored voices, conversion, cloning, speech-to-speech, translation. */
 import type { z } from 'zod';
 import { TAGGED_CONTENT_TYPES } from '../../voice/tagged-audio.js';
-import { speechToSpeechForm, voiceConvertForm, voiceEmbedDeleted, voiceEmbedForm, voiceEmbedList, voiceEmbedResponse } from '../schemas/voice-identity.js';
+import { speechToSpeechForm, speechTranslateForm, speechTranslateResponse, voiceConvertForm, voiceEmbedDeleted, voiceEmbedForm, voiceEmbedList, voiceEmbedResponse } from '../schemas/voice-identity.js';
 import { jsonSchemaOf, type Json } from './json-schema.js';
 import { jsonResponse, param, type OperationSpec } from './operation.js';
 
@@ -76,6 +76,17 @@ export function voiceOperations(): OperationSpec[] {
       requestBody: multipart(speechToSpeechForm),
       responses: { 200: taggedAudio('The re-voiced recording.') },
       errors: [...UPLOAD_ERRORS, 402, 404, 424],
+    },
+    {
+      method: 'post',
+      path: '/v1/speech-translate',
+      operationId: 'translateSpeech',
+      summary: 'Speech in one language out as speech in another',
+      description: 'Recognition, translation by the configured language model (424 `translator_not_configured` without one), synthesis in the target language, optionally converted toward the speaker. `X-Job-Uuid` names the result job. 5 credits per audio minute.',
+      tag: TAG,
+      requestBody: multipart(speechTranslateForm),
+      responses: { 200: jsonResponse('The texts and the spoken translation.', jsonSchemaOf(speechTranslateResponse, 'output')) },
+      errors: [...UPLOAD_ERRORS, 402, 424, 502],
     },
   ];
 }

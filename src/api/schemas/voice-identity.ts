@@ -56,3 +56,20 @@ export const speechToSpeechForm = z.object({
   speed: z.string().optional().meta({ description: `${MIN_SPEED} to ${MAX_SPEED}; default 1.` }),
   format: taggedFormat,
 });
+
+/** `POST /v1/speech-translate/`. */
+export const speechTranslateForm = z.object({
+  file: audioFile('The speech (≤100 MB, ≤30 min).'),
+  target_language: z.string().meta({ description: 'Language code of the translation, e.g. `fr`, `de`, `pt-br`.' }),
+  voice: z.string().optional().meta({ description: 'The voice that speaks the translation; default: the default voice for the target language.' }),
+  preserve_voice: z.enum(['true', 'false']).default('false').meta({ description: "Convert the spoken translation toward the speaker's own voice." }),
+});
+
+export const speechTranslateResponse = z.strictObject({
+  original_text: z.string(),
+  translated_text: z.string(),
+  source_language: z.string(),
+  target_language: z.string(),
+  audio_url: z.string().meta({ description: 'The spoken translation (MP3, tagged as synthetic), a result file like a TTS job\'s.' }),
+  credits_used: z.number().int(),
+});

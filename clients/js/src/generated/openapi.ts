@@ -313,6 +313,26 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/speech-translate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Speech in one language out as speech in another
+         * @description Recognition, translation by the configured language model (424 `translator_not_configured` without one), synthesis in the target language, optionally converted toward the speaker. `X-Job-Uuid` names the result job. 5 credits per audio minute.
+         */
+        post: operations["translateSpeech"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/speech/results": {
         parameters: {
             query?: never;
@@ -653,7 +673,7 @@ export type components = {
                  * @description Stable machine-readable code from the catalogue (docs/errors.md).
                  * @enum {string}
                  */
-                code: "invalid_value" | "invalid_type" | "missing_required_parameter" | "unknown_parameter" | "unsupported_parameter" | "conflicting_parameters" | "invalid_json" | "invalid_multipart" | "empty_text" | "text_too_long" | "invalid_ssml" | "model_not_found" | "voice_not_found" | "voice_model_mismatch" | "unsupported_language" | "language_not_supported" | "capability_not_supported" | "invalid_audio" | "invalid_event" | "unknown_event" | "invalid_message" | "unknown_message_type" | "item_not_found" | "duplicate_item_id" | "conversation_already_has_active_response" | "response_cancel_not_active" | "input_audio_buffer_commit_empty" | "input_audio_buffer_full" | "text_buffer_full" | "session_locked" | "cannot_update_voice" | "session_closing" | "session_idle_timeout" | "session_expired" | "session_idle" | "input_audio_backlog_full" | "missing_api_key" | "invalid_api_key" | "insufficient_credits" | "plan_not_allowed" | "rate_limit_exceeded" | "too_many_concurrent_requests" | "daily_limit_exceeded" | "too_many_pronunciations" | "too_many_embeddings" | "job_not_completed" | "pronunciation_not_found" | "not_found" | "job_not_found" | "batch_not_found" | "result_expired" | "conversation_not_found" | "embedding_not_found" | "method_not_allowed" | "body_too_large" | "file_too_large" | "field_too_large" | "too_many_parts" | "unsupported_media_type" | "audio_too_short" | "unprocessable_audio" | "no_speech" | "audio_too_long" | "multiple_speakers" | "model_not_installed" | "engine_not_available" | "language_not_installed" | "capability_not_installed" | "internal_error" | "synthesis_failed" | "transcription_failed" | "worker_crashed" | "llm_unavailable" | "llm_empty_reply" | "llm_reply_unspeakable" | "overloaded" | "shutting_down" | "too_many_sessions" | "engine_unavailable" | "vad_unavailable" | "job_queue_full" | "too_many_uploads" | "client_closed" | "cancelled" | "response_cancelled";
+                code: "invalid_value" | "invalid_type" | "missing_required_parameter" | "unknown_parameter" | "unsupported_parameter" | "conflicting_parameters" | "invalid_json" | "invalid_multipart" | "empty_text" | "text_too_long" | "invalid_ssml" | "model_not_found" | "voice_not_found" | "voice_model_mismatch" | "unsupported_language" | "language_not_supported" | "capability_not_supported" | "invalid_audio" | "invalid_event" | "unknown_event" | "invalid_message" | "unknown_message_type" | "item_not_found" | "duplicate_item_id" | "conversation_already_has_active_response" | "response_cancel_not_active" | "input_audio_buffer_commit_empty" | "input_audio_buffer_full" | "text_buffer_full" | "session_locked" | "cannot_update_voice" | "session_closing" | "session_idle_timeout" | "session_expired" | "session_idle" | "input_audio_backlog_full" | "missing_api_key" | "invalid_api_key" | "insufficient_credits" | "plan_not_allowed" | "rate_limit_exceeded" | "too_many_concurrent_requests" | "daily_limit_exceeded" | "too_many_pronunciations" | "too_many_embeddings" | "job_not_completed" | "pronunciation_not_found" | "not_found" | "job_not_found" | "batch_not_found" | "result_expired" | "conversation_not_found" | "embedding_not_found" | "method_not_allowed" | "body_too_large" | "file_too_large" | "field_too_large" | "too_many_parts" | "unsupported_media_type" | "audio_too_short" | "unprocessable_audio" | "no_speech" | "audio_too_long" | "multiple_speakers" | "model_not_installed" | "engine_not_available" | "language_not_installed" | "capability_not_installed" | "translator_not_configured" | "internal_error" | "synthesis_failed" | "transcription_failed" | "worker_crashed" | "llm_unavailable" | "llm_empty_reply" | "llm_reply_unspeakable" | "overloaded" | "shutting_down" | "too_many_sessions" | "engine_unavailable" | "vad_unavailable" | "job_queue_full" | "too_many_uploads" | "client_closed" | "cancelled" | "response_cancelled";
                 /** @description What went wrong, for people; may change between versions. */
                 message: string;
                 /** @description The request field at fault (e.g. 'voice', 'texts[3].voice'), or null. */
@@ -694,7 +714,7 @@ export type components = {
                  * @description Stable machine-readable code from the catalogue (docs/errors.md).
                  * @enum {string}
                  */
-                code: "invalid_value" | "invalid_type" | "missing_required_parameter" | "unknown_parameter" | "unsupported_parameter" | "conflicting_parameters" | "invalid_json" | "invalid_multipart" | "empty_text" | "text_too_long" | "invalid_ssml" | "model_not_found" | "voice_not_found" | "voice_model_mismatch" | "unsupported_language" | "language_not_supported" | "capability_not_supported" | "invalid_audio" | "invalid_event" | "unknown_event" | "invalid_message" | "unknown_message_type" | "item_not_found" | "duplicate_item_id" | "conversation_already_has_active_response" | "response_cancel_not_active" | "input_audio_buffer_commit_empty" | "input_audio_buffer_full" | "text_buffer_full" | "session_locked" | "cannot_update_voice" | "session_closing" | "session_idle_timeout" | "session_expired" | "session_idle" | "input_audio_backlog_full" | "missing_api_key" | "invalid_api_key" | "insufficient_credits" | "plan_not_allowed" | "rate_limit_exceeded" | "too_many_concurrent_requests" | "daily_limit_exceeded" | "too_many_pronunciations" | "too_many_embeddings" | "job_not_completed" | "pronunciation_not_found" | "not_found" | "job_not_found" | "batch_not_found" | "result_expired" | "conversation_not_found" | "embedding_not_found" | "method_not_allowed" | "body_too_large" | "file_too_large" | "field_too_large" | "too_many_parts" | "unsupported_media_type" | "audio_too_short" | "unprocessable_audio" | "no_speech" | "audio_too_long" | "multiple_speakers" | "model_not_installed" | "engine_not_available" | "language_not_installed" | "capability_not_installed" | "internal_error" | "synthesis_failed" | "transcription_failed" | "worker_crashed" | "llm_unavailable" | "llm_empty_reply" | "llm_reply_unspeakable" | "overloaded" | "shutting_down" | "too_many_sessions" | "engine_unavailable" | "vad_unavailable" | "job_queue_full" | "too_many_uploads" | "client_closed" | "cancelled" | "response_cancelled";
+                code: "invalid_value" | "invalid_type" | "missing_required_parameter" | "unknown_parameter" | "unsupported_parameter" | "conflicting_parameters" | "invalid_json" | "invalid_multipart" | "empty_text" | "text_too_long" | "invalid_ssml" | "model_not_found" | "voice_not_found" | "voice_model_mismatch" | "unsupported_language" | "language_not_supported" | "capability_not_supported" | "invalid_audio" | "invalid_event" | "unknown_event" | "invalid_message" | "unknown_message_type" | "item_not_found" | "duplicate_item_id" | "conversation_already_has_active_response" | "response_cancel_not_active" | "input_audio_buffer_commit_empty" | "input_audio_buffer_full" | "text_buffer_full" | "session_locked" | "cannot_update_voice" | "session_closing" | "session_idle_timeout" | "session_expired" | "session_idle" | "input_audio_backlog_full" | "missing_api_key" | "invalid_api_key" | "insufficient_credits" | "plan_not_allowed" | "rate_limit_exceeded" | "too_many_concurrent_requests" | "daily_limit_exceeded" | "too_many_pronunciations" | "too_many_embeddings" | "job_not_completed" | "pronunciation_not_found" | "not_found" | "job_not_found" | "batch_not_found" | "result_expired" | "conversation_not_found" | "embedding_not_found" | "method_not_allowed" | "body_too_large" | "file_too_large" | "field_too_large" | "too_many_parts" | "unsupported_media_type" | "audio_too_short" | "unprocessable_audio" | "no_speech" | "audio_too_long" | "multiple_speakers" | "model_not_installed" | "engine_not_available" | "language_not_installed" | "capability_not_installed" | "translator_not_configured" | "internal_error" | "synthesis_failed" | "transcription_failed" | "worker_crashed" | "llm_unavailable" | "llm_empty_reply" | "llm_reply_unspeakable" | "overloaded" | "shutting_down" | "too_many_sessions" | "engine_unavailable" | "vad_unavailable" | "job_queue_full" | "too_many_uploads" | "client_closed" | "cancelled" | "response_cancelled";
                 /** @description What went wrong, for people; may change between versions. */
                 message: string;
                 /** @description The request field at fault (e.g. 'voice', 'texts[3].voice'), or null. */
@@ -960,7 +980,7 @@ export type components = {
                 };
             };
         };
-        /** @description Error envelope; `code` is one of: `model_not_installed`, `engine_not_available`, `language_not_installed`, `capability_not_installed`. */
+        /** @description Error envelope; `code` is one of: `model_not_installed`, `engine_not_available`, `language_not_installed`, `capability_not_installed`, `translator_not_configured`. */
         Error424: {
             headers: {
                 [name: string]: unknown;
@@ -972,7 +992,7 @@ export type components = {
                          * @description Stable machine-readable code from the catalogue (docs/errors.md).
                          * @enum {string}
                          */
-                        code: "model_not_installed" | "engine_not_available" | "language_not_installed" | "capability_not_installed";
+                        code: "model_not_installed" | "engine_not_available" | "language_not_installed" | "capability_not_installed" | "translator_not_configured";
                         /** @description What went wrong, for people; may change between versions. */
                         message: string;
                         /** @description The request field at fault (e.g. 'voice', 'texts[3].voice'), or null. */
@@ -1998,6 +2018,66 @@ export interface operations {
             424: components["responses"]["Error424"];
             429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    translateSpeech: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description The speech (≤100 MB, ≤30 min).
+                     */
+                    file: string;
+                    /**
+                     * @description Convert the spoken translation toward the speaker's own voice.
+                     * @default false
+                     * @enum {string}
+                     */
+                    preserve_voice?: "true" | "false";
+                    /** @description Language code of the translation, e.g. `fr`, `de`, `pt-br`. */
+                    target_language: string;
+                    /** @description The voice that speaks the translation; default: the default voice for the target language. */
+                    voice?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The texts and the spoken translation. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The spoken translation (MP3, tagged as synthetic), a result file like a TTS job's. */
+                        audio_url: string;
+                        credits_used: number;
+                        original_text: string;
+                        source_language: string;
+                        target_language: string;
+                        translated_text: string;
+                    };
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            402: components["responses"]["Error402"];
+            403: components["responses"]["Error403"];
+            413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
+            422: components["responses"]["Error422"];
+            424: components["responses"]["Error424"];
+            429: components["responses"]["Error429"];
+            500: components["responses"]["Error500"];
+            502: components["responses"]["Error502"];
             503: components["responses"]["Error503"];
         };
     };
