@@ -9,6 +9,7 @@ import { SqliteEmbeddingStore } from '../voice/embedding-store.js';
 import type { ApiContext } from './context.js';
 import { registerSpeechToSpeechRoutes } from './speech-to-speech.js';
 import { registerSpeechTranslateRoutes } from './speech-translate.js';
+import { registerTtsCloneRoutes } from './tts-clone.js';
 import { registerVoiceConvertRoutes } from './voice-convert.js';
 import { registerVoiceEmbedRoutes } from './voice-embed.js';
 import type { VoiceContext } from './voice-upload.js';
@@ -19,4 +20,5 @@ export function registerVoiceRoutes(router: Router, ctx: ApiContext): void {
   registerVoiceConvertRoutes(router, vctx);
   registerSpeechToSpeechRoutes(router, vctx);
   registerSpeechTranslateRoutes(router, vctx);
+  registerTtsCloneRoutes(router, vctx);
 }

@@ -1,7 +1,7 @@
 /** Operations of the voice-identity endpoints: stored voices, conversion, cloning, speech-to-speech, translation. */
 import type { z } from 'zod';
 import { TAGGED_CONTENT_TYPES } from '../../voice/tagged-audio.js';
-import { speechToSpeechForm, speechTranslateForm, speechTranslateResponse, voiceConvertForm, voiceEmbedDeleted, voiceEmbedForm, voiceEmbedList, voiceEmbedResponse } from '../schemas/voice-identity.js';
+import { ttsCloneForm, speechToSpeechForm, speechTranslateForm, speechTranslateResponse, voiceConvertForm, voiceEmbedDeleted, voiceEmbedForm, voiceEmbedList, voiceEmbedResponse } from '../schemas/voice-identity.js';
 import { jsonSchemaOf, type Json } from './json-schema.js';
 import { jsonResponse, param, type OperationSpec } from './operation.js';
 
@@ -87,6 +87,17 @@ export function voiceOperations(): OperationSpec[] {
       requestBody: multipart(speechTranslateForm),
       responses: { 200: jsonResponse('The texts and the spoken translation.', jsonSchemaOf(speechTranslateResponse, 'output')) },
       errors: [...UPLOAD_ERRORS, 402, 424, 502],
+    },
+    {
+      method: 'post',
+      path: '/v1/tts/clone',
+      operationId: 'cloneVoice',
+      summary: 'Speak text in a voice given by example',
+      description: 'The nearest built-in voice speaks the text, converted toward the reference (docs/voice-identity.md). `X-Job-Uuid` names the result job, for `/v1/tts/subtitles/`. 4 credits per 1,000 characters.',
+      tag: TAG,
+      requestBody: multipart(ttsCloneForm),
+      responses: { 200: { ...taggedAudio('The speech.'), headers: { ...(taggedAudio('').headers as Record<string, Json>), 'X-Job-Uuid': { description: 'The job holding this result.', schema: { type: 'string' } } } } },
+      errors: [...UPLOAD_ERRORS, 402, 404, 424],
     },
   ];
 }

@@ -9,6 +9,7 @@ import { CONVERT_MODELS, MAX_PITCH_SHIFT } from '../voice-convert.js';
 import { EMBED_MODELS } from '../voice-embed.js';
 import { EMOTIONS } from '../../voice/emotion-prosody.js';
 import { MAX_SPEED, MIN_SPEED, STS_MODELS } from '../speech-to-speech.js';
+import { CLONE_MODELS } from '../tts-clone.js';
 
 const audioFile = (description: string): z.ZodType => z.file().meta({ description });
 
@@ -72,4 +73,14 @@ export const speechTranslateResponse = z.strictObject({
   target_language: z.string(),
   audio_url: z.string().meta({ description: 'The spoken translation (MP3, tagged as synthetic), a result file like a TTS job\'s.' }),
   credits_used: z.number().int(),
+});
+
+/** `POST /v1/tts/clone/`. */
+export const ttsCloneForm = z.object({
+  reference_audio: audioFile('The voice to clone: 10-30 s of one person (≤20 MB, ≤120 s). Or send `embed_id`.').optional(),
+  embed_id: z.string().optional().meta({ description: 'A stored voice of the caller (from /v1/voice-embed/), instead of `reference_audio`.' }),
+  text: z.string().meta({ description: 'What to say.' }),
+  model: z.enum(CLONE_MODELS).default('chatterbox').meta({ description: 'Recorded; without a cloning model installed, the nearest built-in voice is converted toward the reference (`X-Llais-Base-Voice`).' }),
+  format: z.enum(TAGGED_FORMATS).default('mp3'),
+  language: z.string().optional().meta({ description: 'Language of the text; detected when absent.' }),
 });

@@ -444,6 +444,26 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/tts/clone": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Speak text in a voice given by example
+         * @description The nearest built-in voice speaks the text, converted toward the reference (docs/voice-identity.md). `X-Job-Uuid` names the result job, for `/v1/tts/subtitles/`. 4 credits per 1,000 characters.
+         */
+        post: operations["cloneVoice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tts/stream": {
         parameters: {
             query?: never;
@@ -2423,6 +2443,75 @@ export interface operations {
             401: components["responses"]["Error401"];
             403: components["responses"]["Error403"];
             404: components["responses"]["Error404"];
+            429: components["responses"]["Error429"];
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    cloneVoice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** @description A stored voice of the caller (from /v1/voice-embed/), instead of `reference_audio`. */
+                    embed_id?: string;
+                    /**
+                     * @default mp3
+                     * @enum {string}
+                     */
+                    format?: "wav" | "mp3" | "flac";
+                    /** @description Language of the text; detected when absent. */
+                    language?: string;
+                    /**
+                     * @description Recorded; without a cloning model installed, the nearest built-in voice is converted toward the reference (`X-Llais-Base-Voice`).
+                     * @default chatterbox
+                     * @enum {string}
+                     */
+                    model?: "chatterbox" | "cosyvoice2" | "gpt-sovits";
+                    /**
+                     * Format: binary
+                     * @description The voice to clone: 10-30 s of one person (≤20 MB, ≤120 s). Or send `embed_id`.
+                     */
+                    reference_audio?: string;
+                    /** @description What to say. */
+                    text: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The speech. */
+            200: {
+                headers: {
+                    /** @description The account's balance after (accounts only). */
+                    "X-Credits-Remaining"?: string;
+                    /** @description Credits charged. */
+                    "X-Credits-Used"?: string;
+                    /** @description The job holding this result. */
+                    "X-Job-Uuid"?: string;
+                    /** @description Always `true`: the audio is synthetic. */
+                    "X-Llais-Synthetic"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "audio/flac": string;
+                    "audio/mpeg": string;
+                    "audio/wav": string;
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            402: components["responses"]["Error402"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
+            422: components["responses"]["Error422"];
+            424: components["responses"]["Error424"];
             429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
             503: components["responses"]["Error503"];
