@@ -12,7 +12,8 @@ export const VOICE_SAMPLE_RATE_HZ = 16_000;
 export const HOP_SAMPLES = 160;
 /** Two periods of the lowest F0 searched. */
 export const FRAME_SAMPLES = 640;
-const FFT_SIZE = 2048;
+/** Frame plus the longest lag (907 samples) without the autocorrelation wrapping round. */
+const FFT_SIZE = 1024;
 export const MIN_F0_HZ = 60;
 export const MAX_F0_HZ = 400;
 /** Normalised autocorrelation a frame's best peak must reach to count as voiced. */
