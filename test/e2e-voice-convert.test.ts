@@ -3,7 +3,9 @@
  * (a built-in target) has its F0 and formant warp moved toward the target by a measured amount
  * and keeps its words (round-trip WER through the server's own STT within 1.3× of the source's);
  * flite-rms converted toward flite-slt stored by embed_id follows `pitch_shift`; the output says
- * it is synthetic (header and file metadata); bad requests get their 4xx.
+ * it is synthetic (header and file metadata); bad requests get their 4xx. Last, kNN-VC is
+ * installed (tiny ONNX models in its two-file layout) and converts instead, toward a stored
+ * voice's kept audio.
  *
  * The WER check goes female to male: PocketSphinx's acoustic model recognizes the higher voice
  * worse whatever made it (flite-slt itself: 37 % against flite-rms's 20 % on these sentences), so
@@ -15,7 +17,10 @@ import type { App } from '../src/app.js';
 import { envelopeWarp } from '../src/voice/converter.js';
 import { analyzePcm } from '../src/voice/voice-analyzer.js';
 import { voiceProfile, type VoiceStats } from '../src/voice/voice-profile.js';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { startTestApp } from './helpers/app.js';
+import { tinyKnnVcModels } from './helpers/speaker-model.js';
 import { corpusWer } from './helpers/wer.js';
 import { speak, type Clip } from './helpers/voices.js';
 
@@ -135,5 +140,26 @@ describe('voice conversion', () => {
     const err = (await translate.json()) as { error: { code: string; message: string } };
     assert.equal(err.error.code, 'translator_not_configured');
     assert.match(err.error.message, /LLAIS_LLM_BASE_URL/);
+  });
+
+  it('converts with kNN-VC once installed (tiny models in its layout), toward a stored voice\'s own audio', async () => {
+    const dir = join(app.config.modelsDir, 'knn-vc');
+    await mkdir(dir, { recursive: true });
+    const tiny = tinyKnnVcModels();
+    await writeFile(join(dir, 'wavlm-large-layer6.onnx'), tiny.encoder);
+    await writeFile(join(dir, 'prematch-hifigan.onnx'), tiny.vocoder);
+    const embed = await fetch(`${app.url}/v1/voice-embed/`, { method: 'POST', body: form(female.wav, {}) });
+    const { embed_id } = (await embed.json()) as { embed_id: string };
+    const res = await fetch(`${app.url}/v1/voice-convert/`, { method: 'POST', body: form(male.wav, { target_voice: embed_id }) });
+    assert.equal(res.status, 200, await res.clone().text());
+    assert.equal(res.headers.get('x-llais-converter'), 'knn-vc');
+    const out = wavPcm(new Uint8Array(await res.arrayBuffer())).pcm;
+    assert.ok(Math.abs(out.length - male.pcm16k.length) < 320, `${out.length} samples from ${male.pcm16k.length}`);
+    const [s, t, o] = [stats(male.pcm16k), stats(female.pcm16k), stats(out)];
+    console.log(`kNN-VC (tiny models): F0 ${Math.exp(s.logF0Mean).toFixed(0)} Hz -> ${Math.exp(o.logF0Mean).toFixed(0)} Hz (target ${Math.exp(t.logF0Mean).toFixed(0)} Hz)`);
+    assert.ok(Math.abs(o.logF0Mean - t.logF0Mean) < Math.abs(s.logF0Mean - t.logF0Mean) * 0.5);
+    // A pitch shift needs the embedded converter, which keeps it.
+    const shifted = await fetch(`${app.url}/v1/voice-convert/`, { method: 'POST', body: form(male.wav, { target_voice: embed_id, pitch_shift: '2' }) });
+    assert.equal(shifted.headers.get('x-llais-converter'), 'llais-dsp-v1');
   });
 });

@@ -33,8 +33,9 @@ export async function embedAndStore(ctx: VoiceContext, ex: HttpExchange, path: s
     throw new ApiError('too_many_embeddings', `The account already stores ${MAX_EMBEDDINGS_PER_ACCOUNT} voices, the most allowed; delete some first`);
   }
   const onnx = installedSpeakerModel(ctx.config.modelsDir);
-  const result = await ctx.pool.voice(path, { kind: 'voice', op: 'embed', maxSec: REFERENCE_MAX_SEC, minVoicedSec: REFERENCE_MIN_VOICED_SEC, oneSpeaker: true, ...(onnx ? { onnx } : {}) }, ex.signal);
+  const result = await ctx.pool.voice(path, { kind: 'voice', op: 'embed', maxSec: REFERENCE_MAX_SEC, minVoicedSec: REFERENCE_MIN_VOICED_SEC, oneSpeaker: true, keepAudio: true, ...(onnx ? { onnx } : {}) }, ex.signal);
   const stored: StoredEmbedding = { id: newEmbedId(), model, extractor: result.extractor, vector: result.embedding, stats: result.stats, audioSec: result.audioSec, createdAt: Date.now() };
+  if (result.pcm) await ctx.voiceAudio.save(stored.id, result.pcm);
   ctx.voices.add(owner, stored);
   return { stored, result };
 }
@@ -58,11 +59,12 @@ export function registerVoiceEmbedRoutes(router: Router, ctx: VoiceContext): voi
     });
   });
 
-  router.delete('/v1/voice-embed', (ex) => {
+  router.delete('/v1/voice-embed', async (ex) => {
     const owner = voiceOwner(ex);
     const id = ex.query.get('embed_id') ?? '';
     if (!id) throw new ApiError('missing_required_parameter', "Missing required query parameter 'embed_id'", 'embed_id');
     if (!ctx.voices.remove(owner, id)) throw new ApiError('embedding_not_found', `No stored voice with id ${JSON.stringify(id)} for this account`, 'embed_id');
+    await ctx.voiceAudio.remove(id);
     ex.json(200, { embed_id: id, deleted: true });
   });
 }

@@ -10,6 +10,7 @@ import { ApiError, invalidParam } from '../errors.js';
 import type { MultipartBody, MultipartFields, StoredFile } from '../http/body.js';
 import type { HttpExchange } from '../http/exchange.js';
 import type { BuiltinVoiceStats } from '../voice/builtin-voice-stats.js';
+import type { VoiceAudioStore } from '../voice/voice-audio-store.js';
 import type { EmbeddingStore, StoredEmbedding } from '../voice/embedding-store.js';
 import type { VoiceStats } from '../voice/voice-profile.js';
 import { callerOf } from './access.js';
@@ -79,7 +80,15 @@ export function voiceOwner(ex: HttpExchange): string {
 /** What the voice endpoints receive: the API context, the stored voices, the built-in voices' statistics. */
 export interface VoiceContext extends ApiContext {
   voices: EmbeddingStore;
+  /** The stored voices' own audio (for kNN-VC's matching set). */
+  voiceAudio: VoiceAudioStore;
   builtins: BuiltinVoiceStats;
+}
+
+/** A target voice's own 16 kHz audio, where it is kept: a stored voice's reference, or a built-in voice's sample. */
+export async function targetVoiceAudio(ctx: VoiceContext, ex: HttpExchange, voice: string): Promise<Int16Array | undefined> {
+  if (voice.startsWith('emb_')) return ctx.voiceAudio.load(voice);
+  return (await ctx.builtins.get(voice, ex.signal)).pcm;
 }
 
 /** The statistics of a target voice: a stored voice (`emb_…`) of the caller, or a built-in TTS voice. */

@@ -1,7 +1,7 @@
 /**
  * A built-in TTS voice as a conversion target: its statistics are measured once, from a sample
  * it synthesizes (SAMPLE_TEXT, through the TTS pool, analysed in the worker pool like an upload),
- * and kept for the life of the server. A request that leaves does not cancel a measurement other
+ * and kept (with the sample, for kNN-VC) for the life of the server. A request that leaves does not cancel a measurement other
  * requests may be waiting on; it only stops waiting.
  */
 import { StreamResampler } from '../audio/resample.js';
@@ -40,7 +40,7 @@ export class BuiltinVoiceStats {
     const parts: Int16Array[] = [];
     for await (const pcm of pcmOf(synthesizeSpeech(plan, signal))) parts.push(resampler.process(pcm));
     parts.push(resampler.flush());
-    return this.pool.voice(concatPcm(parts), { kind: 'voice', op: 'embed', maxSec: 120, minVoicedSec: 1, oneSpeaker: false }, signal);
+    return this.pool.voice(concatPcm(parts), { kind: 'voice', op: 'embed', maxSec: 120, minVoicedSec: 1, oneSpeaker: false, keepAudio: true }, signal);
   }
 }
 

@@ -244,8 +244,8 @@ const WHISPER_CANCEL_GRACE_MS = 30_000;
  * every step, and terminated only if it has not returned within the grace.
  */
 function cancellation(task: WorkerTask, signal: AbortSignal): { signal: AbortSignal; dispose(): void } {
-  // An ONNX speaker embedding is a second or so of inference: it finishes rather than being terminated inside it.
-  if (task.kind === 'voice' && task.op === 'embed' && task.onnx) return { signal: new AbortController().signal, dispose: () => {} };
+  // ONNX voice tasks (seconds of inference) finish rather than being terminated inside an inference.
+  if (task.kind === 'voice' && (task.op === 'embed' ? task.onnx : task.knn)) return { signal: new AbortController().signal, dispose: () => {} };
   if (task.kind !== 'transcribe' || !task.whisper) return { signal, dispose: () => {} };
   const flag = new Int32Array(new SharedArrayBuffer(4));
   task.cancelFlag = flag;

@@ -7,6 +7,7 @@
  *   reference: long enough speech, not too long, one speaker (the halves must agree).
  * - `convert`: the embedded converter (src/voice/converter.ts) toward target statistics.
  */
+import { knnVcConvert } from '../engines/voice/knn-vc.js';
 import { onnxSpeakerEmbedding } from '../engines/voice/speaker-embedder.js';
 import { ApiError } from '../errors.js';
 import { concatPcm } from '../audio/pcm.js';
@@ -28,6 +29,8 @@ export interface VoiceEmbedInput {
   minVoicedSec: number;
   /** Refuse a reference whose halves sound like different speakers. */
   oneSpeaker: boolean;
+  /** Send the decoded 16 kHz PCM back (kept with a stored voice for the neural converters). */
+  keepAudio?: boolean;
 }
 
 export interface VoiceEmbedResult {
@@ -35,6 +38,8 @@ export interface VoiceEmbedResult {
   extractor: string;
   stats: VoiceStats;
   audioSec: number;
+  /** With `keepAudio`. */
+  pcm?: Int16Array;
 }
 
 export interface VoiceConvertInput {
@@ -42,6 +47,8 @@ export interface VoiceConvertInput {
   op: 'convert';
   spec: ConvertSpec;
   maxSec: number;
+  /** Convert with kNN-VC (these files, toward this 16 kHz target audio) instead of the embedded converter. */
+  knn?: { encoder: string; vocoder: string; target: Int16Array };
 }
 
 export interface VoiceConvertResult {
@@ -100,12 +107,17 @@ async function embed(task: VoiceEmbedInput, pcm: Int16Array): Promise<VoiceEmbed
       throw new ApiError('multiple_speakers', `The recording sounds like more than one speaker (its halves are ${similarity.toFixed(2)} alike, F0 ${Math.round(Math.exp(a.stats.logF0Mean))} Hz against ${Math.round(Math.exp(b.stats.logF0Mean))} Hz); upload a clip of one voice`, 'file');
     }
   }
-  if (task.onnx) return { embedding: await onnxSpeakerEmbedding(task.onnx.path, pcm), extractor: task.onnx.id, stats: whole.stats, audioSec };
-  return { embedding: whole.embedding, extractor: EMBEDDED_EXTRACTOR, stats: whole.stats, audioSec };
+  const kept = task.keepAudio ? { pcm } : {};
+  if (task.onnx) return { embedding: await onnxSpeakerEmbedding(task.onnx.path, pcm), extractor: task.onnx.id, stats: whole.stats, audioSec, ...kept };
+  return { embedding: whole.embedding, extractor: EMBEDDED_EXTRACTOR, stats: whole.stats, audioSec, ...kept };
 }
 
-function convert(task: VoiceConvertInput, pcm: Int16Array): VoiceConvertResult {
+async function convert(task: VoiceConvertInput, pcm: Int16Array): Promise<VoiceConvertResult> {
   if (pcm.length === 0) throw new ApiError('unprocessable_audio', 'The upload decodes to no audio', 'file');
+  if (task.knn) {
+    const out = await knnVcConvert(task.knn.encoder, task.knn.vocoder, pcm, task.knn.target);
+    return { pcm: out, source: voiceProfile(analyzePcm(pcm)).stats, warp: 1, pitchRatio: 1 };
+  }
   const converted = convertVoice(pcm, task.spec);
   return { pcm: converted.pcm, source: converted.source, warp: converted.warp, pitchRatio: converted.pitchRatio };
 }
