@@ -33,8 +33,9 @@ describe('voice embeddings', () => {
   const auth = (i = 0): Record<string, string> => ({ authorization: `Bearer ${keys[i]}` });
   before(async () => {
     app = await startTestApp({ auth: 'keys' });
-    for (const id of ['alice', 'bob']) {
+    for (const id of ['alice', 'bob', 'carol']) {
       app.context.accounts.accounts.ensure(id, 'pro');
+      if (id === 'carol') app.context.accounts.ledger.grant(id, 10, 'test');
       const key = generateApiKey();
       app.context.accounts.keys.add(id, key);
       keys.push(key);
@@ -74,6 +75,16 @@ describe('voice embeddings', () => {
     const again = await fetch(`${app.url}/v1/voice-embed/?embed_id=${body.embed_id}`, { method: 'DELETE', headers: auth() });
     assert.equal(again.status, 404);
     assert.equal(((await again.json()) as { error: { code: string } }).error.code, 'embedding_not_found');
+  });
+
+  it('charges the voice changer per audio minute: 402 without credits, 1 credit for a short clip', async () => {
+    const convert = (key: number): Promise<Response> => fetch(`${app.url}/v1/voice-convert/`, { method: 'POST', headers: auth(key), body: form(clips[0]!.wav, { target_voice: 'flite-rms' }) });
+    const broke = await convert(0);
+    assert.equal(broke.status, 402);
+    const paid = await convert(2);
+    assert.equal(paid.status, 200, await paid.clone().text());
+    assert.deepEqual([paid.headers.get('x-credits-used'), paid.headers.get('x-credits-remaining')], ['1', '9']);
+    assert.equal(app.context.accounts.ledger.balance('carol'), 9);
   });
 
   it('refuses bad uploads with a clear 4xx', async () => {
