@@ -29,7 +29,7 @@ export interface FrameAnalysis {
   f0: number;
   /** Natural log of the frame's mean square (Int16 units). */
   logEnergy: number;
-  /** The smoothed natural-log envelope in each band; valid until the next frame. */
+  /** The smoothed natural-log envelope in each band (zeros for an unvoiced frame); valid until the next frame. */
   bands: Float64Array;
 }
 
@@ -72,12 +72,15 @@ export class FrameSpectrum {
     this.fft.transform(re, im);
     const { power, cre, cim } = this;
     for (let k = 0; k < FFT_SIZE; k++) power[k] = re[k]! * re[k]! + im[k]! * im[k]!;
-    this.envelopeBands(power);
     // Autocorrelation = inverse FFT of the power spectrum (real and even, so a forward FFT does).
     re.set(power);
     im.fill(0);
     this.fft.transform(re, im);
-    return { f0: this.pitch(re), logEnergy: Math.log(energy / FRAME_SAMPLES + FLOOR), bands: this.bands };
+    const f0 = this.pitch(re);
+    // Only voiced frames' envelopes are ever used (voice-profile.ts): the others skip two FFTs.
+    if (f0 > 0) this.envelopeBands(power);
+    else this.bands.fill(0);
+    return { f0, logEnergy: Math.log(energy / FRAME_SAMPLES + FLOOR), bands: this.bands };
   }
 
   /**
