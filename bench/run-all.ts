@@ -17,6 +17,7 @@ import { runResample } from './resample.js';
 import { runSpawn } from './spawn.js';
 import { runStt } from './stt.js';
 import { runTtfa } from './ttfa.js';
+import { runVoiceIdentity } from './voice-identity.js';
 import { runWorkerMemory } from './worker-memory.js';
 
 /** The whole run takes ~9 min on 2 cores; past this something hangs, and the servers are killed on exit. */
@@ -38,6 +39,7 @@ const BENCHMARKS: ReadonlyArray<[string, () => Promise<void>]> = [
   ['spawn', runSpawn],
   ['audio-tools', runAudioTools],
   ['cluster', runCluster],
+  ['voice-identity', runVoiceIdentity],
 ];
 
 async function main(): Promise<number> {

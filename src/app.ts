@@ -24,6 +24,7 @@ import { registerSttRoutes } from './api/stt.js';
 import { registerTtsRoutes } from './api/tts.js';
 import { registerTtsWsRoute } from './api/tts-ws.js';
 import { registerVoiceChatRoutes } from './api/voice-chat.js';
+import { registerVoiceRoutes } from './api/voice-routes.js';
 import type { ApiContext } from './api/context.js';
 import { SqliteBatchStore } from './batch/batch-store.js';
 import { BatchTracker } from './batch/batch-tracker.js';
@@ -159,6 +160,7 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
   registerAudioToolRoutes(router, context);
   registerVoiceChatRoutes(router, context);
   registerPronunciationRoutes(router, context);
+  registerVoiceRoutes(router, context);
   registerOpenApiRoutes(router);
   registerPlaygroundRoutes(router);
 

@@ -96,8 +96,8 @@ async function listModels(config: Config): Promise<void> {
       const partial = st.partialBytes > 0 ? `, ${formatBytes(st.partialBytes)} downloaded, pull resumes` : '';
       state = `not installed (${pull}${size(st.downloadBytes)}${partial})`;
     }
-    // TTS models show their pricing tier; speech-to-text models say what they are.
-    const kind = m.type === 'tts' ? m.tier : 'stt';
+    // TTS models show their pricing tier; the others say what they are (stt, voice).
+    const kind = m.type === 'tts' ? m.tier : m.type;
     process.stdout.write(`${m.id.padEnd(idWidth)} ${kind.padEnd(9)} ${state}\n`);
   }
 }

@@ -2,7 +2,8 @@
 import type { SttModelInfo } from '../engines/stt/catalogue.js';
 import { STT_MODEL_CATALOGUE } from '../engines/stt/catalogue.js';
 import { MODEL_CATALOGUE, type ModelInfo } from '../engines/tts/catalogue.js';
+import { VOICE_MODEL_CATALOGUE, type VoiceModelInfo } from '../voice/voice-models.js';
 
-export type CataloguedModel = ModelInfo | SttModelInfo;
+export type CataloguedModel = ModelInfo | SttModelInfo | VoiceModelInfo;
 
-export const ALL_MODELS: readonly CataloguedModel[] = [...MODEL_CATALOGUE, ...STT_MODEL_CATALOGUE];
+export const ALL_MODELS: readonly CataloguedModel[] = [...MODEL_CATALOGUE, ...STT_MODEL_CATALOGUE, ...VOICE_MODEL_CATALOGUE];

@@ -27,6 +27,7 @@ import type { Logger } from '../logger.js';
 import { STT_SAMPLE_RATE_HZ } from '../stt/transcribe-pcm.js';
 import type { TranscriptSegment } from '../stt/transcript.js';
 import { ANALYSIS_SAMPLE_RATE_HZ, type AnalyzeTaskResult } from './analyze-task.js';
+import { VOICE_SAMPLE_RATE_HZ, type VoiceTaskInput, type VoiceTaskResults } from './voice-task.js';
 import type {
   AudioFeedMessage,
   AudioPortMessage,
@@ -128,6 +129,12 @@ export class WorkerPool {
   analyze(path: string, signal: AbortSignal): Promise<AnalyzeTaskResult> {
     const source = (feedSignal: AbortSignal): AsyncIterable<Int16Array> => decodePcmStream(path, { sampleRateHz: ANALYSIS_SAMPLE_RATE_HZ, signal: feedSignal });
     return this.runWithAudio<AnalyzeTaskResult>(source, (audio) => ({ kind: 'analyze', audio }), signal, undefined, 'batch');
+  }
+
+  /** A voice task (`voice-task.ts`) over the 16 kHz PCM of the file at `audio`, or of PCM given (handed over). */
+  voice<I extends VoiceTaskInput>(audio: string | Int16Array, input: I, signal: AbortSignal): Promise<VoiceTaskResults[I['op']]> {
+    const source = typeof audio === 'string' ? (s: AbortSignal) => decodePcmStream(audio, { sampleRateHz: VOICE_SAMPLE_RATE_HZ, signal: s }) : async function* () { yield audio; };
+    return this.runWithAudio<VoiceTaskResults[I['op']]>(source, (port) => ({ ...input, audio: port }), signal, undefined, 'batch');
   }
 
   private transcribeAudio(
@@ -237,6 +244,8 @@ const WHISPER_CANCEL_GRACE_MS = 30_000;
  * every step, and terminated only if it has not returned within the grace.
  */
 function cancellation(task: WorkerTask, signal: AbortSignal): { signal: AbortSignal; dispose(): void } {
+  // ONNX voice tasks (seconds of inference) finish rather than being terminated inside an inference.
+  if (task.kind === 'voice' && (task.op === 'embed' ? task.onnx : task.knn)) return { signal: new AbortController().signal, dispose: () => {} };
   if (task.kind !== 'transcribe' || !task.whisper) return { signal, dispose: () => {} };
   const flag = new Int32Array(new SharedArrayBuffer(4));
   task.cancelFlag = flag;

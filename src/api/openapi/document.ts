@@ -13,6 +13,7 @@ import { liveOperations } from './paths-live.js';
 import { platformOperations } from './paths-platform.js';
 import { speechOperations, speechWebhooks } from './paths-speech.js';
 import { sttOperations } from './paths-stt.js';
+import { voiceOperations } from './paths-voice.js';
 
 const DESCRIPTION = [
   'Self-hosted real-time speech: text to speech (jobs, chunked audio, SSE, WebSocket), speech to text, live voice (the OpenAI Realtime protocol), voice chat.',
@@ -37,7 +38,7 @@ function packageVersion(): string {
 
 /** Every documented operation, each family in its own module. */
 function allOperations(): OperationSpec[] {
-  return [...platformOperations(), ...speechOperations(), ...sttOperations(), ...audioToolOperations(), ...liveOperations()];
+  return [...platformOperations(), ...speechOperations(), ...sttOperations(), ...audioToolOperations(), ...voiceOperations(), ...liveOperations()];
 }
 
 /** Builds the document (use `openApiJson()` to serve it). */
@@ -47,7 +48,7 @@ export function buildOpenApiDocument(): Json {
   return {
     openapi: '3.1.0',
     info: { title: 'Llais', version: packageVersion(), description: DESCRIPTION, license: { name: 'MIT', identifier: 'MIT' } },
-    tags: ['Platform', 'Text to speech', 'Speech to text', 'Voice chat', 'Audio tools', 'Accounts', 'Live (WebSocket)'].map((name) => ({ name })),
+    tags: ['Platform', 'Text to speech', 'Speech to text', 'Voice chat', 'Audio tools', 'Voice identity', 'Accounts', 'Live (WebSocket)'].map((name) => ({ name })),
     security: [{ apiKey: [] }],
     paths,
     webhooks: speechWebhooks(),

@@ -293,6 +293,46 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/speech-to-speech": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The same words in a new voice and style
+         * @description By conversion (every word and pause kept): `voice` sets the target, `emotion` the prosody, `speed` the rate. 3 credits per audio minute.
+         */
+        post: operations["speechToSpeech"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/speech-translate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Speech in one language out as speech in another
+         * @description Recognition, translation by the configured language model (424 `translator_not_configured` without one), synthesis in the target language, optionally converted toward the speaker. `X-Job-Uuid` names the result job. 5 credits per audio minute.
+         */
+        post: operations["translateSpeech"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/speech/results": {
         parameters: {
             query?: never;
@@ -404,6 +444,26 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/tts/clone": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Speak text in a voice given by example
+         * @description The nearest built-in voice speaks the text, converted toward the reference (docs/voice-identity.md). `X-Job-Uuid` names the result job, for `/v1/tts/subtitles/`. 4 credits per 1,000 characters.
+         */
+        post: operations["cloneVoice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tts/stream": {
         parameters: {
             query?: never;
@@ -459,6 +519,48 @@ export type paths = {
          */
         post: operations["voiceChatTurn"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/voice-convert": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Re-speak a recording in another voice
+         * @description F0 statistics and spectral envelope moved toward the target voice (docs/voice-identity.md). 3 credits per audio minute. `X-Llais-Converter` names the converter that ran.
+         */
+        post: operations["convertVoice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/voice-embed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's stored voices, newest first */
+        get: operations["listVoiceEmbeddings"];
+        put?: never;
+        /**
+         * Store a voice (speaker embedding) for the caller's account
+         * @description The embedding and the voice statistics conversion needs are stored; `embed_id` reuses them in cloning, conversion and speech-to-speech. Free.
+         */
+        post: operations["embedVoice"];
+        /** Delete a stored voice */
+        delete: operations["deleteVoiceEmbedding"];
         options?: never;
         head?: never;
         patch?: never;
@@ -591,7 +693,7 @@ export type components = {
                  * @description Stable machine-readable code from the catalogue (docs/errors.md).
                  * @enum {string}
                  */
-                code: "invalid_value" | "invalid_type" | "missing_required_parameter" | "unknown_parameter" | "unsupported_parameter" | "conflicting_parameters" | "invalid_json" | "invalid_multipart" | "empty_text" | "text_too_long" | "invalid_ssml" | "model_not_found" | "voice_not_found" | "voice_model_mismatch" | "unsupported_language" | "language_not_supported" | "capability_not_supported" | "invalid_audio" | "invalid_event" | "unknown_event" | "invalid_message" | "unknown_message_type" | "item_not_found" | "duplicate_item_id" | "conversation_already_has_active_response" | "response_cancel_not_active" | "input_audio_buffer_commit_empty" | "input_audio_buffer_full" | "text_buffer_full" | "session_locked" | "cannot_update_voice" | "session_closing" | "session_idle_timeout" | "session_expired" | "session_idle" | "input_audio_backlog_full" | "missing_api_key" | "invalid_api_key" | "insufficient_credits" | "plan_not_allowed" | "rate_limit_exceeded" | "too_many_concurrent_requests" | "daily_limit_exceeded" | "too_many_pronunciations" | "job_not_completed" | "pronunciation_not_found" | "not_found" | "job_not_found" | "batch_not_found" | "result_expired" | "conversation_not_found" | "method_not_allowed" | "body_too_large" | "file_too_large" | "field_too_large" | "too_many_parts" | "unsupported_media_type" | "audio_too_short" | "unprocessable_audio" | "no_speech" | "model_not_installed" | "engine_not_available" | "language_not_installed" | "capability_not_installed" | "internal_error" | "synthesis_failed" | "transcription_failed" | "worker_crashed" | "llm_unavailable" | "llm_empty_reply" | "llm_reply_unspeakable" | "overloaded" | "shutting_down" | "too_many_sessions" | "engine_unavailable" | "vad_unavailable" | "job_queue_full" | "queue_unavailable" | "too_many_uploads" | "client_closed" | "cancelled" | "response_cancelled";
+                code: "invalid_value" | "invalid_type" | "missing_required_parameter" | "unknown_parameter" | "unsupported_parameter" | "conflicting_parameters" | "invalid_json" | "invalid_multipart" | "empty_text" | "text_too_long" | "invalid_ssml" | "model_not_found" | "voice_not_found" | "voice_model_mismatch" | "unsupported_language" | "language_not_supported" | "capability_not_supported" | "invalid_audio" | "invalid_event" | "unknown_event" | "invalid_message" | "unknown_message_type" | "item_not_found" | "duplicate_item_id" | "conversation_already_has_active_response" | "response_cancel_not_active" | "input_audio_buffer_commit_empty" | "input_audio_buffer_full" | "text_buffer_full" | "session_locked" | "cannot_update_voice" | "session_closing" | "session_idle_timeout" | "session_expired" | "session_idle" | "input_audio_backlog_full" | "missing_api_key" | "invalid_api_key" | "insufficient_credits" | "plan_not_allowed" | "rate_limit_exceeded" | "too_many_concurrent_requests" | "daily_limit_exceeded" | "too_many_pronunciations" | "too_many_embeddings" | "job_not_completed" | "pronunciation_not_found" | "not_found" | "job_not_found" | "batch_not_found" | "result_expired" | "conversation_not_found" | "embedding_not_found" | "method_not_allowed" | "body_too_large" | "file_too_large" | "field_too_large" | "too_many_parts" | "unsupported_media_type" | "audio_too_short" | "unprocessable_audio" | "no_speech" | "audio_too_long" | "multiple_speakers" | "model_not_installed" | "engine_not_available" | "language_not_installed" | "capability_not_installed" | "translator_not_configured" | "internal_error" | "synthesis_failed" | "transcription_failed" | "worker_crashed" | "llm_unavailable" | "llm_empty_reply" | "llm_reply_unspeakable" | "overloaded" | "shutting_down" | "too_many_sessions" | "engine_unavailable" | "vad_unavailable" | "job_queue_full" | "queue_unavailable" | "too_many_uploads" | "client_closed" | "cancelled" | "response_cancelled";
                 /** @description What went wrong, for people; may change between versions. */
                 message: string;
                 /** @description The request field at fault (e.g. 'voice', 'texts[3].voice'), or null. */
@@ -632,7 +734,7 @@ export type components = {
                  * @description Stable machine-readable code from the catalogue (docs/errors.md).
                  * @enum {string}
                  */
-                code: "invalid_value" | "invalid_type" | "missing_required_parameter" | "unknown_parameter" | "unsupported_parameter" | "conflicting_parameters" | "invalid_json" | "invalid_multipart" | "empty_text" | "text_too_long" | "invalid_ssml" | "model_not_found" | "voice_not_found" | "voice_model_mismatch" | "unsupported_language" | "language_not_supported" | "capability_not_supported" | "invalid_audio" | "invalid_event" | "unknown_event" | "invalid_message" | "unknown_message_type" | "item_not_found" | "duplicate_item_id" | "conversation_already_has_active_response" | "response_cancel_not_active" | "input_audio_buffer_commit_empty" | "input_audio_buffer_full" | "text_buffer_full" | "session_locked" | "cannot_update_voice" | "session_closing" | "session_idle_timeout" | "session_expired" | "session_idle" | "input_audio_backlog_full" | "missing_api_key" | "invalid_api_key" | "insufficient_credits" | "plan_not_allowed" | "rate_limit_exceeded" | "too_many_concurrent_requests" | "daily_limit_exceeded" | "too_many_pronunciations" | "job_not_completed" | "pronunciation_not_found" | "not_found" | "job_not_found" | "batch_not_found" | "result_expired" | "conversation_not_found" | "method_not_allowed" | "body_too_large" | "file_too_large" | "field_too_large" | "too_many_parts" | "unsupported_media_type" | "audio_too_short" | "unprocessable_audio" | "no_speech" | "model_not_installed" | "engine_not_available" | "language_not_installed" | "capability_not_installed" | "internal_error" | "synthesis_failed" | "transcription_failed" | "worker_crashed" | "llm_unavailable" | "llm_empty_reply" | "llm_reply_unspeakable" | "overloaded" | "shutting_down" | "too_many_sessions" | "engine_unavailable" | "vad_unavailable" | "job_queue_full" | "queue_unavailable" | "too_many_uploads" | "client_closed" | "cancelled" | "response_cancelled";
+                code: "invalid_value" | "invalid_type" | "missing_required_parameter" | "unknown_parameter" | "unsupported_parameter" | "conflicting_parameters" | "invalid_json" | "invalid_multipart" | "empty_text" | "text_too_long" | "invalid_ssml" | "model_not_found" | "voice_not_found" | "voice_model_mismatch" | "unsupported_language" | "language_not_supported" | "capability_not_supported" | "invalid_audio" | "invalid_event" | "unknown_event" | "invalid_message" | "unknown_message_type" | "item_not_found" | "duplicate_item_id" | "conversation_already_has_active_response" | "response_cancel_not_active" | "input_audio_buffer_commit_empty" | "input_audio_buffer_full" | "text_buffer_full" | "session_locked" | "cannot_update_voice" | "session_closing" | "session_idle_timeout" | "session_expired" | "session_idle" | "input_audio_backlog_full" | "missing_api_key" | "invalid_api_key" | "insufficient_credits" | "plan_not_allowed" | "rate_limit_exceeded" | "too_many_concurrent_requests" | "daily_limit_exceeded" | "too_many_pronunciations" | "too_many_embeddings" | "job_not_completed" | "pronunciation_not_found" | "not_found" | "job_not_found" | "batch_not_found" | "result_expired" | "conversation_not_found" | "embedding_not_found" | "method_not_allowed" | "body_too_large" | "file_too_large" | "field_too_large" | "too_many_parts" | "unsupported_media_type" | "audio_too_short" | "unprocessable_audio" | "no_speech" | "audio_too_long" | "multiple_speakers" | "model_not_installed" | "engine_not_available" | "language_not_installed" | "capability_not_installed" | "translator_not_configured" | "internal_error" | "synthesis_failed" | "transcription_failed" | "worker_crashed" | "llm_unavailable" | "llm_empty_reply" | "llm_reply_unspeakable" | "overloaded" | "shutting_down" | "too_many_sessions" | "engine_unavailable" | "vad_unavailable" | "job_queue_full" | "queue_unavailable" | "too_many_uploads" | "client_closed" | "cancelled" | "response_cancelled";
                 /** @description What went wrong, for people; may change between versions. */
                 message: string;
                 /** @description The request field at fault (e.g. 'voice', 'texts[3].voice'), or null. */
@@ -737,7 +839,7 @@ export type components = {
                 };
             };
         };
-        /** @description Error envelope; `code` is one of: `pronunciation_not_found`, `not_found`, `job_not_found`, `batch_not_found`, `result_expired`, `conversation_not_found`. */
+        /** @description Error envelope; `code` is one of: `pronunciation_not_found`, `not_found`, `job_not_found`, `batch_not_found`, `result_expired`, `conversation_not_found`, `embedding_not_found`. */
         Error404: {
             headers: {
                 [name: string]: unknown;
@@ -749,7 +851,7 @@ export type components = {
                          * @description Stable machine-readable code from the catalogue (docs/errors.md).
                          * @enum {string}
                          */
-                        code: "pronunciation_not_found" | "not_found" | "job_not_found" | "batch_not_found" | "result_expired" | "conversation_not_found";
+                        code: "pronunciation_not_found" | "not_found" | "job_not_found" | "batch_not_found" | "result_expired" | "conversation_not_found" | "embedding_not_found";
                         /** @description What went wrong, for people; may change between versions. */
                         message: string;
                         /** @description The request field at fault (e.g. 'voice', 'texts[3].voice'), or null. */
@@ -806,7 +908,7 @@ export type components = {
                 };
             };
         };
-        /** @description Error envelope; `code` is one of: `too_many_pronunciations`, `job_not_completed`. */
+        /** @description Error envelope; `code` is one of: `too_many_pronunciations`, `too_many_embeddings`, `job_not_completed`. */
         Error409: {
             headers: {
                 [name: string]: unknown;
@@ -818,7 +920,7 @@ export type components = {
                          * @description Stable machine-readable code from the catalogue (docs/errors.md).
                          * @enum {string}
                          */
-                        code: "too_many_pronunciations" | "job_not_completed";
+                        code: "too_many_pronunciations" | "too_many_embeddings" | "job_not_completed";
                         /** @description What went wrong, for people; may change between versions. */
                         message: string;
                         /** @description The request field at fault (e.g. 'voice', 'texts[3].voice'), or null. */
@@ -875,7 +977,7 @@ export type components = {
                 };
             };
         };
-        /** @description Error envelope; `code` is one of: `audio_too_short`, `unprocessable_audio`, `no_speech`. */
+        /** @description Error envelope; `code` is one of: `audio_too_short`, `unprocessable_audio`, `no_speech`, `audio_too_long`, `multiple_speakers`. */
         Error422: {
             headers: {
                 [name: string]: unknown;
@@ -887,7 +989,7 @@ export type components = {
                          * @description Stable machine-readable code from the catalogue (docs/errors.md).
                          * @enum {string}
                          */
-                        code: "audio_too_short" | "unprocessable_audio" | "no_speech";
+                        code: "audio_too_short" | "unprocessable_audio" | "no_speech" | "audio_too_long" | "multiple_speakers";
                         /** @description What went wrong, for people; may change between versions. */
                         message: string;
                         /** @description The request field at fault (e.g. 'voice', 'texts[3].voice'), or null. */
@@ -898,7 +1000,7 @@ export type components = {
                 };
             };
         };
-        /** @description Error envelope; `code` is one of: `model_not_installed`, `engine_not_available`, `language_not_installed`, `capability_not_installed`. */
+        /** @description Error envelope; `code` is one of: `model_not_installed`, `engine_not_available`, `language_not_installed`, `capability_not_installed`, `translator_not_configured`. */
         Error424: {
             headers: {
                 [name: string]: unknown;
@@ -910,7 +1012,7 @@ export type components = {
                          * @description Stable machine-readable code from the catalogue (docs/errors.md).
                          * @enum {string}
                          */
-                        code: "model_not_installed" | "engine_not_available" | "language_not_installed" | "capability_not_installed";
+                        code: "model_not_installed" | "engine_not_available" | "language_not_installed" | "capability_not_installed" | "translator_not_configured";
                         /** @description What went wrong, for people; may change between versions. */
                         message: string;
                         /** @description The request field at fault (e.g. 'voice', 'texts[3].voice'), or null. */
@@ -1915,6 +2017,138 @@ export interface operations {
             503: components["responses"]["Error503"];
         };
     };
+    speechToSpeech: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * @description Prosody: pitch level and range, rate, energy (docs/voice-identity.md).
+                     * @default neutral
+                     * @enum {string}
+                     */
+                    emotion?: "neutral" | "happy" | "sad" | "angry" | "excited";
+                    /**
+                     * Format: binary
+                     * @description The recording (≤50 MB, ≤600 s).
+                     */
+                    file: string;
+                    /**
+                     * @description The file carries a metadata comment saying it is synthetic (WAV LIST/INFO, ID3, Vorbis comment).
+                     * @default wav
+                     * @enum {string}
+                     */
+                    format?: "wav" | "mp3" | "flac";
+                    /**
+                     * @description Recorded; the embedded converter runs.
+                     * @default openvoice
+                     * @enum {string}
+                     */
+                    model?: "openvoice" | "chatterbox";
+                    /** @description 0.5 to 2; default 1. */
+                    speed?: string;
+                    /** @description The new voice: a stored voice (`emb_…`) or a built-in voice id; absent: the speaker's own. */
+                    voice?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The re-voiced recording. */
+            200: {
+                headers: {
+                    /** @description The account's balance after (accounts only). */
+                    "X-Credits-Remaining"?: string;
+                    /** @description Credits charged. */
+                    "X-Credits-Used"?: string;
+                    /** @description Always `true`: the audio is synthetic. */
+                    "X-Llais-Synthetic"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "audio/flac": string;
+                    "audio/mpeg": string;
+                    "audio/wav": string;
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            402: components["responses"]["Error402"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
+            422: components["responses"]["Error422"];
+            424: components["responses"]["Error424"];
+            429: components["responses"]["Error429"];
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    translateSpeech: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description The speech (≤100 MB, ≤30 min).
+                     */
+                    file: string;
+                    /**
+                     * @description Convert the spoken translation toward the speaker's own voice.
+                     * @default false
+                     * @enum {string}
+                     */
+                    preserve_voice?: "true" | "false";
+                    /** @description Language code of the translation, e.g. `fr`, `de`, `pt-br`. */
+                    target_language: string;
+                    /** @description The voice that speaks the translation; default: the default voice for the target language. */
+                    voice?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The texts and the spoken translation. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The spoken translation (MP3, tagged as synthetic), a result file like a TTS job's. */
+                        audio_url: string;
+                        credits_used: number;
+                        original_text: string;
+                        source_language: string;
+                        target_language: string;
+                        translated_text: string;
+                    };
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            402: components["responses"]["Error402"];
+            403: components["responses"]["Error403"];
+            413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
+            422: components["responses"]["Error422"];
+            424: components["responses"]["Error424"];
+            429: components["responses"]["Error429"];
+            500: components["responses"]["Error500"];
+            502: components["responses"]["Error502"];
+            503: components["responses"]["Error503"];
+        };
+    };
     getSpeechResult: {
         parameters: {
             query: {
@@ -2262,6 +2496,75 @@ export interface operations {
             503: components["responses"]["Error503"];
         };
     };
+    cloneVoice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** @description A stored voice of the caller (from /v1/voice-embed/), instead of `reference_audio`. */
+                    embed_id?: string;
+                    /**
+                     * @default mp3
+                     * @enum {string}
+                     */
+                    format?: "wav" | "mp3" | "flac";
+                    /** @description Language of the text; detected when absent. */
+                    language?: string;
+                    /**
+                     * @description Recorded; without a cloning model installed, the nearest built-in voice is converted toward the reference (`X-Llais-Base-Voice`).
+                     * @default chatterbox
+                     * @enum {string}
+                     */
+                    model?: "chatterbox" | "cosyvoice2" | "gpt-sovits";
+                    /**
+                     * Format: binary
+                     * @description The voice to clone: 10-30 s of one person (≤20 MB, ≤120 s). Or send `embed_id`.
+                     */
+                    reference_audio?: string;
+                    /** @description What to say. */
+                    text: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The speech. */
+            200: {
+                headers: {
+                    /** @description The account's balance after (accounts only). */
+                    "X-Credits-Remaining"?: string;
+                    /** @description Credits charged. */
+                    "X-Credits-Used"?: string;
+                    /** @description The job holding this result. */
+                    "X-Job-Uuid"?: string;
+                    /** @description Always `true`: the audio is synthetic. */
+                    "X-Llais-Synthetic"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "audio/flac": string;
+                    "audio/mpeg": string;
+                    "audio/wav": string;
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            402: components["responses"]["Error402"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
+            422: components["responses"]["Error422"];
+            424: components["responses"]["Error424"];
+            429: components["responses"]["Error429"];
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
     streamSpeech: {
         parameters: {
             query?: never;
@@ -2410,6 +2713,197 @@ export interface operations {
             429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
             502: components["responses"]["Error502"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    convertVoice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description The recording to convert (MP3/WAV/FLAC or anything ffmpeg decodes; ≤50 MB, ≤600 s).
+                     */
+                    file: string;
+                    /**
+                     * @description The file carries a metadata comment saying it is synthetic (WAV LIST/INFO, ID3, Vorbis comment).
+                     * @default wav
+                     * @enum {string}
+                     */
+                    format?: "wav" | "mp3" | "flac";
+                    /**
+                     * @description Recorded; the embedded converter runs (`X-Llais-Converter`) until a neural one is installed.
+                     * @default openvoice
+                     * @enum {string}
+                     */
+                    model?: "openvoice" | "knn-vc";
+                    /** @description Semitones added after the voice's own pitch is matched, -12 to 12. */
+                    pitch_shift?: string;
+                    /** @description A stored voice of the caller (`emb_…` from /v1/voice-embed/) or a built-in voice id (GET /v1/voices/). */
+                    target_voice: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The converted recording. */
+            200: {
+                headers: {
+                    /** @description The account's balance after (accounts only). */
+                    "X-Credits-Remaining"?: string;
+                    /** @description Credits charged. */
+                    "X-Credits-Used"?: string;
+                    /** @description Always `true`: the audio is synthetic. */
+                    "X-Llais-Synthetic"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "audio/flac": string;
+                    "audio/mpeg": string;
+                    "audio/wav": string;
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            402: components["responses"]["Error402"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
+            422: components["responses"]["Error422"];
+            424: components["responses"]["Error424"];
+            429: components["responses"]["Error429"];
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    listVoiceEmbeddings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The stored voices. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        embeddings: {
+                            audio_duration_sec: number;
+                            /** @description ISO 8601. */
+                            created_at: string;
+                            embed_id: string;
+                            extractor: string;
+                            model: string;
+                        }[];
+                        total: number;
+                    };
+                };
+            };
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            429: components["responses"]["Error429"];
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    embedVoice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description 10-30 s of one person speaking (≤20 MB, ≤120 s, at least 2 s of voiced speech).
+                     */
+                    file: string;
+                    /**
+                     * @description The cloning model the embedding is meant for; recorded with it. `extractor` in the answer says what computed it.
+                     * @default chatterbox
+                     * @enum {string}
+                     */
+                    model?: "chatterbox" | "cosyvoice2" | "openvoice" | "gpt-sovits" | "spark" | "indextts2" | "qwen3-tts";
+                };
+            };
+        };
+        responses: {
+            /** @description The stored voice. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Seconds of audio it was computed from. */
+                        audio_duration_sec: number;
+                        /** @description How long the request took. */
+                        duration_ms: number;
+                        /** @description `emb_` and 24 hex digits; usable only with the key of the account that made it. */
+                        embed_id: string;
+                        /** @description What computed the embedding: an installed speaker model (`wespeaker-resnet34`, `3dspeaker-campplus`) or the embedded statistics (`llais-mfcc-f0-stats-v1`). */
+                        extractor: string;
+                        model: string;
+                    };
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            409: components["responses"]["Error409"];
+            413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    deleteVoiceEmbedding: {
+        parameters: {
+            query: {
+                /** @description The stored voice. */
+                embed_id: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        deleted: true;
+                        embed_id: string;
+                    };
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            429: components["responses"]["Error429"];
+            500: components["responses"]["Error500"];
             503: components["responses"]["Error503"];
         };
     };

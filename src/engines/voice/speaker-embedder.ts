@@ -1,0 +1,48 @@
+/**
+ * A neural speaker embedding on onnxruntime-node, for the exports `llais models pull` installs
+ * (src/voice/voice-models.ts): one float32 input of fbank features [B, T, 80] (fbank.ts), one
+ * float32 output [B, D], whatever the names (WeSpeaker's `feats`/`embs`, 3D-Speaker's
+ * `x`/`embedding`, sherpa-onnx's exports alike). Runs in a pool worker; one session per model
+ * file per thread, replaced when the file changes.
+ */
+import { statSync } from 'node:fs';
+import * as ort from 'onnxruntime-node';
+import { createSession, DEFAULT_ONNX_SETTINGS } from '../onnx/settings.js';
+import { ApiError } from '../../errors.js';
+import { FBANK_BINS, fbank } from './fbank.js';
+
+
+const sessions = new Map<string, { version: string; session: ort.InferenceSession }>();
+
+async function sessionFor(path: string): Promise<ort.InferenceSession> {
+  const st = statSync(path);
+  const version = `${st.size}:${st.mtimeMs}`;
+  const cached = sessions.get(path);
+  if (cached?.version === version) return cached.session;
+  if (cached) await cached.session.release();
+  const session = await createSession(path, DEFAULT_ONNX_SETTINGS);
+  if (session.inputNames.length !== 1 || session.outputNames.length !== 1) {
+    await session.release();
+    throw new ApiError('engine_not_available', `The speaker-embedding model ${path} has ${session.inputNames.length} inputs and ${session.outputNames.length} outputs; expected fbank features [B, T, ${FBANK_BINS}] in and an embedding [B, D] out`);
+  }
+  sessions.set(path, { version, session });
+  return session;
+}
+
+/** The model's embedding of 16 kHz PCM, length-normalised. */
+export async function onnxSpeakerEmbedding(modelPath: string, pcm: Int16Array): Promise<number[]> {
+  const session = await sessionFor(modelPath);
+  const { data, frames } = fbank(pcm);
+  if (frames === 0) throw new ApiError('unprocessable_audio', 'The audio is too short to compute a speaker embedding from', 'file');
+  const out = await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', data, [1, frames, FBANK_BINS]) });
+  const tensor = out[session.outputNames[0]!]!;
+  if (tensor.type !== 'float32' || tensor.dims.length !== 2 || tensor.dims[0] !== 1) {
+    throw new ApiError('engine_not_available', `The speaker-embedding model answered ${tensor.type} [${tensor.dims.join(', ')}]; expected float32 [1, D]`);
+  }
+  return normalize(Array.from(tensor.data as Float32Array));
+}
+
+function normalize(v: number[]): number[] {
+  const norm = Math.sqrt(v.reduce((a, b) => a + b * b, 0)) || 1;
+  return v.map((x) => x / norm);
+}

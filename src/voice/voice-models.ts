@@ -1,0 +1,75 @@
+/**
+ * The neural speaker-embedding models `llais models pull` can install for `/v1/voice-embed/`, with
+ * the published file layout: the sherpa-onnx exports of WeSpeaker and 3D-Speaker, one `.onnx` each
+ * (fbank [B, T, 80] in, embedding [B, D] out; onnx-speaker-embedder.ts). Without one installed,
+ * the embedded statistics (voice-profile.ts) serve. No sha256 is pinned: the release states none,
+ * so the pull needs `--trust-unpinned` and prints each file's hash (src/models/pull.ts).
+ */
+import { join } from 'node:path';
+import { modelDataDir, type InstallableModel } from '../engines/model-files.js';
+
+export interface VoiceModelInfo extends InstallableModel {
+  type: 'voice';
+  /** What the model computes. */
+  task: 'speaker-embedding' | 'conversion';
+  /** The `.onnx` file under the model's folder (a speaker model's only file). */
+  onnxFile: string;
+}
+
+const RELEASE = 'https://github.com/k2-fsa/sherpa-onnx/releases/download/speaker-recongition-models';
+
+function speakerModel(id: string, name: string, file: string): VoiceModelInfo {
+  return {
+    id,
+    name,
+    type: 'voice',
+    task: 'speaker-embedding',
+    onnxFile: file,
+    builtin: false,
+    install_hint: `llais models pull ${id} --trust-unpinned`,
+    files: [file],
+    downloads: [{ file, url: `${RELEASE}/${file}` }],
+  };
+}
+
+/** In order of preference: the first installed one computes embeddings. */
+const SPEAKER_MODELS: readonly VoiceModelInfo[] = [
+  speakerModel('wespeaker-resnet34', 'WeSpeaker ResNet34 speaker embedding (VoxCeleb, 256-d)', 'wespeaker_en_voxceleb_resnet34.onnx'),
+  speakerModel('3dspeaker-campplus', '3D-Speaker CAM++ speaker embedding (VoxCeleb, 512-d)', '3dspeaker_speech_campplus_sv_en_voxceleb_16k.onnx'),
+];
+
+/**
+ * kNN-VC: upstream (bshall/knn-vc) publishes PyTorch checkpoints only, so the two ONNX files are
+ * exported by hand; this is the layout read (src/engines/voice/knn-vc.ts).
+ */
+export const KNN_VC_FILES = { encoder: 'wavlm-large-layer6.onnx', vocoder: 'prematch-hifigan.onnx' } as const;
+
+export const KNN_VC_MODEL: VoiceModelInfo = {
+  id: 'knn-vc',
+  name: 'kNN-VC (WavLM-Large layer 6 + prematched HiFi-GAN)',
+  type: 'voice',
+  task: 'conversion',
+  onnxFile: KNN_VC_FILES.encoder,
+  builtin: false,
+  install_hint: 'llais models pull knn-vc',
+  files: [KNN_VC_FILES.encoder, KNN_VC_FILES.vocoder],
+  manual_install:
+    'export the two networks of bshall/knn-vc (torch.hub) with torch.onnx.export into <modelsDir>/knn-vc/: wavlm-large-layer6.onnx (float32 waveform [1, samples] at 16 kHz -> layer-6 features [1, T, 1024]) and prematch-hifigan.onnx (features [1, T, 1024] -> waveform [1, samples]); see docs/voice-identity.md',
+};
+
+export const VOICE_MODEL_CATALOGUE: readonly VoiceModelInfo[] = [...SPEAKER_MODELS, KNN_VC_MODEL];
+
+/** The installed kNN-VC files, if any. */
+export function installedKnnVc(modelsDir: string): { encoder: string; vocoder: string } | undefined {
+  const dir = modelDataDir(KNN_VC_MODEL, modelsDir);
+  return dir === undefined ? undefined : { encoder: join(dir, KNN_VC_FILES.encoder), vocoder: join(dir, KNN_VC_FILES.vocoder) };
+}
+
+/** The installed speaker-embedding model that serves, if any: its id and `.onnx` path. */
+export function installedSpeakerModel(modelsDir: string): { id: string; path: string } | undefined {
+  for (const m of SPEAKER_MODELS) {
+    const dir = modelDataDir(m, modelsDir);
+    if (dir !== undefined) return { id: m.id, path: join(dir, m.onnxFile) };
+  }
+  return undefined;
+}
