@@ -101,10 +101,10 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
   const accounts = openAccounts(config, db, { onSpent: (credits, service) => metrics.spent(credits, service) });
   // Before any worker starts: a server that would be open to the network does not start at all.
   checkStartRule(accounts.setting, config.host, accounts.keys);
-  // With a shared queue another node may end the job: charges are settled by reference there.
   // Cluster mode: requests are counted on Redis, so a plan's limits hold across nodes.
   const sharedGate = sharedGateFor(config, accounts.gate);
   if (sharedGate) undo.push(() => sharedGate.close());
+  // With a shared queue another node may end the job: charges are settled by reference there.
   const jobCharges = new JobCharges(accounts.billing, { holdCharges: config.cluster.redisUrl === '' });
   const ttsPool = await startTtsPool({
     workers: config.ttsWorkers,
@@ -149,6 +149,8 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
   const live = new LiveSessionLimits({ maxSessions: config.liveMaxSessions, maxSessionMs: config.liveMaxSessionSeconds * 1000, idleMs: config.liveIdleTimeoutSeconds * 1000 });
   const context: ApiContext = { config, logger, tts, pool, jobs, batches, queue, results, responder, stt, uploads, db, live, accounts, jobCharges, metrics, turns: new RequestTurns() };
   const backends = (context.backends = nodeBackends(config, opts.role ?? 'serve', queue, results));
+  // A shared queue holds Redis connections (and may run jobs) from here on; a failed start stops it.
+  undo.push(() => queue.stop(), () => backends.close());
 
   const router = new Router();
   registerPlatformRoutes(router, context);

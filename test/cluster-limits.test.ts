@@ -1,8 +1,8 @@
 /**
  * RedisLimitStore on a real redis-server: three stores on three connections (three nodes) racing
  * 50 requests at once never let more through than the limit, for the per-window counts and for the
- * concurrency slots; a window resets on time, a refund is given back, and a slot of a node that
- * never released it (killed) frees itself when its lease ends.
+ * concurrency slots; a window resets on time, a refund is given back, and slots are renewed while
+ * their node lives and free themselves within a lease once it stops (killed).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -25,6 +25,7 @@ describe('RedisLimitStore: exact limits across nodes', { skip }, () => {
   });
 
   after(async () => {
+    for (const s of stores ?? []) s.close();
     for (const c of clients ?? []) c.disconnect();
     await server?.stop();
   });
@@ -51,7 +52,7 @@ describe('RedisLimitStore: exact limits across nodes', { skip }, () => {
     assert.equal((await stores[2]!.take('account:short', 1, 3, 500)).allowed, true);
   });
 
-  it('50 concurrent slot requests over three nodes: exactly max are held; a release frees one; a dead holder\'s lease ends', async () => {
+  it('50 concurrent slot requests over three nodes: exactly max are held; a release frees one; live holders renew, a dead holder\'s lease ends', async () => {
     const held = await Promise.all(Array.from({ length: 50 }, (_, i) => stores[i % 3]!.acquire('account:acme', 7)));
     const tokens = held.filter((t): t is string => t !== null);
     assert.equal(tokens.length, 7);
@@ -61,8 +62,12 @@ describe('RedisLimitStore: exact limits across nodes', { skip }, () => {
     await holderStore.release('account:acme', tokens[0]!);
     assert.notEqual(await stores[1]!.acquire('account:acme', 7), null);
     assert.equal(await stores[2]!.acquire('account:acme', 7), null);
-    // Nobody releases the rest (their node "died"): after the 400 ms lease they are free.
-    await new Promise((r) => setTimeout(r, 450));
+    // Live nodes renew what they hold: a lease and more later, every slot is still taken.
+    await new Promise((r) => setTimeout(r, 600));
+    assert.equal(await stores[0]!.acquire('account:acme', 7), null, 'held slots are renewed');
+    // Then every node "dies" (stops renewing): within one 400 ms lease the slots are free.
+    for (const s of stores) s.close();
+    await new Promise((r) => setTimeout(r, 550));
     const after = await Promise.all(Array.from({ length: 10 }, (_, i) => stores[i % 3]!.acquire('account:acme', 7)));
     assert.equal(after.filter((t) => t !== null).length, 7);
   });

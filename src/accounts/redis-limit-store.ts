@@ -3,8 +3,9 @@
  * operation is one Lua script, which Redis runs atomically, so 50 requests racing on three nodes
  * cannot pass a limit between a read and a write. The same rules as `MemoryLimitStore`, with two
  * cluster concerns: windows are aligned on the Redis server's clock (one clock for all nodes,
- * whatever their skew), and a concurrency slot is a lease, so slots held by a node that was
- * killed expire instead of blocking the account forever.
+ * whatever their skew), and a concurrency slot is a lease that its node renews while it holds it,
+ * so the slots of a node that was killed free themselves within one lease instead of blocking the
+ * account.
  *
  * Asynchronous, unlike `LimitStore`: shared-gate.ts admits requests with it (the HTTP guard may
  * return a promise; the body is kept meanwhile).
@@ -49,18 +50,43 @@ redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[2])
 redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]))
 return 1`;
 
+/** KEYS[1] the slots' sorted set; ARGV leaseMs, then the holders to renew (only those still there). */
+const RENEW = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+for i = 2, #ARGV do redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[1]), ARGV[i]) end
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[1]))
+return 1`;
+
 export interface RedisLimitStoreOptions {
   /**
-   * How long a concurrency slot is held at most: a slot of a node that died is free again after
-   * this. Longer than the longest request or live session (liveMaxSessionSeconds).
+   * How long a concurrency slot lasts unless renewed; its node renews it every third of this
+   * while the request or session holding it runs. A slot of a node that died is free after this.
    */
   slotLeaseMs: number;
 }
 
 export class RedisLimitStore {
   private holders = 0;
+  /** Slots this node holds, by counter key, renewed until released. */
+  private readonly held = new Map<string, Set<string>>();
+  private readonly renewer: NodeJS.Timeout;
 
-  constructor(private readonly redis: Redis, private readonly nodeId: string, private readonly opts: RedisLimitStoreOptions) {}
+  constructor(private readonly redis: Redis, private readonly nodeId: string, private readonly opts: RedisLimitStoreOptions) {
+    this.renewer = setInterval(() => this.renew(), Math.max(50, Math.floor(opts.slotLeaseMs / 3)));
+    this.renewer.unref();
+  }
+
+  /** Stops renewing: this node's slots then lapse within one lease (as if it had died). */
+  close(): void {
+    clearInterval(this.renewer);
+  }
+
+  private renew(): void {
+    for (const [key, holders] of this.held) {
+      this.redis.eval(RENEW, 1, `${PREFIX}:s:${key}`, this.opts.slotLeaseMs, ...holders).catch(() => {});
+    }
+  }
 
   /** Whether Redis is connected now (commands fail at once otherwise: no offline queue). */
   get ready(): boolean {
@@ -86,10 +112,16 @@ export class RedisLimitStore {
   async acquire(key: string, max: number): Promise<string | null> {
     const holder = `${this.nodeId}:${++this.holders}`;
     const ok = await this.redis.eval(ACQUIRE, 1, `${PREFIX}:s:${key}`, max, holder, this.opts.slotLeaseMs);
-    return ok === 1 ? holder : null;
+    if (ok !== 1) return null;
+    const holders = this.held.get(key) ?? new Set<string>();
+    this.held.set(key, holders.add(holder));
+    return holder;
   }
 
   async release(key: string, holder: string): Promise<void> {
+    const holders = this.held.get(key);
+    holders?.delete(holder);
+    if (holders?.size === 0) this.held.delete(key);
     await this.redis.zrem(`${PREFIX}:s:${key}`, holder);
   }
 

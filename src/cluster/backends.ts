@@ -18,6 +18,9 @@ import { S3ResultStore } from '../jobs/s3-result-store.js';
 import { nodeIdOf } from './cluster-config.js';
 import type { NodeRole } from './start-rule.js';
 
+/** A crashed node's concurrency slots are free again after this; its live ones are renewed every 10 s. */
+const SLOT_LEASE_MS = 30_000;
+
 /** The queue app.ts starts: either kind re-queues unfinished jobs on `recover()`. */
 export type NodeJobQueue = JobQueue & { recover(): number };
 
@@ -47,15 +50,21 @@ export function jobQueueFor(config: Config, store: JobStore, run: JobRunner, opt
 
 /**
  * The access gate on Redis when the cluster has one (limits exact across nodes), else none: the
- * node's own gate counts. A slot's lease outlasts the longest live session, which holds one.
+ * node's own gate counts. Slots are renewed while held; a dead node's lapse after `SLOT_LEASE_MS`.
  */
 export function sharedGateFor(config: Config, local: AccessGate): { gate: SharedGate; close(): void } | undefined {
   const { redisUrl } = config.cluster;
   if (redisUrl === '') return undefined;
   const redis = new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: (n) => Math.min(100 * n, 1000) });
   redis.on('error', () => {}); // the gate falls back to local counting; ioredis reconnects by itself
-  const store = new RedisLimitStore(redis, nodeIdOf(config.cluster), { slotLeaseMs: (config.liveMaxSessionSeconds + 60) * 1000 });
-  return { gate: new SharedGate(store, local), close: () => redis.disconnect() };
+  const store = new RedisLimitStore(redis, nodeIdOf(config.cluster), { slotLeaseMs: SLOT_LEASE_MS });
+  return {
+    gate: new SharedGate(store, local),
+    close: () => {
+      store.close();
+      redis.disconnect();
+    },
+  };
 }
 
 export function nodeBackends(config: Config, role: NodeRole, queue: JobQueue, results: ResultStore): NodeBackends {

@@ -77,7 +77,10 @@ export class RequestBody {
       const parts: Buffer[] = held.chunks;
       let size = parts.reduce((n, p) => n + p.byteLength, 0);
       let failed = size > limitBytes;
-      if (failed) return reject(tooLarge(limitBytes));
+      if (failed) {
+        this.res.onData(() => {}); // the rest is read and dropped, as for a declared length past the limit
+        return reject(tooLarge(limitBytes));
+      }
       if (held.ended) return resolve(parts.length === 1 ? parts[0]! : Buffer.concat(parts, size));
       this.res.onData((chunk, isLast) => {
         if (failed) return;
