@@ -68,7 +68,7 @@ export class PooledSttService implements SttService {
     // Not `live: true`: a model without incremental decoding (Whisper) transcribes the turn when it ends.
     const engine = this.engineFor({ model: opts.model, language: opts.language, task: 'transcribe', wordTimestamps: false, diarize: false, live: false });
     if (!engine.transcribeLive) throw new Error(`engine ${engine.id} has no transcribeLive`);
-    return engine.transcribeLive(pcm, { language: opts.language }, signal);
+    return engine.transcribeLive(pcm, { language: opts.language, onPartial: opts.onPartial }, signal);
   }
 
   private engineFor(query: SttModelQuery): SttEngine {

@@ -58,8 +58,9 @@ class PooledSttEngine implements SttEngine {
   }
 
   transcribeLive(pcm: AsyncIterable<Int16Array>, req: LiveSttRequest, signal: AbortSignal): Promise<Transcript> {
-    if (this.live) return this.live.transcribe(pcm, req.language, signal);
-    return this.pool.transcribePcm(pcm, { kind: 'transcribe', language: req.language, wordTimestamps: false, diarize: false, live: true }, signal);
+    if (this.live) return this.live.transcribe(pcm, req.language, signal, req.onPartial);
+    const partials = req.onPartial !== undefined;
+    return this.pool.transcribePcm(pcm, { kind: 'transcribe', language: req.language, wordTimestamps: false, diarize: false, live: true, partials }, signal, { onPartial: req.onPartial });
   }
 }
 

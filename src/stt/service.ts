@@ -1,6 +1,7 @@
 /** What the STT endpoints and live sessions call: decoded audio in, a transcript out; no HTTP types. */
 import type { SttFileAudio } from '../engines/stt/types.js';
 import type { ResolvedSttModel, SttModelQuery, SttModelStatus } from './resolve.js';
+import type { LivePartial } from './live-partial.js';
 import type { Transcript, TranscriptSegment } from './transcript.js';
 
 export type { SttFileAudio } from '../engines/stt/types.js';
@@ -22,6 +23,8 @@ export interface LiveTranscribeOptions {
   model?: string;
   /** ISO 639-1, or 'auto'. */
   language: string;
+  /** Live captions: the running hypothesis as it changes (throttled, stable prefix; see live-partial.ts). */
+  onPartial?: (partial: LivePartial) => void;
 }
 
 export interface SttService {

@@ -4,6 +4,7 @@
  * pass. No PCM is kept here beyond the chunk in hand.
  */
 import { SpeakerFeatures } from './diarize.js';
+import { PartialHypothesis, type LivePartial } from './live-partial.js';
 import { SegmentBuilder } from './segments.js';
 import type { Transcript, TranscriptSegment, TranscriptWord } from './transcript.js';
 
@@ -33,6 +34,8 @@ export interface RecognizerStream {
   push(pcm: Int16Array): readonly TranscriptWord[];
   /** Ends the stream and returns the remaining words. */
   end(): readonly TranscriptWord[];
+  /** Live streams: the words of the running hypothesis not yet returned by `push` (they may still change). */
+  partial?(): readonly TranscriptWord[];
 }
 
 export interface TranscribePcmOptions {
@@ -42,6 +45,8 @@ export interface TranscribePcmOptions {
   diarize: boolean;
   /** Called with each segment as soon as it is final (before speakers are known: no `speaker`). */
   onSegment?: (segment: TranscriptSegment) => void;
+  /** Live turns: called with the running hypothesis as it changes (see live-partial.ts), when the stream has one. */
+  onPartial?: (partial: LivePartial) => void;
 }
 
 /**
@@ -58,6 +63,9 @@ export async function transcribePcm(
   const builder = new SegmentBuilder(opts.wordTimestamps);
   const segments: TranscriptSegment[] = [];
   let samples = 0;
+  const partials = opts.onPartial && stream.partial ? new PartialHypothesis() : null;
+  /** The turn's final words so far, the start of every partial. */
+  const heard: TranscriptWord[] = [];
 
   const emit = (segment: TranscriptSegment | null): void => {
     if (segment === null) return;
@@ -68,6 +76,7 @@ export async function transcribePcm(
   const take = (words: readonly TranscriptWord[]): void => {
     // Copied field by field: recognizers add their own (PocketSphinx's `prob`), not for clients.
     for (const w of words) emit(builder.push({ word: w.word, start: w.start, end: w.end }));
+    if (partials) for (const w of words) heard.push(w);
     // Words come in time order, so no later segment starts before the open one.
     if (words.length > 0) speakers?.discardBefore(builder.openStart ?? 0);
   };
@@ -77,6 +86,11 @@ export async function transcribePcm(
     speakers?.push(chunk);
     samples += chunk.length;
     take(stream.push(chunk));
+    const now = performance.now();
+    if (partials?.due(now)) {
+      const partial = partials.offer([...heard, ...stream.partial!()], now);
+      if (partial) opts.onPartial!(partial);
+    }
   }
   take(stream.end());
   emit(builder.flush());

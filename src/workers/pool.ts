@@ -25,6 +25,7 @@ import { decodePcmStream } from '../audio/decode-stream.js';
 import { ApiError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { STT_SAMPLE_RATE_HZ } from '../stt/transcribe-pcm.js';
+import type { LivePartial } from '../stt/live-partial.js';
 import type { TranscriptSegment } from '../stt/transcript.js';
 import { ANALYSIS_SAMPLE_RATE_HZ, type AnalyzeTaskResult } from './analyze-task.js';
 import type {
@@ -54,6 +55,8 @@ export interface WorkerPoolOptions {
 export interface TranscribeHooks {
   /** Each segment as soon as it is final, before speakers are known (no `speaker`). */
   onSegment?: (segment: TranscriptSegment) => void;
+  /** A live turn's running hypothesis, as it changes (tasks with `partials`). */
+  onPartial?: (partial: LivePartial) => void;
 }
 
 export class WorkerPool {
@@ -127,7 +130,7 @@ export class WorkerPool {
    */
   analyze(path: string, signal: AbortSignal): Promise<AnalyzeTaskResult> {
     const source = (feedSignal: AbortSignal): AsyncIterable<Int16Array> => decodePcmStream(path, { sampleRateHz: ANALYSIS_SAMPLE_RATE_HZ, signal: feedSignal });
-    return this.runWithAudio<AnalyzeTaskResult>(source, (audio) => ({ kind: 'analyze', audio }), signal, undefined, 'batch');
+    return this.runWithAudio<AnalyzeTaskResult>(source, (audio) => ({ kind: 'analyze', audio }), signal, {}, 'batch');
   }
 
   private transcribeAudio(
@@ -137,7 +140,7 @@ export class WorkerPool {
     hooks: TranscribeHooks,
     lane: Lane = 'batch',
   ): Promise<SttTaskResult> {
-    return this.runWithAudio<SttTaskResult>(source, (audio) => ({ ...options, audio }), signal, hooks.onSegment, lane);
+    return this.runWithAudio<SttTaskResult>(source, (audio) => ({ ...options, audio }), signal, hooks, lane);
   }
 
   /** Runs the task `taskOf(port)` with `source`'s PCM fed down that port as the worker pulls it. */
@@ -145,13 +148,13 @@ export class WorkerPool {
     source: (signal: AbortSignal) => AsyncIterable<Int16Array>,
     taskOf: (audio: MessagePort) => WorkerTask,
     signal: AbortSignal,
-    onSegment: ((segment: TranscriptSegment) => void) | undefined,
+    hooks: TranscribeHooks,
     lane: Lane,
   ): Promise<T> {
     signal.throwIfAborted();
     const { port1, port2 } = new MessageChannel();
     const stopFeed = new AbortController();
-    const feed = new AudioFeed(source, port1, AbortSignal.any([signal, stopFeed.signal]), onSegment);
+    const feed = new AudioFeed(source, port1, AbortSignal.any([signal, stopFeed.signal]), hooks);
     try {
       return await this.run<T>(taskOf(port2), signal, [port2], lane);
     } catch (error) {
@@ -285,7 +288,7 @@ class AudioFeed {
     source: (signal: AbortSignal) => AsyncIterable<Int16Array>,
     private readonly port: MessagePort,
     private readonly signal: AbortSignal,
-    onSegment: ((segment: TranscriptSegment) => void) | undefined,
+    hooks: TranscribeHooks,
   ) {
     port.on('message', (message: AudioPortMessage) => {
       switch (message.type) {
@@ -294,7 +297,10 @@ class AudioFeed {
           this.wake?.();
           return;
         case 'segment':
-          onSegment?.(message.segment);
+          hooks.onSegment?.(message.segment);
+          return;
+        case 'partial':
+          hooks.onPartial?.(message.partial);
           return;
         default: {
           const never: never = message;

@@ -19,6 +19,7 @@ import { ApiError, type ErrorCode } from '../errors.js';
 import { transcribePcm, type Recognizer } from '../stt/transcribe-pcm.js';
 import { pocketsphinxLanguage } from './pocketsphinx-language.js';
 import type { Transcript, TranscriptSegment } from '../stt/transcript.js';
+import type { LivePartial } from '../stt/live-partial.js';
 import { transcribeWithWhisper, type WhisperTaskSpec } from './whisper-run.js';
 import { analyzePcm, type AnalyzeTaskInput, type AnalyzeTaskResult } from './analyze-task.js';
 
@@ -33,6 +34,8 @@ export interface SttTaskInput {
   diarize: boolean;
   /** A live turn arriving in real time: decode as it comes rather than per utterance. */
   live?: boolean;
+  /** Live turns: send the running hypothesis back as it changes (`partial` messages). */
+  partials?: boolean;
   /** Run this Whisper model instead of PocketSphinx. */
   whisper?: WhisperTaskSpec;
   /** Set to 1 by the pool when the caller cancels (Whisper tasks; see pool.ts `cancellation`). */
@@ -72,7 +75,9 @@ export type AudioFeedMessage =
 export type AudioPortMessage =
   /** Send one more chunk. */
   | { type: 'pull' }
-  | { type: 'segment'; segment: TranscriptSegment };
+  | { type: 'segment'; segment: TranscriptSegment }
+  /** A live turn's running hypothesis changed (throttled here, see stt/live-partial.ts). */
+  | { type: 'partial'; partial: LivePartial };
 
 /** An ApiError as data. */
 export interface TaskError {
@@ -169,10 +174,12 @@ async function transcribe(task: Extract<WorkerTask, { kind: 'transcribe' }>): Pr
     if (task.whisper) return await transcribeWithWhisper(task.whisper, receiveAudio(audio), { language: task.language, wordTimestamps: task.wordTimestamps, onSegment, cancelFlag: task.cancelFlag });
     const recognizer = recognizerFor(task.language);
     const chosen = task.live && recognizer.openLiveStream ? { language: recognizer.language, openStream: recognizer.openLiveStream } : recognizer;
+    const onPartial = task.partials ? (partial: LivePartial): void => audio.postMessage({ type: 'partial', partial } satisfies AudioPortMessage) : undefined;
     return await transcribePcm(receiveAudio(audio), chosen, {
       wordTimestamps: task.wordTimestamps,
       diarize: task.diarize,
       onSegment,
+      onPartial,
     });
   } finally {
     audio.close();
