@@ -46,6 +46,7 @@ export const ERROR_CATALOGUE = {
   duplicate_item_id: 400,
   conversation_already_has_active_response: 400,
   response_cancel_not_active: 400,
+  response_not_available: 400,
   input_audio_buffer_commit_empty: 400,
   input_audio_buffer_full: 400,
   text_buffer_full: 400,

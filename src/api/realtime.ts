@@ -32,6 +32,7 @@ export function registerRealtimeRoute(http: HttpServer, ctx: ApiContext): void {
         throw new ApiError('unsupported_parameter', 'Sideband connections (call_id) need WebRTC or SIP calls, which this server does not serve; connect with ?model= instead.', 'call_id');
       }
       const dialect = dialectOf(request.headers, request.protocols);
+      const intent = request.query.get('intent') === 'transcription' ? ('transcription' as const) : undefined;
       return (conn: WebSocketConnection) => {
         if (!access.open(conn) || !billing.open(conn)) return CLOSED_SESSION;
         const log = ctx.logger.child({ reqId: request.requestId, route: 'realtime' });
@@ -57,6 +58,7 @@ export function registerRealtimeRoute(http: HttpServer, ctx: ApiContext): void {
           dialect,
           {
             model,
+            intent,
             voice: ctx.tts.defaults().voice,
             maxSessionMs: ctx.config.liveMaxSessionSeconds * 1000,
             maxTurnMs: ctx.config.liveMaxTurnSeconds * 1000,
@@ -93,7 +95,7 @@ function realtimeServices(ctx: ApiContext): Omit<RealtimeServices, 'logger'> {
   let vad: Promise<SileroVad> | null = null;
   return {
     responder: ctx.responder,
-    transcribe: (audio, language, signal, model) => ctx.stt.transcribeLive(audio, { language, model }, signal),
+    transcribe: (audio, language, signal, model, onPartial) => ctx.stt.transcribeLive(audio, { language, model, onPartial }, signal),
     synthesize: (text, voice, speed, continuation, signal) => ctx.tts.speakSentence({ text, voice, speed, continuation }, signal),
     checkVoice: (voice) => {
       ctx.tts.resolve({ voice });
