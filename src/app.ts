@@ -23,6 +23,7 @@ import { registerSubtitleRoutes } from './api/subtitles.js';
 import { registerSttRoutes } from './api/stt.js';
 import { registerTtsRoutes } from './api/tts.js';
 import { registerTtsWsRoute } from './api/tts-ws.js';
+import { registerSttWsRoute } from './api/stt-ws.js';
 import { registerVoiceChatRoutes } from './api/voice-chat.js';
 import type { ApiContext } from './api/context.js';
 import { SqliteBatchStore } from './batch/batch-store.js';
@@ -155,6 +156,7 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
   const http = new HttpServer(router, { host: config.host, port: config.port, corsOrigin: config.corsOrigin, tls: config.tls, logger, guard: accessGuard(accounts), onFinished: (r) => metrics.requestFinished(r) });
   registerRealtimeRoute(http, context);
   registerTtsWsRoute(http, context);
+  registerSttWsRoute(http, context);
   const stopMetrics = registerMetricsRoute(router, context, () => http.activeRequests);
   undo.push(stopMetrics);
   const port = await http.listen();

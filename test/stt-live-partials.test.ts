@@ -102,6 +102,6 @@ describe('partials from live decoders', () => {
   });
 
   test('a pinned live thread does too', async () => {
-    await check((onPartial) => live.transcribe(paced(speech), 'en', new AbortController().signal, onPartial));
+    await check((onPartial) => live.transcribe(paced(speech), 'en', new AbortController().signal, { onPartial }));
   });
 });

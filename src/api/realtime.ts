@@ -4,7 +4,6 @@
  * port), the session limits and the services.
  */
 import type { AudioChunk } from '../audio/pcm.js';
-import { SileroVad } from '../engines/vad/silero-vad.js';
 import { ApiError } from '../errors.js';
 import type { HttpServer } from '../http/server.js';
 import type { WebSocketConnection } from '../http/websocket.js';
@@ -14,6 +13,7 @@ import { admitUpgrade } from './access.js';
 import type { ApiContext } from './context.js';
 import { liveCharge } from './live-charge.js';
 import { liveTransport } from './live-transport.js';
+import { vadLoader } from './live-vad.js';
 
 /** OpenAI accepts appends of up to 15 MiB of base64; a little more for the JSON around it. */
 const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
@@ -92,7 +92,6 @@ async function* metered(chunks: AsyncIterable<AudioChunk>, spoke: (seconds: numb
 const CLOSED_SESSION = { onMessage: () => {}, onClose: () => {} };
 
 function realtimeServices(ctx: ApiContext): Omit<RealtimeServices, 'logger'> {
-  let vad: Promise<SileroVad> | null = null;
   return {
     responder: ctx.responder,
     transcribe: (audio, language, signal, model, onPartial) => ctx.stt.transcribeLive(audio, { language, model, onPartial }, signal),
@@ -100,13 +99,6 @@ function realtimeServices(ctx: ApiContext): Omit<RealtimeServices, 'logger'> {
     checkVoice: (voice) => {
       ctx.tts.resolve({ voice });
     },
-    // Loaded on the first session, once; a failed load is retried by the next session.
-    vad: () => {
-      vad ??= SileroVad.load().catch((err: unknown) => {
-        vad = null;
-        throw new ApiError('vad_unavailable', 'The voice activity model failed to load; server VAD is unavailable (turn_detection: null still works).', null, { cause: err });
-      });
-      return vad;
-    },
+    vad: vadLoader(),
   };
 }

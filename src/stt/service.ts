@@ -25,9 +25,13 @@ export interface LiveTranscribeOptions {
   language: string;
   /** Live captions: the running hypothesis as it changes (throttled, stable prefix; see live-partial.ts). */
   onPartial?: (partial: LivePartial) => void;
+  /** The transcript's segments carry their timed words (live captions). */
+  wordTimestamps?: boolean;
 }
 
 export interface SttService {
+  /** Live recognitions running now (each holds a decoder); for metrics, and tests that check one is freed. */
+  readonly liveTurns: number;
   /** The STT catalogue with what is installed (for listings such as `GET /v1/models/`). */
   models(): SttModelStatus[];
   /**

@@ -37,6 +37,14 @@ export function liveDecodersFrom(value: string): LiveDecoders {
   throw new Error(`config: sttLiveDecoders: '${value}' is not 'pinned' or 'pool'`);
 }
 
+/** What a live turn may ask for beyond its transcript. */
+export interface LiveTurnExtras {
+  /** The running hypothesis, as it changes. */
+  onPartial?: (partial: LivePartial) => void;
+  /** Timed words in the transcript's segments. */
+  wordTimestamps?: boolean;
+}
+
 export interface LiveSttPoolOptions {
   threads: number;
   logger?: Logger;
@@ -76,9 +84,10 @@ export class LiveSttPool {
   /**
    * Transcribes one live turn (16 kHz mono PCM as it arrives). Throws the recognizer's ApiErrors
    * (400 `unsupported_language`, 424 `engine_not_available`), 500 `worker_crashed`, 503
-   * `shutting_down`, or `signal.reason` once aborted. `onPartial` gets the running hypothesis as it changes.
+   * `shutting_down`, or `signal.reason` once aborted.
    */
-  async transcribe(audio: AsyncIterable<Int16Array>, language: string, signal: AbortSignal, onPartial?: (partial: LivePartial) => void): Promise<Transcript> {
+  async transcribe(audio: AsyncIterable<Int16Array>, language: string, signal: AbortSignal, extra: LiveTurnExtras = {}): Promise<Transcript> {
+    const { onPartial, wordTimestamps = false } = extra;
     signal.throwIfAborted();
     if (this.closed) throw shuttingDown();
     const thread = this.threads.reduce((a, b) => (b.turns.size < a.turns.size ? b : a));
@@ -112,7 +121,7 @@ export class LiveSttPool {
       thread.turns.set(id, { thread, resolve, reject, onReady: () => ((inFlight = false), pump()), onPartial });
     });
     result.catch(() => {}); // awaited below, or superseded by the audio's own failure
-    send({ type: 'open', turn: id, language, partials: onPartial !== undefined });
+    send({ type: 'open', turn: id, language, wordTimestamps, partials: onPartial !== undefined });
     const onAbort = (): void => {
       if (thread.turns.delete(id)) send({ type: 'abort', turn: id });
       rejectTurn(signal.reason);

@@ -57,7 +57,7 @@ const post = (message: LiveFromWorker): void => port.postMessage(message);
 port.on('message', (message: LiveToWorker) => {
   switch (message.type) {
     case 'open':
-      open(message.turn, message.language, message.partials);
+      open(message.turn, message);
       return;
     case 'slice':
     case 'end':
@@ -105,7 +105,7 @@ function deliver(id: number, message: OpenTurn['inbox'][number], turn = turns.ge
   turn.wake = null;
 }
 
-function open(id: number, language: string, partials: boolean): void {
+function open(id: number, { language, wordTimestamps, partials }: Extract<LiveToWorker, { type: 'open' }>): void {
   let decoder: PocketSphinxDecoder;
   try {
     pocketsphinxLanguage(language);
@@ -119,7 +119,7 @@ function open(id: number, language: string, partials: boolean): void {
   turns.set(id, turn);
   const recognizer = { language: 'en', openStream: () => decoder.openLiveStream() };
   const onPartial = partials ? (partial: LivePartial): void => post({ type: 'partial', turn: id, partial }) : undefined;
-  transcribePcm(slices(id, turn), recognizer, { wordTimestamps: false, diarize: false, onPartial }).then(
+  transcribePcm(slices(id, turn), recognizer, { wordTimestamps, diarize: false, onPartial }).then(
     (transcript) => {
       turns.delete(id);
       if (idle.length < MAX_IDLE_DECODERS) idle.push(decoder);

@@ -1,11 +1,12 @@
 /**
- * The server events of the two WebSocket protocols (`/v1/realtime`, `/v1/tts/ws`) as zod
+ * The server events of the WebSocket protocols (`/v1/realtime`, `/v1/tts/ws`, `/v1/stt/ws`) as zod
  * schemas, for the OpenAPI document. The sessions build their events against the TypeScript
  * unions in src/realtime/; the checks at the end of this file make the compiler refuse any
  * difference between those unions and these schemas, so the document cannot drift.
  */
 import { z } from 'zod';
 import type { ServerEvent as RealtimeServerEvent } from '../../realtime/openai/server-events.js';
+import { INPUT_FORMATS, type SttWsServerEvent } from '../../realtime/stt-ws/protocol.js';
 import { OUTPUT_FORMATS, type ServerEvent as TtsWsServerEvent } from '../../realtime/tts-ws/protocol.js';
 import { errorDetailSchema } from './error-envelope.js';
 
@@ -84,6 +85,26 @@ export const ttsWsServerEvent = z.discriminatedUnion('type', [
   event('error', { error: errorDetailSchema() }),
 ]);
 
+const sttWsSession = z.strictObject({
+  id: z.string(),
+  model: z.string(),
+  language: z.string(),
+  format: z.enum(INPUT_FORMATS),
+  sample_rate: z.number().meta({ description: 'pcm16 frames are at this rate; 0 for the other formats.' }),
+  silence_duration_ms: z.number(),
+  partials: z.boolean(),
+});
+
+/** `/v1/stt/ws` server messages (docs/stt-ws.md); times are seconds of the stream. */
+export const sttWsServerEvent = z.discriminatedUnion('type', [
+  event('session.created', { session: sttWsSession }),
+  event('speech.started', { utterance_id: z.string(), start: z.number() }),
+  event('partial', { utterance_id: z.string(), text: z.string(), words: z.array(word), stable_words: z.number().meta({ description: 'The first stable_words words will not change.' }) }),
+  event('final', { utterance_id: z.string(), text: z.string(), start: z.number(), end: z.number(), words: z.array(word) }),
+  event('done', { audio_duration_sec: z.number(), utterances: z.number() }),
+  event('error', { error: errorDetailSchema() }),
+]);
+
 /** True only when A and B accept exactly the same values. */
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 /** Compiles only when `T` is `true`. */
@@ -94,3 +115,4 @@ type Loosened<T> = T extends { type: 'error'; error: infer E } ? { type: 'error'
 type Unstamped<T> = T extends unknown ? Omit<T, 'event_id'> : never;
 export type RealtimeEventsMatch = Holds<Same<Unstamped<z.output<typeof realtimeServerEvent>>, RealtimeServerEvent>>;
 export type TtsWsEventsMatch = Holds<Same<Loosened<z.output<typeof ttsWsServerEvent>>, Loosened<TtsWsServerEvent>>>;
+export type SttWsEventsMatch = Holds<Same<Loosened<z.output<typeof sttWsServerEvent>>, Loosened<SttWsServerEvent>>>;

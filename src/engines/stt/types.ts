@@ -40,6 +40,8 @@ export interface LiveSttRequest {
   language: string;
   /** Called with the running hypothesis as it changes, by engines that have one (live captions). */
   onPartial?: (partial: LivePartial) => void;
+  /** The transcript's segments carry their timed words. */
+  wordTimestamps?: boolean;
 }
 
 export interface SttEngine {

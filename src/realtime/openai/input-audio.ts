@@ -53,6 +53,8 @@ export interface InputHost {
   speechStarted(): void;
   /** A turn closed: it becomes a user item. */
   committed(turn: CommittedTurn): void;
+  /** A turn's running hypothesis changed (hosts that show it whole, as `/v1/stt/ws`). */
+  partial?(itemId: string, partial: LivePartial): void;
 }
 
 interface OpenTurn {
@@ -113,6 +115,11 @@ export class InputAudio {
     const turn = this.turn;
     if (turn && this.buffer.endMs - turn.startMs >= this.maxTurnMs) this.cutTurn(turn);
     if (!this.turn) this.buffer.trimTo((this.host.config().turnDetection?.prefixPaddingMs ?? 0) + ONSET_SLACK_MS);
+  }
+
+  /** Whether a turn is open (speech heard and not yet committed). */
+  get turnOpen(): boolean {
+    return this.turn !== null;
   }
 
   /** `input_audio_buffer.commit`. */
@@ -180,7 +187,9 @@ export class InputAudio {
     const deltas = new TranscriptionDeltas(itemId, (event) => this.host.emit(event), config.include.includes('item.input_audio_transcription.logprobs'));
     // Partials of a dropped turn are nobody's: its deltas stop with it.
     const onPartial = (partial: LivePartial): void => {
-      if (this.turn?.itemId === itemId || this.committing.has(itemId)) deltas.partial(partial);
+      if (this.turn?.itemId !== itemId && !this.committing.has(itemId)) return;
+      deltas.partial(partial);
+      this.host.partial?.(itemId, partial);
     };
     // Never aborted: aborting a running pool task terminates its worker (and the recognizer it
     // loaded). A dropped turn's feed is ended instead, and the worker finishes the little it has.
