@@ -76,6 +76,7 @@ export const ERROR_CATALOGUE = {
   body_too_large: 413,
   file_too_large: 413,
   field_too_large: 413,
+  frame_too_large: 413,
   too_many_parts: 413,
   unsupported_media_type: 415,
   audio_too_short: 422,

@@ -21,7 +21,7 @@ import { corpusWer } from './helpers/wer.js';
 const w = (word: string, start: number, end: number): { word: string; start: number; end: number } => ({ word, start, end });
 
 describe('PartialHypothesis', () => {
-  test('a word becomes stable when two partials agree on it and it is not the last; stable words never change', () => {
+  test('a word becomes stable when two partials agree on it and it ends 0.3 s before the newest word; stable words never change', () => {
     const p = new PartialHypothesis(0);
     assert.deepEqual(p.offer([w('the', 0, 0.2)], 0)?.stableWords, 0);
     assert.equal(p.offer([w('the', 0, 0.2), w('bird', 0.2, 0.5)], 1)?.stableWords, 1);
@@ -31,7 +31,8 @@ describe('PartialHypothesis', () => {
     assert.equal(revised.stableWords, 1);
     const next = p.offer([w('a', 0, 0.2), w('barge', 0.2, 0.6), w('can', 0.6, 0.8), w('use', 0.8, 1)], 3)!;
     assert.equal(next.text, 'the barge can use');
-    assert.equal(next.stableWords, 3);
+    assert.equal(next.stableWords, 2, '"can" ends 0.2 s before "use" does: not settled yet');
+    assert.equal(p.offer([w('a', 0, 0.2), w('barge', 0.2, 0.6), w('can', 0.6, 0.8), w('use', 0.8, 1.2)], 4)!.stableWords, 3);
   });
 
   test('nothing is sent when the text is unchanged, nor sooner than the interval', () => {

@@ -15,15 +15,16 @@ import { liveTransport } from './live-transport.js';
 import { vadLoader } from './live-vad.js';
 
 /**
- * One binary frame: 256 KiB is 2.7 s of 48 kHz pcm16, far above the 20-100 ms frames live
- * clients send; a larger frame closes the socket with 1009 (message too big).
+ * What the socket layer accepts at all; past it uWS drops the connection with no close frame.
+ * Frames between the session's own limit (STT_WS_MAX_FRAME_BYTES) and this one are answered
+ * properly: an error event, then close 1009.
  */
-export const STT_WS_MAX_MESSAGE_BYTES = 256 * 1024;
+const SOCKET_MAX_MESSAGE_BYTES = 1024 * 1024;
 
 export function registerSttWsRoute(http: HttpServer, ctx: ApiContext): void {
   const vad = vadLoader();
   http.webSocket('/v1/stt/ws', {
-    maxMessageBytes: STT_WS_MAX_MESSAGE_BYTES,
+    maxMessageBytes: SOCKET_MAX_MESSAGE_BYTES,
     accept(request) {
       const access = admitUpgrade(ctx.accounts, request);
       const settings = parseSettings(request.query);

@@ -6,7 +6,7 @@
  * - throttle: a partial goes out only when its text changed, and at most every
  *   PARTIAL_INTERVAL_MS of wall-clock time (a caption refreshing faster is not read faster);
  * - stable prefix: a word is stable once two successive partials agree on it and on every word
- *   before it, and it is not the last word (still being spoken). Stable words never change
+ *   before it, and it ends STABLE_LAG_SEC before the newest word does. Stable words never change
  *   afterwards: later hypotheses are shown after them (aligned by time), so a caption does not
  *   flicker, and an append-only protocol (Realtime's `delta` events) can send them as they come.
  */
@@ -14,6 +14,12 @@ import type { TranscriptWord } from './transcript.js';
 
 /** At most this often (wall clock) a turn's partial is sent; ~5 refreshes a second. */
 export const PARTIAL_INTERVAL_MS = 200;
+/**
+ * A word ending this close to the newest word's end is not stable yet, however often it was
+ * heard: the search may still re-segment the last half-second (PocketSphinx turned "smooth
+ * planks, and" from "smooth blimps" into "smooth play understand" at a pause).
+ */
+const STABLE_LAG_SEC = 0.3;
 /** Words of a new hypothesis starting this close before the last stable word's end still follow it (frame rounding). */
 const ALIGN_TOLERANCE_SEC = 0.02;
 
@@ -48,7 +54,8 @@ export class PartialHypothesis {
     const stableEnd = this.stable.at(-1)?.end ?? Number.NEGATIVE_INFINITY;
     const tail = hypothesis.filter((w) => w.start >= stableEnd - ALIGN_TOLERANCE_SEC);
     const words = [...this.stable, ...tail.map((w) => ({ word: w.word, start: w.start, end: w.end }))];
-    for (let k = this.stable.length; k < words.length - 1 && words[k]!.word === this.previous[k]; k++) this.stable.push(words[k]!);
+    const settledBefore = (words.at(-1)?.end ?? 0) - STABLE_LAG_SEC;
+    for (let k = this.stable.length; k < words.length - 1 && words[k]!.word === this.previous[k] && words[k]!.end <= settledBefore; k++) this.stable.push(words[k]!);
     this.previous = words.map((w) => w.word);
     const text = this.previous.join(' ');
     if (text === this.lastText && this.stable.length === this.lastStable) return null;

@@ -76,7 +76,7 @@ export function liveOperations(): OperationSpec[] {
       operationId: 'sttWebSocket',
       summary: 'Live captions over WebSocket',
       description:
-        'Binary audio frames in (the `format` of the query); `speech.started`, `partial` (the running hypothesis, its first `stable_words` final) and `final` per utterance out, words timed in seconds of the stream. A frame over 256 KiB closes the socket with 1009. docs/stt-ws.md.',
+        'Binary audio frames in (the `format` of the query); `speech.started`, `partial` (the running hypothesis, its first `stable_words` final) and `final` per utterance out, words timed in seconds of the stream. A frame over 128 KiB is answered with a `frame_too_large` error event and close 1009. docs/stt-ws.md.',
       tag: TAG,
       parameters: sttWsParams(),
       responses: upgraded,

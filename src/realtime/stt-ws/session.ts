@@ -38,6 +38,14 @@ export interface SttWsDeps {
   maxPendingInputBytes: number;
 }
 
+/**
+ * Largest frame a session takes: 128 KiB is 1.3 s of 48 kHz pcm16, far above the 20-100 ms
+ * frames live clients send. A larger one is answered with an error event and close 1009.
+ */
+export const STT_WS_MAX_FRAME_BYTES = 128 * 1024;
+/** RFC 6455: message too big. */
+const MESSAGE_TOO_BIG = 1009;
+
 const FORMATS: Record<SttWsSettings['format'], AudioFormatType> = { pcm16: 'audio/pcm', g711_ulaw: 'audio/pcmu', g711_alaw: 'audio/pcma', opus: 'audio/opus' };
 const round3 = (sec: number): number => Math.round(sec * 1000) / 1000;
 
@@ -107,6 +115,12 @@ export class SttWsSession {
   /** A binary frame: audio in the session's format. */
   handleBinary(data: Uint8Array): void {
     if (this.closing) return;
+    if (data.length > STT_WS_MAX_FRAME_BYTES) {
+      this.closing = true;
+      this.fail(new ApiError('frame_too_large', `A frame of ${data.length} bytes is over the limit of ${STT_WS_MAX_FRAME_BYTES}; send audio in frames of 20-100 ms.`));
+      this.transport.close(MESSAGE_TOO_BIG, 'frame too large');
+      return;
+    }
     const bytes = this.toSessionRate ? this.resampled(data) : data;
     // The overflow policy: this frame is dropped and the client told; the session goes on.
     if (!this.steps.offer(() => this.input.append(bytes, performance.now()), { bytes: data.length })) {
