@@ -16,7 +16,11 @@ import { PartialHypothesis, type LivePartial } from '../src/stt/live-partial.js'
 import { STT_SAMPLE_RATE_HZ } from '../src/stt/transcribe-pcm.js';
 import { LiveSttPool } from '../src/workers/live-stt-pool.js';
 import { WorkerPool } from '../src/workers/pool.js';
+import { DEFAULT_ONNX_SETTINGS } from '../src/engines/onnx/settings.js';
+import { checkWhisperFolder } from '../src/engines/stt/whisper/load-model.js';
+import { transcribeWithWhisper } from '../src/workers/whisper-run.js';
 import { corpusWer } from './helpers/wer.js';
+import { TINY_TEXT, writeTinyWhisper } from './helpers/whisper-model.js';
 
 const w = (word: string, start: number, end: number): { word: string; start: number; end: number } => ({ word, start, end });
 
@@ -104,5 +108,32 @@ describe('partials from live decoders', () => {
 
   test('a pinned live thread does too', async () => {
     await check((onPartial) => live.transcribe(paced(speech), 'en', new AbortController().signal, { onPartial }));
+  });
+});
+
+describe('partials from Whisper (re-decoding the growing window)', () => {
+  test('a live turn gets the window decoded again as audio arrives, and the last partial is the final text', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'llais-whisper-partials-'));
+    try {
+      await writeTinyWhisper(dir);
+      const spec = { modelId: 'whisper-tiny', dir, variant: 'auto' as const, version: checkWhisperFolder(dir, 'auto').version, onnx: DEFAULT_ONNX_SETTINGS, budgetBytes: 0, task: 'transcribe' as const };
+      const partials: Array<LivePartial & { at: number }> = [];
+      let fedAt = 0;
+      // 3 s of quiet noise in quarter seconds, a little slower than the tiny model decodes.
+      async function* feed(): AsyncGenerator<Int16Array> {
+        for (let i = 0; i < 12; i++) {
+          yield Int16Array.from({ length: STT_SAMPLE_RATE_HZ / 4 }, () => Math.round((Math.random() - 0.5) * 200));
+          await sleep(60);
+        }
+        fedAt = performance.now();
+      }
+      const transcript = await transcribeWithWhisper(spec, feed(), { language: 'en', wordTimestamps: false, onPartial: (p) => partials.push({ ...p, at: performance.now() }) });
+      assert.equal(transcript.text.trim(), TINY_TEXT.trim());
+      assert.ok(partials.length >= 1, 'at least one partial');
+      assert.ok(partials[0]!.at < fedAt, 'before the audio ended');
+      assert.equal(partials.at(-1)!.text, transcript.text.trim());
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

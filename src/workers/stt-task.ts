@@ -171,10 +171,10 @@ async function transcribe(task: Extract<WorkerTask, { kind: 'transcribe' }>): Pr
   const { audio } = task;
   const onSegment = (segment: TranscriptSegment): void => audio.postMessage({ type: 'segment', segment } satisfies AudioPortMessage);
   try {
-    if (task.whisper) return await transcribeWithWhisper(task.whisper, receiveAudio(audio), { language: task.language, wordTimestamps: task.wordTimestamps, onSegment, cancelFlag: task.cancelFlag });
+    const onPartial = task.partials ? (partial: LivePartial): void => audio.postMessage({ type: 'partial', partial } satisfies AudioPortMessage) : undefined;
+    if (task.whisper) return await transcribeWithWhisper(task.whisper, receiveAudio(audio), { language: task.language, wordTimestamps: task.wordTimestamps, onSegment, cancelFlag: task.cancelFlag, onPartial });
     const recognizer = recognizerFor(task.language);
     const chosen = task.live && recognizer.openLiveStream ? { language: recognizer.language, openStream: recognizer.openLiveStream } : recognizer;
-    const onPartial = task.partials ? (partial: LivePartial): void => audio.postMessage({ type: 'partial', partial } satisfies AudioPortMessage) : undefined;
     return await transcribePcm(receiveAudio(audio), chosen, {
       wordTimestamps: task.wordTimestamps,
       diarize: task.diarize,
