@@ -94,7 +94,7 @@ const CLOSED_SESSION = { onMessage: () => {}, onClose: () => {} };
 function realtimeServices(ctx: ApiContext): Omit<RealtimeServices, 'logger'> {
   return {
     responder: ctx.responder,
-    transcribe: (audio, language, signal, model, onPartial) => ctx.stt.transcribeLive(audio, { language, model, onPartial }, signal),
+    transcribe: (audio, turn, signal) => ctx.stt.transcribeLive(audio, turn, signal),
     synthesize: (text, voice, speed, continuation, signal) => ctx.tts.speakSentence({ text, voice, speed, continuation }, signal),
     checkVoice: (voice) => {
       ctx.tts.resolve({ voice });

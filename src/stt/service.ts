@@ -27,6 +27,8 @@ export interface LiveTranscribeOptions {
   onPartial?: (partial: LivePartial) => void;
   /** The transcript's segments carry their timed words (live captions). */
   wordTimestamps?: boolean;
+  /** Context for recognizers that take one (Whisper's initial prompt); others ignore it. */
+  prompt?: string;
 }
 
 export interface SttService {

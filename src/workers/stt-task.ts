@@ -36,6 +36,8 @@ export interface SttTaskInput {
   live?: boolean;
   /** Live turns: send the running hypothesis back as it changes (`partial` messages). */
   partials?: boolean;
+  /** Whisper's initial prompt (PocketSphinx has none). */
+  prompt?: string;
   /** Run this Whisper model instead of PocketSphinx. */
   whisper?: WhisperTaskSpec;
   /** Set to 1 by the pool when the caller cancels (Whisper tasks; see pool.ts `cancellation`). */
@@ -172,7 +174,7 @@ async function transcribe(task: Extract<WorkerTask, { kind: 'transcribe' }>): Pr
   const onSegment = (segment: TranscriptSegment): void => audio.postMessage({ type: 'segment', segment } satisfies AudioPortMessage);
   try {
     const onPartial = task.partials ? (partial: LivePartial): void => audio.postMessage({ type: 'partial', partial } satisfies AudioPortMessage) : undefined;
-    if (task.whisper) return await transcribeWithWhisper(task.whisper, receiveAudio(audio), { language: task.language, wordTimestamps: task.wordTimestamps, onSegment, cancelFlag: task.cancelFlag, onPartial });
+    if (task.whisper) return await transcribeWithWhisper(task.whisper, receiveAudio(audio), { language: task.language, wordTimestamps: task.wordTimestamps, onSegment, cancelFlag: task.cancelFlag, onPartial, prompt: task.prompt });
     const recognizer = recognizerFor(task.language);
     const chosen = task.live && recognizer.openLiveStream ? { language: recognizer.language, openStream: recognizer.openLiveStream } : recognizer;
     return await transcribePcm(receiveAudio(audio), chosen, {

@@ -41,6 +41,8 @@ export interface WhisperRunOptions {
   cancelFlag?: Int32Array;
   /** A live turn's running hypothesis (re-decoding the growing window), as it changes. */
   onPartial?: (partial: LivePartial) => void;
+  /** Text the speech continues (names, terms): Whisper's initial prompt. */
+  prompt?: string;
 }
 
 let cache: SessionCache<WhisperTokenizer, OnnxWhisperModel> | undefined;
@@ -74,7 +76,7 @@ export async function transcribeWithWhisper(spec: WhisperTaskSpec, pcm: AsyncIte
   };
   const models = cache;
   const decode = (samples: Float32Array, run: Omit<WhisperTranscribeOptions, 'task'>): Promise<Transcript> =>
-    models.use(spec.dir, spec.version, load, ({ session: model, extra: tokenizer }) => transcribeWhisper(model, tokenizer, samples, { ...run, task: spec.task }));
+    models.use(spec.dir, spec.version, load, ({ session: model, extra: tokenizer }) => transcribeWhisper(model, tokenizer, samples, { ...run, task: spec.task, initialPrompt: opts.prompt }));
   const partials = opts.onPartial ? new GrowingWindowPartials((samples, signal) => decode(samples, { language: opts.language, wordTimestamps: true, signal }), opts.onPartial) : null;
   try {
     const samples = await collect(pcm, partials ? (chunks) => partials.heard(chunks) : undefined);

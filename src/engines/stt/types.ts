@@ -42,6 +42,8 @@ export interface LiveSttRequest {
   onPartial?: (partial: LivePartial) => void;
   /** The transcript's segments carry their timed words. */
   wordTimestamps?: boolean;
+  /** Text the speech is likely to continue or use (names, terms); engines without prompting ignore it. */
+  prompt?: string;
 }
 
 export interface SttEngine {

@@ -17,6 +17,7 @@ import { InputDecoder, SESSION_RATE_HZ } from './audio-io.js';
 import { INPUT_RATE_HZ, InputBuffer, LiveFeed } from './input-buffer.js';
 import { newId } from './protocol.js';
 import type { ServerEvent } from './server-events.js';
+import type { LiveTurnRequest } from './services.js';
 import type { SessionConfig } from './session-config.js';
 import { TranscriptionDeltas } from './transcription-deltas.js';
 
@@ -44,7 +45,7 @@ export interface CommittedTurn {
 
 export interface InputHost {
   config(): SessionConfig;
-  transcribe(audio: AsyncIterable<Int16Array>, language: string, signal: AbortSignal, model?: string, onPartial?: (partial: LivePartial) => void): Promise<Transcript>;
+  transcribe(audio: AsyncIterable<Int16Array>, turn: LiveTurnRequest, signal: AbortSignal): Promise<Transcript>;
   vad(): Promise<SileroVad>;
   /** The length of each appended piece of audio, as received. */
   heard(seconds: number): void;
@@ -193,7 +194,7 @@ export class InputAudio {
     };
     // Never aborted: aborting a running pool task terminates its worker (and the recognizer it
     // loaded). A dropped turn's feed is ended instead, and the worker finishes the little it has.
-    const transcript = this.host.transcribe(feed, language, new AbortController().signal, config.transcription?.model, onPartial);
+    const transcript = this.host.transcribe(feed, { language, model: config.transcription?.model, prompt: config.transcription?.prompt, onPartial }, new AbortController().signal);
     transcript.catch(() => {}); // awaited at commit; a dropped turn's failure is nobody's
     feed.push(this.buffer.from(startMs));
     this.turn = { itemId, startMs, feed, transcript, deltas };

@@ -6,13 +6,22 @@ import type { Logger } from '../../logger.js';
 import type { LivePartial } from '../../stt/live-partial.js';
 import type { Transcript } from '../../stt/transcript.js';
 
+/** One turn's recognition as the session's `audio.input.transcription` asks for it. */
+export interface LiveTurnRequest {
+  /** ISO 639-1. */
+  language: string;
+  /** The session's transcription model; undefined: the server's default recognizer. */
+  model?: string;
+  /** Context for recognizers that take one (Whisper's initial prompt). */
+  prompt?: string;
+  /** The turn's running hypothesis, as it changes. */
+  onPartial?: (partial: LivePartial) => void;
+}
+
 export interface RealtimeServices {
   responder: Responder;
-  /**
-   * Recognizes 16 kHz PCM as it arrives (the worker pool), with `model` (the session's
-   * `audio.input.transcription.model`) or, when undefined, the server's default recognizer.
-   */
-  transcribe(audio: AsyncIterable<Int16Array>, language: string, signal: AbortSignal, model?: string, onPartial?: (partial: LivePartial) => void): Promise<Transcript>;
+  /** Recognizes 16 kHz PCM as it arrives (the worker pool). */
+  transcribe(audio: AsyncIterable<Int16Array>, turn: LiveTurnRequest, signal: AbortSignal): Promise<Transcript>;
   /**
    * Speaks one sentence with `voice` at 24 kHz; throws ApiError for an unusable voice.
    * `continuation`: a later sentence of a reply already speaking (no queue jumping).

@@ -86,7 +86,7 @@ export class SttWsSession {
     this.input = new InputAudio(
       {
         config: () => this.config,
-        transcribe: (audio, language, signal, _model, onPartial) => deps.transcribe(audio, language, signal, onPartial ?? (() => {})),
+        transcribe: (audio, turn, signal) => deps.transcribe(audio, turn.language, signal, turn.onPartial ?? (() => {})),
         vad: deps.vad,
         heard: (seconds) => {
           this.heardSec += seconds;
