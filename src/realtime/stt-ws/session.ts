@@ -99,7 +99,15 @@ export class SttWsSession {
       },
       deps.maxTurnMs,
     );
-    transport.signal.addEventListener('abort', () => this.input.dispose(), { once: true });
+    transport.signal.addEventListener(
+      'abort',
+      () => {
+        this.input.dispose();
+        // Frees the resampler's WebAssembly state now rather than at collection.
+        this.toSessionRate?.flush();
+      },
+      { once: true },
+    );
   }
 
   /** Whether the server still owes the client a final (the idle watch waits for it). */
