@@ -140,6 +140,20 @@ describe('live captions over wss://', () => {
     rt.close();
   });
 
+  it('a transcription session with manual commits sends deltas as audio is appended, before the commit', async () => {
+    const { rt, log } = await official();
+    rt.send({ type: 'session.update', session: { type: 'transcription', audio: { input: { turn_detection: null } } } });
+    await log.waitFor('session.updated');
+    await stream(audio24k.subarray(0, 48 * (voiced.endMs + 100)), 48, (f) => rt.send({ type: 'input_audio_buffer.append', audio: f.toString('base64') }));
+    const committedAt = performance.now();
+    rt.send({ type: 'input_audio_buffer.commit' });
+    const completed = (await log.waitFor('conversation.item.input_audio_transcription.completed')).event;
+    const deltas = log.events.filter((e) => e.event.type === 'conversation.item.input_audio_transcription.delta' && e.event.item_id === completed.item_id);
+    assert.ok(deltas.length >= 2 && deltas[0]!.at < committedAt, `${deltas.length} deltas, the first before the commit`);
+    assert.ok(corpusWer([{ reference: normalize(SAID), hypothesis: normalize(completed.transcript as string) }]) <= MAX_WER, completed.transcript as string);
+    rt.close();
+  });
+
   it('a beta client gets transcription_session.* names, from ?intent=transcription and transcription_session.update', async () => {
     const ws = new WebSocket(`${app.url.replace('https', 'wss')}/v1/realtime?intent=transcription`, { ca, headers: { 'OpenAI-Beta': 'realtime=v1' } });
     const log = new EventLog();

@@ -108,6 +108,10 @@ export class InputAudio {
     if (!this.vad && this.buffer.bufferedMs + pcm.length / (INPUT_RATE_HZ / 1000) > MAX_BUFFER_MS) {
       throw new ApiError('input_audio_buffer_full', 'The input audio buffer holds 15 minutes; commit or clear it before appending more.', 'audio');
     }
+    // Manual commits in a transcription session: the turn is recognized (and deltas flow) as it is
+    // appended, not from the commit. Voice sessions wait for the commit, so a push-to-talk client
+    // streaming silence holds no decoder.
+    if (!this.vad && !this.turn && this.host.config().type === 'transcription') this.openTurn(newId('item'), this.buffer.endMs);
     this.buffer.append(pcm);
     this.turn?.feed.push(pcm);
     if (!this.vad) return;
