@@ -56,14 +56,14 @@ function voicedSpan(pcm: Int16Array): { startMs: number; endMs: number } {
  * Sends `bytes` in frames of `FRAME_MS` of audio every `SEND_EVERY_MS`; returns when each
  * millisecond of audio was sent (performance.now()), so a test can ask when a moment went out.
  */
-async function stream(bytes: Buffer, bytesPerMs: number, send: (frame: Buffer) => void): Promise<(audioMs: number) => number> {
+async function stream(bytes: Buffer, bytesPerMs: number, send: (frame: Buffer) => void, everyMs = SEND_EVERY_MS): Promise<(audioMs: number) => number> {
   const frameBytes = bytesPerMs * FRAME_MS;
   const sentAt: number[] = [];
   const start = performance.now();
   for (let i = 0, n = 0; i < bytes.length; i += frameBytes, n++) {
     send(bytes.subarray(i, i + frameBytes));
     sentAt.push(performance.now());
-    const wait = start + (n + 1) * SEND_EVERY_MS - performance.now();
+    const wait = start + (n + 1) * everyMs - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   }
   return (audioMs) => sentAt[Math.min(sentAt.length - 1, Math.floor(audioMs / FRAME_MS))]!;
@@ -251,6 +251,27 @@ describe('live captions over wss://', () => {
     const chunks: Buffer[] = [];
     for await (const c of res) chunks.push(c as Buffer);
     assert.equal(JSON.parse(Buffer.concat(chunks).toString()).error.param, 'format');
+  });
+
+  it('/v1/stt/ws: speakers=true labels utterances by voice, consistently across the session', async () => {
+    const line = 'Glue the sheet to the dark blue background.';
+    const voices = ['flite-rms', 'flite-slt', 'flite-rms', 'flite-slt', 'flite-rms'];
+    const spoken = new Map<string, Buffer>();
+    for (const voice of new Set(voices)) {
+      const res = await httpsGet(`${app.url}/v1/audio/speech`, ca, { method: 'POST', body: JSON.stringify({ model: 'tts-1', voice, input: line, response_format: 'pcm' }) });
+      spoken.set(voice, res.body);
+    }
+    const { ws, log } = await sttWs('?sample_rate=24000&speakers=true&partials=false');
+    const audio = Buffer.concat(voices.flatMap((v) => [spoken.get(v)!, silence24k(900)]));
+    // Four times real time: only the labels are checked here.
+    await stream(audio, 48, (f) => ws.send(f), FRAME_MS / 4);
+    ws.send(JSON.stringify({ type: 'close' }));
+    await log.waitFor('done');
+    const labels = log.of('final').map((f) => f.speaker as string);
+    assert.equal(labels.length, voices.length, JSON.stringify(labels));
+    // The first two utterances come before there is anything to compare; from then on the voices part.
+    assert.notEqual(labels[2], labels[3], JSON.stringify(labels));
+    assert.equal(labels[4], labels[2], JSON.stringify(labels));
   });
 
   it('/v1/stt/ws: a client that leaves mid-utterance frees its decoder', async () => {

@@ -44,7 +44,7 @@ export function registerSttWsRoute(http: HttpServer, ctx: ApiContext): void {
         session = new SttWsSession(
           liveTransport(conn),
           {
-            transcribe: (audio, language, signal, onPartial) => ctx.stt.transcribeLive(audio, { model: settings.model, language, onPartial, wordTimestamps: true }, signal),
+            transcribe: (audio, language, signal, onPartial) => ctx.stt.transcribeLive(audio, { model: settings.model, language, onPartial, wordTimestamps: true, speakerVector: settings.speakers }, signal),
             vad,
             logger,
             heardSeconds: billing.heard,

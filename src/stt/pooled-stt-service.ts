@@ -71,7 +71,7 @@ export class PooledSttService implements SttService {
     if (!engine.transcribeLive) throw new Error(`engine ${engine.id} has no transcribeLive`);
     this.live++;
     try {
-      return await engine.transcribeLive(pcm, { language: opts.language, onPartial: opts.onPartial, wordTimestamps: opts.wordTimestamps, prompt: opts.prompt }, signal);
+      return await engine.transcribeLive(pcm, { language: opts.language, onPartial: opts.onPartial, wordTimestamps: opts.wordTimestamps, prompt: opts.prompt, speakerVector: opts.speakerVector }, signal);
     } finally {
       this.live--;
     }

@@ -59,9 +59,10 @@ class PooledSttEngine implements SttEngine {
 
   transcribeLive(pcm: AsyncIterable<Int16Array>, req: LiveSttRequest, signal: AbortSignal): Promise<Transcript> {
     const wordTimestamps = req.wordTimestamps ?? false;
-    if (this.live) return this.live.transcribe(pcm, req.language, signal, { onPartial: req.onPartial, wordTimestamps });
+    const speakerVector = req.speakerVector ?? false;
+    if (this.live) return this.live.transcribe(pcm, req.language, signal, { onPartial: req.onPartial, wordTimestamps, speakerVector });
     const partials = req.onPartial !== undefined;
-    return this.pool.transcribePcm(pcm, { kind: 'transcribe', language: req.language, wordTimestamps, diarize: false, live: true, partials }, signal, { onPartial: req.onPartial });
+    return this.pool.transcribePcm(pcm, { kind: 'transcribe', language: req.language, wordTimestamps, diarize: false, live: true, partials, speakerVector }, signal, { onPartial: req.onPartial });
   }
 }
 

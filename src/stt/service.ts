@@ -29,6 +29,8 @@ export interface LiveTranscribeOptions {
   wordTimestamps?: boolean;
   /** Context for recognizers that take one (Whisper's initial prompt); others ignore it. */
   prompt?: string;
+  /** The turn's speaker vector in the transcript, for speaker labels across turns (PocketSphinx turns). */
+  speakerVector?: boolean;
 }
 
 export interface SttService {

@@ -45,6 +45,8 @@ export interface TranscribePcmOptions {
   diarize: boolean;
   /** Called with each segment as soon as it is final (before speakers are known: no `speaker`). */
   onSegment?: (segment: TranscriptSegment) => void;
+  /** Live turns: the whole stream's speaker vector in the transcript, so turns can be labelled across a session. */
+  speakerVector?: boolean;
   /** Live turns: called with the running hypothesis as it changes (see live-partial.ts), when the stream has one. */
   onPartial?: (partial: LivePartial) => void;
 }
@@ -60,6 +62,7 @@ export async function transcribePcm(
 ): Promise<Transcript> {
   const stream = recognizer.openStream();
   const speakers = opts.diarize ? new SpeakerFeatures(STT_SAMPLE_RATE_HZ) : null;
+  const voice = opts.speakerVector ? new SpeakerFeatures(STT_SAMPLE_RATE_HZ) : null;
   const builder = new SegmentBuilder(opts.wordTimestamps);
   const segments: TranscriptSegment[] = [];
   let samples = 0;
@@ -84,6 +87,7 @@ export async function transcribePcm(
   for await (const chunk of audio) {
     // Features first: the segments the recognizer closes now may end in this chunk.
     speakers?.push(chunk);
+    voice?.push(chunk);
     samples += chunk.length;
     take(stream.push(chunk));
     const now = performance.now();
@@ -99,10 +103,12 @@ export async function transcribePcm(
     const labels = speakers.labels();
     segments.forEach((segment, i) => (segment.speaker = labels[i]));
   }
+  voice?.addSegment({ start: 0, end: samples / STT_SAMPLE_RATE_HZ });
   return {
     text: segments.map((s) => s.text).join(' '),
     language: recognizer.language,
     durationSec: samples / STT_SAMPLE_RATE_HZ,
     segments,
+    ...(voice ? { speakerVector: voice.vectors.at(-1) ?? null } : {}),
   };
 }

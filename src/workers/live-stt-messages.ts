@@ -9,7 +9,7 @@ import type { TaskError } from './stt-task.js';
 /** Main thread to a live thread. */
 export type LiveToWorker =
   /** A turn starts: take a decoder for it; `partials`: send its running hypothesis as it changes. */
-  | { type: 'open'; turn: number; language: string; wordTimestamps: boolean; partials: boolean }
+  | { type: 'open'; turn: number; language: string; wordTimestamps: boolean; speakerVector: boolean; partials: boolean }
   /** The turn's next audio (16 kHz mono), transferred; at most one is unanswered per turn. */
   | { type: 'slice'; turn: number; pcm: Int16Array }
   /** The turn's audio is complete: decode the tail and answer `done`. */

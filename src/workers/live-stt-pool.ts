@@ -43,6 +43,8 @@ export interface LiveTurnExtras {
   onPartial?: (partial: LivePartial) => void;
   /** Timed words in the transcript's segments. */
   wordTimestamps?: boolean;
+  /** The turn's speaker vector in the transcript. */
+  speakerVector?: boolean;
 }
 
 export interface LiveSttPoolOptions {
@@ -87,7 +89,7 @@ export class LiveSttPool {
    * `shutting_down`, or `signal.reason` once aborted.
    */
   async transcribe(audio: AsyncIterable<Int16Array>, language: string, signal: AbortSignal, extra: LiveTurnExtras = {}): Promise<Transcript> {
-    const { onPartial, wordTimestamps = false } = extra;
+    const { onPartial, wordTimestamps = false, speakerVector = false } = extra;
     signal.throwIfAborted();
     if (this.closed) throw shuttingDown();
     const thread = this.threads.reduce((a, b) => (b.turns.size < a.turns.size ? b : a));
@@ -121,7 +123,7 @@ export class LiveSttPool {
       thread.turns.set(id, { thread, resolve, reject, onReady: () => ((inFlight = false), pump()), onPartial });
     });
     result.catch(() => {}); // awaited below, or superseded by the audio's own failure
-    send({ type: 'open', turn: id, language, wordTimestamps, partials: onPartial !== undefined });
+    send({ type: 'open', turn: id, language, wordTimestamps, speakerVector, partials: onPartial !== undefined });
     const onAbort = (): void => {
       if (thread.turns.delete(id)) send({ type: 'abort', turn: id });
       rejectTurn(signal.reason);

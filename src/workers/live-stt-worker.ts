@@ -105,7 +105,7 @@ function deliver(id: number, message: OpenTurn['inbox'][number], turn = turns.ge
   turn.wake = null;
 }
 
-function open(id: number, { language, wordTimestamps, partials }: Extract<LiveToWorker, { type: 'open' }>): void {
+function open(id: number, { language, wordTimestamps, speakerVector, partials }: Extract<LiveToWorker, { type: 'open' }>): void {
   let decoder: PocketSphinxDecoder;
   try {
     pocketsphinxLanguage(language);
@@ -119,7 +119,7 @@ function open(id: number, { language, wordTimestamps, partials }: Extract<LiveTo
   turns.set(id, turn);
   const recognizer = { language: 'en', openStream: () => decoder.openLiveStream() };
   const onPartial = partials ? (partial: LivePartial): void => post({ type: 'partial', turn: id, partial }) : undefined;
-  transcribePcm(slices(id, turn), recognizer, { wordTimestamps, diarize: false, onPartial }).then(
+  transcribePcm(slices(id, turn), recognizer, { wordTimestamps, diarize: false, onPartial, speakerVector }).then(
     (transcript) => {
       turns.delete(id);
       if (idle.length < MAX_IDLE_DECODERS) idle.push(decoder);

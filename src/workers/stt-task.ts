@@ -38,6 +38,8 @@ export interface SttTaskInput {
   partials?: boolean;
   /** Whisper's initial prompt (PocketSphinx has none). */
   prompt?: string;
+  /** Live turns: the whole turn's speaker vector in the transcript. */
+  speakerVector?: boolean;
   /** Run this Whisper model instead of PocketSphinx. */
   whisper?: WhisperTaskSpec;
   /** Set to 1 by the pool when the caller cancels (Whisper tasks; see pool.ts `cancellation`). */
@@ -182,6 +184,7 @@ async function transcribe(task: Extract<WorkerTask, { kind: 'transcribe' }>): Pr
       diarize: task.diarize,
       onSegment,
       onPartial,
+      speakerVector: task.speakerVector,
     });
   } finally {
     audio.close();

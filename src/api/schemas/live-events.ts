@@ -93,6 +93,7 @@ const sttWsSession = z.strictObject({
   sample_rate: z.number().meta({ description: 'pcm16 frames are at this rate; 0 for the other formats.' }),
   silence_duration_ms: z.number(),
   partials: z.boolean(),
+  speakers: z.boolean(),
 });
 
 /** `/v1/stt/ws` server messages (docs/stt-ws.md); times are seconds of the stream. */
@@ -100,7 +101,7 @@ export const sttWsServerEvent = z.discriminatedUnion('type', [
   event('session.created', { session: sttWsSession }),
   event('speech.started', { utterance_id: z.string(), start: z.number() }),
   event('partial', { utterance_id: z.string(), text: z.string(), words: z.array(word), stable_words: z.number().meta({ description: 'The first stable_words words will not change.' }) }),
-  event('final', { utterance_id: z.string(), text: z.string(), start: z.number(), end: z.number(), words: z.array(word) }),
+  event('final', { utterance_id: z.string(), text: z.string(), start: z.number(), end: z.number(), words: z.array(word), speaker: z.string().optional().meta({ description: 'With speakers=true: the utterance speaker, consistent across the session.' }) }),
   event('done', { audio_duration_sec: z.number(), utterances: z.number() }),
   event('error', { error: errorDetailSchema() }),
 ]);

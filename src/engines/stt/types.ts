@@ -44,6 +44,8 @@ export interface LiveSttRequest {
   wordTimestamps?: boolean;
   /** Text the speech is likely to continue or use (names, terms); engines without prompting ignore it. */
   prompt?: string;
+  /** The turn's speaker vector in the transcript (PocketSphinx turns), for labels across turns. */
+  speakerVector?: boolean;
 }
 
 export interface SttEngine {

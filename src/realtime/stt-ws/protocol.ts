@@ -34,6 +34,7 @@ export const settingsSchema = z.object({
     .default(500)
     .meta({ description: 'Silence that ends an utterance (ms).' }),
   partials: boolString.default(true).meta({ description: 'Send `partial` messages while an utterance is spoken.' }),
+  speakers: boolString.default(false).meta({ description: 'Label each `final` with a speaker (SPEAKER_00, ...), consistent across the session.' }),
 });
 export type SttWsSettings = z.output<typeof settingsSchema>;
 
@@ -69,6 +70,7 @@ export interface SttWsSessionInfo {
   sample_rate: number;
   silence_duration_ms: number;
   partials: boolean;
+  speakers: boolean;
 }
 
 export type SttWsServerEvent =
@@ -78,7 +80,7 @@ export type SttWsServerEvent =
   /** The running hypothesis: words timed in seconds of the stream; the first `stable_words` will not change. */
   | { type: 'partial'; utterance_id: string; text: string; words: WordTiming[]; stable_words: number }
   /** The utterance's transcript. */
-  | { type: 'final'; utterance_id: string; text: string; start: number; end: number; words: WordTiming[] }
+  | { type: 'final'; utterance_id: string; text: string; start: number; end: number; words: WordTiming[]; speaker?: string }
   | { type: 'done'; audio_duration_sec: number; utterances: number }
   | { type: 'error'; error: ReturnType<ApiError['toEnvelope']>['error'] };
 

@@ -23,6 +23,7 @@ import type { ServerEvent } from '../openai/server-events.js';
 import { defaultSessionConfig, type AudioFormatType, type SessionConfig } from '../openai/session-config.js';
 import { StepQueue } from '../openai/step-queue.js';
 import type { LiveTransport } from '../transport.js';
+import { SessionSpeakers } from './speakers.js';
 import { errorEvent, parseClientMessage, type SttWsServerEvent, type SttWsSessionInfo, type SttWsSettings } from './protocol.js';
 
 export interface SttWsDeps {
@@ -65,6 +66,7 @@ export class SttWsSession {
   private congested = false;
   private closing = false;
   private readonly info: SttWsSessionInfo;
+  private readonly speakers: SessionSpeakers | null;
 
   constructor(
     private readonly transport: LiveTransport,
@@ -80,8 +82,9 @@ export class SttWsSession {
       transcription: { model: settings.model ?? 'default', language: settings.language },
       turnDetection: { ...base.turnDetection!, silenceDurationMs: settings.silence_duration_ms, createResponse: false, interruptResponse: false },
     };
-    this.info = { id, model: settings.model ?? 'default', language: settings.language, format: settings.format, sample_rate: settings.format === 'pcm16' ? settings.sample_rate : 0, silence_duration_ms: settings.silence_duration_ms, partials: settings.partials };
+    this.info = { id, model: settings.model ?? 'default', language: settings.language, format: settings.format, sample_rate: settings.format === 'pcm16' ? settings.sample_rate : 0, silence_duration_ms: settings.silence_duration_ms, partials: settings.partials, speakers: settings.speakers };
     this.toSessionRate = settings.format === 'pcm16' && settings.sample_rate !== SESSION_RATE_HZ ? new StreamResampler(settings.sample_rate, SESSION_RATE_HZ) : null;
+    this.speakers = settings.speakers ? new SessionSpeakers() : null;
     this.steps = new StepQueue(deps.maxPendingInputBytes, (err) => this.fail(err));
     this.input = new InputAudio(
       {
@@ -206,7 +209,8 @@ export class SttWsSession {
         const t = await transcript;
         const words = t.segments.flatMap((s) => s.words ?? []).map((w) => ({ word: w.word, start: round3(start + w.start), end: round3(start + w.end) }));
         this.utterances++;
-        this.send({ type: 'final', utterance_id: turn.itemId, text: t.text.trim(), start: round3(start), end: round3(start + turn.seconds()), words });
+        const speaker = this.speakers ? { speaker: this.speakers.label(t.speakerVector ?? null) } : {};
+        this.send({ type: 'final', utterance_id: turn.itemId, text: t.text.trim(), start: round3(start), end: round3(start + turn.seconds()), words, ...speaker });
       } catch (err) {
         if (!this.transport.signal.aborted) this.fail(err instanceof ApiError ? err : new ApiError('transcription_failed', 'Transcription failed.', null, { cause: err }));
       } finally {

@@ -2064,6 +2064,8 @@ export interface operations {
                 sample_rate?: "8000" | "16000" | "24000" | "48000";
                 /** @description Session setting `silence_duration_ms`. */
                 silence_duration_ms?: string;
+                /** @description Session setting `speakers`. */
+                speakers?: "true" | "false";
             };
             header?: never;
             path?: never;
