@@ -209,7 +209,8 @@ export class SttWsSession {
         const t = await transcript;
         const words = t.segments.flatMap((s) => s.words ?? []).map((w) => ({ word: w.word, start: round3(start + w.start), end: round3(start + w.end) }));
         this.utterances++;
-        const speaker = this.speakers ? { speaker: this.speakers.label(t.speakerVector ?? null) } : {};
+        // Whisper turns have no speaker vector: no label rather than a guess.
+        const speaker = this.speakers && t.speakerVector !== undefined ? { speaker: this.speakers.label(t.speakerVector) } : {};
         this.send({ type: 'final', utterance_id: turn.itemId, text: t.text.trim(), start: round3(start), end: round3(start + turn.seconds()), words, ...speaker });
       } catch (err) {
         if (!this.transport.signal.aborted) this.fail(err instanceof ApiError ? err : new ApiError('transcription_failed', 'Transcription failed.', null, { cause: err }));
