@@ -125,7 +125,7 @@ describe('partials from Whisper (re-decoding the growing window)', () => {
       async function* feed(): AsyncGenerator<Int16Array> {
         for (let i = 0; i < 12; i++) {
           yield Int16Array.from({ length: STT_SAMPLE_RATE_HZ / 4 }, () => Math.round((Math.random() - 0.5) * 200));
-          if (i === 7) await Promise.race([gotPartial, sleep(20_000).then(() => Promise.reject(new Error('no partial while the audio was arriving')))]);
+          if (i === 7) await Promise.race([gotPartial, sleep(20_000, undefined, { ref: false }).then(() => Promise.reject(new Error('no partial while the audio was arriving')))]);
         }
       }
       const onPartial = (p: LivePartial): void => {
