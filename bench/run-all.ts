@@ -10,6 +10,7 @@ import { runConcurrency } from './concurrency.js';
 import { runEngines } from './engines.js';
 import { runFirstPhrase } from './first-phrase.js';
 import { runHttpCore } from './http-core.js';
+import { runLiveCaptions } from './live-captions.js';
 import { runLiveSpeakers } from './live-speakers.js';
 import { runModels } from './models.js';
 import { runRealtime } from './realtime.js';
@@ -33,6 +34,7 @@ const BENCHMARKS: ReadonlyArray<[string, () => Promise<void>]> = [
   ['stt', runStt],
   ['realtime', runRealtime],
   ['live-speakers', runLiveSpeakers],
+  ['live-captions', runLiveCaptions],
   ['models', runModels],
   ['worker-memory', runWorkerMemory],
   ['resample', runResample],

@@ -23,6 +23,7 @@ import { registerSubtitleRoutes } from './api/subtitles.js';
 import { registerSttRoutes } from './api/stt.js';
 import { registerTtsRoutes } from './api/tts.js';
 import { registerTtsWsRoute } from './api/tts-ws.js';
+import { registerSttWsRoute } from './api/stt-ws.js';
 import { registerVoiceChatRoutes } from './api/voice-chat.js';
 import { registerVoiceRoutes } from './api/voice-routes.js';
 import type { ApiContext } from './api/context.js';
@@ -170,6 +171,7 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
   // Live sessions stay on the node holding the socket, so a worker (which serves no API) takes none.
   if (opts.role !== 'worker') registerRealtimeRoute(http, context);
   if (opts.role !== 'worker') registerTtsWsRoute(http, context);
+  if (opts.role !== 'worker') registerSttWsRoute(http, context);
   const stopMetrics = registerMetricsRoute(router, context, () => http.activeRequests);
   undo.push(stopMetrics);
   const port = await http.listen();

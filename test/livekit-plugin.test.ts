@@ -80,6 +80,38 @@ describe('LiveKit Agents OpenAI plugin against Llais (baseURL only)', () => {
     assert.ok(corpusWer([{ reference: SENTENCE, hypothesis: text }]) <= 0.6, `heard: ${text}`);
   });
 
+  it('openai.STT stream() with useRealtime (the plugin default): a transcription session gives interim transcripts, then the final one', async () => {
+    assert.ok(speech, 'the TTS test ran first');
+    // gpt-4o-transcribe: the plugin's realtime-only default model wants a LiveKit Cloud VAD; this one uses server VAD.
+    const stt = new openai.STT({ baseURL, apiKey, model: 'gpt-4o-transcribe', language: 'en' });
+    const stream = stt.stream();
+    try {
+      const events: agentsStt.SpeechEvent[] = [];
+      const final = (async () => {
+        for await (const event of stream) {
+          events.push(event);
+          if (event.type === agentsStt.SpeechEventType.FINAL_TRANSCRIPT) return event.alternatives![0]!.text;
+        }
+        return '';
+      })();
+      const silence = new Int16Array(SAMPLE_RATE_HZ * SILENCE_SECONDS);
+      for (const samples of [speech.data, silence]) {
+        for (let at = 0; at < samples.length; at += FRAME_SAMPLES) {
+          const data = samples.slice(at, at + FRAME_SAMPLES);
+          stream.pushFrame(new AudioFrame(data, SAMPLE_RATE_HZ, 1, data.length));
+          // Twice real time: the session hears speech while it is still arriving.
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      }
+      const heard = await final;
+      assert.ok(corpusWer([{ reference: SENTENCE, hypothesis: heard }]) <= 0.6, `heard: ${heard}`);
+      assert.ok(events.some((e) => e.type === agentsStt.SpeechEventType.INTERIM_TRANSCRIPT), 'interim transcripts before the final one');
+    } finally {
+      stream.close();
+      await stt.close();
+    }
+  });
+
   it('openai.realtime.RealtimeModel: pushed audio is transcribed, and the reply streams text and audio', async () => {
     assert.ok(speech, 'the TTS test ran first');
     const model = new openai.realtime.RealtimeModel({ baseURL, apiKey, voice: 'flite-slt', inputAudioTranscription: { model: 'whisper-1', language: 'en' }, turnDetection: null });

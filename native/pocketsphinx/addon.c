@@ -9,6 +9,8 @@
  *   decoder.start(): void              begins an utterance; frame numbers restart at 0
  *   decoder.process(pcm: Int16Array, fullUtterance: boolean): number   frames searched
  *   decoder.end(): { text, segments: [{ word, startFrame, endFrame, prob }] }
+ *   decoder.hyp(): { text, segments }  the running hypothesis mid-utterance (ps_get_hyp), for
+ *                                      live partial results; the utterance goes on
  *   decoder.free(): void               releases the models now (the GC would, later)
  *
  * Segments are the decoder's raw best path, fillers and `word(2)` variants included.
@@ -264,27 +266,18 @@ static napi_status set_number(napi_env env, napi_value obj, const char *key, dou
     return s != napi_ok ? s : napi_set_named_property(env, obj, key, v);
 }
 
-static napi_value decoder_end(napi_env env, napi_callback_info info)
+/* The decoder's current best hypothesis and its segments as { text, segments }. Mid-utterance
+ * this is the first pass's best path so far (a back-trace, cheap); after ps_end_utt it is the
+ * final one. Segment posteriors are 1 unless a lattice was computed. */
+static napi_value hypothesis_of(napi_env env, decoder_t *d)
 {
-    size_t argc = 0;
     napi_value result, segments;
     const char *hyp;
     int32 score;
     uint32_t count = 0;
     ps_seg_t *seg;
     logmath_t *lmath;
-    decoder_t *d = unwrap_live(env, info, &argc, NULL);
-    if (d == NULL)
-        return NULL;
-    if (!d->in_utterance) {
-        napi_throw_error(env, "ERR_DECODER_STATE", "end() before start()");
-        return NULL;
-    }
-    d->in_utterance = 0;
-    if (ps_end_utt(d->ps) < 0) {
-        napi_throw_error(env, NULL, "pocketsphinx failed to end the utterance");
-        return NULL;
-    }
+
     hyp = ps_get_hyp(d->ps, &score);
     lmath = ps_get_logmath(d->ps);
 
@@ -313,6 +306,41 @@ static napi_value decoder_end(napi_env env, napi_callback_info info)
     return result;
 }
 
+static napi_value decoder_end(napi_env env, napi_callback_info info)
+{
+    size_t argc = 0;
+    decoder_t *d = unwrap_live(env, info, &argc, NULL);
+    if (d == NULL)
+        return NULL;
+    if (!d->in_utterance) {
+        napi_throw_error(env, "ERR_DECODER_STATE", "end() before start()");
+        return NULL;
+    }
+    d->in_utterance = 0;
+    if (ps_end_utt(d->ps) < 0) {
+        napi_throw_error(env, NULL, "pocketsphinx failed to end the utterance");
+        return NULL;
+    }
+    return hypothesis_of(env, d);
+}
+
+/*
+ * hyp(): the running hypothesis of the open utterance, without ending it. Live captions read it
+ * between slices; it costs a back-trace over the frames searched so far, not a second decode.
+ */
+static napi_value decoder_hyp(napi_env env, napi_callback_info info)
+{
+    size_t argc = 0;
+    decoder_t *d = unwrap_live(env, info, &argc, NULL);
+    if (d == NULL)
+        return NULL;
+    if (!d->in_utterance) {
+        napi_throw_error(env, "ERR_DECODER_STATE", "hyp() outside an utterance");
+        return NULL;
+    }
+    return hypothesis_of(env, d);
+}
+
 static napi_value decoder_free(napi_env env, napi_callback_info info)
 {
     size_t argc = 0;
@@ -334,6 +362,7 @@ NAPI_MODULE_INIT()
         {"end", NULL, decoder_end, NULL, NULL, NULL, napi_default_method, NULL},
         {"free", NULL, decoder_free, NULL, NULL, NULL, napi_default_method, NULL},
         {"setLive", NULL, decoder_set_live, NULL, NULL, NULL, napi_default_method, NULL},
+        {"hyp", NULL, decoder_hyp, NULL, NULL, NULL, napi_default_method, NULL},
     };
     /* PocketSphinx logs every step to stderr by default; the server has its own log. This is
      * process-wide, so every worker thread that loads the addon sets the same value. */

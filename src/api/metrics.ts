@@ -84,6 +84,7 @@ export function registerMetricsRoute(router: Router, ctx: ApiContext, activeRequ
   gauge(registry, 'llais_jobs_queue_chars', 'Characters of text in queued and running TTS jobs (bounded by jobQueueMaxChars).', () => ctx.queue.chars);
   gauge(registry, 'llais_uploads_in_flight', 'Multipart uploads being received now (bounded by maxConcurrentUploads).', () => ctx.uploads.active);
   gauge(registry, 'llais_live_sessions', 'Open live WebSocket sessions (/v1/realtime and /v1/tts/ws).', () => ctx.live.openSessions);
+  gauge(registry, 'llais_stt_live_turns', 'Live recognitions running now (Realtime turns, /v1/stt/ws utterances), each holding a decoder.', () => ctx.stt.liveTurns);
   gauge(registry, 'llais_pool_queue_size', 'Tasks (uploads, live turns) waiting for a pool worker.', () => ctx.pool.queueSize);
   const token = ctx.config.metricsToken ? Buffer.from(`Bearer ${ctx.config.metricsToken}`) : null;
   router.get('/metrics', async (ex) => {

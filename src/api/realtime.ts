@@ -4,7 +4,6 @@
  * port), the session limits and the services.
  */
 import type { AudioChunk } from '../audio/pcm.js';
-import { SileroVad } from '../engines/vad/silero-vad.js';
 import { ApiError } from '../errors.js';
 import type { HttpServer } from '../http/server.js';
 import type { WebSocketConnection } from '../http/websocket.js';
@@ -14,6 +13,7 @@ import { admitUpgrade } from './access.js';
 import type { ApiContext } from './context.js';
 import { liveCharge } from './live-charge.js';
 import { liveTransport } from './live-transport.js';
+import { vadLoader } from './live-vad.js';
 
 /** OpenAI accepts appends of up to 15 MiB of base64; a little more for the JSON around it. */
 const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
@@ -32,6 +32,7 @@ export function registerRealtimeRoute(http: HttpServer, ctx: ApiContext): void {
         throw new ApiError('unsupported_parameter', 'Sideband connections (call_id) need WebRTC or SIP calls, which this server does not serve; connect with ?model= instead.', 'call_id');
       }
       const dialect = dialectOf(request.headers, request.protocols);
+      const intent = request.query.get('intent') === 'transcription' ? ('transcription' as const) : undefined;
       return (conn: WebSocketConnection) => {
         if (!access.open(conn) || !billing.open(conn)) return CLOSED_SESSION;
         const log = ctx.logger.child({ reqId: request.requestId, route: 'realtime' });
@@ -57,6 +58,7 @@ export function registerRealtimeRoute(http: HttpServer, ctx: ApiContext): void {
           dialect,
           {
             model,
+            intent,
             voice: ctx.tts.defaults().voice,
             maxSessionMs: ctx.config.liveMaxSessionSeconds * 1000,
             maxTurnMs: ctx.config.liveMaxTurnSeconds * 1000,
@@ -90,21 +92,13 @@ async function* metered(chunks: AsyncIterable<AudioChunk>, spoke: (seconds: numb
 const CLOSED_SESSION = { onMessage: () => {}, onClose: () => {} };
 
 function realtimeServices(ctx: ApiContext): Omit<RealtimeServices, 'logger'> {
-  let vad: Promise<SileroVad> | null = null;
   return {
     responder: ctx.responder,
-    transcribe: (audio, language, signal, model) => ctx.stt.transcribeLive(audio, { language, model }, signal),
+    transcribe: (audio, turn, signal) => ctx.stt.transcribeLive(audio, turn, signal),
     synthesize: (text, voice, speed, continuation, signal) => ctx.tts.speakSentence({ text, voice, speed, continuation }, signal),
     checkVoice: (voice) => {
       ctx.tts.resolve({ voice });
     },
-    // Loaded on the first session, once; a failed load is retried by the next session.
-    vad: () => {
-      vad ??= SileroVad.load().catch((err: unknown) => {
-        vad = null;
-        throw new ApiError('vad_unavailable', 'The voice activity model failed to load; server VAD is unavailable (turn_detection: null still works).', null, { cause: err });
-      });
-      return vad;
-    },
+    vad: vadLoader(),
   };
 }

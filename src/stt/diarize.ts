@@ -68,6 +68,8 @@ const SILHOUETTE_TOLERANCE = 0.05;
  */
 const VECTOR_LENGTH = MFCC_COEFFS - 1 + 2 * MFCC_COEFFS;
 
+/** One segment's speaker vector and the speech frames behind it; null when too few were speech. */
+export type SpeakerVector = { vector: Float64Array; speechFrames: number } | null;
 /** Room for 30 s of frames (168 KB) before the store grows: a recognizer utterance's worth. */
 const INITIAL_FRAMES_SEC = 30;
 
@@ -81,7 +83,8 @@ export class SpeakerFeatures {
   private frames = new Float32Array(FRAME_STRIDE * MFCC_FRAMES_PER_SEC * INITIAL_FRAMES_SEC);
   private firstFrame = 0;
   private frameCount = 0;
-  private readonly vectors: Array<{ vector: Float64Array; speechFrames: number } | null> = [];
+  /** Each added segment's vector, in order (null: too little speech in it). */
+  readonly vectors: SpeakerVector[] = [];
 
   constructor(sampleRateHz = DEFAULT_SAMPLE_RATE_HZ) {
     this.mfcc = new MfccExtractor(sampleRateHz);
@@ -187,7 +190,8 @@ export function diarize(
 }
 
 /** Clusters the comparable segments and names every segment's speaker in order of appearance. */
-function speakerLabels(segments: ReadonlyArray<{ vector: Float64Array; speechFrames: number } | null>, maxSpeakers: number): string[] {
+/** Segments' speaker vectors to labels (`SPEAKER_00` for the first one's speaker): the clustering `labels` runs. */
+export function speakerLabels(segments: ReadonlyArray<SpeakerVector>, maxSpeakers: number): string[] {
   const clustered = segments.flatMap((s, i) => (s !== null && s.speechFrames >= MIN_FRAMES_TO_CLUSTER ? [i] : []));
   const cluster = new Int32Array(segments.length).fill(-1);
   if (clustered.length > 0) {

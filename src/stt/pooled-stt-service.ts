@@ -23,6 +23,7 @@ export class PooledSttService implements SttService {
   private readonly defaultModel: string;
   /** Workers that run Whisper, each loading its own copy. */
   private readonly whisperThreads: number;
+  private live = 0;
 
   constructor(
     private readonly pool: WorkerPool,
@@ -68,7 +69,16 @@ export class PooledSttService implements SttService {
     // Not `live: true`: a model without incremental decoding (Whisper) transcribes the turn when it ends.
     const engine = this.engineFor({ model: opts.model, language: opts.language, task: 'transcribe', wordTimestamps: false, diarize: false, live: false });
     if (!engine.transcribeLive) throw new Error(`engine ${engine.id} has no transcribeLive`);
-    return engine.transcribeLive(pcm, { language: opts.language }, signal);
+    this.live++;
+    try {
+      return await engine.transcribeLive(pcm, { language: opts.language, onPartial: opts.onPartial, wordTimestamps: opts.wordTimestamps, prompt: opts.prompt, speakerVector: opts.speakerVector }, signal);
+    } finally {
+      this.live--;
+    }
+  }
+
+  get liveTurns(): number {
+    return this.live;
   }
 
   private engineFor(query: SttModelQuery): SttEngine {

@@ -58,8 +58,11 @@ class PooledSttEngine implements SttEngine {
   }
 
   transcribeLive(pcm: AsyncIterable<Int16Array>, req: LiveSttRequest, signal: AbortSignal): Promise<Transcript> {
-    if (this.live) return this.live.transcribe(pcm, req.language, signal);
-    return this.pool.transcribePcm(pcm, { kind: 'transcribe', language: req.language, wordTimestamps: false, diarize: false, live: true }, signal);
+    const wordTimestamps = req.wordTimestamps ?? false;
+    const speakerVector = req.speakerVector ?? false;
+    if (this.live) return this.live.transcribe(pcm, req.language, signal, { onPartial: req.onPartial, wordTimestamps, speakerVector });
+    const partials = req.onPartial !== undefined;
+    return this.pool.transcribePcm(pcm, { kind: 'transcribe', language: req.language, wordTimestamps, diarize: false, live: true, partials, speakerVector }, signal, { onPartial: req.onPartial });
   }
 }
 

@@ -1,6 +1,7 @@
 /** What the STT endpoints and live sessions call: decoded audio in, a transcript out; no HTTP types. */
 import type { SttFileAudio } from '../engines/stt/types.js';
 import type { ResolvedSttModel, SttModelQuery, SttModelStatus } from './resolve.js';
+import type { LivePartial } from './live-partial.js';
 import type { Transcript, TranscriptSegment } from './transcript.js';
 
 export type { SttFileAudio } from '../engines/stt/types.js';
@@ -22,9 +23,19 @@ export interface LiveTranscribeOptions {
   model?: string;
   /** ISO 639-1, or 'auto'. */
   language: string;
+  /** Live captions: the running hypothesis as it changes (throttled, stable prefix; see live-partial.ts). */
+  onPartial?: (partial: LivePartial) => void;
+  /** The transcript's segments carry their timed words (live captions). */
+  wordTimestamps?: boolean;
+  /** Context for recognizers that take one (Whisper's initial prompt); others ignore it. */
+  prompt?: string;
+  /** The turn's speaker vector in the transcript, for speaker labels across turns (PocketSphinx turns). */
+  speakerVector?: boolean;
 }
 
 export interface SttService {
+  /** Live recognitions running now (each holds a decoder); for metrics, and tests that check one is freed. */
+  readonly liveTurns: number;
   /** The STT catalogue with what is installed (for listings such as `GET /v1/models/`). */
   models(): SttModelStatus[];
   /**

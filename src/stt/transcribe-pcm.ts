@@ -4,6 +4,7 @@
  * pass. No PCM is kept here beyond the chunk in hand.
  */
 import { SpeakerFeatures } from './diarize.js';
+import { PartialHypothesis, type LivePartial } from './live-partial.js';
 import { SegmentBuilder } from './segments.js';
 import type { Transcript, TranscriptSegment, TranscriptWord } from './transcript.js';
 
@@ -33,6 +34,8 @@ export interface RecognizerStream {
   push(pcm: Int16Array): readonly TranscriptWord[];
   /** Ends the stream and returns the remaining words. */
   end(): readonly TranscriptWord[];
+  /** Live streams: the words of the running hypothesis not yet returned by `push` (they may still change). */
+  partial?(): readonly TranscriptWord[];
 }
 
 export interface TranscribePcmOptions {
@@ -42,6 +45,10 @@ export interface TranscribePcmOptions {
   diarize: boolean;
   /** Called with each segment as soon as it is final (before speakers are known: no `speaker`). */
   onSegment?: (segment: TranscriptSegment) => void;
+  /** Live turns: the whole stream's speaker vector in the transcript, so turns can be labelled across a session. */
+  speakerVector?: boolean;
+  /** Live turns: called with the running hypothesis as it changes (see live-partial.ts), when the stream has one. */
+  onPartial?: (partial: LivePartial) => void;
 }
 
 /**
@@ -55,9 +62,13 @@ export async function transcribePcm(
 ): Promise<Transcript> {
   const stream = recognizer.openStream();
   const speakers = opts.diarize ? new SpeakerFeatures(STT_SAMPLE_RATE_HZ) : null;
+  const voice = opts.speakerVector ? new SpeakerFeatures(STT_SAMPLE_RATE_HZ) : null;
   const builder = new SegmentBuilder(opts.wordTimestamps);
   const segments: TranscriptSegment[] = [];
   let samples = 0;
+  const partials = opts.onPartial && stream.partial ? new PartialHypothesis() : null;
+  /** The turn's final words so far, the start of every partial. */
+  const heard: TranscriptWord[] = [];
 
   const emit = (segment: TranscriptSegment | null): void => {
     if (segment === null) return;
@@ -68,6 +79,7 @@ export async function transcribePcm(
   const take = (words: readonly TranscriptWord[]): void => {
     // Copied field by field: recognizers add their own (PocketSphinx's `prob`), not for clients.
     for (const w of words) emit(builder.push({ word: w.word, start: w.start, end: w.end }));
+    if (partials) for (const w of words) heard.push(w);
     // Words come in time order, so no later segment starts before the open one.
     if (words.length > 0) speakers?.discardBefore(builder.openStart ?? 0);
   };
@@ -75,8 +87,14 @@ export async function transcribePcm(
   for await (const chunk of audio) {
     // Features first: the segments the recognizer closes now may end in this chunk.
     speakers?.push(chunk);
+    voice?.push(chunk);
     samples += chunk.length;
     take(stream.push(chunk));
+    const now = performance.now();
+    if (partials?.due(now)) {
+      const partial = partials.offer([...heard, ...stream.partial!()], now);
+      if (partial) opts.onPartial!(partial);
+    }
   }
   take(stream.end());
   emit(builder.flush());
@@ -85,10 +103,12 @@ export async function transcribePcm(
     const labels = speakers.labels();
     segments.forEach((segment, i) => (segment.speaker = labels[i]));
   }
+  voice?.addSegment({ start: 0, end: samples / STT_SAMPLE_RATE_HZ });
   return {
     text: segments.map((s) => s.text).join(' '),
     language: recognizer.language,
     durationSec: samples / STT_SAMPLE_RATE_HZ,
     segments,
+    ...(voice ? { speakerVector: voice.vectors.at(-1) ?? null } : {}),
   };
 }

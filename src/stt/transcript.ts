@@ -19,4 +19,6 @@ export interface Transcript {
   language: string;
   durationSec: number;
   segments: TranscriptSegment[];
+  /** Live turns that asked for it: the whole turn's speaker vector (stt/diarize.ts), for labels across turns. */
+  speakerVector?: { vector: Float64Array; speechFrames: number } | null;
 }

@@ -45,8 +45,9 @@ export class WhisperSttEngine implements SttEngine {
   }
 
   transcribeLive(pcm: AsyncIterable<Int16Array>, req: LiveSttRequest, signal: AbortSignal): Promise<Transcript> {
-    const task = { kind: 'transcribe' as const, language: whisperLanguage(req.language), wordTimestamps: false, diarize: false, live: true, whisper: { ...this.spec, task: 'transcribe' as const } };
-    return this.watch(this.pool.transcribePcm(pcm, task, signal));
+    const partials = req.onPartial !== undefined;
+    const task = { kind: 'transcribe' as const, language: whisperLanguage(req.language), wordTimestamps: req.wordTimestamps ?? false, diarize: false, live: true, partials, prompt: req.prompt, whisper: { ...this.spec, task: 'transcribe' as const } };
+    return this.watch(this.pool.transcribePcm(pcm, task, signal, { onPartial: req.onPartial }));
   }
 
   /**

@@ -2,13 +2,14 @@
  * The messages between the live recognition threads (live-stt-pool.ts, live-stt-worker.ts): each
  * names the turn it is about, since one thread decodes many turns, interleaved slice by slice.
  */
+import type { LivePartial } from '../stt/live-partial.js';
 import type { Transcript } from '../stt/transcript.js';
 import type { TaskError } from './stt-task.js';
 
 /** Main thread to a live thread. */
 export type LiveToWorker =
-  /** A turn starts: take a decoder for it. */
-  | { type: 'open'; turn: number; language: string }
+  /** A turn starts: take a decoder for it; `partials`: send its running hypothesis as it changes. */
+  | { type: 'open'; turn: number; language: string; wordTimestamps: boolean; speakerVector: boolean; partials: boolean }
   /** The turn's next audio (16 kHz mono), transferred; at most one is unanswered per turn. */
   | { type: 'slice'; turn: number; pcm: Int16Array }
   /** The turn's audio is complete: decode the tail and answer `done`. */
@@ -30,6 +31,8 @@ export interface LiveDecoderStats {
 export type LiveFromWorker =
   /** The turn's last slice is decoded: send the next. */
   | { type: 'ready'; turn: number }
+  /** The turn's running hypothesis changed (throttled here, see stt/live-partial.ts). */
+  | { type: 'partial'; turn: number; partial: LivePartial }
   | { type: 'done'; turn: number; transcript: Transcript }
   | { type: 'failed'; turn: number; error: TaskError }
   | ({ type: 'stats' } & LiveDecoderStats);

@@ -21,6 +21,7 @@ import { Worker } from 'node:worker_threads';
 import { ApiError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { STT_SAMPLE_RATE_HZ } from '../stt/transcribe-pcm.js';
+import type { LivePartial } from '../stt/live-partial.js';
 import type { Transcript } from '../stt/transcript.js';
 import type { LiveDecoderStats, LiveFromWorker, LiveToWorker } from './live-stt-messages.js';
 
@@ -36,6 +37,16 @@ export function liveDecodersFrom(value: string): LiveDecoders {
   throw new Error(`config: sttLiveDecoders: '${value}' is not 'pinned' or 'pool'`);
 }
 
+/** What a live turn may ask for beyond its transcript. */
+export interface LiveTurnExtras {
+  /** The running hypothesis, as it changes. */
+  onPartial?: (partial: LivePartial) => void;
+  /** Timed words in the transcript's segments. */
+  wordTimestamps?: boolean;
+  /** The turn's speaker vector in the transcript. */
+  speakerVector?: boolean;
+}
+
 export interface LiveSttPoolOptions {
   threads: number;
   logger?: Logger;
@@ -48,6 +59,7 @@ interface TurnState {
   reject: (error: unknown) => void;
   /** Called when the thread has taken the last slice. */
   onReady: () => void;
+  onPartial: ((partial: LivePartial) => void) | undefined;
 }
 
 /** A live recognition thread and the turns pinned to it. */
@@ -76,7 +88,8 @@ export class LiveSttPool {
    * (400 `unsupported_language`, 424 `engine_not_available`), 500 `worker_crashed`, 503
    * `shutting_down`, or `signal.reason` once aborted.
    */
-  async transcribe(audio: AsyncIterable<Int16Array>, language: string, signal: AbortSignal): Promise<Transcript> {
+  async transcribe(audio: AsyncIterable<Int16Array>, language: string, signal: AbortSignal, extra: LiveTurnExtras = {}): Promise<Transcript> {
+    const { onPartial, wordTimestamps = false, speakerVector = false } = extra;
     signal.throwIfAborted();
     if (this.closed) throw shuttingDown();
     const thread = this.threads.reduce((a, b) => (b.turns.size < a.turns.size ? b : a));
@@ -107,10 +120,10 @@ export class LiveSttPool {
     let rejectTurn: (error: unknown) => void = () => {};
     const result = new Promise<Transcript>((resolve, reject) => {
       rejectTurn = reject;
-      thread.turns.set(id, { thread, resolve, reject, onReady: () => ((inFlight = false), pump()) });
+      thread.turns.set(id, { thread, resolve, reject, onReady: () => ((inFlight = false), pump()), onPartial });
     });
     result.catch(() => {}); // awaited below, or superseded by the audio's own failure
-    send({ type: 'open', turn: id, language });
+    send({ type: 'open', turn: id, language, wordTimestamps, speakerVector, partials: onPartial !== undefined });
     const onAbort = (): void => {
       if (thread.turns.delete(id)) send({ type: 'abort', turn: id });
       rejectTurn(signal.reason);
@@ -178,6 +191,9 @@ export class LiveSttPool {
     switch (message.type) {
       case 'ready':
         thread.turns.get(message.turn)?.onReady();
+        return;
+      case 'partial':
+        thread.turns.get(message.turn)?.onPartial?.(message.partial);
         return;
       case 'done':
         thread.turns.get(message.turn)?.resolve(message.transcript);

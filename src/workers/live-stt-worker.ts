@@ -12,6 +12,7 @@ import { parentPort } from 'node:worker_threads';
 
 import { PocketSphinxDecoder } from '../engines/stt/pocketsphinx/decoder.js';
 import { ApiError } from '../errors.js';
+import type { LivePartial } from '../stt/live-partial.js';
 import { transcribePcm } from '../stt/transcribe-pcm.js';
 import type { LiveFromWorker, LiveToWorker } from './live-stt-messages.js';
 import { pocketsphinxLanguage } from './pocketsphinx-language.js';
@@ -56,7 +57,7 @@ const post = (message: LiveFromWorker): void => port.postMessage(message);
 port.on('message', (message: LiveToWorker) => {
   switch (message.type) {
     case 'open':
-      open(message.turn, message.language);
+      open(message.turn, message);
       return;
     case 'slice':
     case 'end':
@@ -104,7 +105,7 @@ function deliver(id: number, message: OpenTurn['inbox'][number], turn = turns.ge
   turn.wake = null;
 }
 
-function open(id: number, language: string): void {
+function open(id: number, { language, wordTimestamps, speakerVector, partials }: Extract<LiveToWorker, { type: 'open' }>): void {
   let decoder: PocketSphinxDecoder;
   try {
     pocketsphinxLanguage(language);
@@ -117,7 +118,8 @@ function open(id: number, language: string): void {
   const turn: OpenTurn = { decoder, inbox: [], wake: null };
   turns.set(id, turn);
   const recognizer = { language: 'en', openStream: () => decoder.openLiveStream() };
-  transcribePcm(slices(id, turn), recognizer, { wordTimestamps: false, diarize: false }).then(
+  const onPartial = partials ? (partial: LivePartial): void => post({ type: 'partial', turn: id, partial }) : undefined;
+  transcribePcm(slices(id, turn), recognizer, { wordTimestamps, diarize: false, onPartial, speakerVector }).then(
     (transcript) => {
       turns.delete(id);
       if (idle.length < MAX_IDLE_DECODERS) idle.push(decoder);

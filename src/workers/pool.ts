@@ -25,12 +25,10 @@ import { decodePcmStream } from '../audio/decode-stream.js';
 import { ApiError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { STT_SAMPLE_RATE_HZ } from '../stt/transcribe-pcm.js';
-import type { TranscriptSegment } from '../stt/transcript.js';
+import { AudioFeed, type TranscribeHooks } from './audio-feed.js';
 import { ANALYSIS_SAMPLE_RATE_HZ, type AnalyzeTaskResult } from './analyze-task.js';
 import { VOICE_SAMPLE_RATE_HZ, type VoiceTaskInput, type VoiceTaskResults } from './voice-task.js';
 import type {
-  AudioFeedMessage,
-  AudioPortMessage,
   SelftestInput,
   SelftestResult,
   SttTaskInput,
@@ -39,6 +37,8 @@ import type {
   WorkerOutcome,
   WorkerTask,
 } from './stt-task.js';
+
+export type { TranscribeHooks } from './audio-feed.js';
 
 /** A refused client may retry after this long (seconds): long enough for a queued task or two to finish. */
 const RETRY_AFTER_SEC = 5;
@@ -50,11 +50,6 @@ export interface WorkerPoolOptions {
   maxQueue: number;
   /** Where crashes are reported (they reach the client only as a generic 500). */
   logger?: Logger;
-}
-
-export interface TranscribeHooks {
-  /** Each segment as soon as it is final, before speakers are known (no `speaker`). */
-  onSegment?: (segment: TranscriptSegment) => void;
 }
 
 export class WorkerPool {
@@ -128,13 +123,13 @@ export class WorkerPool {
    */
   analyze(path: string, signal: AbortSignal): Promise<AnalyzeTaskResult> {
     const source = (feedSignal: AbortSignal): AsyncIterable<Int16Array> => decodePcmStream(path, { sampleRateHz: ANALYSIS_SAMPLE_RATE_HZ, signal: feedSignal });
-    return this.runWithAudio<AnalyzeTaskResult>(source, (audio) => ({ kind: 'analyze', audio }), signal, undefined, 'batch');
+    return this.runWithAudio<AnalyzeTaskResult>(source, (audio) => ({ kind: 'analyze', audio }), signal, {}, 'batch');
   }
 
   /** A voice task (`voice-task.ts`) over the 16 kHz PCM of the file at `audio`, or of PCM given (handed over). */
   voice<I extends VoiceTaskInput>(audio: string | Int16Array, input: I, signal: AbortSignal): Promise<VoiceTaskResults[I['op']]> {
     const source = typeof audio === 'string' ? (s: AbortSignal) => decodePcmStream(audio, { sampleRateHz: VOICE_SAMPLE_RATE_HZ, signal: s }) : async function* () { yield audio; };
-    return this.runWithAudio<VoiceTaskResults[I['op']]>(source, (port) => ({ ...input, audio: port }), signal, undefined, 'batch');
+    return this.runWithAudio<VoiceTaskResults[I['op']]>(source, (port) => ({ ...input, audio: port }), signal, {}, 'batch');
   }
 
   private transcribeAudio(
@@ -144,7 +139,7 @@ export class WorkerPool {
     hooks: TranscribeHooks,
     lane: Lane = 'batch',
   ): Promise<SttTaskResult> {
-    return this.runWithAudio<SttTaskResult>(source, (audio) => ({ ...options, audio }), signal, hooks.onSegment, lane);
+    return this.runWithAudio<SttTaskResult>(source, (audio) => ({ ...options, audio }), signal, hooks, lane);
   }
 
   /** Runs the task `taskOf(port)` with `source`'s PCM fed down that port as the worker pulls it. */
@@ -152,13 +147,13 @@ export class WorkerPool {
     source: (signal: AbortSignal) => AsyncIterable<Int16Array>,
     taskOf: (audio: MessagePort) => WorkerTask,
     signal: AbortSignal,
-    onSegment: ((segment: TranscriptSegment) => void) | undefined,
+    hooks: TranscribeHooks,
     lane: Lane,
   ): Promise<T> {
     signal.throwIfAborted();
     const { port1, port2 } = new MessageChannel();
     const stopFeed = new AbortController();
-    const feed = new AudioFeed(source, port1, AbortSignal.any([signal, stopFeed.signal]), onSegment);
+    const feed = new AudioFeed(source, port1, AbortSignal.any([signal, stopFeed.signal]), hooks);
     try {
       return await this.run<T>(taskOf(port2), signal, [port2], lane);
     } catch (error) {
@@ -275,76 +270,4 @@ function shuttingDown(): ApiError {
 
 function fromTaskError(error: TaskError): ApiError {
   return new ApiError(error.code, error.message, error.param, error.detail === undefined ? undefined : { cause: new Error(error.detail) });
-}
-
-/**
- * Sends a task's PCM down its audio port, a chunk per `pull` from the worker: the source (ffmpeg
- * decoding an upload, or a live turn) is opened when the worker asks for the first chunk (the task
- * has started, so queued tasks hold no process) and read no faster than the worker recognizes.
- */
-class AudioFeed {
-  /** Settles (never rejects) once decoding has finished or stopped and ffmpeg has exited. */
-  readonly done: Promise<void>;
-  /** Why decoding failed (an ApiError for a bad upload); undefined if it did not, or was stopped. */
-  error: unknown = undefined;
-  private credits = 0;
-  private wake: (() => void) | null = null;
-
-  constructor(
-    source: (signal: AbortSignal) => AsyncIterable<Int16Array>,
-    private readonly port: MessagePort,
-    private readonly signal: AbortSignal,
-    onSegment: ((segment: TranscriptSegment) => void) | undefined,
-  ) {
-    port.on('message', (message: AudioPortMessage) => {
-      switch (message.type) {
-        case 'pull':
-          this.credits++;
-          this.wake?.();
-          return;
-        case 'segment':
-          onSegment?.(message.segment);
-          return;
-        default: {
-          const never: never = message;
-          throw new Error(`unexpected audio port message ${JSON.stringify(never)}`);
-        }
-      }
-    });
-    this.done = this.pump(source).catch((error: unknown) => {
-      if (!this.signal.aborted) this.error = error;
-      // A cancelled Whisper task is not terminated (see `cancellation`): it must stop waiting for audio.
-      this.send({ type: 'failed' });
-    });
-  }
-
-  private async pump(source: (signal: AbortSignal) => AsyncIterable<Int16Array>): Promise<void> {
-    await this.credit();
-    for await (const pcm of source(this.signal)) {
-      this.send({ type: 'pcm', pcm }, [pcm.buffer as ArrayBuffer]);
-      await this.credit();
-    }
-    this.send({ type: 'end' });
-  }
-
-  private send(message: AudioFeedMessage, transfer: ArrayBuffer[] = []): void {
-    this.port.postMessage(message, transfer);
-  }
-
-  /** Waits for a `pull`, or rejects with the abort reason. */
-  private async credit(): Promise<void> {
-    while (this.credits === 0) {
-      this.signal.throwIfAborted();
-      await new Promise<void>((resolve, reject) => {
-        const onAbort = (): void => reject(this.signal.reason);
-        this.signal.addEventListener('abort', onAbort, { once: true });
-        this.wake = () => {
-          this.wake = null;
-          this.signal.removeEventListener('abort', onAbort);
-          resolve();
-        };
-      });
-    }
-    this.credits--;
-  }
 }

@@ -19,6 +19,7 @@ import { ApiError, type ErrorCode } from '../errors.js';
 import { transcribePcm, type Recognizer } from '../stt/transcribe-pcm.js';
 import { pocketsphinxLanguage } from './pocketsphinx-language.js';
 import type { Transcript, TranscriptSegment } from '../stt/transcript.js';
+import type { LivePartial } from '../stt/live-partial.js';
 import { transcribeWithWhisper, type WhisperTaskSpec } from './whisper-run.js';
 import { analyzePcm, type AnalyzeTaskInput, type AnalyzeTaskResult } from './analyze-task.js';
 import { runVoiceTask, type VoiceTaskInput, type VoiceTaskResults } from './voice-task.js';
@@ -34,6 +35,12 @@ export interface SttTaskInput {
   diarize: boolean;
   /** A live turn arriving in real time: decode as it comes rather than per utterance. */
   live?: boolean;
+  /** Live turns: send the running hypothesis back as it changes (`partial` messages). */
+  partials?: boolean;
+  /** Whisper's initial prompt (PocketSphinx has none). */
+  prompt?: string;
+  /** Live turns: the whole turn's speaker vector in the transcript. */
+  speakerVector?: boolean;
   /** Run this Whisper model instead of PocketSphinx. */
   whisper?: WhisperTaskSpec;
   /** Set to 1 by the pool when the caller cancels (Whisper tasks; see pool.ts `cancellation`). */
@@ -73,7 +80,9 @@ export type AudioFeedMessage =
 export type AudioPortMessage =
   /** Send one more chunk. */
   | { type: 'pull' }
-  | { type: 'segment'; segment: TranscriptSegment };
+  | { type: 'segment'; segment: TranscriptSegment }
+  /** A live turn's running hypothesis changed (throttled here, see stt/live-partial.ts). */
+  | { type: 'partial'; partial: LivePartial };
 
 /** An ApiError as data. */
 export interface TaskError {
@@ -175,13 +184,16 @@ async function transcribe(task: Extract<WorkerTask, { kind: 'transcribe' }>): Pr
   const { audio } = task;
   const onSegment = (segment: TranscriptSegment): void => audio.postMessage({ type: 'segment', segment } satisfies AudioPortMessage);
   try {
-    if (task.whisper) return await transcribeWithWhisper(task.whisper, receiveAudio(audio), { language: task.language, wordTimestamps: task.wordTimestamps, onSegment, cancelFlag: task.cancelFlag });
+    const onPartial = task.partials ? (partial: LivePartial): void => audio.postMessage({ type: 'partial', partial } satisfies AudioPortMessage) : undefined;
+    if (task.whisper) return await transcribeWithWhisper(task.whisper, receiveAudio(audio), { language: task.language, wordTimestamps: task.wordTimestamps, onSegment, cancelFlag: task.cancelFlag, onPartial, prompt: task.prompt });
     const recognizer = recognizerFor(task.language);
     const chosen = task.live && recognizer.openLiveStream ? { language: recognizer.language, openStream: recognizer.openLiveStream } : recognizer;
     return await transcribePcm(receiveAudio(audio), chosen, {
       wordTimestamps: task.wordTimestamps,
       diarize: task.diarize,
       onSegment,
+      onPartial,
+      speakerVector: task.speakerVector,
     });
   } finally {
     audio.close();

@@ -1,7 +1,8 @@
 /**
  * Whisper inside a pool worker (see stt-task.ts): the task's PCM is collected as it arrives
- * (Whisper decodes whole 30 s windows, so there is nothing to decode before the audio ends), then
- * transcribed with the model this thread holds. Each thread keeps its models in one SessionCache,
+ * (Whisper decodes whole 30 s windows, so there is nothing final to decode before the audio
+ * ends), then transcribed with the model this thread holds. A live turn that asks for partials
+ * gets them by re-decoding the growing window (whisper-partials.ts) while audio still arrives. Each thread keeps its models in one SessionCache,
  * least recently used first out past its share of the memory budget; a model whose files changed
  * (another version) is loaded again.
  */
@@ -13,8 +14,10 @@ import type { WhisperVariantChoice } from '../engines/stt/whisper/export-files.j
 import { loadWhisper, WhisperLoadError } from '../engines/stt/whisper/load-model.js';
 import type { OnnxWhisperModel } from '../engines/stt/whisper/onnx-model.js';
 import type { WhisperTokenizer } from '../engines/stt/whisper/tokenizer.js';
-import { transcribeWhisper, type CancelCheck } from '../engines/stt/whisper/transcribe.js';
+import { transcribeWhisper, type CancelCheck, type WhisperTranscribeOptions } from '../engines/stt/whisper/transcribe.js';
+import type { LivePartial } from '../stt/live-partial.js';
 import type { Transcript, TranscriptSegment } from '../stt/transcript.js';
+import { GrowingWindowPartials, toFloat } from './whisper-partials.js';
 
 /** Which Whisper model a task runs, as the main thread found it (plain data, it crosses threads). */
 export interface WhisperTaskSpec {
@@ -36,28 +39,22 @@ export interface WhisperRunOptions {
   onSegment?: (segment: TranscriptSegment) => void;
   /** Non-zero once the caller cancelled; read between decoding steps. */
   cancelFlag?: Int32Array;
+  /** A live turn's running hypothesis (re-decoding the growing window), as it changes. */
+  onPartial?: (partial: LivePartial) => void;
+  /** Text the speech continues (names, terms): Whisper's initial prompt. */
+  prompt?: string;
 }
-
-/** int16 full scale, as whisper.audio.load_audio divides by it. */
-const INT16_SCALE = 32_768;
 
 let cache: SessionCache<WhisperTokenizer, OnnxWhisperModel> | undefined;
 
-/** 16 kHz mono PCM chunks to one float32 signal in [-1, 1]. */
-async function collect(pcm: AsyncIterable<Int16Array>): Promise<Float32Array> {
+/** All of `pcm`, each chunk also handed to `onChunk` (the partial re-decoder) as it arrives. */
+async function collect(pcm: AsyncIterable<Int16Array>, onChunk?: (chunks: readonly Int16Array[]) => void): Promise<Float32Array> {
   const chunks: Int16Array[] = [];
-  let total = 0;
   for await (const chunk of pcm) {
     chunks.push(chunk);
-    total += chunk.length;
+    onChunk?.(chunks);
   }
-  const samples = new Float32Array(total);
-  let at = 0;
-  for (const chunk of chunks) {
-    for (let i = 0; i < chunk.length; i++) samples[at + i] = chunk[i]! / INT16_SCALE;
-    at += chunk.length;
-  }
-  return samples;
+  return toFloat(chunks);
 }
 
 /** The cancel flag as what the decoding loop checks between steps. */
@@ -72,16 +69,19 @@ function flagSignal(flag: Int32Array | undefined): CancelCheck | undefined {
 
 /** Transcribes `pcm` with the model `spec` names; throws ApiError 424 when its files cannot be loaded. */
 export async function transcribeWithWhisper(spec: WhisperTaskSpec, pcm: AsyncIterable<Int16Array>, opts: WhisperRunOptions): Promise<Transcript> {
-  const samples = await collect(pcm);
   cache ??= new SessionCache<WhisperTokenizer, OnnxWhisperModel>(spec.budgetBytes);
   const load = async (): Promise<{ session: OnnxWhisperModel; extra: WhisperTokenizer; bytes: number }> => {
     const loaded = await loadWhisper(spec.dir, spec.variant, spec.onnx);
     return { session: loaded.model, extra: loaded.tokenizer, bytes: loaded.graphBytes };
   };
+  const models = cache;
+  const decode = (samples: Float32Array, run: Omit<WhisperTranscribeOptions, 'task'>): Promise<Transcript> =>
+    models.use(spec.dir, spec.version, load, ({ session: model, extra: tokenizer }) => transcribeWhisper(model, tokenizer, samples, { ...run, task: spec.task, initialPrompt: opts.prompt }));
+  const partials = opts.onPartial ? new GrowingWindowPartials((samples, signal) => decode(samples, { language: opts.language, wordTimestamps: true, signal }), opts.onPartial) : null;
   try {
-    return await cache.use(spec.dir, spec.version, load, ({ session: model, extra: tokenizer }) =>
-      transcribeWhisper(model, tokenizer, samples, { language: opts.language, task: spec.task, wordTimestamps: opts.wordTimestamps, onSegment: opts.onSegment, signal: flagSignal(opts.cancelFlag) }),
-    );
+    const samples = await collect(pcm, partials ? (chunks) => partials.heard(chunks) : undefined);
+    await partials?.stop();
+    return await decode(samples, { language: opts.language, wordTimestamps: opts.wordTimestamps, onSegment: opts.onSegment, signal: flagSignal(opts.cancelFlag) });
   } catch (error) {
     if (error instanceof WhisperLoadError) throw whisperFailedError(spec.modelId, error.message);
     if (error instanceof RangeError && /unsupported language/.test(error.message)) {

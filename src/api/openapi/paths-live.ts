@@ -5,8 +5,9 @@
  */
 import { z } from 'zod';
 import { clientEventSchema } from '../../realtime/openai/client-events.js';
+import { clientMessageSchemas as sttWsClientMessages, settingsSchema as sttWsSettings } from '../../realtime/stt-ws/protocol.js';
 import { clientMessageSchemas, settingsSchema } from '../../realtime/tts-ws/protocol.js';
-import { realtimeServerEvent, ttsWsServerEvent } from '../schemas/live-events.js';
+import { realtimeServerEvent, sttWsServerEvent, ttsWsServerEvent } from '../schemas/live-events.js';
 import { byTypeLiteral, jsonSchemaOf, messageSchemas, type Json } from './json-schema.js';
 import { param, type OperationSpec } from './operation.js';
 
@@ -30,6 +31,12 @@ function settingsParams(): Json[] {
   return Object.entries(props).map(([name, schema]) => param('query', name, schema, `Session setting \`${name}\` (also settable with session.update).`));
 }
 
+/** `/v1/stt/ws`'s query parameters from the schema its upgrade is checked with. */
+function sttWsParams(): Json[] {
+  const props = jsonSchemaOf(sttWsSettings, 'input').properties as Record<string, Json>;
+  return Object.entries(props).map(([name, schema]) => param('query', name, schema, `Session setting \`${name}\`.`, false));
+}
+
 const upgraded = { 101: { description: 'Switching Protocols: the session is open.' } };
 
 export function liveOperations(): OperationSpec[] {
@@ -44,6 +51,7 @@ export function liveOperations(): OperationSpec[] {
       tag: TAG,
       parameters: [
         param('query', 'model', { type: 'string', default: 'gpt-realtime' }, 'Echoed in the session; the engines are chosen by session.update.'),
+        param('query', 'intent', { type: 'string', enum: ['transcription'] }, 'Beta: start as a transcription session (also: session.update with type "transcription").', false),
         param('header', 'Sec-WebSocket-Protocol', { type: 'string' }, '`realtime`, `openai-insecure-api-key.<key>`, `openai-beta.realtime-v1`.', false),
       ],
       responses: upgraded,
@@ -61,6 +69,19 @@ export function liveOperations(): OperationSpec[] {
       responses: upgraded,
       errors: UPGRADE_ERRORS,
       extensions: messages(clientMessageSchemas, byTypeLiteral(ttsWsServerEvent), 'Binary client messages are refused with an `error` event.'),
+    },
+    {
+      method: 'get',
+      path: '/v1/stt/ws',
+      operationId: 'sttWebSocket',
+      summary: 'Live captions over WebSocket',
+      description:
+        'Binary audio frames in (the `format` of the query); `speech.started`, `partial` (the running hypothesis, its first `stable_words` final) and `final` per utterance out, words timed in seconds of the stream. A frame over 128 KiB is answered with a `frame_too_large` error event and close 1009. docs/stt-ws.md.',
+      tag: TAG,
+      parameters: sttWsParams(),
+      responses: upgraded,
+      errors: UPGRADE_ERRORS,
+      extensions: messages(sttWsClientMessages, byTypeLiteral(sttWsServerEvent), 'Binary client messages are audio in the session format: pcm16 (mono, little-endian, at sample_rate), G.711, or one raw Opus packet per frame.'),
     },
   ];
 }

@@ -1,11 +1,12 @@
 /**
- * The server events of the two WebSocket protocols (`/v1/realtime`, `/v1/tts/ws`) as zod
+ * The server events of the WebSocket protocols (`/v1/realtime`, `/v1/tts/ws`, `/v1/stt/ws`) as zod
  * schemas, for the OpenAPI document. The sessions build their events against the TypeScript
  * unions in src/realtime/; the checks at the end of this file make the compiler refuse any
  * difference between those unions and these schemas, so the document cannot drift.
  */
 import { z } from 'zod';
 import type { ServerEvent as RealtimeServerEvent } from '../../realtime/openai/server-events.js';
+import { INPUT_FORMATS, type SttWsServerEvent } from '../../realtime/stt-ws/protocol.js';
 import { OUTPUT_FORMATS, type ServerEvent as TtsWsServerEvent } from '../../realtime/tts-ws/protocol.js';
 import { errorDetailSchema } from './error-envelope.js';
 
@@ -23,6 +24,8 @@ export const realtimeServerEvent = z.discriminatedUnion('type', [
   rtEvent('error', { error: errorDetail.extend({ event_id: z.string().nullable() }) }),
   rtEvent('session.created', { session: obj }),
   rtEvent('session.updated', { session: obj }),
+  rtEvent('transcription_session.created', { session: obj }),
+  rtEvent('transcription_session.updated', { session: obj }),
   rtEvent('conversation.created', { conversation: z.strictObject({ id: z.string(), object: z.literal('realtime.conversation') }) }),
   rtEvent('input_audio_buffer.cleared', {}),
   rtEvent('input_audio_buffer.speech_started', { audio_start_ms: z.number(), item_id: z.string() }),
@@ -34,7 +37,13 @@ export const realtimeServerEvent = z.discriminatedUnion('type', [
   rtEvent('conversation.item.retrieved', { item: obj }),
   rtEvent('conversation.item.deleted', { item_id: z.string() }),
   rtEvent('conversation.item.truncated', { item_id: z.string(), content_index: z.number(), audio_end_ms: z.number() }),
-  rtEvent('conversation.item.input_audio_transcription.completed', { item_id: z.string(), content_index: z.number(), transcript: z.string(), usage: z.strictObject({ type: z.literal('duration'), seconds: z.number() }) }),
+  rtEvent('conversation.item.input_audio_transcription.delta', {
+    item_id: z.string(),
+    content_index: z.number(),
+    delta: z.string().meta({ description: 'Words of the running hypothesis that became stable since the last delta (append-only; see docs/realtime.md).' }),
+    logprobs: z.null().optional().meta({ description: 'With include item.input_audio_transcription.logprobs: null, the live recognizers give none.' }),
+  }),
+  rtEvent('conversation.item.input_audio_transcription.completed', { item_id: z.string(), content_index: z.number(), transcript: z.string(), usage: z.strictObject({ type: z.literal('duration'), seconds: z.number() }), logprobs: z.null().optional() }),
   rtEvent('conversation.item.input_audio_transcription.failed', { item_id: z.string(), content_index: z.number(), error: errorDetail }),
   rtEvent('output_audio_buffer.cleared', { response_id: z.string().nullable() }),
   rtEvent('response.created', { response: obj }),
@@ -76,6 +85,27 @@ export const ttsWsServerEvent = z.discriminatedUnion('type', [
   event('error', { error: errorDetailSchema() }),
 ]);
 
+const sttWsSession = z.strictObject({
+  id: z.string(),
+  model: z.string(),
+  language: z.string(),
+  format: z.enum(INPUT_FORMATS),
+  sample_rate: z.number().meta({ description: 'pcm16 frames are at this rate; 0 for the other formats.' }),
+  silence_duration_ms: z.number(),
+  partials: z.boolean(),
+  speakers: z.boolean(),
+});
+
+/** `/v1/stt/ws` server messages (docs/stt-ws.md); times are seconds of the stream. */
+export const sttWsServerEvent = z.discriminatedUnion('type', [
+  event('session.created', { session: sttWsSession }),
+  event('speech.started', { utterance_id: z.string(), start: z.number() }),
+  event('partial', { utterance_id: z.string(), text: z.string(), words: z.array(word), stable_words: z.number().meta({ description: 'The first stable_words words will not change.' }) }),
+  event('final', { utterance_id: z.string(), text: z.string(), start: z.number(), end: z.number(), words: z.array(word), speaker: z.string().optional().meta({ description: 'With speakers=true: the utterance speaker, consistent across the session.' }) }),
+  event('done', { audio_duration_sec: z.number(), utterances: z.number() }),
+  event('error', { error: errorDetailSchema() }),
+]);
+
 /** True only when A and B accept exactly the same values. */
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 /** Compiles only when `T` is `true`. */
@@ -86,3 +116,4 @@ type Loosened<T> = T extends { type: 'error'; error: infer E } ? { type: 'error'
 type Unstamped<T> = T extends unknown ? Omit<T, 'event_id'> : never;
 export type RealtimeEventsMatch = Holds<Same<Unstamped<z.output<typeof realtimeServerEvent>>, RealtimeServerEvent>>;
 export type TtsWsEventsMatch = Holds<Same<Loosened<z.output<typeof ttsWsServerEvent>>, Loosened<TtsWsServerEvent>>>;
+export type SttWsEventsMatch = Holds<Same<Loosened<z.output<typeof sttWsServerEvent>>, Loosened<SttWsServerEvent>>>;

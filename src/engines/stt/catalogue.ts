@@ -121,4 +121,4 @@ export const STT_MODEL_ALIASES: Readonly<Record<string, string>> = { whisper: 'w
  * OpenAI's model names, accepted so its clients work unchanged. They name no engine of ours:
  * they mean "whichever installed model serves this request".
  */
-export const OPENAI_STT_MODELS: ReadonlySet<string> = new Set(['whisper-1', 'gpt-4o-transcribe', 'gpt-4o-mini-transcribe']);
+export const OPENAI_STT_MODELS: ReadonlySet<string> = new Set(['whisper-1', 'gpt-4o-transcribe', 'gpt-4o-mini-transcribe', 'gpt-realtime-whisper', 'gpt-live-transcribe']);

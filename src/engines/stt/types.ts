@@ -3,6 +3,7 @@
  * already on local disk, or live 16 kHz PCM) and know nothing of HTTP; which engine serves a
  * request is decided once, by `src/stt/resolve.ts`, from what each one declares here.
  */
+import type { LivePartial } from '../../stt/live-partial.js';
 import type { Transcript, TranscriptSegment } from '../../stt/transcript.js';
 
 /** What an engine can do beyond plain transcription; the resolver matches requests against it. */
@@ -37,6 +38,14 @@ export interface SttRequest {
 export interface LiveSttRequest {
   /** ISO 639-1 code of the speech, or `auto`. */
   language: string;
+  /** Called with the running hypothesis as it changes, by engines that have one (live captions). */
+  onPartial?: (partial: LivePartial) => void;
+  /** The transcript's segments carry their timed words. */
+  wordTimestamps?: boolean;
+  /** Text the speech is likely to continue or use (names, terms); engines without prompting ignore it. */
+  prompt?: string;
+  /** The turn's speaker vector in the transcript (PocketSphinx turns), for labels across turns. */
+  speakerVector?: boolean;
 }
 
 export interface SttEngine {

@@ -14,6 +14,8 @@ const base = { event_id: z.string().optional() };
 
 const clientEventSchema = z.discriminatedUnion('type', [
   z.object({ ...base, type: z.literal('session.update'), session: z.unknown() }),
+  /** Beta's transcription sessions: a `session.update` whose session is a transcription one. */
+  z.object({ ...base, type: z.literal('transcription_session.update'), session: z.unknown() }),
   z.object({ ...base, type: z.literal('input_audio_buffer.append'), audio: z.string() }),
   z.object({ ...base, type: z.literal('input_audio_buffer.commit') }),
   z.object({ ...base, type: z.literal('input_audio_buffer.clear') }),

@@ -11,12 +11,15 @@ import type { SileroVad } from '../../engines/vad/silero-vad.js';
 import type { TurnEvent } from '../../engines/vad/turn-detector.js';
 import { VoiceActivity } from '../../engines/vad/voice-activity.js';
 import { ApiError } from '../../errors.js';
+import type { LivePartial } from '../../stt/live-partial.js';
 import type { Transcript } from '../../stt/transcript.js';
 import { InputDecoder, SESSION_RATE_HZ } from './audio-io.js';
 import { INPUT_RATE_HZ, InputBuffer, LiveFeed } from './input-buffer.js';
 import { newId } from './protocol.js';
 import type { ServerEvent } from './server-events.js';
+import type { LiveTurnRequest } from './services.js';
 import type { SessionConfig } from './session-config.js';
+import { TranscriptionDeltas } from './transcription-deltas.js';
 
 /** OpenAI refuses commits of less audio than this. */
 const MIN_COMMIT_MS = 100;
@@ -29,6 +32,8 @@ const ONSET_SLACK_MS = 500;
 export interface CommittedTurn {
   itemId: string;
   transcript: Promise<Transcript>;
+  /** The turn's transcription deltas, to be completed with its transcript. */
+  deltas: TranscriptionDeltas;
   /** Seconds of audio in the turn, for the transcription's usage. */
   seconds(): number;
   /** Whether the session should answer it on its own (server VAD's `create_response`). */
@@ -40,7 +45,7 @@ export interface CommittedTurn {
 
 export interface InputHost {
   config(): SessionConfig;
-  transcribe(audio: AsyncIterable<Int16Array>, language: string, signal: AbortSignal, model?: string): Promise<Transcript>;
+  transcribe(audio: AsyncIterable<Int16Array>, turn: LiveTurnRequest, signal: AbortSignal): Promise<Transcript>;
   vad(): Promise<SileroVad>;
   /** The length of each appended piece of audio, as received. */
   heard(seconds: number): void;
@@ -49,6 +54,8 @@ export interface InputHost {
   speechStarted(): void;
   /** A turn closed: it becomes a user item. */
   committed(turn: CommittedTurn): void;
+  /** A turn's running hypothesis changed (hosts that show it whole, as `/v1/stt/ws`). */
+  partial?(itemId: string, partial: LivePartial): void;
 }
 
 interface OpenTurn {
@@ -57,6 +64,7 @@ interface OpenTurn {
   startMs: number;
   feed: LiveFeed;
   transcript: Promise<Transcript>;
+  deltas: TranscriptionDeltas;
 }
 
 export class InputAudio {
@@ -68,6 +76,8 @@ export class InputAudio {
   /** Input to 16 kHz, once, for the buffer, the VAD and the recognizer. */
   private readonly narrow = new StreamResampler(SESSION_RATE_HZ, INPUT_RATE_HZ);
   private turn: OpenTurn | null = null;
+  /** Committed turns whose transcript has not come yet (their partials are still sent). */
+  private readonly committing = new Set<string>();
   /** When the append being processed arrived, for stage timings. */
   private appendReceivedAt = 0;
 
@@ -98,6 +108,10 @@ export class InputAudio {
     if (!this.vad && this.buffer.bufferedMs + pcm.length / (INPUT_RATE_HZ / 1000) > MAX_BUFFER_MS) {
       throw new ApiError('input_audio_buffer_full', 'The input audio buffer holds 15 minutes; commit or clear it before appending more.', 'audio');
     }
+    // Manual commits in a transcription session: the turn is recognized (and deltas flow) as it is
+    // appended, not from the commit. Voice sessions wait for the commit, so a push-to-talk client
+    // streaming silence holds no decoder.
+    if (!this.vad && !this.turn && this.host.config().type === 'transcription') this.openTurn(newId('item'), this.buffer.endMs);
     this.buffer.append(pcm);
     this.turn?.feed.push(pcm);
     if (!this.vad) return;
@@ -106,6 +120,11 @@ export class InputAudio {
     const turn = this.turn;
     if (turn && this.buffer.endMs - turn.startMs >= this.maxTurnMs) this.cutTurn(turn);
     if (!this.turn) this.buffer.trimTo((this.host.config().turnDetection?.prefixPaddingMs ?? 0) + ONSET_SLACK_MS);
+  }
+
+  /** Whether a turn is open (speech heard and not yet committed). */
+  get turnOpen(): boolean {
+    return this.turn !== null;
   }
 
   /** `input_audio_buffer.commit`. */
@@ -168,13 +187,21 @@ export class InputAudio {
   private openTurn(itemId: string, startMs: number): OpenTurn {
     this.dropTurn();
     const feed = new LiveFeed();
-    const language = this.host.config().transcription?.language ?? 'en';
+    const config = this.host.config();
+    const language = config.transcription?.language ?? 'en';
+    const deltas = new TranscriptionDeltas(itemId, (event) => this.host.emit(event), config.include.includes('item.input_audio_transcription.logprobs'));
+    // Partials of a dropped turn are nobody's: its deltas stop with it.
+    const onPartial = (partial: LivePartial): void => {
+      if (this.turn?.itemId !== itemId && !this.committing.has(itemId)) return;
+      deltas.partial(partial);
+      this.host.partial?.(itemId, partial);
+    };
     // Never aborted: aborting a running pool task terminates its worker (and the recognizer it
     // loaded). A dropped turn's feed is ended instead, and the worker finishes the little it has.
-    const transcript = this.host.transcribe(feed, language, new AbortController().signal, this.host.config().transcription?.model);
+    const transcript = this.host.transcribe(feed, { language, model: config.transcription?.model, prompt: config.transcription?.prompt, onPartial }, new AbortController().signal);
     transcript.catch(() => {}); // awaited at commit; a dropped turn's failure is nobody's
     feed.push(this.buffer.from(startMs));
-    this.turn = { itemId, startMs, feed, transcript };
+    this.turn = { itemId, startMs, feed, transcript, deltas };
     return this.turn;
   }
 
@@ -188,6 +215,9 @@ export class InputAudio {
     this.turn = null;
     turn.feed.end();
     this.buffer.clear();
-    this.host.committed({ itemId: turn.itemId, transcript: turn.transcript, seconds: () => turn.feed.seconds, autoRespond, receivedAt: this.appendReceivedAt, stoppedAt });
+    // The tail's partials still count until the transcript is in.
+    this.committing.add(turn.itemId);
+    void turn.transcript.finally(() => this.committing.delete(turn.itemId)).catch(() => {});
+    this.host.committed({ itemId: turn.itemId, transcript: turn.transcript, deltas: turn.deltas, seconds: () => turn.feed.seconds, autoRespond, receivedAt: this.appendReceivedAt, stoppedAt });
   }
 }

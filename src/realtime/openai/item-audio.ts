@@ -1,8 +1,8 @@
 /** Transcription of audio a client put inside a conversation item (in the session's input format). */
 import { StreamResampler } from '../../audio/resample.js';
-import type { Transcript } from '../../stt/transcript.js';
 import { InputDecoder, SESSION_RATE_HZ } from './audio-io.js';
 import { INPUT_RATE_HZ, LiveFeed } from './input-buffer.js';
+import type { RealtimeServices } from './services.js';
 import type { SessionConfig } from './session-config.js';
 
 export type ItemAudioOutcome = { ok: true; transcript: string; seconds: number } | { ok: false; error: unknown };
@@ -10,7 +10,7 @@ export type ItemAudioOutcome = { ok: true; transcript: string; seconds: number }
 export async function transcribeItemAudio(
   bytes: Uint8Array,
   config: SessionConfig,
-  transcribe: (audio: AsyncIterable<Int16Array>, language: string, signal: AbortSignal, model?: string) => Promise<Transcript>,
+  transcribe: RealtimeServices['transcribe'],
 ): Promise<ItemAudioOutcome> {
   const decoder = await InputDecoder.create(config.inputFormat);
   const feed = new LiveFeed();
@@ -24,7 +24,7 @@ export async function transcribeItemAudio(
   }
   try {
     // Not aborted on close: the feed has ended, and aborting a running task terminates its worker.
-    const result = await transcribe(feed, config.transcription?.language ?? 'en', new AbortController().signal, config.transcription?.model);
+    const result = await transcribe(feed, { language: config.transcription?.language ?? 'en', model: config.transcription?.model, prompt: config.transcription?.prompt }, new AbortController().signal);
     return { ok: true, transcript: result.text.trim(), seconds: Math.round(feed.seconds * 100) / 100 };
   } catch (error) {
     return { ok: false, error };

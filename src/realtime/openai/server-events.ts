@@ -37,6 +37,9 @@ export type ServerEvent =
   | { type: 'error'; error: ErrorDetail }
   | { type: 'session.created'; session: Obj }
   | { type: 'session.updated'; session: Obj }
+  /** A transcription session's `session.created/updated` for a beta client, or after `transcription_session.update`. */
+  | { type: 'transcription_session.created'; session: Obj }
+  | { type: 'transcription_session.updated'; session: Obj }
   | { type: 'conversation.created'; conversation: { id: string; object: 'realtime.conversation' } }
   | { type: 'input_audio_buffer.cleared' }
   | { type: 'input_audio_buffer.speech_started'; audio_start_ms: number; item_id: string }
@@ -48,7 +51,8 @@ export type ServerEvent =
   | { type: 'conversation.item.retrieved'; item: WireItem }
   | { type: 'conversation.item.deleted'; item_id: string }
   | { type: 'conversation.item.truncated'; item_id: string; content_index: number; audio_end_ms: number }
-  | { type: 'conversation.item.input_audio_transcription.completed'; item_id: string; content_index: number; transcript: string; usage: { type: 'duration'; seconds: number } }
+  | { type: 'conversation.item.input_audio_transcription.delta'; item_id: string; content_index: number; delta: string; logprobs?: null }
+  | { type: 'conversation.item.input_audio_transcription.completed'; item_id: string; content_index: number; transcript: string; usage: { type: 'duration'; seconds: number }; logprobs?: null }
   | { type: 'conversation.item.input_audio_transcription.failed'; item_id: string; content_index: number; error: Omit<ErrorDetail, 'event_id'> }
   | { type: 'output_audio_buffer.cleared'; response_id: string | null }
   | { type: 'response.created'; response: Obj }

@@ -7,6 +7,7 @@
 import { ApiError, invalidParam } from '../../errors.js';
 import type { ChatTool } from '../../llm/types.js';
 import type { Dialect } from './protocol.js';
+import { includeList, sessionType, transcriptionSessionObject, type TranscriptionInclude } from './transcription-session.js';
 
 /** `audio/opus` is our extension: raw Opus packets, one per append, for clients that send Opus. */
 export type AudioFormatType = 'audio/pcm' | 'audio/pcmu' | 'audio/pcma' | 'audio/opus';
@@ -24,6 +25,10 @@ export interface TurnDetection {
 
 export interface SessionConfig {
   id: string;
+  /** `transcription`: input audio is transcribed (deltas while spoken, completed per turn) and never answered. */
+  type: 'realtime' | 'transcription';
+  /** Extra output asked for (`item.input_audio_transcription.logprobs`). */
+  include: TranscriptionInclude[];
   model: string;
   instructions: string;
   outputModalities: Array<'audio' | 'text'>;
@@ -44,6 +49,8 @@ export const DEFAULT_INSTRUCTIONS = 'You are a helpful, witty and friendly voice
 export function defaultSessionConfig(id: string, model: string, voice: string): SessionConfig {
   return {
     id,
+    type: 'realtime',
+    include: [],
     model,
     instructions: DEFAULT_INSTRUCTIONS,
     outputModalities: ['audio'],
@@ -187,9 +194,8 @@ export function applySessionUpdate(current: SessionConfig, raw: unknown, checkVo
   if (!isObj(raw)) throw invalidParam('session', "'session' must be an object.", 'invalid_type');
   const next: SessionConfig = { ...current };
   const s = raw;
-  if (s.type !== undefined && s.type !== 'realtime') {
-    throw invalidParam('session.type', `'session.type' must be "realtime" on this endpoint (transcription-only sessions are not supported).`);
-  }
+  if (s.type !== undefined) next.type = sessionType(s.type);
+  if (s.include !== undefined && s.include !== null) next.include = includeList(s.include);
   if (s.model !== undefined) next.model = str(s.model, 'session.model');
   if (s.instructions !== undefined) next.instructions = str(s.instructions, 'session.instructions');
   if (s.output_modalities !== undefined) next.outputModalities = modalities(s.output_modalities, 'session.output_modalities');
@@ -271,6 +277,10 @@ function toolChoiceObject(c: SessionConfig['toolChoice']): unknown {
 
 /** The `session` object of `session.created` / `session.updated` in `dialect`'s shape. */
 export function sessionObject(c: SessionConfig, dialect: Dialect, expiresAt: number): Obj {
+  if (c.type === 'transcription') {
+    const input = { format: formatObject(c.inputFormat), transcription: c.transcription, noise_reduction: null, turn_detection: turnDetectionObject(c.turnDetection) };
+    return transcriptionSessionObject(c, dialect, expiresAt, input, BETA_FORMAT_NAMES[c.inputFormat]);
+  }
   if (dialect === 'beta') {
     return {
       id: c.id,

@@ -22,7 +22,8 @@ import type { ServerEvent } from './server-events.js';
 import type { RealtimeServices, RealtimeSessionOptions } from './services.js';
 import { applySessionUpdate, defaultSessionConfig, sessionObject, type SessionConfig } from './session-config.js';
 import { StepQueue } from './step-queue.js';
-import { turnTimings } from './telemetry.js';
+import { asTranscriptionUpdate } from './transcription-session.js';
+import { reportTurnTiming } from './telemetry.js';
 
 export type { RealtimeServices, RealtimeSessionOptions } from './services.js';
 
@@ -38,6 +39,8 @@ export class RealtimeSession {
   /** Finished audio responses by item id, for client truncation after the fact. */
   private readonly spokenItems = new Map<string, ResponseRun>();
   private spokeOnce = false;
+  /** The client configured transcription with `transcription_session.update`: its replies keep that name. */
+  private usedTranscriptionUpdate = false;
   /** Committed turns whose transcription has not come back yet. */
   private transcribing = 0;
   private readonly expiresAt: number;
@@ -48,7 +51,7 @@ export class RealtimeSession {
     private readonly dialect: Dialect,
     private readonly opts: RealtimeSessionOptions,
   ) {
-    this.current = defaultSessionConfig(newId('sess'), opts.model, opts.voice);
+    this.current = { ...defaultSessionConfig(newId('sess'), opts.model, opts.voice), ...(opts.intent === 'transcription' ? { type: 'transcription' as const } : {}) };
     this.expiresAt = Math.floor((Date.now() + opts.maxSessionMs) / 1000);
     this.steps = new StepQueue(opts.maxPendingInputBytes, (err, id) => {
       if (!transport.signal.aborted) this.fail(err, id);
@@ -80,7 +83,7 @@ export class RealtimeSession {
   }
 
   start(): void {
-    this.emit({ type: 'session.created', session: sessionObject(this.current, this.dialect, this.expiresAt) });
+    this.emit({ type: this.transcriptionNames() ? 'transcription_session.created' : 'session.created', session: sessionObject(this.current, this.dialect, this.expiresAt) });
     if (this.dialect === 'beta') this.emit({ type: 'conversation.created', conversation: { id: this.conversation.id, object: 'realtime.conversation' } });
     this.enqueue(() => this.input.configure());
   }
@@ -134,10 +137,13 @@ export class RealtimeSession {
   private dispatch(event: ClientEvent): void {
     const id = event.event_id;
     switch (event.type) {
-      case 'session.update': {
+      case 'session.update':
+      case 'transcription_session.update': {
         const before = this.current;
-        this.current = applySessionUpdate(this.current, event.session, this.services.checkVoice, this.spokeOnce);
-        this.emit({ type: 'session.updated', session: sessionObject(this.current, this.dialect, this.expiresAt) });
+        const update = event.type === 'session.update' ? event.session : asTranscriptionUpdate(event.session);
+        if (event.type === 'transcription_session.update') this.usedTranscriptionUpdate = true;
+        this.current = applySessionUpdate(this.current, update, this.services.checkVoice, this.spokeOnce);
+        this.emit({ type: this.transcriptionNames() ? 'transcription_session.updated' : 'session.updated', session: sessionObject(this.current, this.dialect, this.expiresAt) });
         const audioChanged = before.inputFormat !== this.current.inputFormat || JSON.stringify(before.turnDetection) !== JSON.stringify(this.current.turnDetection);
         if (audioChanged) this.enqueue(() => this.input.configure(), id);
         return;
@@ -167,6 +173,7 @@ export class RealtimeSession {
         this.truncateItem(event);
         return;
       case 'response.create':
+        if (this.current.type === 'transcription') throw new ApiError('response_not_available', 'This is a transcription session: it transcribes input audio and creates no responses.');
         // After any audio still being processed, as the client sent it after that audio.
         this.enqueue(() => {
           this.createResponse(event.response);
@@ -262,25 +269,19 @@ export class RealtimeSession {
     }
     const transcribedAt = performance.now();
     this.conversation.setInputTranscript(turn.itemId, 0, transcript);
-    this.emit({ type: 'conversation.item.input_audio_transcription.completed', item_id: turn.itemId, content_index: 0, transcript, usage: { type: 'duration', seconds: Math.round(turn.seconds() * 100) / 100 } });
+    turn.deltas.complete(transcript);
+    const logprobs = this.current.include.length > 0 ? { logprobs: null } : {};
+    this.emit({ type: 'conversation.item.input_audio_transcription.completed', item_id: turn.itemId, content_index: 0, transcript, usage: { type: 'duration', seconds: Math.round(turn.seconds() * 100) / 100 }, ...logprobs });
     const item = this.conversation.get(turn.itemId);
     if (item) this.emit({ type: 'conversation.item.done', previous_item_id: previous, item: itemForDialect(item, this.dialect) });
-    if (!turn.autoRespond || this.transport.signal.aborted) return;
+    // Captions run for hours: a transcription session's turns are not kept once delivered.
+    if (this.current.type === 'transcription') this.conversation.delete(turn.itemId);
+    if (!turn.autoRespond || this.current.type === 'transcription' || this.transport.signal.aborted) return;
     // A reply still running (interrupt_response off, or one the client asked for) finishes first.
     while (this.response?.active) await this.response.done;
     if (this.transport.signal.aborted) return;
     const run = this.createResponse(undefined);
-    void run.done.then(() => {
-      if (run.firstSentenceAt === null || run.firstAudioAt === null || turnTimings.listenerCount('turn') === 0) return;
-      turnTimings.emit('turn', {
-        sessionId: this.current.id,
-        vadMs: turn.stoppedAt - turn.receivedAt,
-        sttMs: transcribedAt - turn.stoppedAt,
-        llmMs: run.firstSentenceAt - transcribedAt,
-        ttsMs: run.firstAudioAt - run.firstSentenceAt,
-        totalMs: run.firstAudioAt - turn.receivedAt,
-      });
-    });
+    void run.done.then(() => reportTurnTiming(this.current.id, turn, transcribedAt, run));
   }
 
   private cancelResponse(reason: CancelReason): void {
@@ -328,6 +329,9 @@ export class RealtimeSession {
     });
     return run;
   }
+
+  /** Whether session events go out as `transcription_session.*` (beta's transcription sessions). */
+  private transcriptionNames = (): boolean => this.current.type === 'transcription' && (this.dialect === 'beta' || this.usedTranscriptionUpdate);
 
   private dispose(): void {
     this.response?.cancel('client_cancelled');

@@ -20,3 +20,21 @@ export interface TurnTiming {
 }
 
 export const turnTimings = new EventEmitter<{ turn: [TurnTiming] }>();
+
+/** Emits a voice turn's timings once its reply has spoken (nothing when nobody listens or nothing was said). */
+export function reportTurnTiming(
+  sessionId: string,
+  turn: { receivedAt: number; stoppedAt: number },
+  transcribedAt: number,
+  run: { firstSentenceAt: number | null; firstAudioAt: number | null },
+): void {
+  if (run.firstSentenceAt === null || run.firstAudioAt === null || turnTimings.listenerCount('turn') === 0) return;
+  turnTimings.emit('turn', {
+    sessionId,
+    vadMs: turn.stoppedAt - turn.receivedAt,
+    sttMs: transcribedAt - turn.stoppedAt,
+    llmMs: run.firstSentenceAt - transcribedAt,
+    ttsMs: run.firstAudioAt - run.firstSentenceAt,
+    totalMs: run.firstAudioAt - turn.receivedAt,
+  });
+}

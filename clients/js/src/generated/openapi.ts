@@ -390,6 +390,26 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/stt/ws": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Live captions over WebSocket
+         * @description Binary audio frames in (the `format` of the query); `speech.started`, `partial` (the running hypothesis, its first `stable_words` final) and `final` per utterance out, words timed in seconds of the stream. A frame over 128 KiB is answered with a `frame_too_large` error event and close 1009. docs/stt-ws.md.
+         */
+        get: operations["sttWebSocket"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tts": {
         parameters: {
             query?: never;
@@ -693,7 +713,7 @@ export type components = {
                  * @description Stable machine-readable code from the catalogue (docs/errors.md).
                  * @enum {string}
                  */
-                code: "invalid_value" | "invalid_type" | "missing_required_parameter" | "unknown_parameter" | "unsupported_parameter" | "conflicting_parameters" | "invalid_json" | "invalid_multipart" | "empty_text" | "text_too_long" | "invalid_ssml" | "model_not_found" | "voice_not_found" | "voice_model_mismatch" | "unsupported_language" | "language_not_supported" | "capability_not_supported" | "invalid_audio" | "invalid_event" | "unknown_event" | "invalid_message" | "unknown_message_type" | "item_not_found" | "duplicate_item_id" | "conversation_already_has_active_response" | "response_cancel_not_active" | "input_audio_buffer_commit_empty" | "input_audio_buffer_full" | "text_buffer_full" | "session_locked" | "cannot_update_voice" | "session_closing" | "session_idle_timeout" | "session_expired" | "session_idle" | "input_audio_backlog_full" | "missing_api_key" | "invalid_api_key" | "insufficient_credits" | "plan_not_allowed" | "rate_limit_exceeded" | "too_many_concurrent_requests" | "daily_limit_exceeded" | "too_many_pronunciations" | "too_many_embeddings" | "job_not_completed" | "pronunciation_not_found" | "not_found" | "job_not_found" | "batch_not_found" | "result_expired" | "conversation_not_found" | "embedding_not_found" | "method_not_allowed" | "body_too_large" | "file_too_large" | "field_too_large" | "too_many_parts" | "unsupported_media_type" | "audio_too_short" | "unprocessable_audio" | "no_speech" | "audio_too_long" | "multiple_speakers" | "model_not_installed" | "engine_not_available" | "language_not_installed" | "capability_not_installed" | "translator_not_configured" | "internal_error" | "synthesis_failed" | "transcription_failed" | "worker_crashed" | "llm_unavailable" | "llm_empty_reply" | "llm_reply_unspeakable" | "overloaded" | "shutting_down" | "too_many_sessions" | "engine_unavailable" | "vad_unavailable" | "job_queue_full" | "queue_unavailable" | "too_many_uploads" | "client_closed" | "cancelled" | "response_cancelled";
+                code: "invalid_value" | "invalid_type" | "missing_required_parameter" | "unknown_parameter" | "unsupported_parameter" | "conflicting_parameters" | "invalid_json" | "invalid_multipart" | "empty_text" | "text_too_long" | "invalid_ssml" | "model_not_found" | "voice_not_found" | "voice_model_mismatch" | "unsupported_language" | "language_not_supported" | "capability_not_supported" | "invalid_audio" | "invalid_event" | "unknown_event" | "invalid_message" | "unknown_message_type" | "item_not_found" | "duplicate_item_id" | "conversation_already_has_active_response" | "response_cancel_not_active" | "response_not_available" | "input_audio_buffer_commit_empty" | "input_audio_buffer_full" | "text_buffer_full" | "session_locked" | "cannot_update_voice" | "session_closing" | "session_idle_timeout" | "session_expired" | "session_idle" | "input_audio_backlog_full" | "missing_api_key" | "invalid_api_key" | "insufficient_credits" | "plan_not_allowed" | "rate_limit_exceeded" | "too_many_concurrent_requests" | "daily_limit_exceeded" | "too_many_pronunciations" | "too_many_embeddings" | "job_not_completed" | "pronunciation_not_found" | "not_found" | "job_not_found" | "batch_not_found" | "result_expired" | "conversation_not_found" | "embedding_not_found" | "method_not_allowed" | "body_too_large" | "file_too_large" | "field_too_large" | "frame_too_large" | "too_many_parts" | "unsupported_media_type" | "audio_too_short" | "unprocessable_audio" | "no_speech" | "audio_too_long" | "multiple_speakers" | "model_not_installed" | "engine_not_available" | "language_not_installed" | "capability_not_installed" | "translator_not_configured" | "internal_error" | "synthesis_failed" | "transcription_failed" | "worker_crashed" | "llm_unavailable" | "llm_empty_reply" | "llm_reply_unspeakable" | "overloaded" | "shutting_down" | "too_many_sessions" | "engine_unavailable" | "vad_unavailable" | "job_queue_full" | "queue_unavailable" | "too_many_uploads" | "client_closed" | "cancelled" | "response_cancelled";
                 /** @description What went wrong, for people; may change between versions. */
                 message: string;
                 /** @description The request field at fault (e.g. 'voice', 'texts[3].voice'), or null. */
@@ -734,7 +754,7 @@ export type components = {
                  * @description Stable machine-readable code from the catalogue (docs/errors.md).
                  * @enum {string}
                  */
-                code: "invalid_value" | "invalid_type" | "missing_required_parameter" | "unknown_parameter" | "unsupported_parameter" | "conflicting_parameters" | "invalid_json" | "invalid_multipart" | "empty_text" | "text_too_long" | "invalid_ssml" | "model_not_found" | "voice_not_found" | "voice_model_mismatch" | "unsupported_language" | "language_not_supported" | "capability_not_supported" | "invalid_audio" | "invalid_event" | "unknown_event" | "invalid_message" | "unknown_message_type" | "item_not_found" | "duplicate_item_id" | "conversation_already_has_active_response" | "response_cancel_not_active" | "input_audio_buffer_commit_empty" | "input_audio_buffer_full" | "text_buffer_full" | "session_locked" | "cannot_update_voice" | "session_closing" | "session_idle_timeout" | "session_expired" | "session_idle" | "input_audio_backlog_full" | "missing_api_key" | "invalid_api_key" | "insufficient_credits" | "plan_not_allowed" | "rate_limit_exceeded" | "too_many_concurrent_requests" | "daily_limit_exceeded" | "too_many_pronunciations" | "too_many_embeddings" | "job_not_completed" | "pronunciation_not_found" | "not_found" | "job_not_found" | "batch_not_found" | "result_expired" | "conversation_not_found" | "embedding_not_found" | "method_not_allowed" | "body_too_large" | "file_too_large" | "field_too_large" | "too_many_parts" | "unsupported_media_type" | "audio_too_short" | "unprocessable_audio" | "no_speech" | "audio_too_long" | "multiple_speakers" | "model_not_installed" | "engine_not_available" | "language_not_installed" | "capability_not_installed" | "translator_not_configured" | "internal_error" | "synthesis_failed" | "transcription_failed" | "worker_crashed" | "llm_unavailable" | "llm_empty_reply" | "llm_reply_unspeakable" | "overloaded" | "shutting_down" | "too_many_sessions" | "engine_unavailable" | "vad_unavailable" | "job_queue_full" | "queue_unavailable" | "too_many_uploads" | "client_closed" | "cancelled" | "response_cancelled";
+                code: "invalid_value" | "invalid_type" | "missing_required_parameter" | "unknown_parameter" | "unsupported_parameter" | "conflicting_parameters" | "invalid_json" | "invalid_multipart" | "empty_text" | "text_too_long" | "invalid_ssml" | "model_not_found" | "voice_not_found" | "voice_model_mismatch" | "unsupported_language" | "language_not_supported" | "capability_not_supported" | "invalid_audio" | "invalid_event" | "unknown_event" | "invalid_message" | "unknown_message_type" | "item_not_found" | "duplicate_item_id" | "conversation_already_has_active_response" | "response_cancel_not_active" | "response_not_available" | "input_audio_buffer_commit_empty" | "input_audio_buffer_full" | "text_buffer_full" | "session_locked" | "cannot_update_voice" | "session_closing" | "session_idle_timeout" | "session_expired" | "session_idle" | "input_audio_backlog_full" | "missing_api_key" | "invalid_api_key" | "insufficient_credits" | "plan_not_allowed" | "rate_limit_exceeded" | "too_many_concurrent_requests" | "daily_limit_exceeded" | "too_many_pronunciations" | "too_many_embeddings" | "job_not_completed" | "pronunciation_not_found" | "not_found" | "job_not_found" | "batch_not_found" | "result_expired" | "conversation_not_found" | "embedding_not_found" | "method_not_allowed" | "body_too_large" | "file_too_large" | "field_too_large" | "frame_too_large" | "too_many_parts" | "unsupported_media_type" | "audio_too_short" | "unprocessable_audio" | "no_speech" | "audio_too_long" | "multiple_speakers" | "model_not_installed" | "engine_not_available" | "language_not_installed" | "capability_not_installed" | "translator_not_configured" | "internal_error" | "synthesis_failed" | "transcription_failed" | "worker_crashed" | "llm_unavailable" | "llm_empty_reply" | "llm_reply_unspeakable" | "overloaded" | "shutting_down" | "too_many_sessions" | "engine_unavailable" | "vad_unavailable" | "job_queue_full" | "queue_unavailable" | "too_many_uploads" | "client_closed" | "cancelled" | "response_cancelled";
                 /** @description What went wrong, for people; may change between versions. */
                 message: string;
                 /** @description The request field at fault (e.g. 'voice', 'texts[3].voice'), or null. */
@@ -747,7 +767,7 @@ export type components = {
         };
     };
     responses: {
-        /** @description Error envelope; `code` is one of: `invalid_value`, `invalid_type`, `missing_required_parameter`, `unknown_parameter`, `unsupported_parameter`, `conflicting_parameters`, `invalid_json`, `invalid_multipart`, `empty_text`, `text_too_long`, `invalid_ssml`, `model_not_found`, `voice_not_found`, `voice_model_mismatch`, `unsupported_language`, `language_not_supported`, `capability_not_supported`, `invalid_audio`, `invalid_event`, `unknown_event`, `invalid_message`, `unknown_message_type`, `item_not_found`, `duplicate_item_id`, `conversation_already_has_active_response`, `response_cancel_not_active`, `input_audio_buffer_commit_empty`, `input_audio_buffer_full`, `text_buffer_full`, `session_locked`, `cannot_update_voice`, `session_closing`, `session_idle_timeout`, `session_expired`. */
+        /** @description Error envelope; `code` is one of: `invalid_value`, `invalid_type`, `missing_required_parameter`, `unknown_parameter`, `unsupported_parameter`, `conflicting_parameters`, `invalid_json`, `invalid_multipart`, `empty_text`, `text_too_long`, `invalid_ssml`, `model_not_found`, `voice_not_found`, `voice_model_mismatch`, `unsupported_language`, `language_not_supported`, `capability_not_supported`, `invalid_audio`, `invalid_event`, `unknown_event`, `invalid_message`, `unknown_message_type`, `item_not_found`, `duplicate_item_id`, `conversation_already_has_active_response`, `response_cancel_not_active`, `response_not_available`, `input_audio_buffer_commit_empty`, `input_audio_buffer_full`, `text_buffer_full`, `session_locked`, `cannot_update_voice`, `session_closing`, `session_idle_timeout`, `session_expired`. */
         Error400: {
             headers: {
                 [name: string]: unknown;
@@ -759,7 +779,7 @@ export type components = {
                          * @description Stable machine-readable code from the catalogue (docs/errors.md).
                          * @enum {string}
                          */
-                        code: "invalid_value" | "invalid_type" | "missing_required_parameter" | "unknown_parameter" | "unsupported_parameter" | "conflicting_parameters" | "invalid_json" | "invalid_multipart" | "empty_text" | "text_too_long" | "invalid_ssml" | "model_not_found" | "voice_not_found" | "voice_model_mismatch" | "unsupported_language" | "language_not_supported" | "capability_not_supported" | "invalid_audio" | "invalid_event" | "unknown_event" | "invalid_message" | "unknown_message_type" | "item_not_found" | "duplicate_item_id" | "conversation_already_has_active_response" | "response_cancel_not_active" | "input_audio_buffer_commit_empty" | "input_audio_buffer_full" | "text_buffer_full" | "session_locked" | "cannot_update_voice" | "session_closing" | "session_idle_timeout" | "session_expired";
+                        code: "invalid_value" | "invalid_type" | "missing_required_parameter" | "unknown_parameter" | "unsupported_parameter" | "conflicting_parameters" | "invalid_json" | "invalid_multipart" | "empty_text" | "text_too_long" | "invalid_ssml" | "model_not_found" | "voice_not_found" | "voice_model_mismatch" | "unsupported_language" | "language_not_supported" | "capability_not_supported" | "invalid_audio" | "invalid_event" | "unknown_event" | "invalid_message" | "unknown_message_type" | "item_not_found" | "duplicate_item_id" | "conversation_already_has_active_response" | "response_cancel_not_active" | "response_not_available" | "input_audio_buffer_commit_empty" | "input_audio_buffer_full" | "text_buffer_full" | "session_locked" | "cannot_update_voice" | "session_closing" | "session_idle_timeout" | "session_expired";
                         /** @description What went wrong, for people; may change between versions. */
                         message: string;
                         /** @description The request field at fault (e.g. 'voice', 'texts[3].voice'), or null. */
@@ -931,7 +951,7 @@ export type components = {
                 };
             };
         };
-        /** @description Error envelope; `code` is one of: `body_too_large`, `file_too_large`, `field_too_large`, `too_many_parts`. */
+        /** @description Error envelope; `code` is one of: `body_too_large`, `file_too_large`, `field_too_large`, `frame_too_large`, `too_many_parts`. */
         Error413: {
             headers: {
                 [name: string]: unknown;
@@ -943,7 +963,7 @@ export type components = {
                          * @description Stable machine-readable code from the catalogue (docs/errors.md).
                          * @enum {string}
                          */
-                        code: "body_too_large" | "file_too_large" | "field_too_large" | "too_many_parts";
+                        code: "body_too_large" | "file_too_large" | "field_too_large" | "frame_too_large" | "too_many_parts";
                         /** @description What went wrong, for people; may change between versions. */
                         message: string;
                         /** @description The request field at fault (e.g. 'voice', 'texts[3].voice'), or null. */
@@ -1988,6 +2008,8 @@ export interface operations {
     realtimeSession: {
         parameters: {
             query?: {
+                /** @description Beta: start as a transcription session (also: session.update with type "transcription"). */
+                intent?: "transcription";
                 /** @description Echoed in the session; the engines are chosen by session.update. */
                 model?: string;
             };
@@ -2303,6 +2325,47 @@ export interface operations {
             413: components["responses"]["Error413"];
             415: components["responses"]["Error415"];
             422: components["responses"]["Error422"];
+            424: components["responses"]["Error424"];
+            429: components["responses"]["Error429"];
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    sttWebSocket: {
+        parameters: {
+            query?: {
+                /** @description Session setting `format`. */
+                format?: "pcm16" | "g711_ulaw" | "g711_alaw" | "opus";
+                /** @description Session setting `language`. */
+                language?: string;
+                /** @description Session setting `model`. */
+                model?: string;
+                /** @description Session setting `partials`. */
+                partials?: "true" | "false";
+                /** @description Session setting `sample_rate`. */
+                sample_rate?: "8000" | "16000" | "24000" | "48000";
+                /** @description Session setting `silence_duration_ms`. */
+                silence_duration_ms?: string;
+                /** @description Session setting `speakers`. */
+                speakers?: "true" | "false";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Switching Protocols: the session is open. */
+            101: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            402: components["responses"]["Error402"];
+            403: components["responses"]["Error403"];
             424: components["responses"]["Error424"];
             429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];

@@ -232,6 +232,15 @@ export class PocketSphinxLiveStream {
     return this.words.splice(0);
   }
 
+  /**
+   * The open utterance's running hypothesis: words not yet returned by `push`, which later audio
+   * may still change. Read from the search as it stands (`hyp()`), so it costs no second decode.
+   */
+  partial(): RecognizedWord[] {
+    if (!this.started) return [];
+    return toWords(this.native.hyp().segments, this.offset, this.fed);
+  }
+
   private finishUtterance(): void {
     if (!this.started) return;
     this.started = false;

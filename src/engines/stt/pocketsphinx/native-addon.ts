@@ -31,6 +31,8 @@ export interface NativeDecoder {
   /** Feeds 16 kHz PCM; `fullUtterance` says this is the whole utterance (batch normalisation). */
   process(pcm: Int16Array, fullUtterance: boolean): number;
   end(): NativeResult;
+  /** Inside an utterance: its running best hypothesis so far, without ending it (cheap: a back-trace). */
+  hyp(): NativeResult;
   /**
    * Between utterances only. Live: utterances end after the first (tree) pass, skipping the
    * whole-utterance flat rescoring and lattice best path. Not live: the configured passes and the
