@@ -28,6 +28,8 @@ export interface Config {
   maxJsonBodyBytes: number;
   /** Largest audio upload (STT, voice chat); a bigger one is refused with 413 as soon as it passes this. */
   maxUploadBytes: number;
+  /** Longest upload the audio tools (enhance, separate, dereverb, convert, analyze) take; longer: 413 `audio_too_long`. */
+  audioToolsMaxDurationSec: number;
   /**
    * Uploads being received at once, all endpoints together; beyond it 503 with Retry-After.
    * Each costs a file descriptor and a few chunks of memory while it streams to disk.
@@ -163,6 +165,8 @@ export const DEFAULTS: Config = {
   maxTextChars: 50_000,
   maxJsonBodyBytes: 1 << 20,
   maxUploadBytes: 100 << 20,
+  // An hour: a long podcast episode; the tools stream in blocks, so length costs time, not memory.
+  audioToolsMaxDurationSec: 3600,
   maxConcurrentUploads: 32,
   ttsWorkers: Math.max(1, cpus().length),
   ttsWarmUp: true,
@@ -251,6 +255,7 @@ const ENV_KEYS: Record<string, keyof Config> = {
   LLAIS_MAX_TEXT_CHARS: 'maxTextChars',
   LLAIS_MAX_JSON_BODY_BYTES: 'maxJsonBodyBytes',
   LLAIS_MAX_UPLOAD_BYTES: 'maxUploadBytes',
+  LLAIS_AUDIO_TOOLS_MAX_DURATION_SEC: 'audioToolsMaxDurationSec',
   LLAIS_MAX_CONCURRENT_UPLOADS: 'maxConcurrentUploads',
   LLAIS_TTS_WORKERS: 'ttsWorkers',
   LLAIS_TTS_WARM_UP: 'ttsWarmUp',

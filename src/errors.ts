@@ -76,6 +76,7 @@ export const ERROR_CATALOGUE = {
   file_too_large: 413,
   field_too_large: 413,
   too_many_parts: 413,
+  audio_too_long: 413,
   unsupported_media_type: 415,
   audio_too_short: 422,
   unprocessable_audio: 422,

@@ -1,5 +1,5 @@
 /**
- * The worker pool for CPU-heavy work (transcription, music analysis): the one module
+ * The worker pool for CPU-heavy work (transcription, music analysis, audio tools): the one module
  * that owns the Piscina pool, with a typed method per task so that no caller sees untyped payloads.
  *
  * Capacity: `threads` workers, one task each; at most `maxQueue` tasks wait for one, and a task
@@ -27,6 +27,7 @@ import type { Logger } from '../logger.js';
 import { STT_SAMPLE_RATE_HZ } from '../stt/transcribe-pcm.js';
 import type { TranscriptSegment } from '../stt/transcript.js';
 import { ANALYSIS_SAMPLE_RATE_HZ, type AnalyzeTaskResult } from './analyze-task.js';
+import type { AudioToolTaskInput, AudioToolTaskResult } from './audio-tool-task.js';
 import type {
   AudioFeedMessage,
   AudioPortMessage,
@@ -128,6 +129,12 @@ export class WorkerPool {
   analyze(path: string, signal: AbortSignal): Promise<AnalyzeTaskResult> {
     const source = (feedSignal: AbortSignal): AsyncIterable<Int16Array> => decodePcmStream(path, { sampleRateHz: ANALYSIS_SAMPLE_RATE_HZ, signal: feedSignal });
     return this.runWithAudio<AnalyzeTaskResult>(source, (audio) => ({ kind: 'analyze', audio }), signal, undefined, 'batch');
+  }
+
+  /** An audio tool (`audio-tool-task.ts`) over the file at `path`, decoded at `rateHz`. Same errors as `analyze`. */
+  audioTool(path: string, task: AudioToolTaskInput, rateHz: number, signal: AbortSignal): Promise<AudioToolTaskResult> {
+    const source = (s: AbortSignal): AsyncIterable<Int16Array> => decodePcmStream(path, { sampleRateHz: rateHz, channels: task.channels, signal: s });
+    return this.runWithAudio<AudioToolTaskResult>(source, (audio) => ({ ...task, audio }), signal, undefined, 'batch');
   }
 
   private transcribeAudio(

@@ -21,6 +21,7 @@ import { pocketsphinxLanguage } from './pocketsphinx-language.js';
 import type { Transcript, TranscriptSegment } from '../stt/transcript.js';
 import { transcribeWithWhisper, type WhisperTaskSpec } from './whisper-run.js';
 import { analyzePcm, type AnalyzeTaskInput, type AnalyzeTaskResult } from './analyze-task.js';
+import { runAudioTool, type AudioToolTaskInput, type AudioToolTaskResult } from './audio-tool-task.js';
 
 /** One upload to transcribe. */
 export interface SttTaskInput {
@@ -59,7 +60,7 @@ export interface SelftestResult {
 }
 
 /** What the pool hands Piscina: a transcription's or an analysis's file is replaced by the port its PCM arrives on. */
-export type WorkerTask = (Omit<SttTaskInput, 'path'> & { audio: MessagePort }) | (AnalyzeTaskInput & { audio: MessagePort }) | SelftestInput;
+export type WorkerTask = (Omit<SttTaskInput, 'path'> & { audio: MessagePort }) | (AnalyzeTaskInput & { audio: MessagePort }) | (AudioToolTaskInput & { audio: MessagePort }) | SelftestInput;
 
 /** Pool to worker, on a transcription's audio port. */
 export type AudioFeedMessage =
@@ -102,7 +103,9 @@ try {
 }
 
 /** Piscina's handler: one task at a time per thread. */
-export default async function runTask(task: WorkerTask): Promise<WorkerOutcome<SttTaskResult> | WorkerOutcome<AnalyzeTaskResult> | WorkerOutcome<SelftestResult>> {
+export default async function runTask(
+  task: WorkerTask,
+): Promise<WorkerOutcome<SttTaskResult> | WorkerOutcome<AnalyzeTaskResult> | WorkerOutcome<AudioToolTaskResult> | WorkerOutcome<SelftestResult>> {
   switch (task.kind) {
     case 'transcribe':
       return settle(() => transcribe(task));
@@ -110,6 +113,14 @@ export default async function runTask(task: WorkerTask): Promise<WorkerOutcome<S
       return settle(async () => {
         try {
           return await analyzePcm(receiveAudio(task.audio));
+        } finally {
+          task.audio.close();
+        }
+      });
+    case 'audio-tool':
+      return settle(async () => {
+        try {
+          return await runAudioTool(task, receiveAudio(task.audio));
         } finally {
           task.audio.close();
         }
