@@ -1,8 +1,10 @@
 /**
  * Discrete echo removal: a single strong reflection or a delayed loop-back (y = x + a·x(t − D))
  * multiplies every spectrum by |1 + a·e^{−jωD}|², a ripple whose power cepstrum has a peak of height
- * ≈ a at quefrency D, whatever the speech. So the first DETECT_SEC are buffered, D and a read from
- * the averaged cepstrum, and the echo undone exactly with the inverse filter
+ * at quefrency D, whatever the speech. So the first DETECT_SEC are buffered, D read from the
+ * averaged cepstrum (a peak standing far above the rest), a from the normalised autocorrelation at D
+ * (ρ = a / (1 + a²) for a source uncorrelated with itself that far apart), and the echo undone with
+ * the inverse filter
  * x̂[n] = y[n] − a·x̂[n − D] (stable, since |a| < 1). No clear peak: the audio passes untouched.
  */
 import { RadixTwoFft } from '../fft.js';
@@ -14,8 +16,8 @@ export const DETECT_SEC = 6;
 const FRAME = 32_768;
 const MIN_DELAY_SEC = 0.02;
 const MAX_DELAY_SEC = 0.3;
-/** A cepstral peak must stand this far above the range's typical magnitude, and reach MIN_GAIN. */
-const PEAK_OVER_MEDIAN = 6;
+/** A cepstral peak must stand this far above the range's typical magnitude, and the echo reach MIN_GAIN. */
+const PEAK_OVER_MEDIAN = 12;
 const MIN_GAIN = 0.12;
 const MAX_GAIN = 0.95;
 const REMOVED_SHARE = [0, 0.6, 0.8, 0.9, 1, 1];
@@ -62,10 +64,21 @@ export function detectEcho(mono: Float32Array, rateHz: number): EchoEstimate | u
   }
   mags.sort((a, b) => a - b);
   const median = mags[mags.length >> 1]!;
-  // The log of |1 + a e^{-jωD}|² has 2a·cos(ωD) as its first term: a at ±D in the cepstrum.
-  const gain = re[best]! / n;
-  if (gain < MIN_GAIN || gain < PEAK_OVER_MEDIAN * median) return undefined;
+  if (re[best]! / n < PEAK_OVER_MEDIAN * median) return undefined;
+  const rho = correlationAt(mono, best);
+  if (rho <= 0) return undefined;
+  const gain = rho >= 0.5 ? 1 : (1 - Math.sqrt(1 - 4 * rho * rho)) / (2 * rho);
+  if (gain < MIN_GAIN) return undefined;
   return { delaySamples: best, gain: Math.min(MAX_GAIN, gain) };
+}
+
+/** Normalised autocorrelation of `x` at `lag`. */
+function correlationAt(x: Float32Array, lag: number): number {
+  let r0 = 0;
+  let r = 0;
+  for (let i = 0; i < x.length; i++) r0 += x[i]! * x[i]!;
+  for (let i = lag; i < x.length; i++) r += x[i]! * x[i - lag]!;
+  return r0 > 0 ? r / r0 : 0;
 }
 
 /** Removes the echo detected in the first DETECT_SEC, per channel, as a block stage. */

@@ -22,11 +22,11 @@ interface Setting {
 }
 
 const SETTINGS: Record<1 | 2 | 3 | 4 | 5, Setting> = {
-  1: { rt60Sec: 0.3, overSubtraction: 0.6, floorDb: -6 },
-  2: { rt60Sec: 0.4, overSubtraction: 0.8, floorDb: -9 },
-  3: { rt60Sec: 0.5, overSubtraction: 1, floorDb: -12 },
-  4: { rt60Sec: 0.7, overSubtraction: 1.3, floorDb: -16 },
-  5: { rt60Sec: 0.9, overSubtraction: 1.6, floorDb: -20 },
+  1: { rt60Sec: 0.4, overSubtraction: 1, floorDb: -8 },
+  2: { rt60Sec: 0.5, overSubtraction: 1.5, floorDb: -12 },
+  3: { rt60Sec: 0.6, overSubtraction: 2, floorDb: -18 },
+  4: { rt60Sec: 0.8, overSubtraction: 2.5, floorDb: -22 },
+  5: { rt60Sec: 1, overSubtraction: 3, floorDb: -26 },
 };
 
 export function lateReverbSuppression(fftSize: number, hop: number, rateHz: number, channels: number, intensity: 1 | 2 | 3 | 4 | 5): FrameFunction {

@@ -80,7 +80,8 @@ export class StftBlockProcessor {
   /** Ends the stream: returns the rest of the output, so that output length equals input length. */
   flush(): Float32Array[] {
     const owed = this.samplesIn - this.samplesOut;
-    const zeros = Array.from({ length: this.opts.inChannels }, () => new Float32Array(this.toDrop + this.fftSize));
+    // Enough zeros to push every owed sample out of the window (and the frame function's delay).
+    const zeros = Array.from({ length: this.opts.inChannels }, () => new Float32Array(owed + this.toDrop + this.fftSize));
     return this.consume(zeros, zeros[0]!.length, owed);
   }
 

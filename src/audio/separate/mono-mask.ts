@@ -12,7 +12,7 @@
 import type { FrameFunction, Spectrum } from '../dsp/stft-block.js';
 import { voiceBandWeights } from './voice-band.js';
 
-export const MONO_DELAY_FRAMES = 8;
+export const MONO_DELAY_FRAMES = 3;
 const FREQ_MEDIAN_BINS = 17;
 /** Repeating background: every REPEAT_STRIDE-th frame kept, REPEAT_FRAMES of them. */
 const REPEAT_STRIDE = 8;
@@ -71,8 +71,10 @@ export function monoSeparation(fftSize: number, rateHz: number): FrameFunction {
         for (let j = 0; j < haveRepeat; j++) col[j] = repeat[j]![k]!;
         background = Math.min(mag[k]!, median(col, repeatScratch.subarray(0, haveRepeat)));
       }
-      const voice = Math.max(0, Math.min(harmonic, mag[k]!) - background);
-      const denom = voice * voice + percussive * percussive + background * background;
+      // What does not repeat is voice, unless it is broadband along frequency (a hit) more than steady in time.
+      const hit = Math.max(0, percussive - harmonic);
+      const voice = Math.max(0, mag[k]! - background - hit);
+      const denom = voice * voice + hit * hit + background * background;
       const m = denom > 0 ? ((voice * voice) / denom) * band[k]! : 0;
       const re = ringRe[centre]![k]!;
       const im = ringIm[centre]![k]!;
