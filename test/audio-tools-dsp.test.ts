@@ -131,6 +131,23 @@ describe('enhance', () => {
     assert.ok(lifts[1]! > lifts[0]! + 1 && lifts[2]! > lifts[1]! + 1, lifts.join(', '));
   });
 
+  it('denoised speech stays aligned with its input, as long as it was, at every strength', async () => {
+    const rnnoise = await loadRnnoise();
+    const x = speechLike(48_000, 2, 2).signal;
+    for (const strength of [1, 2, 3] as const) {
+      const [y] = runStage(enhanceStage(rnnoise, 1, { denoise: true, clarity: false, superResolution: false, strength }), [x], 1000);
+      assert.equal(y!.length, x.length);
+      let best = Number.NEGATIVE_INFINITY;
+      let lag = 0;
+      for (let l = -1000; l <= 1000; l += 10) {
+        let dot = 0;
+        for (let i = 2000; i < x.length - 2000; i += 3) dot += x[i]! * y![i + l]!;
+        if (dot > best) [best, lag] = [dot, l];
+      }
+      assert.equal(lag, 0, `strength ${strength}`);
+    }
+  });
+
   it('super_resolution fills the empty band above a low-passed signal, and leaves full-band audio alone', async () => {
     const rnnoise = await loadRnnoise();
     const rate = 48_000;

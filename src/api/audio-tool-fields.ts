@@ -1,7 +1,8 @@
 /**
  * The multipart fields of `/v1/audio/enhance/`, `/v1/audio/separate/` and `/v1/audio/dereverb/`,
  * checked into a ToolSpec (API.md "Audio tools"). Each parser accepts a partial form (fields are
- * checked as they arrive, before the file is read) and applies the contract's defaults.
+ * checked as they arrive, before the file is read: `complete` false) and applies the contract's
+ * defaults; rules that join several fields wait for the whole form (`complete` true).
  */
 import { DEREVERB_TYPES, type DereverbType } from '../audio/dereverb/dereverb-chain.js';
 import { TOOL_FORMATS, type ToolFormat } from '../audio/tools/stem-encode.js';
@@ -47,20 +48,20 @@ function common(fields: MultipartFields): { format: ToolFormat; async: boolean }
   return { format, async: bool(fields, 'async', false) };
 }
 
-export function enhanceRequest(fields: MultipartFields): ToolRequest {
+export function enhanceRequest(fields: MultipartFields, complete: boolean): ToolRequest {
   const options = {
     denoise: bool(fields, 'denoise', true),
     clarity: bool(fields, 'enhance_clarity', true),
     superResolution: bool(fields, 'super_resolution', false),
     strength: integerIn(fields, 'strength', [1, 2, 3] as const, 2),
   };
-  if (!options.denoise && !options.clarity && !options.superResolution) {
+  if (complete && !options.denoise && !options.clarity && !options.superResolution) {
     throw new ApiError('conflicting_parameters', "Nothing to do: 'denoise', 'enhance_clarity' and 'super_resolution' are all false", 'denoise');
   }
   return { spec: { tool: 'enhance', options }, ...common(fields) };
 }
 
-export function dereverbRequest(fields: MultipartFields): ToolRequest {
+export function dereverbRequest(fields: MultipartFields, _complete: boolean): ToolRequest {
   const type = (field(fields, 'type')?.toLowerCase() ?? 'both') as DereverbType;
   if (!DEREVERB_TYPES.includes(type)) throw invalidParam('type', `'type' must be one of ${DEREVERB_TYPES.join(', ')}; got ${JSON.stringify(field(fields, 'type'))}`);
   const intensity = integerIn(fields, 'intensity', [1, 2, 3, 4, 5] as const, 3);

@@ -31,9 +31,9 @@ export function registerAudioToolProcessingRoutes(router: Router, ctx: ApiContex
   router.post('/v1/audio/enhance', (ex) => handle(ctx, jobs, ex, enhanceRequest));
   router.post('/v1/audio/dereverb', (ex) => handle(ctx, jobs, ex, dereverbRequest));
   router.post('/v1/audio/separate', (ex) =>
-    handle(ctx, jobs, ex, (fields) => {
+    handle(ctx, jobs, ex, (fields, complete) => {
       const r = separateRequest(fields);
-      if (r.stems !== 2) throw stemModelMissing(r.model, r.stems);
+      if (complete && r.stems !== 2) throw stemModelMissing(r.model, r.stems);
       return r;
     }),
   );
@@ -52,7 +52,7 @@ function wantsJson(ex: HttpExchange): boolean {
   return (ex.headers.accept ?? '').toLowerCase().includes('application/json');
 }
 
-async function handle(ctx: ApiContext, jobs: ToolJobs, ex: HttpExchange, parse: (fields: Parameters<typeof enhanceRequest>[0]) => ToolRequest): Promise<void> {
+async function handle(ctx: ApiContext, jobs: ToolJobs, ex: HttpExchange, parse: (fields: Parameters<typeof enhanceRequest>[0], complete: boolean) => ToolRequest): Promise<void> {
   const upload = await receiveToolUpload(ctx, ex, parse);
   const { request } = upload;
   const tool = request.spec.tool;

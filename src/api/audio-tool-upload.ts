@@ -42,10 +42,10 @@ export function checkToolDuration(ctx: ApiContext, durationSec: number): void {
 }
 
 /** The whole check for enhance, separate and dereverb. */
-export async function receiveToolUpload<R>(ctx: ApiContext, ex: HttpExchange, parse: (fields: MultipartFields) => R): Promise<CheckedUpload<R>> {
-  const body = await receiveAudioUpload(ctx, ex, (fields) => void parse(fields));
+export async function receiveToolUpload<R>(ctx: ApiContext, ex: HttpExchange, parse: (fields: MultipartFields, complete: boolean) => R): Promise<CheckedUpload<R>> {
+  const body = await receiveAudioUpload(ctx, ex, (fields) => void parse(fields, false));
+  const request = parse(body.fields, true);
   const file = requireFile(body);
-  const request = parse(body.fields);
   const { durationSec } = await probeUpload(file.path);
   checkToolDuration(ctx, durationSec);
   const probed = await probeAudio(file.path);

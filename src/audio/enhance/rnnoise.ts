@@ -4,15 +4,19 @@
  * WebAssembly build. That build runs in Node worker threads as it is; `@shiguredo/rnnoise-wasm`
  * refuses to start outside a browser (it checks for `window`/`WorkerGlobalScope`).
  *
- * RNNoise works on 480-sample frames at 48 kHz in s16 scale and answers one frame late; the
+ * RNNoise works on 480-sample frames at 48 kHz in s16 scale and answers two frames late; the
  * stream here hides both: any block length in, the same length out, aligned with the input.
  */
 import createRnnoiseModule, { type RnnoiseModule } from '@jitsi/rnnoise-wasm/dist/rnnoise-sync.js';
 
 export const RNNOISE_RATE_HZ = 48_000;
 const FRAME = 480;
-/** RNNoise's output lags its input by one frame. */
-const LATENCY = FRAME;
+/**
+ * RNNoise's output lags its input by two frames (its analysis window spans two, and it answers
+ * after the second): measured, as the lag of the best correlation with the input, by
+ * test/audio-tools-dsp.test.ts.
+ */
+const LATENCY = 2 * FRAME;
 const S16 = 32_768;
 
 let modulePromise: Promise<RnnoiseModule> | undefined;
@@ -51,7 +55,8 @@ export class RnnoiseChannel {
   }
 
   flush(): Float32Array {
-    const out = this.consume(new Float32Array(this.toDrop + FRAME * (this.states.length + 1)), this.samplesIn - this.samplesOut);
+    const owed = this.samplesIn - this.samplesOut;
+    const out = this.consume(new Float32Array(owed + LATENCY * this.states.length + FRAME), owed);
     this.destroy();
     return out;
   }
