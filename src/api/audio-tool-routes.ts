@@ -60,39 +60,33 @@ async function handle(ctx: ApiContext, jobs: ToolJobs, ex: HttpExchange, parse: 
   const rate = TOOL_CREDITS_PER_MINUTE[tool];
   const estimate = creditsFor(upload.durationSec / 60, rate);
   const charge = ctx.accounts.billing.reserve(caller, { credits: estimate, chars: 0, note: `audio ${tool}`, service: 'audio_tools' });
-  const workDir = await makeWorkDir(ctx);
+  let workDir: string | undefined;
   const settle = (out: ToolOutput): { used: number; remaining: number | null } => {
     const used = creditsFor(out.durationSec / 60, rate);
     return { used, remaining: charge.commit(used) };
   };
-  if (request.async) {
-    // The upload is deleted when this request ends: the job keeps its own link to the file.
-    const input = join(workDir, 'input');
-    await link(upload.file.path, input);
-    const job = jobs.start(tool, Math.round(upload.durationSec * toolRateHz(request.spec)));
-    claim(ctx.accounts, caller, 'job', job.id);
-    const base = baseUrl(ctx, ex);
-    const log = requestLogger(ctx, ex);
-    void runTool(ctx, toolInput(upload, input, ex, estimate), workDir, new AbortController().signal, job.progress)
-      .then((out) => jobs.finish(job, { result: resultBody(base, tool, out, settle(out)) }))
-      .catch((err: unknown) => {
-        charge.refund('audio tool failed');
-        if (!(err instanceof ApiError)) log.error({ err }, 'audio tool job failed');
-        const e = err instanceof ApiError ? err : new ApiError('internal_error', 'The audio tool failed');
-        jobs.finish(job, { error: { code: e.code, message: e.message } });
-      })
-      .finally(() => void removeWorkDir(workDir));
-    ex.json(202, { job_id: job.id, status: 'processing', progress: 0, status_url: `${base}/v1/audio/jobs/${job.id}` });
-    return;
+  try {
+    workDir = await makeWorkDir(ctx);
+    if (request.async) {
+      // The upload is deleted when this request ends: the job keeps its own link to the file.
+      const input = join(workDir, 'input');
+      await link(upload.file.path, input);
+      startJob(ctx, jobs, ex, { upload, input, workDir, estimate, settle, refund: (why) => charge.refund(why) });
+      return;
+    }
+  } catch (err) {
+    charge.refund('audio tool not started');
+    if (workDir) await removeWorkDir(workDir);
+    throw err;
   }
   let out: ToolOutput;
   try {
-    out = await runTool(ctx, toolInput(upload, upload.file.path, ex, estimate), workDir, ex.signal);
+    out = await runTool(ctx, toolInput(upload, upload.file.path, ex, estimate), workDir!, ex.signal);
   } catch (err) {
     charge.refund(ex.aborted ? 'cancelled by the client' : 'audio tool failed');
     throw err;
   } finally {
-    await removeWorkDir(workDir);
+    await removeWorkDir(workDir!);
   }
   const credits = settle(out);
   for (const s of out.stems) claim(ctx.accounts, caller, 'job', s.uuid);
@@ -112,6 +106,34 @@ async function handle(ctx: ApiContext, jobs: ToolJobs, ex: HttpExchange, parse: 
     'Content-Disposition': `attachment; filename="${tool}.${stem.format}"`,
     'X-Result-Url': resultUrl(baseUrl(ctx, ex), stem.uuid, stem.format),
   });
+}
+
+interface JobStart {
+  upload: CheckedUpload<ToolRequest>;
+  input: string;
+  workDir: string;
+  estimate: number;
+  settle: (out: ToolOutput) => { used: number; remaining: number | null };
+  refund: (why: string) => void;
+}
+
+/** `async=true`: answers 202 now; the run goes on without the request (nothing aborts it but shutdown). */
+function startJob(ctx: ApiContext, jobs: ToolJobs, ex: HttpExchange, j: JobStart): void {
+  const { spec } = j.upload.request;
+  const job = jobs.start(spec.tool, Math.round(j.upload.durationSec * toolRateHz(spec)));
+  claim(ctx.accounts, callerOf(ex), 'job', job.id);
+  const base = baseUrl(ctx, ex);
+  const log = requestLogger(ctx, ex);
+  void runTool(ctx, toolInput(j.upload, j.input, ex, j.estimate), j.workDir, new AbortController().signal, job.progress)
+    .then((out) => jobs.finish(job, { result: resultBody(base, spec.tool, out, j.settle(out)) }))
+    .catch((err: unknown) => {
+      j.refund('audio tool failed');
+      if (!(err instanceof ApiError)) log.error({ err }, 'audio tool job failed');
+      const e = err instanceof ApiError ? err : new ApiError('internal_error', 'The audio tool failed');
+      jobs.finish(job, { error: { code: e.code, message: e.message } });
+    })
+    .finally(() => void removeWorkDir(j.workDir));
+  ex.json(202, { job_id: job.id, status: 'processing', progress: 0, status_url: `${base}/v1/audio/jobs/${job.id}` });
 }
 
 function toolInput(upload: CheckedUpload<ToolRequest>, path: string, ex: HttpExchange, creditsUsed: number): Parameters<typeof runTool>[1] {
