@@ -19,7 +19,7 @@ import {
   type ConvertFormat,
   type TranscodeOptions,
 } from '../audio/transcode.js';
-import { ApiError, invalidParam } from '../errors.js';
+import { invalidParam } from '../errors.js';
 import type { MultipartFields } from '../http/body.js';
 import type { HttpExchange } from '../http/exchange.js';
 import type { Router } from '../http/router.js';

@@ -133,7 +133,8 @@ export class WorkerPool {
 
   /** An audio tool (`audio-tool-task.ts`) over the file at `path`, decoded at `rateHz`. Same errors as `analyze`. */
   audioTool(path: string, task: AudioToolTaskInput, rateHz: number, signal: AbortSignal): Promise<AudioToolTaskResult> {
-    const source = (s: AbortSignal): AsyncIterable<Int16Array> => decodePcmStream(path, { sampleRateHz: rateHz, channels: task.channels, signal: s });
+    // 1 s chunks: a worker's garbage per chunk stays small enough for the young generation.
+    const source = (s: AbortSignal) => decodePcmStream(path, { sampleRateHz: rateHz, channels: task.channels, chunkSamples: rateHz * task.channels, signal: s });
     return this.runWithAudio<AudioToolTaskResult>(source, (audio) => ({ ...task, audio }), signal, undefined, 'batch');
   }
 
