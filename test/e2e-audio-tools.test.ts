@@ -16,6 +16,7 @@ import { unzipSync } from 'fflate';
 import { separateResultResponse, toolJobResponse, toolResultResponse } from '../src/api/schemas/audio-tools.js';
 import type { App } from '../src/app.js';
 import { LoudnessMeter } from '../src/audio/dsp/loudness.js';
+import { generateApiKey } from '../src/accounts/api-key.js';
 import { startTestApp } from './helpers/app.js';
 import { ffmpegChildren } from './helpers/processes.js';
 import { db, energy, pluckedLoop, random, sdr, speechLike } from './helpers/tool-signals.js';
@@ -78,7 +79,8 @@ describe('audio tools: enhance, separate, dereverb', () => {
     return Float32Array.from(pcm, (s) => s / 32768);
   };
   const post = (tool: string, file: Uint8Array | undefined, fields: Record<string, string> = {}, headers: Record<string, string> = {}): Promise<Response> =>
-    fetch(`${app.url}/v1/audio/${tool}/`, { method: 'POST', body: form(file, fields), headers });
+    // Bounded: a request the server never answers fails here, not after undici's 300 s.
+    fetch(`${app.url}/v1/audio/${tool}/`, { method: 'POST', body: form(file, fields), headers, signal: AbortSignal.timeout(60_000) });
 
   before(async () => {
     app = await startTestApp({ audioToolsMaxDurationSec: MAX_SEC });
@@ -290,5 +292,44 @@ describe('audio tools: enhance, separate, dereverb', () => {
       const res = await post('separate', second, { stems: '6' });
       assert.match(((await res.json()) as { error: { message: string } }).error.message, /llais models pull htdemucs_6s/);
     });
+  });
+});
+
+describe('audio tools are billed per audio minute (API.md: enhance 2, separation 3 for 2 stems)', () => {
+  let app: App;
+  before(async () => {
+    app = await startTestApp();
+  });
+  after(() => app.close());
+
+  const keyFor = (id: string, credits: number): string => {
+    const { accounts, keys, ledger } = app.context.accounts;
+    accounts.ensure(id, 'pro');
+    if (credits !== 0) ledger.grant(id, credits, 'test');
+    const key = generateApiKey();
+    keys.add(id, key);
+    return key;
+  };
+  const call = (tool: string, key: string, seconds: number, headers: Record<string, string> = {}): Promise<Response> =>
+    fetch(`${app.url}/v1/audio/${tool}/`, { method: 'POST', headers: { authorization: `Bearer ${key}`, ...headers }, body: form(wav([pluckedLoop(8000, seconds, [220], 0.5)], 8000)) });
+
+  it('charges ceil(minutes × rate) and answers 402 when the balance cannot cover it', async () => {
+    const key = keyFor('tools', 10);
+    // 25 s: 0.42 min × 2 = 0.83 -> 1 credit for enhance; × 3 = 1.25 -> 2 for separate.
+    const enhanced = await call('enhance', key, 25);
+    assert.equal(enhanced.status, 200);
+    assert.equal(enhanced.headers.get('x-credits-used'), '1');
+    await enhanced.arrayBuffer();
+    const separated = await call('separate', key, 25, { accept: 'application/json' });
+    const body = separateResultResponse.parse(await separated.json());
+    assert.deepEqual([body.credits_used, body.credits_remaining], [2, 7]);
+    assert.equal(app.context.accounts.ledger.balance('tools'), 7);
+    const poor = keyFor('poor', 1);
+    const refused = await call('separate', poor, 25);
+    assert.equal(refused.status, 402);
+    assert.equal(((await refused.json()) as { error: { code: string } }).error.code, 'insufficient_credits');
+    assert.equal(app.context.accounts.ledger.balance('poor'), 1);
+    const metrics = await (await fetch(`${app.url}/metrics`)).text();
+    assert.match(metrics, /^llais_credits_spent_total\{service="audio_tools"\} 3$/m);
   });
 });
