@@ -6,7 +6,10 @@ import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import type { PlanOverrides } from './accounts/plans.js';
+import { WEBHOOK_ENV_KEYS, webhookSettings, type WebhookSettings } from './batch/webhook-settings.js';
 import { CLUSTER_DEFAULTS, clusterSettingsFrom, type ClusterSettings } from './cluster/cluster-config.js';
+
+export type { WebhookSettings } from './batch/webhook-settings.js';
 
 export interface Config {
   host: string;
@@ -29,6 +32,8 @@ export interface Config {
   maxJsonBodyBytes: number;
   /** Largest audio upload (STT, voice chat); a bigger one is refused with 413 as soon as it passes this. */
   maxUploadBytes: number;
+  /** Longest upload the audio tools (enhance, separate, dereverb, convert, analyze) take; longer: 413 `audio_too_long`. */
+  audioToolsMaxDurationSec: number;
   /**
    * Uploads being received at once, all endpoints together; beyond it 503 with Retry-After.
    * Each costs a file descriptor and a few chunks of memory while it streams to disk.
@@ -137,20 +142,6 @@ export interface Config {
   /** Shared backends for several nodes (src/cluster/cluster-config.ts, docs/cluster.md); none by default. */ cluster: ClusterSettings;
 }
 
-/** The `webhooks` section; each key also has an `LLAIS_WEBHOOKS_*` variable. */
-export interface WebhookSettings {
-  /** Attempts in all, the first included; after the last failure the delivery is `failed`. */
-  maxAttempts: number;
-  /** Delay before the second attempt; each later delay is 3× the one before (±20 % jitter). */
-  initialDelayMs: number;
-  /** No retry delay grows beyond this. */
-  maxDelayMs: number;
-  /** An attempt with no complete answer within this fails (and is retried). */
-  timeoutMs: number;
-  /** Allow loopback, private, link-local and other non-public targets (a receiver on the same host or network). */
-  allowPrivateTargets: boolean;
-}
-
 export const DEFAULTS: Config = {
   // Loopback unless asked: open mode (no keys) is only safe where nobody else can connect.
   host: '127.0.0.1',
@@ -165,6 +156,8 @@ export const DEFAULTS: Config = {
   maxTextChars: 50_000,
   maxJsonBodyBytes: 1 << 20,
   maxUploadBytes: 100 << 20,
+  // An hour: a long podcast episode; the tools stream in blocks, so length costs time, not memory.
+  audioToolsMaxDurationSec: 3600,
   maxConcurrentUploads: 32,
   ttsWorkers: Math.max(1, cpus().length),
   ttsWarmUp: true,
@@ -217,30 +210,6 @@ export const DEFAULTS: Config = {
   cluster: CLUSTER_DEFAULTS,
 };
 
-const WEBHOOK_ENV_KEYS: Record<string, keyof WebhookSettings> = {
-  LLAIS_WEBHOOKS_MAX_ATTEMPTS: 'maxAttempts',
-  LLAIS_WEBHOOKS_INITIAL_DELAY_MS: 'initialDelayMs',
-  LLAIS_WEBHOOKS_MAX_DELAY_MS: 'maxDelayMs',
-  LLAIS_WEBHOOKS_TIMEOUT_MS: 'timeoutMs',
-  LLAIS_WEBHOOKS_ALLOW_PRIVATE: 'allowPrivateTargets',
-};
-
-/** The `webhooks` section from a file object or environment strings, over `base`; rejects unknown keys and bad values. */
-function webhookSettings(base: WebhookSettings, values: Record<string, unknown>, where: string): WebhookSettings {
-  const out: WebhookSettings = { ...base };
-  for (const [k, raw] of Object.entries(values)) {
-    if (!(k in base)) throw new Error(`config: unknown key "webhooks.${k}" in ${where}`);
-    const key = k as keyof WebhookSettings;
-    if (key === 'allowPrivateTargets') out.allowPrivateTargets = raw === true || raw === '1' || raw === 'true';
-    else {
-      const n = Number(raw);
-      if (!Number.isInteger(n) || n < (key === 'maxAttempts' ? 1 : 0)) throw new Error(`config: webhooks.${key} must be a whole number, got ${JSON.stringify(raw)}`);
-      out[key] = n;
-    }
-  }
-  return out;
-}
-
 const ENV_KEYS: Record<string, keyof Config> = {
   LLAIS_HOST: 'host',
   LLAIS_PORT: 'port',
@@ -254,6 +223,7 @@ const ENV_KEYS: Record<string, keyof Config> = {
   LLAIS_MAX_TEXT_CHARS: 'maxTextChars',
   LLAIS_MAX_JSON_BODY_BYTES: 'maxJsonBodyBytes',
   LLAIS_MAX_UPLOAD_BYTES: 'maxUploadBytes',
+  LLAIS_AUDIO_TOOLS_MAX_DURATION_SEC: 'audioToolsMaxDurationSec',
   LLAIS_MAX_CONCURRENT_UPLOADS: 'maxConcurrentUploads',
   LLAIS_TTS_WORKERS: 'ttsWorkers',
   LLAIS_TTS_WARM_UP: 'ttsWarmUp',

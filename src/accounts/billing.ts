@@ -37,7 +37,7 @@ export interface Charge {
 }
 
 /** What a charge pays for, as `/metrics` labels credits spent. */
-export type BilledService = 'tts' | 'stt' | 'voice_chat' | 'live' | 'voice';
+export type BilledService = 'tts' | 'stt' | 'voice_chat' | 'live' | 'voice' | 'audio_tools';
 
 export interface ChargeRequest {
   credits: number;

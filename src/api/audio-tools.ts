@@ -1,6 +1,6 @@
 /**
  * Audio tools: `POST /v1/audio/convert/` and `POST /v1/audio/analyze/`, both free (no credits,
- * API.md "Audio tools"). Thin: admit, receive the upload (streamed to disk), validate the fields,
+ * API.md "Audio tools"); the paid ones (enhance, separate, dereverb) are in audio-tool-routes.ts. Thin: admit, receive the upload (streamed to disk), validate the fields,
  * check the file is decodable audio before anything is answered, then stream the converted file
  * or answer the analysis.
  *
@@ -19,15 +19,14 @@ import {
   type ConvertFormat,
   type TranscodeOptions,
 } from '../audio/transcode.js';
-import { ApiError, invalidParam } from '../errors.js';
-import type { MultipartBody, MultipartFields, StoredFile } from '../http/body.js';
+import { invalidParam } from '../errors.js';
+import type { MultipartFields } from '../http/body.js';
 import type { HttpExchange } from '../http/exchange.js';
 import type { Router } from '../http/router.js';
+import { registerAudioToolProcessingRoutes } from './audio-tool-routes.js';
+import { checkToolDuration, receiveAudioUpload, requireFile } from './audio-tool-upload.js';
 import type { ApiContext } from './context.js';
 import { requestLogger } from './context.js';
-
-/** Room in a multipart body beyond its file for the text fields and the part headers. */
-const MULTIPART_FIELDS_ALLOWANCE_BYTES = 1 << 20;
 
 /** Defaults where the contract names none: a widely playable file at CD rate. */
 const DEFAULT_FORMAT: ConvertFormat = 'mp3';
@@ -73,28 +72,18 @@ export function convertFields(fields: MultipartFields): ConvertFields {
   };
 }
 
-function requireFile(body: MultipartBody): StoredFile {
-  const file = body.files.file;
-  if (!file) throw new ApiError('missing_required_parameter', "Missing required file field 'file' (multipart/form-data)", 'file');
-  if (file.bytes === 0) throw new ApiError('unprocessable_audio', "The uploaded 'file' is empty", 'file');
-  return file;
-}
-
 /** Registers the audio tool routes. */
 export function registerAudioToolRoutes(router: Router, ctx: ApiContext): void {
-  const maxUploadBytes = ctx.config.maxUploadBytes;
-  const upload = (ex: HttpExchange, onField?: (fields: MultipartFields) => void): Promise<MultipartBody> => {
-    // Before the body: an overloaded server refuses without receiving 100 MB first.
-    ctx.pool.checkAdmission('batch');
-    return ctx.uploads.read(ex, { files: { file: maxUploadBytes }, maxBodyBytes: maxUploadBytes + MULTIPART_FIELDS_ALLOWANCE_BYTES, onField });
-  };
+  // Before the body (in receiveAudioUpload): an overloaded server refuses without receiving 100 MB first.
+  const upload = (ex: HttpExchange, onField?: (fields: MultipartFields) => void) => receiveAudioUpload(ctx, ex, onField);
+  registerAudioToolProcessingRoutes(router, ctx);
 
   router.post('/v1/audio/convert', async (ex) => {
     const body = await upload(ex, (fields) => void convertFields(fields));
     const file = requireFile(body);
     const asked = convertFields(body.fields);
     // 415/422 now, while a status can still be sent; the probe also gives the source's channels.
-    await probeUpload(file.path);
+    checkToolDuration(ctx, (await probeUpload(file.path)).durationSec);
     const probed = await probeAudio(file.path);
     const opts: TranscodeOptions = { ...asked, channels: asked.channels ?? (probed.channels === 1 ? 1 : 2) };
     const release = await ctx.pool.reserveSlot(ex.signal);
@@ -108,8 +97,8 @@ export function registerAudioToolRoutes(router: Router, ctx: ApiContext): void {
   router.post('/v1/audio/analyze', async (ex) => {
     const body = await upload(ex);
     const file = requireFile(body);
-    // 415/422 with a clear message before a worker is taken.
-    await probeUpload(file.path);
+    // 415/422/413 with a clear message before a worker is taken.
+    checkToolDuration(ctx, (await probeUpload(file.path)).durationSec);
     const a = await ctx.pool.analyze(file.path, ex.signal);
     ex.json(200, { key: a.key, scale: a.scale, bpm: a.bpm, time_signature: a.timeSignature, camelot: a.camelot, compatible_keys: a.compatibleKeys });
   });

@@ -36,11 +36,13 @@ export interface DecodeStreamOptions {
   chunkSamples?: number;
   /** Kills ffmpeg; iteration then throws `signal.reason`. */
   signal?: AbortSignal;
+  /** 2: stereo, interleaved (a mono source duplicated); default 1, channels mixed down. */
+  channels?: 1 | 2;
 }
 
 /**
- * Decodes the first audio stream of the file at `path` to mono s16 PCM at `sampleRateHz` (channels
- * mixed down, rate converted), yielding `chunkSamples`-long chunks as ffmpeg produces them. Each
+ * Decodes the first audio stream of the file at `path` to mono (or interleaved stereo) s16 PCM at
+ * `sampleRateHz` (channels mixed down, rate converted), yielding `chunkSamples`-long chunks as ffmpeg produces them. Each
  * chunk is a fresh array the consumer owns (it may transfer it).
  *
  * Back-pressure: while the consumer holds a chunk, ffmpeg's stdout is not read, so ffmpeg blocks on
@@ -55,8 +57,9 @@ export async function* decodePcmStream(path: string, opts: DecodeStreamOptions):
   if (!Number.isInteger(sampleRateHz) || sampleRateHz <= 0) {
     throw new RangeError(`sample rate must be a positive integer, got ${sampleRateHz}`);
   }
-  const chunkSamples = opts.chunkSamples ?? DEFAULT_CHUNK_SEC * sampleRateHz;
-  if (!Number.isInteger(chunkSamples) || chunkSamples <= 0) {
+  const channels = opts.channels ?? 1;
+  const chunkSamples = opts.chunkSamples ?? DEFAULT_CHUNK_SEC * sampleRateHz * channels;
+  if (!Number.isInteger(chunkSamples) || chunkSamples <= 0 || chunkSamples % channels !== 0) {
     throw new RangeError(`chunk length must be a positive integer, got ${chunkSamples}`);
   }
   signal?.throwIfAborted();
@@ -68,7 +71,7 @@ export async function* decodePcmStream(path: string, opts: DecodeStreamOptions):
       // Fails, rather than succeeding with no output, when there is no audio stream.
       '-map', '0:a:0',
       '-af', `asetnsamples=n=${FFMPEG_FRAME_SAMPLES}:p=0`,
-      '-ac', '1', '-ar', String(sampleRateHz),
+      '-ac', String(channels), '-ar', String(sampleRateHz),
       '-c:a', 'pcm_s16le', '-f', 's16le', 'pipe:1',
     ]),
   );

@@ -1,5 +1,5 @@
 /**
- * The worker pool for CPU-heavy work (transcription, music analysis): the one module
+ * The worker pool for CPU-heavy work (transcription, music analysis, audio tools): the one module
  * that owns the Piscina pool, with a typed method per task so that no caller sees untyped payloads.
  *
  * Capacity: `threads` workers, one task each; at most `maxQueue` tasks wait for one, and a task
@@ -28,6 +28,7 @@ import { STT_SAMPLE_RATE_HZ } from '../stt/transcribe-pcm.js';
 import { AudioFeed, type TranscribeHooks } from './audio-feed.js';
 import { ANALYSIS_SAMPLE_RATE_HZ, type AnalyzeTaskResult } from './analyze-task.js';
 import { VOICE_SAMPLE_RATE_HZ, type VoiceTaskInput, type VoiceTaskResults } from './voice-task.js';
+import type { AudioToolTaskInput, AudioToolTaskResult } from './audio-tool-task.js';
 import type {
   SelftestInput,
   SelftestResult,
@@ -130,6 +131,13 @@ export class WorkerPool {
   voice<I extends VoiceTaskInput>(audio: string | Int16Array, input: I, signal: AbortSignal): Promise<VoiceTaskResults[I['op']]> {
     const source = typeof audio === 'string' ? (s: AbortSignal) => decodePcmStream(audio, { sampleRateHz: VOICE_SAMPLE_RATE_HZ, signal: s }) : async function* () { yield audio; };
     return this.runWithAudio<VoiceTaskResults[I['op']]>(source, (port) => ({ ...input, audio: port }), signal, {}, 'batch');
+  }
+
+  /** An audio tool (`audio-tool-task.ts`) over the file at `path`, decoded at `rateHz`. Same errors as `analyze`. */
+  audioTool(path: string, task: AudioToolTaskInput, rateHz: number, signal: AbortSignal): Promise<AudioToolTaskResult> {
+    // 1 s chunks: a worker's garbage per chunk stays small enough for the young generation.
+    const source = (s: AbortSignal) => decodePcmStream(path, { sampleRateHz: rateHz, channels: task.channels, chunkSamples: rateHz * task.channels, signal: s });
+    return this.runWithAudio<AudioToolTaskResult>(source, (audio) => ({ ...task, audio }), signal, {}, 'batch');
   }
 
   private transcribeAudio(

@@ -23,6 +23,7 @@ import type { LivePartial } from '../stt/live-partial.js';
 import { transcribeWithWhisper, type WhisperTaskSpec } from './whisper-run.js';
 import { analyzePcm, type AnalyzeTaskInput, type AnalyzeTaskResult } from './analyze-task.js';
 import { runVoiceTask, type VoiceTaskInput, type VoiceTaskResults } from './voice-task.js';
+import { runAudioTool, type AudioToolTaskInput, type AudioToolTaskResult } from './audio-tool-task.js';
 
 /** One upload to transcribe. */
 export interface SttTaskInput {
@@ -67,7 +68,12 @@ export interface SelftestResult {
 }
 
 /** What the pool hands Piscina: a transcription's or an analysis's file is replaced by the port its PCM arrives on. */
-export type WorkerTask = (Omit<SttTaskInput, 'path'> & { audio: MessagePort }) | (AnalyzeTaskInput & { audio: MessagePort }) | (VoiceTaskInput & { audio: MessagePort }) | SelftestInput;
+export type WorkerTask =
+  | (Omit<SttTaskInput, 'path'> & { audio: MessagePort })
+  | (AnalyzeTaskInput & { audio: MessagePort })
+  | (VoiceTaskInput & { audio: MessagePort })
+  | (AudioToolTaskInput & { audio: MessagePort })
+  | SelftestInput;
 
 /** Pool to worker, on a transcription's audio port. */
 export type AudioFeedMessage =
@@ -112,7 +118,15 @@ try {
 }
 
 /** Piscina's handler: one task at a time per thread. */
-export default async function runTask(task: WorkerTask): Promise<WorkerOutcome<SttTaskResult> | WorkerOutcome<AnalyzeTaskResult> | WorkerOutcome<VoiceTaskResults[keyof VoiceTaskResults]> | WorkerOutcome<SelftestResult>> {
+export default async function runTask(
+  task: WorkerTask,
+): Promise<
+  | WorkerOutcome<SttTaskResult>
+  | WorkerOutcome<AnalyzeTaskResult>
+  | WorkerOutcome<VoiceTaskResults[keyof VoiceTaskResults]>
+  | WorkerOutcome<AudioToolTaskResult>
+  | WorkerOutcome<SelftestResult>
+> {
   switch (task.kind) {
     case 'transcribe':
       return settle(() => transcribe(task));
@@ -128,6 +142,14 @@ export default async function runTask(task: WorkerTask): Promise<WorkerOutcome<S
       return settle(async () => {
         try {
           return await runVoiceTask(task, receiveAudio(task.audio));
+        } finally {
+          task.audio.close();
+        }
+      });
+    case 'audio-tool':
+      return settle(async () => {
+        try {
+          return await runAudioTool(task, receiveAudio(task.audio));
         } finally {
           task.audio.close();
         }

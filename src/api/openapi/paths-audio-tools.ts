@@ -1,9 +1,20 @@
-/** Operations of the audio tools: convert and analyze (free: no credits). */
+/** Operations of the audio tools: convert and analyze (free), enhance, dereverb, separate (per audio minute) and their async jobs. */
 import { z } from 'zod';
 import { CONVERT_FORMATS, convertContentType, type ConvertFormat } from '../../audio/transcode.js';
-import { analyzeForm, analyzeResponse, convertForm } from '../schemas/audio-tools.js';
+import {
+  analyzeForm,
+  analyzeResponse,
+  convertForm,
+  dereverbForm,
+  enhanceForm,
+  separateForm,
+  separateResultResponse,
+  toolJobAccepted,
+  toolJobResponse,
+  toolResultResponse,
+} from '../schemas/audio-tools.js';
 import { jsonSchemaOf, type Json } from './json-schema.js';
-import { jsonResponse, type OperationSpec } from './operation.js';
+import { jsonResponse, param, type OperationSpec } from './operation.js';
 
 /** Statuses of an upload: bad field, too large, not audio, unusable audio. */
 const UPLOAD_ERRORS = [400, 413, 415, 422];
@@ -17,8 +28,71 @@ function convertedContent(): Json {
   return Object.fromEntries(types.map((t) => [t, { schema: { type: 'string', contentMediaType: t } }]));
 }
 
+const TOOL_AUDIO = Object.fromEntries(['audio/wav', 'audio/mpeg', 'audio/flac'].map((t) => [t, { schema: { type: 'string', contentMediaType: t } }]));
+const TOOL_NOTE =
+  ' Processed on a worker in blocks (bounded memory, any length up to the server\'s limit: 413 `audio_too_long`); a client that disconnects cancels the work and is not charged.' +
+  ' The result is also kept as a result file (X-Result-Url; Range, expiry as TTS results). `Accept: application/json` answers with URLs instead; `async=true` with a job to poll (202).';
+
+function toolResponses(audio: Json, json: Json): Record<string, Json> {
+  return {
+    200: { description: 'The result, or its URLs with `Accept: application/json`.', content: { ...audio, 'application/json': { schema: json } } },
+    202: jsonResponse('`async=true`: the job to poll.', jsonSchemaOf(toolJobAccepted, 'output')),
+  };
+}
+
+function toolOperations(): OperationSpec[] {
+  const single = jsonSchemaOf(toolResultResponse, 'output');
+  return [
+    {
+      method: 'post',
+      path: '/v1/audio/enhance',
+      operationId: 'enhanceAudio',
+      summary: 'Denoise and clarify speech (2 credits per audio minute)',
+      description: 'RNNoise denoising, clarity EQ and compression, loudness normalisation to -16 LUFS, optional bandwidth extension.' + TOOL_NOTE,
+      tag: 'Audio tools',
+      requestBody: multipart(enhanceForm),
+      responses: toolResponses(TOOL_AUDIO, single),
+      errors: [...UPLOAD_ERRORS, 402],
+    },
+    {
+      method: 'post',
+      path: '/v1/audio/dereverb',
+      operationId: 'dereverbAudio',
+      summary: 'Remove echo and reverberation (2 credits per audio minute)',
+      description: 'Echo: a discrete delay found in the power cepstrum, cancelled by its inverse filter. Reverb: late-reverberation spectral suppression.' + TOOL_NOTE,
+      tag: 'Audio tools',
+      requestBody: multipart(dereverbForm),
+      responses: toolResponses(TOOL_AUDIO, single),
+      errors: [...UPLOAD_ERRORS, 402],
+    },
+    {
+      method: 'post',
+      path: '/v1/audio/separate',
+      operationId: 'separateAudio',
+      summary: 'Split into stems (3 credits per audio minute for 2 stems)',
+      description: 'A zip of one file per stem (vocals, accompaniment), or JSON with one URL per stem for `Accept: application/json`. 4-6 stems need a separation model: 424 with its install command.' + TOOL_NOTE,
+      tag: 'Audio tools',
+      requestBody: multipart(separateForm),
+      responses: toolResponses({ 'application/zip': { schema: { type: 'string', contentMediaType: 'application/zip' } } }, jsonSchemaOf(separateResultResponse, 'output')),
+      errors: [...UPLOAD_ERRORS, 402, 424],
+    },
+    {
+      method: 'get',
+      path: '/v1/audio/jobs/{id}',
+      operationId: 'getAudioToolJob',
+      summary: 'Progress and result of an audio tool job started with async=true',
+      description: 'Kept in memory: a job in progress is lost when the server restarts (404); a finished one is answered for an hour, its files until they expire.',
+      tag: 'Audio tools',
+      parameters: [param('path', 'id', { type: 'string' }, 'The job_id of the 202 answer.')],
+      responses: { 200: jsonResponse('The job.', jsonSchemaOf(toolJobResponse, 'output')) },
+      errors: [404],
+    },
+  ];
+}
+
 export function audioToolOperations(): OperationSpec[] {
   return [
+    ...toolOperations(),
     {
       method: 'post',
       path: '/v1/audio/convert',

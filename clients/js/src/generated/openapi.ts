@@ -182,6 +182,86 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/audio/dereverb": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Remove echo and reverberation (2 credits per audio minute)
+         * @description Echo: a discrete delay found in the power cepstrum, cancelled by its inverse filter. Reverb: late-reverberation spectral suppression. Processed on a worker in blocks (bounded memory, any length up to the server's limit: 413 `audio_too_long`); a client that disconnects cancels the work and is not charged. The result is also kept as a result file (X-Result-Url; Range, expiry as TTS results). `Accept: application/json` answers with URLs instead; `async=true` with a job to poll (202).
+         */
+        post: operations["dereverbAudio"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audio/enhance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Denoise and clarify speech (2 credits per audio minute)
+         * @description RNNoise denoising, clarity EQ and compression, loudness normalisation to -16 LUFS, optional bandwidth extension. Processed on a worker in blocks (bounded memory, any length up to the server's limit: 413 `audio_too_long`); a client that disconnects cancels the work and is not charged. The result is also kept as a result file (X-Result-Url; Range, expiry as TTS results). `Accept: application/json` answers with URLs instead; `async=true` with a job to poll (202).
+         */
+        post: operations["enhanceAudio"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audio/jobs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Progress and result of an audio tool job started with async=true
+         * @description Kept in memory: a job in progress is lost when the server restarts (404); a finished one is answered for an hour, its files until they expire.
+         */
+        get: operations["getAudioToolJob"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audio/separate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Split into stems (3 credits per audio minute for 2 stems)
+         * @description A zip of one file per stem (vocals, accompaniment), or JSON with one URL per stem for `Accept: application/json`. 4-6 stems need a separation model: 424 with its install command. Processed on a worker in blocks (bounded memory, any length up to the server's limit: 413 `audio_too_long`); a client that disconnects cancels the work and is not charged. The result is also kept as a result file (X-Result-Url; Range, expiry as TTS results). `Accept: application/json` answers with URLs instead; `async=true` with a job to poll (202).
+         */
+        post: operations["separateAudio"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/audio/speech": {
         parameters: {
             query?: never;
@@ -713,7 +793,7 @@ export type components = {
                  * @description Stable machine-readable code from the catalogue (docs/errors.md).
                  * @enum {string}
                  */
-                code: "invalid_value" | "invalid_type" | "missing_required_parameter" | "unknown_parameter" | "unsupported_parameter" | "conflicting_parameters" | "invalid_json" | "invalid_multipart" | "empty_text" | "text_too_long" | "invalid_ssml" | "model_not_found" | "voice_not_found" | "voice_model_mismatch" | "unsupported_language" | "language_not_supported" | "capability_not_supported" | "invalid_audio" | "invalid_event" | "unknown_event" | "invalid_message" | "unknown_message_type" | "item_not_found" | "duplicate_item_id" | "conversation_already_has_active_response" | "response_cancel_not_active" | "response_not_available" | "input_audio_buffer_commit_empty" | "input_audio_buffer_full" | "text_buffer_full" | "session_locked" | "cannot_update_voice" | "session_closing" | "session_idle_timeout" | "session_expired" | "session_idle" | "input_audio_backlog_full" | "missing_api_key" | "invalid_api_key" | "insufficient_credits" | "plan_not_allowed" | "rate_limit_exceeded" | "too_many_concurrent_requests" | "daily_limit_exceeded" | "too_many_pronunciations" | "too_many_embeddings" | "job_not_completed" | "pronunciation_not_found" | "not_found" | "job_not_found" | "batch_not_found" | "result_expired" | "conversation_not_found" | "embedding_not_found" | "method_not_allowed" | "body_too_large" | "file_too_large" | "field_too_large" | "frame_too_large" | "too_many_parts" | "unsupported_media_type" | "audio_too_short" | "unprocessable_audio" | "no_speech" | "audio_too_long" | "multiple_speakers" | "model_not_installed" | "engine_not_available" | "language_not_installed" | "capability_not_installed" | "translator_not_configured" | "internal_error" | "synthesis_failed" | "transcription_failed" | "worker_crashed" | "llm_unavailable" | "llm_empty_reply" | "llm_reply_unspeakable" | "overloaded" | "shutting_down" | "too_many_sessions" | "engine_unavailable" | "vad_unavailable" | "job_queue_full" | "queue_unavailable" | "too_many_uploads" | "client_closed" | "cancelled" | "response_cancelled";
+                code: "invalid_value" | "invalid_type" | "missing_required_parameter" | "unknown_parameter" | "unsupported_parameter" | "conflicting_parameters" | "invalid_json" | "invalid_multipart" | "empty_text" | "text_too_long" | "invalid_ssml" | "model_not_found" | "voice_not_found" | "voice_model_mismatch" | "unsupported_language" | "language_not_supported" | "capability_not_supported" | "invalid_audio" | "invalid_event" | "unknown_event" | "invalid_message" | "unknown_message_type" | "item_not_found" | "duplicate_item_id" | "conversation_already_has_active_response" | "response_cancel_not_active" | "response_not_available" | "input_audio_buffer_commit_empty" | "input_audio_buffer_full" | "text_buffer_full" | "session_locked" | "cannot_update_voice" | "session_closing" | "session_idle_timeout" | "session_expired" | "session_idle" | "input_audio_backlog_full" | "missing_api_key" | "invalid_api_key" | "insufficient_credits" | "plan_not_allowed" | "rate_limit_exceeded" | "too_many_concurrent_requests" | "daily_limit_exceeded" | "too_many_pronunciations" | "too_many_embeddings" | "job_not_completed" | "pronunciation_not_found" | "not_found" | "job_not_found" | "batch_not_found" | "result_expired" | "conversation_not_found" | "embedding_not_found" | "method_not_allowed" | "body_too_large" | "file_too_large" | "field_too_large" | "frame_too_large" | "too_many_parts" | "audio_too_long" | "unsupported_media_type" | "audio_too_short" | "unprocessable_audio" | "no_speech" | "multiple_speakers" | "model_not_installed" | "engine_not_available" | "language_not_installed" | "capability_not_installed" | "translator_not_configured" | "internal_error" | "synthesis_failed" | "transcription_failed" | "worker_crashed" | "llm_unavailable" | "llm_empty_reply" | "llm_reply_unspeakable" | "overloaded" | "shutting_down" | "too_many_sessions" | "engine_unavailable" | "vad_unavailable" | "job_queue_full" | "queue_unavailable" | "too_many_uploads" | "client_closed" | "cancelled" | "response_cancelled";
                 /** @description What went wrong, for people; may change between versions. */
                 message: string;
                 /** @description The request field at fault (e.g. 'voice', 'texts[3].voice'), or null. */
@@ -754,7 +834,7 @@ export type components = {
                  * @description Stable machine-readable code from the catalogue (docs/errors.md).
                  * @enum {string}
                  */
-                code: "invalid_value" | "invalid_type" | "missing_required_parameter" | "unknown_parameter" | "unsupported_parameter" | "conflicting_parameters" | "invalid_json" | "invalid_multipart" | "empty_text" | "text_too_long" | "invalid_ssml" | "model_not_found" | "voice_not_found" | "voice_model_mismatch" | "unsupported_language" | "language_not_supported" | "capability_not_supported" | "invalid_audio" | "invalid_event" | "unknown_event" | "invalid_message" | "unknown_message_type" | "item_not_found" | "duplicate_item_id" | "conversation_already_has_active_response" | "response_cancel_not_active" | "response_not_available" | "input_audio_buffer_commit_empty" | "input_audio_buffer_full" | "text_buffer_full" | "session_locked" | "cannot_update_voice" | "session_closing" | "session_idle_timeout" | "session_expired" | "session_idle" | "input_audio_backlog_full" | "missing_api_key" | "invalid_api_key" | "insufficient_credits" | "plan_not_allowed" | "rate_limit_exceeded" | "too_many_concurrent_requests" | "daily_limit_exceeded" | "too_many_pronunciations" | "too_many_embeddings" | "job_not_completed" | "pronunciation_not_found" | "not_found" | "job_not_found" | "batch_not_found" | "result_expired" | "conversation_not_found" | "embedding_not_found" | "method_not_allowed" | "body_too_large" | "file_too_large" | "field_too_large" | "frame_too_large" | "too_many_parts" | "unsupported_media_type" | "audio_too_short" | "unprocessable_audio" | "no_speech" | "audio_too_long" | "multiple_speakers" | "model_not_installed" | "engine_not_available" | "language_not_installed" | "capability_not_installed" | "translator_not_configured" | "internal_error" | "synthesis_failed" | "transcription_failed" | "worker_crashed" | "llm_unavailable" | "llm_empty_reply" | "llm_reply_unspeakable" | "overloaded" | "shutting_down" | "too_many_sessions" | "engine_unavailable" | "vad_unavailable" | "job_queue_full" | "queue_unavailable" | "too_many_uploads" | "client_closed" | "cancelled" | "response_cancelled";
+                code: "invalid_value" | "invalid_type" | "missing_required_parameter" | "unknown_parameter" | "unsupported_parameter" | "conflicting_parameters" | "invalid_json" | "invalid_multipart" | "empty_text" | "text_too_long" | "invalid_ssml" | "model_not_found" | "voice_not_found" | "voice_model_mismatch" | "unsupported_language" | "language_not_supported" | "capability_not_supported" | "invalid_audio" | "invalid_event" | "unknown_event" | "invalid_message" | "unknown_message_type" | "item_not_found" | "duplicate_item_id" | "conversation_already_has_active_response" | "response_cancel_not_active" | "response_not_available" | "input_audio_buffer_commit_empty" | "input_audio_buffer_full" | "text_buffer_full" | "session_locked" | "cannot_update_voice" | "session_closing" | "session_idle_timeout" | "session_expired" | "session_idle" | "input_audio_backlog_full" | "missing_api_key" | "invalid_api_key" | "insufficient_credits" | "plan_not_allowed" | "rate_limit_exceeded" | "too_many_concurrent_requests" | "daily_limit_exceeded" | "too_many_pronunciations" | "too_many_embeddings" | "job_not_completed" | "pronunciation_not_found" | "not_found" | "job_not_found" | "batch_not_found" | "result_expired" | "conversation_not_found" | "embedding_not_found" | "method_not_allowed" | "body_too_large" | "file_too_large" | "field_too_large" | "frame_too_large" | "too_many_parts" | "audio_too_long" | "unsupported_media_type" | "audio_too_short" | "unprocessable_audio" | "no_speech" | "multiple_speakers" | "model_not_installed" | "engine_not_available" | "language_not_installed" | "capability_not_installed" | "translator_not_configured" | "internal_error" | "synthesis_failed" | "transcription_failed" | "worker_crashed" | "llm_unavailable" | "llm_empty_reply" | "llm_reply_unspeakable" | "overloaded" | "shutting_down" | "too_many_sessions" | "engine_unavailable" | "vad_unavailable" | "job_queue_full" | "queue_unavailable" | "too_many_uploads" | "client_closed" | "cancelled" | "response_cancelled";
                 /** @description What went wrong, for people; may change between versions. */
                 message: string;
                 /** @description The request field at fault (e.g. 'voice', 'texts[3].voice'), or null. */
@@ -951,7 +1031,7 @@ export type components = {
                 };
             };
         };
-        /** @description Error envelope; `code` is one of: `body_too_large`, `file_too_large`, `field_too_large`, `frame_too_large`, `too_many_parts`. */
+        /** @description Error envelope; `code` is one of: `body_too_large`, `file_too_large`, `field_too_large`, `frame_too_large`, `too_many_parts`, `audio_too_long`. */
         Error413: {
             headers: {
                 [name: string]: unknown;
@@ -963,7 +1043,7 @@ export type components = {
                          * @description Stable machine-readable code from the catalogue (docs/errors.md).
                          * @enum {string}
                          */
-                        code: "body_too_large" | "file_too_large" | "field_too_large" | "frame_too_large" | "too_many_parts";
+                        code: "body_too_large" | "file_too_large" | "field_too_large" | "frame_too_large" | "too_many_parts" | "audio_too_long";
                         /** @description What went wrong, for people; may change between versions. */
                         message: string;
                         /** @description The request field at fault (e.g. 'voice', 'texts[3].voice'), or null. */
@@ -997,7 +1077,7 @@ export type components = {
                 };
             };
         };
-        /** @description Error envelope; `code` is one of: `audio_too_short`, `unprocessable_audio`, `no_speech`, `audio_too_long`, `multiple_speakers`. */
+        /** @description Error envelope; `code` is one of: `audio_too_short`, `unprocessable_audio`, `no_speech`, `multiple_speakers`. */
         Error422: {
             headers: {
                 [name: string]: unknown;
@@ -1009,7 +1089,7 @@ export type components = {
                          * @description Stable machine-readable code from the catalogue (docs/errors.md).
                          * @enum {string}
                          */
-                        code: "audio_too_short" | "unprocessable_audio" | "no_speech" | "audio_too_long" | "multiple_speakers";
+                        code: "audio_too_short" | "unprocessable_audio" | "no_speech" | "multiple_speakers";
                         /** @description What went wrong, for people; may change between versions. */
                         message: string;
                         /** @description The request field at fault (e.g. 'voice', 'texts[3].voice'), or null. */
@@ -1571,6 +1651,371 @@ export interface operations {
             413: components["responses"]["Error413"];
             415: components["responses"]["Error415"];
             422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    dereverbAudio: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * @description true: answer 202 with a job at once; poll GET /v1/audio/jobs/{job_id} for its progress and result.
+                     * @default false
+                     * @enum {string}
+                     */
+                    async?: "true" | "false";
+                    /**
+                     * Format: binary
+                     * @description The audio (any format ffmpeg decodes), streamed to disk as it arrives.
+                     */
+                    file: string;
+                    /**
+                     * @description The result's format. WAV and FLAC keep the source's sample rate; MP3 (192 kbps) at most 48 kHz.
+                     * @default wav
+                     * @enum {string}
+                     */
+                    format?: "wav" | "mp3" | "flac";
+                    /**
+                     * @description How much is removed: the reverberation time assumed, over-subtraction and floor; for echo, the share of the echo cancelled.
+                     * @default 3
+                     * @enum {string}
+                     */
+                    intensity?: "1" | "2" | "3" | "4" | "5";
+                    /**
+                     * @description echo: a detected discrete echo (delay 20-300 ms) removed by its inverse filter; reverb: late reverberation suppressed spectrally; both: echo first.
+                     * @default both
+                     * @enum {string}
+                     */
+                    type?: "echo" | "reverb" | "both";
+                };
+            };
+        };
+        responses: {
+            /** @description The result, or its URLs with `Accept: application/json`. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        credits_remaining: number | null;
+                        credits_used: number;
+                        /** @description Seconds. */
+                        duration: number;
+                        /** @description When the result files are deleted (ISO 8601). */
+                        expires_at: string;
+                        /** @enum {string} */
+                        format: "wav" | "mp3" | "flac";
+                        /** @description The result file: Range requests, expires with expires_at. */
+                        result_url: string;
+                        /** @description The result id (32 hex); the file is also polled with GET /v1/speech/results/?uuid=. */
+                        uuid: string;
+                    };
+                    "audio/flac": string;
+                    "audio/mpeg": string;
+                    "audio/wav": string;
+                };
+            };
+            /** @description `async=true`: the job to poll. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        job_id: string;
+                        progress: number;
+                        /** @constant */
+                        status: "processing";
+                        status_url: string;
+                    };
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            402: components["responses"]["Error402"];
+            403: components["responses"]["Error403"];
+            413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    enhanceAudio: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * @description true: answer 202 with a job at once; poll GET /v1/audio/jobs/{job_id} for its progress and result.
+                     * @default false
+                     * @enum {string}
+                     */
+                    async?: "true" | "false";
+                    /**
+                     * @description RNNoise speech denoising (a recurrent network setting per-band gains).
+                     * @default true
+                     * @enum {string}
+                     */
+                    denoise?: "true" | "false";
+                    /**
+                     * @description Rumble high-pass, presence EQ, gentle compression, and loudness normalised to -16 LUFS (EBU R128 gated, ITU-R BS.1770 K-weighting).
+                     * @default true
+                     * @enum {string}
+                     */
+                    enhance_clarity?: "true" | "false";
+                    /**
+                     * Format: binary
+                     * @description The audio (any format ffmpeg decodes), streamed to disk as it arrives.
+                     */
+                    file: string;
+                    /**
+                     * @description The result's format. WAV and FLAC keep the source's sample rate; MP3 (192 kbps) at most 48 kHz.
+                     * @default wav
+                     * @enum {string}
+                     */
+                    format?: "wav" | "mp3" | "flac";
+                    /**
+                     * @description 1 light (some of the input kept), 2 normal, 3 strong (two denoising passes, more EQ and compression).
+                     * @default 2
+                     * @enum {string}
+                     */
+                    strength?: "1" | "2" | "3";
+                    /**
+                     * @description Bandwidth extension: the band below a measured cut-off folded up to 24 kHz; the result is then 48 kHz.
+                     * @default false
+                     * @enum {string}
+                     */
+                    super_resolution?: "true" | "false";
+                };
+            };
+        };
+        responses: {
+            /** @description The result, or its URLs with `Accept: application/json`. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        credits_remaining: number | null;
+                        credits_used: number;
+                        /** @description Seconds. */
+                        duration: number;
+                        /** @description When the result files are deleted (ISO 8601). */
+                        expires_at: string;
+                        /** @enum {string} */
+                        format: "wav" | "mp3" | "flac";
+                        /** @description The result file: Range requests, expires with expires_at. */
+                        result_url: string;
+                        /** @description The result id (32 hex); the file is also polled with GET /v1/speech/results/?uuid=. */
+                        uuid: string;
+                    };
+                    "audio/flac": string;
+                    "audio/mpeg": string;
+                    "audio/wav": string;
+                };
+            };
+            /** @description `async=true`: the job to poll. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        job_id: string;
+                        progress: number;
+                        /** @constant */
+                        status: "processing";
+                        status_url: string;
+                    };
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            402: components["responses"]["Error402"];
+            403: components["responses"]["Error403"];
+            413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
+            422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    getAudioToolJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The job_id of the 202 answer. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The job. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error?: {
+                            code: string;
+                            message: string;
+                        };
+                        job_id: string;
+                        /** @description Share of the input processed, 0-1 (1 once completed). */
+                        progress: number;
+                        /** @description Once completed: what the synchronous JSON answer would have been. */
+                        result?: {
+                            credits_remaining: number | null;
+                            credits_used: number;
+                            /** @description Seconds. */
+                            duration: number;
+                            /** @description When the result files are deleted (ISO 8601). */
+                            expires_at: string;
+                            /** @enum {string} */
+                            format: "wav" | "mp3" | "flac";
+                            /** @description The result file: Range requests, expires with expires_at. */
+                            result_url: string;
+                            /** @description The result id (32 hex); the file is also polled with GET /v1/speech/results/?uuid=. */
+                            uuid: string;
+                        } | {
+                            credits_remaining: number | null;
+                            credits_used: number;
+                            /** @description Seconds. */
+                            duration: number;
+                            /** @description When the result files are deleted (ISO 8601). */
+                            expires_at: string;
+                            /** @enum {string} */
+                            format: "wav" | "mp3" | "flac";
+                            /** @description Stem name (vocals, accompaniment) to its result URL. */
+                            stems: {
+                                [key: string]: string;
+                            };
+                        };
+                        /** @enum {string} */
+                        status: "processing" | "completed" | "failed";
+                        /** @enum {string} */
+                        tool: "enhance" | "dereverb" | "separate";
+                    };
+                };
+            };
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            429: components["responses"]["Error429"];
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    separateAudio: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * @description true: answer 202 with a job at once; poll GET /v1/audio/jobs/{job_id} for its progress and result.
+                     * @default false
+                     * @enum {string}
+                     */
+                    async?: "true" | "false";
+                    /**
+                     * Format: binary
+                     * @description The audio (any format ffmpeg decodes), streamed to disk as it arrives.
+                     */
+                    file: string;
+                    /**
+                     * @description The result's format. WAV and FLAC keep the source's sample rate; MP3 (192 kbps) at most 48 kHz.
+                     * @default wav
+                     * @enum {string}
+                     */
+                    format?: "wav" | "mp3" | "flac";
+                    /**
+                     * @description The network for 4-6 stems; 2 stems need none (centre extraction for stereo, harmonic/percussive and repetition masks for mono).
+                     * @default demucs
+                     * @enum {string}
+                     */
+                    model?: "demucs" | "spleeter";
+                    /**
+                     * @description 2: vocals + accompaniment. 4 (demucs, spleeter), 5 (spleeter), 6 (demucs) need the model installed: 424 otherwise.
+                     * @default 2
+                     * @enum {string}
+                     */
+                    stems?: "2" | "4" | "5" | "6";
+                };
+            };
+        };
+        responses: {
+            /** @description The result, or its URLs with `Accept: application/json`. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        credits_remaining: number | null;
+                        credits_used: number;
+                        /** @description Seconds. */
+                        duration: number;
+                        /** @description When the result files are deleted (ISO 8601). */
+                        expires_at: string;
+                        /** @enum {string} */
+                        format: "wav" | "mp3" | "flac";
+                        /** @description Stem name (vocals, accompaniment) to its result URL. */
+                        stems: {
+                            [key: string]: string;
+                        };
+                    };
+                    "application/zip": string;
+                };
+            };
+            /** @description `async=true`: the job to poll. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        job_id: string;
+                        progress: number;
+                        /** @constant */
+                        status: "processing";
+                        status_url: string;
+                    };
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            402: components["responses"]["Error402"];
+            403: components["responses"]["Error403"];
+            413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
+            422: components["responses"]["Error422"];
+            424: components["responses"]["Error424"];
             429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
             503: components["responses"]["Error503"];

@@ -1,0 +1,170 @@
+/**
+ * `POST /v1/audio/enhance/`, `/v1/audio/separate/`, `/v1/audio/dereverb/` (API.md "Audio tools") and
+ * `GET /v1/audio/jobs/{id}` for the ones started with `async=true`. Thin: admit, receive and check
+ * the upload (audio-tool-upload.ts), bill per audio minute, run the tool (audio-tool-run.ts), answer:
+ * the audio itself (a zip of stems for separate), or JSON with result URLs for
+ * `Accept: application/json`, or 202 and a job to poll for `async=true`.
+ */
+import { link } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import { ApiError } from '../errors.js';
+import type { HttpExchange } from '../http/exchange.js';
+import type { Router } from '../http/router.js';
+import { sendFile } from '../http/static-file.js';
+import { toolContentType } from '../audio/tools/stem-encode.js';
+import { toolRateHz } from '../audio/tools/tool-spec.js';
+import { callerOf, checkOwner, claim } from './access.js';
+import { dereverbRequest, enhanceRequest, separateRequest, type ToolRequest } from './audio-tool-fields.js';
+import { ToolJobs } from './audio-tool-jobs.js';
+import { makeWorkDir, removeWorkDir, runTool, type ToolOutput } from './audio-tool-run.js';
+import { receiveToolUpload, type CheckedUpload } from './audio-tool-upload.js';
+import { sendStemZip } from './audio-tool-zip.js';
+import { baseUrl, requestLogger, type ApiContext } from './context.js';
+import { creditsFor } from '../accounts/billing.js';
+
+/** API.md's price list: audio enhance 2 credits a minute, stem separation 3 (2 stems). Dereverb is an enhancement. */
+export const TOOL_CREDITS_PER_MINUTE = { enhance: 2, dereverb: 2, separate: 3 } as const;
+
+export function registerAudioToolProcessingRoutes(router: Router, ctx: ApiContext): void {
+  const jobs = new ToolJobs();
+  router.post('/v1/audio/enhance', (ex) => handle(ctx, jobs, ex, enhanceRequest));
+  router.post('/v1/audio/dereverb', (ex) => handle(ctx, jobs, ex, dereverbRequest));
+  router.post('/v1/audio/separate', (ex) =>
+    handle(ctx, jobs, ex, (fields, complete) => {
+      const r = separateRequest(fields);
+      if (complete && r.stems !== 2) throw stemModelMissing(r.model, r.stems);
+      return r;
+    }),
+  );
+  router.get('/v1/audio/jobs/:id', (ex) => poll(ctx, jobs, ex));
+}
+
+/** 4, 5 or 6 stems need a trained separation network; this build runs none (424, with what to install). */
+function stemModelMissing(model: 'demucs' | 'spleeter', stems: number): ApiError {
+  const valid = model === 'demucs' ? [4, 6] : [4, 5];
+  if (!valid.includes(stems)) return new ApiError('invalid_value', `'${model}' separates into 2 or ${valid.join(' or ')} stems; got ${stems}`, 'stems');
+  const id = model === 'demucs' ? (stems === 6 ? 'htdemucs_6s' : 'htdemucs') : `spleeter-${stems}stems`;
+  return new ApiError('model_not_installed', `${stems}-stem separation needs the ${model} model, which is not installed on this server. Install it with \`llais models pull ${id}\` and restart, or ask for 2 stems (no model needed).`, 'stems');
+}
+
+function wantsJson(ex: HttpExchange): boolean {
+  return (ex.headers.accept ?? '').toLowerCase().includes('application/json');
+}
+
+async function handle(ctx: ApiContext, jobs: ToolJobs, ex: HttpExchange, parse: (fields: Parameters<typeof enhanceRequest>[0], complete: boolean) => ToolRequest): Promise<void> {
+  const upload = await receiveToolUpload(ctx, ex, parse);
+  const { request } = upload;
+  const tool = request.spec.tool;
+  const caller = callerOf(ex);
+  const rate = TOOL_CREDITS_PER_MINUTE[tool];
+  const estimate = creditsFor(upload.durationSec / 60, rate);
+  const charge = ctx.accounts.billing.reserve(caller, { credits: estimate, chars: 0, note: `audio ${tool}`, service: 'audio_tools' });
+  let workDir: string | undefined;
+  const settle = (out: ToolOutput): { used: number; remaining: number | null } => {
+    const used = creditsFor(out.durationSec / 60, rate);
+    return { used, remaining: charge.commit(used) };
+  };
+  try {
+    workDir = await makeWorkDir(ctx);
+    if (request.async) {
+      // The upload is deleted when this request ends: the job keeps its own link to the file.
+      const input = join(workDir, 'input');
+      await link(upload.file.path, input);
+      startJob(ctx, jobs, ex, { upload, input, workDir, estimate, settle, refund: (why) => charge.refund(why) });
+      return;
+    }
+  } catch (err) {
+    charge.refund('audio tool not started');
+    if (workDir) await removeWorkDir(workDir);
+    throw err;
+  }
+  let out: ToolOutput;
+  try {
+    out = await runTool(ctx, toolInput(upload, upload.file.path, ex, estimate), workDir!, ex.signal);
+  } catch (err) {
+    charge.refund(ex.aborted ? 'cancelled by the client' : 'audio tool failed');
+    throw err;
+  } finally {
+    await removeWorkDir(workDir!);
+  }
+  const credits = settle(out);
+  for (const s of out.stems) claim(ctx.accounts, caller, 'job', s.uuid);
+  if (wantsJson(ex)) {
+    ex.json(200, resultBody(baseUrl(ctx, ex), tool, out, credits));
+    return;
+  }
+  const headers = { 'X-Credits-Used': String(credits.used), 'X-Expires-At': new Date(out.expiresAt).toISOString() };
+  if (tool === 'separate') {
+    await sendStemZip(ex, out.stems, headers);
+    return;
+  }
+  const stem = out.stems[0]!;
+  await sendFile(ex, stem.path, stem.sizeBytes, {
+    ...headers,
+    'Content-Type': toolContentType(stem.format),
+    'Content-Disposition': `attachment; filename="${tool}.${stem.format}"`,
+    'X-Result-Url': resultUrl(baseUrl(ctx, ex), stem.uuid, stem.format),
+  });
+}
+
+interface JobStart {
+  upload: CheckedUpload<ToolRequest>;
+  input: string;
+  workDir: string;
+  estimate: number;
+  settle: (out: ToolOutput) => { used: number; remaining: number | null };
+  refund: (why: string) => void;
+}
+
+/** `async=true`: answers 202 now; the run goes on without the request (nothing aborts it but shutdown). */
+function startJob(ctx: ApiContext, jobs: ToolJobs, ex: HttpExchange, j: JobStart): void {
+  const { spec } = j.upload.request;
+  const job = jobs.start(spec.tool, Math.round(j.upload.durationSec * toolRateHz(spec)));
+  claim(ctx.accounts, callerOf(ex), 'job', job.id);
+  const base = baseUrl(ctx, ex);
+  const log = requestLogger(ctx, ex);
+  void runTool(ctx, toolInput(j.upload, j.input, ex, j.estimate), j.workDir, new AbortController().signal, job.progress)
+    .then((out) => jobs.finish(job, { result: resultBody(base, spec.tool, out, j.settle(out)) }))
+    .catch((err: unknown) => {
+      j.refund('audio tool failed');
+      if (!(err instanceof ApiError)) log.error({ err }, 'audio tool job failed');
+      const e = err instanceof ApiError ? err : new ApiError('internal_error', 'The audio tool failed');
+      jobs.finish(job, { error: { code: e.code, message: e.message } });
+    })
+    .finally(() => void removeWorkDir(j.workDir));
+  ex.json(202, { job_id: job.id, status: 'processing', progress: 0, status_url: `${base}/v1/audio/jobs/${job.id}` });
+}
+
+function toolInput(upload: CheckedUpload<ToolRequest>, path: string, ex: HttpExchange, creditsUsed: number): Parameters<typeof runTool>[1] {
+  const { spec, format } = upload.request;
+  const outRateHz = spec.tool === 'enhance' && spec.options.superResolution ? toolRateHz(spec) : upload.sampleRateHz;
+  return { path, spec, format, channels: upload.channels, outRateHz, clientIp: ex.remoteIp, creditsUsed };
+}
+
+function resultUrl(base: string, uuid: string, format: string): string {
+  return `${base}/static/downloads/${uuid}/output.${format}`;
+}
+
+/** The JSON answer (also an async job's `result`): one URL, or one per stem for separate. */
+function resultBody(base: string, tool: string, out: ToolOutput, credits: { used: number; remaining: number | null }): Record<string, unknown> {
+  const common = { format: out.stems[0]!.format, duration: Math.round(out.durationSec * 1000) / 1000, expires_at: new Date(out.expiresAt).toISOString(), credits_used: credits.used, credits_remaining: credits.remaining };
+  if (tool === 'separate') return { stems: Object.fromEntries(out.stems.map((s) => [s.name, resultUrl(base, s.uuid, s.format)])), ...common };
+  const stem = out.stems[0]!;
+  return { uuid: stem.uuid, result_url: resultUrl(base, stem.uuid, stem.format), ...common };
+}
+
+function poll(ctx: ApiContext, jobs: ToolJobs, ex: HttpExchange): void {
+  const id = ex.params.id!;
+  const job = jobs.get(id);
+  if (!job) throw new ApiError('job_not_found', `No audio tool job ${id} (jobs in progress are forgotten when the server restarts)`, 'id');
+  checkOwner(ctx.accounts, callerOf(ex), 'job', id, 'job_not_found', `No audio tool job ${id}`, 'id');
+  ex.json(200, {
+    job_id: job.id,
+    tool: job.tool,
+    status: job.status,
+    progress: jobs.progressOf(job),
+    ...(job.result ? { result: job.result } : {}),
+    ...(job.error ? { error: job.error } : {}),
+  }, { 'Cache-Control': 'no-store' });
+}

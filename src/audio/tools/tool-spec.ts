@@ -1,0 +1,32 @@
+/**
+ * What an audio tool request asks for, as plain data that crosses to a pool worker, and the rate
+ * and stems each tool works with. The API validates into these; the worker builds the DSP from them.
+ */
+import type { DereverbOptions } from '../dereverb/dereverb-chain.js';
+import { DEREVERB_RATE_HZ } from '../dereverb/dereverb-chain.js';
+import type { EnhanceOptions } from '../enhance/enhance-chain.js';
+import { ENHANCE_RATE_HZ } from '../enhance/enhance-chain.js';
+import { SEPARATE_RATE_HZ, TWO_STEMS } from '../separate/separate-chain.js';
+
+export type ToolSpec =
+  | { tool: 'enhance'; options: EnhanceOptions }
+  | { tool: 'dereverb'; options: DereverbOptions }
+  | { tool: 'separate'; stems: 2 };
+
+export type ToolName = ToolSpec['tool'];
+
+/** The rate a tool's DSP runs at (the upload is decoded to it). */
+export function toolRateHz(spec: ToolSpec): number {
+  switch (spec.tool) {
+    case 'enhance':
+      return ENHANCE_RATE_HZ;
+    case 'dereverb':
+      return DEREVERB_RATE_HZ;
+    case 'separate':
+      return SEPARATE_RATE_HZ;
+  }
+}
+
+export function toolStems(spec: ToolSpec): readonly string[] {
+  return spec.tool === 'separate' ? TWO_STEMS : ['audio'];
+}
