@@ -17,14 +17,16 @@ import { toolRateHz } from '../audio/tools/tool-spec.js';
 import { callerOf, checkOwner, claim } from './access.js';
 import { dereverbRequest, enhanceRequest, separateRequest, type ToolRequest } from './audio-tool-fields.js';
 import { ToolJobs } from './audio-tool-jobs.js';
+import { separationSpec } from './audio-tool-models.js';
 import { makeWorkDir, removeWorkDir, runTool, type ToolOutput } from './audio-tool-run.js';
 import { receiveToolUpload, type CheckedUpload } from './audio-tool-upload.js';
 import { sendStemZip } from './audio-tool-zip.js';
 import { baseUrl, requestLogger, type ApiContext } from './context.js';
 import { creditsFor } from '../accounts/billing.js';
 
-/** API.md's price list: audio enhance 2 credits a minute, stem separation 3 (2 stems). Dereverb is an enhancement. */
+/** API.md's price list: audio enhance 2 credits a minute, stem separation 3 (2 stems) or 4 (more). Dereverb is an enhancement. */
 export const TOOL_CREDITS_PER_MINUTE = { enhance: 2, dereverb: 2, separate: 3 } as const;
+const MORE_STEMS_CREDITS_PER_MINUTE = 4;
 
 export function registerAudioToolProcessingRoutes(router: Router, ctx: ApiContext): void {
   const jobs = new ToolJobs();
@@ -33,19 +35,10 @@ export function registerAudioToolProcessingRoutes(router: Router, ctx: ApiContex
   router.post('/v1/audio/separate', (ex) =>
     handle(ctx, jobs, ex, (fields, complete) => {
       const r = separateRequest(fields);
-      if (complete && r.stems !== 2) throw stemModelMissing(r.model, r.stems);
-      return r;
+      return complete && r.stems !== 2 ? { ...r, spec: separationSpec(ctx.config.modelsDir, r.model, r.stems) } : r;
     }),
   );
   router.get('/v1/audio/jobs/:id', (ex) => poll(ctx, jobs, ex));
-}
-
-/** 4, 5 or 6 stems need a trained separation network; this build runs none (424, with what to install). */
-function stemModelMissing(model: 'demucs' | 'spleeter', stems: number): ApiError {
-  const valid = model === 'demucs' ? [4, 6] : [4, 5];
-  if (!valid.includes(stems)) return new ApiError('invalid_value', `'${model}' separates into 2 or ${valid.join(' or ')} stems; got ${stems}`, 'stems');
-  const id = model === 'demucs' ? (stems === 6 ? 'htdemucs_6s' : 'htdemucs') : `spleeter-${stems}stems`;
-  return new ApiError('model_not_installed', `${stems}-stem separation needs the ${model} model, which is not installed on this server. Install it with \`llais models pull ${id}\` and restart, or ask for 2 stems (no model needed).`, 'stems');
 }
 
 function wantsJson(ex: HttpExchange): boolean {
@@ -57,7 +50,7 @@ async function handle(ctx: ApiContext, jobs: ToolJobs, ex: HttpExchange, parse: 
   const { request } = upload;
   const tool = request.spec.tool;
   const caller = callerOf(ex);
-  const rate = TOOL_CREDITS_PER_MINUTE[tool];
+  const rate = request.spec.tool === 'separate' && request.spec.stems !== 2 ? MORE_STEMS_CREDITS_PER_MINUTE : TOOL_CREDITS_PER_MINUTE[tool];
   const estimate = creditsFor(upload.durationSec / 60, rate);
   const charge = ctx.accounts.billing.reserve(caller, { credits: estimate, chars: 0, note: `audio ${tool}`, service: 'audio_tools' });
   let workDir: string | undefined;

@@ -9,7 +9,9 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 
 import { buildToolRun } from '../audio/tools/tool-build.js';
-import type { ToolSpec } from '../audio/tools/tool-spec.js';
+import { toolRateHz, toolStems, type ToolSpec } from '../audio/tools/tool-spec.js';
+import { toolRun, type ToolRun } from '../audio/tools/tool-run.js';
+import { demucsStage } from '../engines/separation/demucs-onnx.js';
 
 export interface AudioToolTaskInput {
   kind: 'audio-tool';
@@ -19,6 +21,16 @@ export interface AudioToolTaskInput {
   outputs: string[];
   /** [0]: input frames processed so far (Atomics), for progress. */
   progress?: Int32Array;
+  /** Set by the pool for a network run: [0] non-zero once cancelled, read between segments. */
+  cancelFlag?: Int32Array;
+}
+
+/** The tool's run: DSP stages, or a separation network on onnxruntime. */
+async function buildRun(task: AudioToolTaskInput): Promise<ToolRun> {
+  const { spec } = task;
+  if (spec.tool !== 'separate' || spec.stems === 2) return buildToolRun(spec, task.channels);
+  const stage = await demucsStage({ model: spec.model, stems: spec.stems, channels: task.channels, cancelFlag: task.cancelFlag });
+  return toolRun(stage, toolStems(spec), task.channels, toolRateHz(spec));
 }
 
 export interface AudioToolTaskResult {
@@ -30,7 +42,7 @@ export interface AudioToolTaskResult {
 
 /** Runs the tool over the PCM chunks as they arrive; resolves once every output file is complete. */
 export async function runAudioTool(task: AudioToolTaskInput, pcm: AsyncIterable<Int16Array>): Promise<AudioToolTaskResult> {
-  const run = await buildToolRun(task.spec, task.channels);
+  const run = await buildRun(task);
   const files = task.outputs.map((p) => openSync(p, 'w'));
   let framesIn = 0;
   let framesOut = 0;
@@ -54,11 +66,11 @@ export async function runAudioTool(task: AudioToolTaskInput, pcm: AsyncIterable<
         for (let i = 0; i < frames; i++) ch[i] = chunk[i * task.channels + c]! / 32768;
         return ch;
       });
-      write(run.push(planar));
+      write(await run.push(planar));
       framesIn += frames;
       if (task.progress) Atomics.store(task.progress, 0, framesIn);
     }
-    write(run.flush());
+    write(await run.flush());
   } finally {
     for (const f of files) closeSync(f);
   }

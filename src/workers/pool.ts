@@ -249,9 +249,11 @@ const WHISPER_CANCEL_GRACE_MS = 30_000;
 function cancellation(task: WorkerTask, signal: AbortSignal): { signal: AbortSignal; dispose(): void } {
   // ONNX voice tasks (seconds of inference) finish rather than being terminated inside an inference.
   if (task.kind === 'voice' && (task.op === 'embed' ? task.onnx : task.knn)) return { signal: new AbortController().signal, dispose: () => {} };
-  if (task.kind !== 'transcribe' || !task.whisper) return { signal, dispose: () => {} };
+  // A separation network reads the flag between segments, as Whisper does between decoding steps.
+  const flagged = task.kind === 'transcribe' ? task.whisper !== undefined : task.kind === 'audio-tool' && task.spec.tool === 'separate' && task.spec.stems !== 2;
+  if (!flagged) return { signal, dispose: () => {} };
   const flag = new Int32Array(new SharedArrayBuffer(4));
-  task.cancelFlag = flag;
+  (task as { cancelFlag?: Int32Array }).cancelFlag = flag;
   const terminate = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const onAbort = (): void => {

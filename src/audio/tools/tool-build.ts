@@ -20,6 +20,7 @@ export async function buildToolRun(spec: ToolSpec, channels: 1 | 2): Promise<Too
     case 'dereverb':
       return toolRun(dereverbStage(channels, spec.options), stems, channels, rate);
     case 'separate':
+      if (spec.stems !== 2) throw new Error('a separation network is built by the worker (audio-tool-task.ts), not here');
       return toolRun(twoStemStage(channels), stems, channels, rate);
   }
 }

@@ -14,8 +14,9 @@ export interface ToolRun {
   stems: readonly string[];
   channels: number;
   /** Output blocks per stem, planar. */
-  push(planar: readonly Float32Array[]): Float32Array[][];
-  flush(): Float32Array[][];
+  /** A network stage answers asynchronously (its inference); a DSP stage at once. */
+  push(planar: readonly Float32Array[]): Float32Array[][] | Promise<Float32Array[][]>;
+  flush(): Float32Array[][] | Promise<Float32Array[][]>;
   /** Once flushed: the gain (dB) to encode each stem with. */
   gainsDb(): number[];
 }
@@ -24,7 +25,13 @@ export interface ToolRun {
  * Wraps a stage whose output channels are the stems' channels one stem after another
  * (stem 0's channels, then stem 1's …), measuring each stem's peak and, with `targetLufs`, loudness.
  */
-export function toolRun(stage: BlockStage, stems: readonly string[], channels: number, rateHz: number, targetLufs?: number): ToolRun {
+/** A stage whose blocks come back asynchronously (an ONNX network's). */
+export interface AsyncBlockStage {
+  push(channels: readonly Float32Array[]): Promise<Float32Array[]>;
+  flush(): Promise<Float32Array[]>;
+}
+
+export function toolRun(stage: BlockStage | AsyncBlockStage, stems: readonly string[], channels: number, rateHz: number, targetLufs?: number): ToolRun {
   const peaks = stems.map(() => 0);
   const meters = targetLufs === undefined ? undefined : stems.map(() => new LoudnessMeter(rateHz, channels));
   const split = (out: Float32Array[]): Float32Array[][] => {
@@ -38,8 +45,8 @@ export function toolRun(stage: BlockStage, stems: readonly string[], channels: n
   return {
     stems,
     channels,
-    push: (planar) => split(stage.push(planar)),
-    flush: () => split(stage.flush()),
+    push: (planar) => after(stage.push(planar), split),
+    flush: () => after(stage.flush(), split),
     gainsDb: () =>
       stems.map((_, s) => {
         const lufs = meters?.[s]!.integrated() ?? Number.NEGATIVE_INFINITY;
@@ -49,4 +56,8 @@ export function toolRun(stage: BlockStage, stems: readonly string[], channels: n
         return Math.min(wanted, room);
       }),
   };
+}
+
+function after<T, R>(value: T | Promise<T>, f: (v: T) => R): R | Promise<R> {
+  return value instanceof Promise ? value.then(f) : f(value);
 }

@@ -11,7 +11,20 @@ import { SEPARATE_RATE_HZ, TWO_STEMS } from '../separate/separate-chain.js';
 export type ToolSpec =
   | { tool: 'enhance'; options: EnhanceOptions }
   | { tool: 'dereverb'; options: DereverbOptions }
-  | { tool: 'separate'; stems: 2 };
+  | { tool: 'separate'; stems: 2 }
+  /** A separation network (src/engines/separation/), found installed by the API. */
+  | { tool: 'separate'; stems: 4 | 6; model: SeparationModelRef };
+
+/** Which installed separation export runs, as plain data (the worker loads it). */
+export interface SeparationModelRef {
+  id: string;
+  path: string;
+  /** The export's fixed input length (frames at 44.1 kHz). */
+  segmentFrames: number;
+}
+
+/** Demucs' source order (facebookresearch/demucs): 4 stems, then guitar and piano for 6. */
+const DEMUCS_STEMS = ['drums', 'bass', 'other', 'vocals', 'guitar', 'piano'] as const;
 
 export type ToolName = ToolSpec['tool'];
 
@@ -28,5 +41,6 @@ export function toolRateHz(spec: ToolSpec): number {
 }
 
 export function toolStems(spec: ToolSpec): readonly string[] {
-  return spec.tool === 'separate' ? TWO_STEMS : ['audio'];
+  if (spec.tool !== 'separate') return ['audio'];
+  return spec.stems === 2 ? TWO_STEMS : DEMUCS_STEMS.slice(0, spec.stems);
 }
