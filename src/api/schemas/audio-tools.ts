@@ -64,7 +64,7 @@ export const dereverbForm = z.object({
 export const separateForm = z.object({
   file: audioFile,
   model: z.enum(['demucs', 'spleeter']).default('demucs').meta({ description: 'The network for 4-6 stems; 2 stems need none (centre extraction for stereo, harmonic/percussive and repetition masks for mono).' }),
-  stems: z.enum(['2', '4', '5', '6']).default('2').meta({ description: '2: vocals + accompaniment. 4 (demucs, spleeter), 5 (spleeter), 6 (demucs) need the model installed: 424 otherwise.' }),
+  stems: z.enum(['2', '4', '5', '6']).default('2').meta({ description: '2: vocals + accompaniment. 4 (demucs: drums, bass, other, vocals) and 6 (demucs: + guitar, piano) need the model installed (`llais models pull htdemucs` / `htdemucs_6s`): 424 otherwise. Spleeter (4, 5) is not served: 424.' }),
   format: toolFormat,
   async: toolAsync,
 });
@@ -86,7 +86,7 @@ export const toolResultResponse = z.strictObject({
 
 /** Separate with `Accept: application/json`: one URL per stem. */
 export const separateResultResponse = z.strictObject({
-  stems: z.record(z.string(), z.string()).meta({ description: 'Stem name (vocals, accompaniment) to its result URL.' }),
+  stems: z.record(z.string(), z.string()).meta({ description: 'Stem name (vocals, accompaniment; or drums, bass, other, vocals[, guitar, piano]) to its result URL.' }),
   ...resultCommon,
 });
 

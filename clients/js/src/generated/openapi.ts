@@ -252,8 +252,8 @@ export type paths = {
         get?: never;
         put?: never;
         /**
-         * Split into stems (3 credits per audio minute for 2 stems)
-         * @description A zip of one file per stem (vocals, accompaniment), or JSON with one URL per stem for `Accept: application/json`. 4-6 stems need a separation model: 424 with its install command. Processed on a worker in blocks (bounded memory, any length up to the server's limit: 413 `audio_too_long`); a client that disconnects cancels the work and is not charged. The result is also kept as a result file (X-Result-Url; Range, expiry as TTS results). `Accept: application/json` answers with URLs instead; `async=true` with a job to poll (202).
+         * Split into stems (3 credits per audio minute for 2 stems, 4 for more)
+         * @description A zip of one file per stem (vocals, accompaniment; with demucs 4: drums, bass, other, vocals; 6: + guitar, piano), or JSON with one URL per stem for `Accept: application/json`. 4 and 6 stems run the installed Demucs ONNX export (htdemucs, htdemucs_6s): 424 `model_not_installed` with its install command when it is missing or damaged; spleeter (5 stems) is not served: 424. Processed on a worker in blocks (bounded memory, any length up to the server's limit: 413 `audio_too_long`); a client that disconnects cancels the work and is not charged. The result is also kept as a result file (X-Result-Url; Range, expiry as TTS results). `Accept: application/json` answers with URLs instead; `async=true` with a job to poll (202).
          */
         post: operations["separateAudio"];
         delete?: never;
@@ -1907,7 +1907,7 @@ export interface operations {
                             expires_at: string;
                             /** @enum {string} */
                             format: "wav" | "mp3" | "flac";
-                            /** @description Stem name (vocals, accompaniment) to its result URL. */
+                            /** @description Stem name (vocals, accompaniment; or drums, bass, other, vocals[, guitar, piano]) to its result URL. */
                             stems: {
                                 [key: string]: string;
                             };
@@ -1961,7 +1961,7 @@ export interface operations {
                      */
                     model?: "demucs" | "spleeter";
                     /**
-                     * @description 2: vocals + accompaniment. 4 (demucs, spleeter), 5 (spleeter), 6 (demucs) need the model installed: 424 otherwise.
+                     * @description 2: vocals + accompaniment. 4 (demucs: drums, bass, other, vocals) and 6 (demucs: + guitar, piano) need the model installed (`llais models pull htdemucs` / `htdemucs_6s`): 424 otherwise. Spleeter (4, 5) is not served: 424.
                      * @default 2
                      * @enum {string}
                      */
@@ -1985,7 +1985,7 @@ export interface operations {
                         expires_at: string;
                         /** @enum {string} */
                         format: "wav" | "mp3" | "flac";
-                        /** @description Stem name (vocals, accompaniment) to its result URL. */
+                        /** @description Stem name (vocals, accompaniment; or drums, bass, other, vocals[, guitar, piano]) to its result URL. */
                         stems: {
                             [key: string]: string;
                         };
