@@ -235,16 +235,18 @@ export class WorkerPool {
 }
 
 /**
- * How long a cancelled Whisper task may take to reach its next decoding step before its worker
- * is terminated anyway (a worker waiting for audio, not inside an inference).
+ * How long a cancelled Whisper task may take to reach its next decoding step (a Demucs separation
+ * its next segment) before its worker is terminated anyway (a worker waiting for audio, not
+ * inside an inference).
  */
 const WHISPER_CANCEL_GRACE_MS = 30_000;
 
 /**
  * The signal Piscina gets for a task. A thread inside an onnxruntime inference must not be
  * terminated (onnxruntime-node runs it on the thread, and ending the thread there aborts the whole
- * process), so a Whisper task is told through a shared flag, which the decoding loop reads at
- * every step, and terminated only if it has not returned within the grace.
+ * process), so a Whisper task or a Demucs separation is told through a shared flag, which the
+ * decoding loop reads at every step (the separation before every segment), and terminated only if
+ * it has not returned within the grace.
  */
 function cancellation(task: WorkerTask, signal: AbortSignal): { signal: AbortSignal; dispose(): void } {
   // ONNX voice tasks (seconds of inference) finish rather than being terminated inside an inference.
