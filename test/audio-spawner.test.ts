@@ -3,10 +3,14 @@
  * spawner fails its jobs cleanly and is restarted, and a long input streams under back-pressure.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { decodeToPcm } from '../src/audio/decode.js';
+import { decodePcmStream } from '../src/audio/decode-stream.js';
+import { wavHeader } from '../src/audio/wav.js';
 import { encodeAudio } from '../src/audio/encode.js';
 import { ffmpegPath } from '../src/audio/ffmpeg-binaries.js';
 import { ffmpegSpawner, FfmpegProcess, runToBuffer, useFfmpegSpawner } from '../src/audio/ffmpeg-process.js';
@@ -84,6 +88,33 @@ describe('ffmpeg through the spawner process', () => {
     controller.abort();
     assert.deepEqual(await proc.exited, { code: null, signal: 'SIGKILL' });
     assert.equal(isAlive(pid), false);
+  });
+
+  it('a decode stopped early by an abort, its output backed up, still ends (the spawner drains what nobody reads)', async () => {
+    // Ten minutes of noise-free tone: far more than the pipes hold, so ffmpeg is blocked writing when we stop.
+    const dir = mkdtempSync(join(tmpdir(), 'llais-spawner-'));
+    const path = join(dir, 'long.wav');
+    const tone = new Int16Array(RATE_HZ * 600).map((_, i) => Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / RATE_HZ)));
+    writeFileSync(path, Buffer.concat([wavHeader(tone.byteLength, RATE_HZ), Buffer.from(tone.buffer)]));
+    try {
+      // Timing-dependent (about 1 stop in 12 hung before the fix), so it is tried a dozen times.
+      for (let i = 0; i < 12; i++) {
+        const abort = new AbortController();
+        const chunks = decodePcmStream(path, { sampleRateHz: RATE_HZ, chunkSamples: RATE_HZ, signal: abort.signal });
+        await chunks.next();
+        await new Promise((r) => setTimeout(r, 200));
+        abort.abort(new Error('the client left'));
+        let timer: NodeJS.Timeout | undefined;
+        const outcome = await Promise.race([
+          chunks.return().then(() => 'ended', () => 'ended'),
+          new Promise((r) => (timer = setTimeout(() => r('no end within 10 s'), 10_000))),
+        ]);
+        clearTimeout(timer);
+        assert.equal(outcome, 'ended', `stop ${i + 1}`);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a spawner killed mid-job fails that job with an error (no hang), and the next job restarts it', async () => {

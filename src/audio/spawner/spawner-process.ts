@@ -112,6 +112,13 @@ function start({ id, file, args }: JobHeader, socket: Socket): void {
   child.stdin.on('close', discardInput);
   socket.pipe(child.stdin);
   child.stdout.pipe(socket);
+  // The server hung up before the output ended (a reader that stopped early): pipe() unpipes and
+  // leaves stdout paused with data in it, so it never reaches end-of-file, 'close' never fires and
+  // the exit is never reported; the server then waits for it for ever. Drain the rest to nowhere.
+  socket.on('close', () => {
+    child.stdout.unpipe(socket);
+    child.stdout.resume();
+  });
   child.once('close', (code, signal) => {
     children.delete(id);
     if (spawnError === undefined) return reply({ type: 'exit', id, code, signal, stderrTail });
