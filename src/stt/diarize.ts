@@ -28,6 +28,8 @@ export interface TimeSpan {
 }
 
 export const DEFAULT_MAX_SPEAKERS = 8;
+/** What labelled the speakers, when no neural speaker model did (`X-Llais-Diarizer`). */
+export const MFCC_DIARIZER = 'llais-mfcc-stats-v1';
 const DEFAULT_SAMPLE_RATE_HZ = 16_000;
 
 /** Stored per frame: the 13 coefficients, then the frame's log energy. */
