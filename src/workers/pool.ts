@@ -248,7 +248,7 @@ const WHISPER_CANCEL_GRACE_MS = 30_000;
  */
 function cancellation(task: WorkerTask, signal: AbortSignal): { signal: AbortSignal; dispose(): void } {
   // ONNX voice tasks (seconds of inference) finish rather than being terminated inside an inference.
-  if (task.kind === 'voice' && (task.op === 'embed' ? task.onnx : task.knn)) return { signal: new AbortController().signal, dispose: () => {} };
+  if (task.kind === 'voice' && (task.op === 'embed' ? task.onnx : (task.knn ?? task.openvoice))) return { signal: new AbortController().signal, dispose: () => {} };
   if (task.kind !== 'transcribe' || !task.whisper) return { signal, dispose: () => {} };
   const flag = new Int32Array(new SharedArrayBuffer(4));
   task.cancelFlag = flag;
