@@ -14,7 +14,6 @@
 import { statSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { ApiError } from '../../errors.js';
-import { StreamResampler } from '../../audio/resample.js';
 import { createSession, DEFAULT_ONNX_SETTINGS } from '../onnx/settings.js';
 import { linearSpectrogram, OPENVOICE_BINS, OPENVOICE_SAMPLE_RATE_HZ } from './linear-spectrogram.js';
 
@@ -45,7 +44,10 @@ async function sessionFor(path: string, inputs: number): Promise<ort.InferenceSe
   return session;
 }
 
-function resample(pcm: Int16Array, fromHz: number, toHz: number): Int16Array {
+async function resample(pcm: Int16Array, fromHz: number, toHz: number): Promise<Int16Array> {
+  // Loaded when first needed: its WebAssembly module is instantiated by a top-level await, which
+  // must not hold up the loading of every pool worker (the pool's entry imports this module).
+  const { StreamResampler } = await import('../../audio/resample.js');
   const r = new StreamResampler(fromHz, toHz);
   const head = r.process(pcm);
   const tail = r.flush();
@@ -55,8 +57,8 @@ function resample(pcm: Int16Array, fromHz: number, toHz: number): Int16Array {
   return out;
 }
 
-function spectrogramTensor(pcm: Int16Array, rateHz: number): ort.Tensor {
-  const wave = Float32Array.from(resample(pcm, rateHz, OPENVOICE_SAMPLE_RATE_HZ), (x) => x / 32768);
+async function spectrogramTensor(pcm: Int16Array, rateHz: number): Promise<ort.Tensor> {
+  const wave = Float32Array.from(await resample(pcm, rateHz, OPENVOICE_SAMPLE_RATE_HZ), (x) => x / 32768);
   const { data, frames } = linearSpectrogram(wave);
   if (frames === 0) throw new ApiError('unprocessable_audio', 'The audio is too short to convert', 'file');
   return new ort.Tensor('float32', data, [1, OPENVOICE_BINS, frames]);
@@ -73,14 +75,14 @@ async function extract(path: string, spec: ort.Tensor): Promise<ort.Tensor> {
 
 /** The tone-colour embedding of `pcm` (mono at `rateHz`). */
 export async function openVoiceEmbedding(extractorPath: string, pcm: Int16Array, rateHz: number): Promise<Float32Array> {
-  return (await extract(extractorPath, spectrogramTensor(pcm, rateHz))).data as Float32Array;
+  return (await extract(extractorPath, await spectrogramTensor(pcm, rateHz))).data as Float32Array;
 }
 
 /** `source` re-spoken in `target`'s tone colour; both and the result mono at `rateHz`. */
 export async function openVoiceConvert(files: OpenVoiceFiles, source: Int16Array, target: Int16Array, rateHz: number): Promise<Int16Array> {
-  const spec = spectrogramTensor(source, rateHz);
+  const spec = await spectrogramTensor(source, rateHz);
   const sourceSe = await extract(files.extractor, spec);
-  const targetSe = await extract(files.extractor, spectrogramTensor(target, rateHz));
+  const targetSe = await extract(files.extractor, await spectrogramTensor(target, rateHz));
   if (sourceSe.dims[1] !== targetSe.dims[1]) throw new ApiError('engine_not_available', 'The OpenVoice extractor gave embeddings of different sizes');
   const converter = await sessionFor(files.converter, 3);
   const [specName, srcName, tgtName] = converter.inputNames as [string, string, string];
