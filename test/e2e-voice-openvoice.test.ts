@@ -1,7 +1,7 @@
 /**
  * OpenVoice v2's tone-colour converter behind `/v1/voice-convert/` (model=openvoice, the
  * default): the linear spectrogram is OpenVoice's (checked on a sine: frame count, peak bin and
- * magnitude), and with tiny ONNX models in the two-file export layout installed, a recording is
+ * magnitude), the 16 <-> 22.05 kHz resampling keeps a tone, and with tiny ONNX models in the two-file export layout installed, a recording is
  * converted toward two stored voices: `X-Llais-Converter` names it, the length is kept, and the
  * target's tone-colour embedding, extracted from the voice's kept audio, decides the result (the
  * tiny converter scales loudness by mean(target se) / mean(source se), measured on the output).
@@ -14,6 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import type { App } from '../src/app.js';
 import { linearSpectrogram, OPENVOICE_BINS, spectrogramFrames } from '../src/engines/voice/linear-spectrogram.js';
 import { openVoiceEmbedding } from '../src/engines/voice/openvoice.js';
+import { resampleSinc } from '../src/engines/voice/sinc-resample.js';
 import { startTestApp } from './helpers/app.js';
 import { tinyOpenVoiceModels } from './helpers/speaker-model.js';
 import { speak, type Clip } from './helpers/voices.js';
@@ -49,6 +50,19 @@ describe('OpenVoice tone-colour converter', () => {
     assert.equal(column.indexOf(Math.max(...column)), bin);
     // A periodic Hann window sums to 512: a sine of amplitude A peaks at A·512/2.
     assert.ok(Math.abs(column[bin]! - 0.5 * 256) < 1, `peak ${column[bin]}`);
+  });
+
+  it('resamples 16 kHz to 22.05 kHz and back keeping a tone (frequency, level, length)', () => {
+    const tone = Float32Array.from({ length: 16_000 }, (_, n) => 0.5 * Math.sin((2 * Math.PI * 1000 * n) / 16_000));
+    const up = resampleSinc(tone, 16_000, 22_050);
+    assert.equal(up.length, 22_050);
+    // Away from the edges, the resampled tone is the same sine at the new rate.
+    let worst = 0;
+    for (let n = 1000; n < 21_000; n++) worst = Math.max(worst, Math.abs(up[n]! - 0.5 * Math.sin((2 * Math.PI * 1000 * n) / 22_050)));
+    assert.ok(worst < 0.005, `largest error ${worst}`);
+    const back = resampleSinc(up, 22_050, 16_000);
+    assert.equal(back.length, 16_000);
+    for (let n = 1000; n < 15_000; n += 97) assert.ok(Math.abs(back[n]! - tone[n]!) < 0.005, `sample ${n}: ${back[n]} vs ${tone[n]}`);
   });
 
   describe('through the server', () => {

@@ -15,6 +15,7 @@ import { statSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { ApiError } from '../../errors.js';
 import { createSession, DEFAULT_ONNX_SETTINGS } from '../onnx/settings.js';
+import { resampleSinc } from './sinc-resample.js';
 import { linearSpectrogram, OPENVOICE_BINS, OPENVOICE_SAMPLE_RATE_HZ } from './linear-spectrogram.js';
 
 export interface OpenVoiceFiles {
@@ -44,21 +45,8 @@ async function sessionFor(path: string, inputs: number): Promise<ort.InferenceSe
   return session;
 }
 
-async function resample(pcm: Int16Array, fromHz: number, toHz: number): Promise<Int16Array> {
-  // Loaded when first needed: its WebAssembly module is instantiated by a top-level await, which
-  // must not hold up the loading of every pool worker (the pool's entry imports this module).
-  const { StreamResampler } = await import('../../audio/resample.js');
-  const r = new StreamResampler(fromHz, toHz);
-  const head = r.process(pcm);
-  const tail = r.flush();
-  const out = new Int16Array(head.length + tail.length);
-  out.set(head);
-  out.set(tail, head.length);
-  return out;
-}
-
 async function spectrogramTensor(pcm: Int16Array, rateHz: number): Promise<ort.Tensor> {
-  const wave = Float32Array.from(await resample(pcm, rateHz, OPENVOICE_SAMPLE_RATE_HZ), (x) => x / 32768);
+  const wave = resampleSinc(Float32Array.from(pcm, (x) => x / 32768), rateHz, OPENVOICE_SAMPLE_RATE_HZ);
   const { data, frames } = linearSpectrogram(wave);
   if (frames === 0) throw new ApiError('unprocessable_audio', 'The audio is too short to convert', 'file');
   return new ort.Tensor('float32', data, [1, OPENVOICE_BINS, frames]);
@@ -90,6 +78,6 @@ export async function openVoiceConvert(files: OpenVoiceFiles, source: Int16Array
   if (out.type !== 'float32' || out.dims[0] !== 1 || out.dims.slice(1, -1).some((d) => d !== 1)) {
     throw new ApiError('engine_not_available', `The OpenVoice converter answered ${out.type} [${out.dims.join(', ')}]; expected float32 [1, 1, samples]`);
   }
-  const wave = Int16Array.from(out.data as Float32Array, (x) => Math.max(-32768, Math.min(32767, Math.round(x * 32768))));
-  return resample(wave, OPENVOICE_SAMPLE_RATE_HZ, rateHz);
+  const wave = resampleSinc(out.data as Float32Array, OPENVOICE_SAMPLE_RATE_HZ, rateHz);
+  return Int16Array.from(wave, (x) => Math.max(-32768, Math.min(32767, Math.round(x * 32768))));
 }
