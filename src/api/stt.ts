@@ -120,7 +120,7 @@ export function registerSttRoutes(router: Router, ctx: ApiContext, stt: SttServi
         speaker: s.speaker ?? null,
         ...(opts.wordTimestamps ? { words: s.words ?? [] } : {}),
       })),
-    });
+    }, t.diarizer ? { 'X-Llais-Diarizer': t.diarizer } : {});
   });
 
   const openAi = (task: 'transcribe' | 'translate') => async (ex: HttpExchange) => {

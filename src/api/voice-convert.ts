@@ -3,9 +3,10 @@
  * `target_voice` is a stored voice (`emb_…`, the caller's own) or a built-in TTS voice; the
  * embedded converter (src/voice/converter.ts) moves F0 statistics and the spectral envelope
  * toward it in a pool worker, and the answer is a tagged file (`X-Llais-Synthetic: true`, a
- * metadata comment). With kNN-VC installed (`<modelsDir>/knn-vc/`, src/voice/voice-models.ts)
- * it converts instead, toward the target's own kept audio. `model` (openvoice, knn-vc) is
- * accepted and recorded; `X-Llais-Converter` says which converter ran. 3 credits per audio minute.
+ * metadata comment). With OpenVoice v2 (`<modelsDir>/openvoice-v2/`) or kNN-VC
+ * (`<modelsDir>/knn-vc/`) installed (src/voice/voice-models.ts) a neural converter runs instead,
+ * toward the target's own kept audio: the one `model` names if installed, else the other.
+ * `X-Llais-Converter` says which converter ran. 3 credits per audio minute.
  */
 import { ApiError } from '../errors.js';
 import type { MultipartFields } from '../http/body.js';
@@ -16,14 +17,16 @@ import { VOICE_SAMPLE_RATE_HZ } from '../voice/frame-spectrum.js';
 import { encodeTagged, TAGGED_CONTENT_TYPES, TAGGED_FORMATS, type TaggedFormat } from '../voice/tagged-audio.js';
 import { reserveVoiceCharge, VOICE_CHANGER_CREDITS_PER_MINUTE } from './voice-charge.js';
 import { audioFile, numberField, oneOf, readVoiceForm, SYNTHETIC_COMMENT, SYNTHETIC_HEADERS, targetVoiceAudio, targetVoiceStats, textField, VOICE_UPLOAD_LIMITS, type VoiceContext } from './voice-upload.js';
-import { installedKnnVc } from '../voice/voice-models.js';
+import { installedKnnVc, installedOpenVoice } from '../voice/voice-models.js';
 import type { VoiceConvertInput } from '../workers/voice-task.js';
 
 export const CONVERT_MODELS = ['openvoice', 'knn-vc'] as const;
-/** The converter that runs (no neural one is installed in this build). */
+/** The embedded converter's name, when no neural one runs. */
 export const EMBEDDED_CONVERTER = 'llais-dsp-v1';
 /** Longest recording converted: the converter holds the whole signal (about 40 bytes a sample). */
 export const CONVERT_MAX_SEC = 600;
+/** `X-Llais-Converter` when OpenVoice's tone-colour converter ran. */
+export const OPENVOICE_CONVERTER = 'openvoice-v2';
 export const MAX_PITCH_SHIFT = 12;
 
 function convertFields(fields: MultipartFields): { model: string; format: TaggedFormat; pitchShift: number } {
@@ -38,12 +41,15 @@ function convertFields(fields: MultipartFields): { model: string; format: Tagged
  * Converts the upload at `path` with `spec` in a pool worker, charged per audio minute, and sends
  * the tagged file. Shared with speech-to-speech.
  */
-export async function convertAndSend(ctx: VoiceContext, ex: HttpExchange, path: string, spec: ConvertSpec, format: TaggedFormat, extraHeaders: Record<string, string>, knn?: VoiceConvertInput['knn']): Promise<void> {
+/** A neural converter's part of the worker task. */
+export type NeuralInput = Pick<VoiceConvertInput, 'knn' | 'openvoice'>;
+
+export async function convertAndSend(ctx: VoiceContext, ex: HttpExchange, path: string, spec: ConvertSpec, format: TaggedFormat, extraHeaders: Record<string, string>, neural?: NeuralInput): Promise<void> {
   const charge = reserveVoiceCharge(ctx, ex, VOICE_CHANGER_CREDITS_PER_MINUTE, 'voice changer');
   let credits: { used: number; remaining: number | null };
   let file: Buffer;
   try {
-    const converted = await ctx.pool.voice(path, { kind: 'voice', op: 'convert', spec, maxSec: CONVERT_MAX_SEC, ...(knn ? { knn } : {}) }, ex.signal);
+    const converted = await ctx.pool.voice(path, { kind: 'voice', op: 'convert', spec, maxSec: CONVERT_MAX_SEC, ...neural }, ex.signal);
     file = await encodeTagged(converted.pcm, VOICE_SAMPLE_RATE_HZ, format, SYNTHETIC_COMMENT, ex.signal);
     credits = charge.commit(converted.pcm.length / VOICE_SAMPLE_RATE_HZ / 60);
   } catch (error) {
@@ -60,6 +66,24 @@ export async function convertAndSend(ctx: VoiceContext, ex: HttpExchange, path: 
   }, file);
 }
 
+/**
+ * The installed neural converter to run, the requested `model` first, then the other: each
+ * converts toward the target's own kept audio. Neither has pitch control, so a `pitch_shift`
+ * keeps the embedded converter (the caller does not ask).
+ */
+async function neuralConverter(ctx: VoiceContext, ex: HttpExchange, model: string, target: string): Promise<{ name: string; input: NeuralInput } | undefined> {
+  const openvoice = installedOpenVoice(ctx.config.modelsDir);
+  const knn = installedKnnVc(ctx.config.modelsDir);
+  if (!openvoice && !knn) return undefined;
+  const audio = await targetVoiceAudio(ctx, ex, target);
+  if (!audio) return undefined;
+  const choices = [
+    ...(openvoice ? [{ name: OPENVOICE_CONVERTER, input: { openvoice: { ...openvoice, target: audio } } }] : []),
+    ...(knn ? [{ name: 'knn-vc', input: { knn: { ...knn, target: audio } } }] : []),
+  ];
+  return choices.find((c) => (model === 'openvoice') === (c.name === OPENVOICE_CONVERTER)) ?? choices[0];
+}
+
 export function registerVoiceConvertRoutes(router: Router, ctx: VoiceContext): void {
   router.post('/v1/voice-convert', async (ex) => {
     const body = await readVoiceForm(ctx, ex, { file: VOICE_UPLOAD_LIMITS.convert }, (fields) => void convertFields(fields));
@@ -68,10 +92,7 @@ export function registerVoiceConvertRoutes(router: Router, ctx: VoiceContext): v
     if (target === undefined) throw new ApiError('missing_required_parameter', "Missing required field 'target_voice' (an embed_id from /v1/voice-embed/ or a voice id from /v1/voices/)", 'target_voice');
     const file = await audioFile(body, 'file');
     const stats = await targetVoiceStats(ctx, ex, target, 'target_voice');
-    // kNN-VC when installed and the target's own audio is kept; it has no pitch control, so a pitch_shift keeps the embedded converter.
-    const files = pitchShift === 0 ? installedKnnVc(ctx.config.modelsDir) : undefined;
-    const targetAudio = files ? await targetVoiceAudio(ctx, ex, target) : undefined;
-    const knn = files && targetAudio ? { ...files, target: targetAudio } : undefined;
-    await convertAndSend(ctx, ex, file.path, { target: stats, pitchShiftSemitones: pitchShift }, format, { 'X-Llais-Model': model, 'X-Llais-Converter': knn ? 'knn-vc' : EMBEDDED_CONVERTER }, knn);
+    const neural = pitchShift === 0 ? await neuralConverter(ctx, ex, model, target) : undefined;
+    await convertAndSend(ctx, ex, file.path, { target: stats, pitchShiftSemitones: pitchShift }, format, { 'X-Llais-Model': model, 'X-Llais-Converter': neural?.name ?? EMBEDDED_CONVERTER }, neural?.input);
   });
 }

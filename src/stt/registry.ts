@@ -17,6 +17,7 @@ import type { WorkerPool } from '../workers/pool.js';
 import type { SttModelStatus } from './resolve.js';
 import type { Transcript } from './transcript.js';
 import { WhisperSttEngine } from './whisper-engine.js';
+import { installedSpeakerModel } from '../voice/voice-models.js';
 import { whisperFailedError } from './whisper-failure.js';
 
 /** How Whisper models run: what the server's configuration says (see config.ts). */
@@ -43,6 +44,8 @@ class PooledSttEngine implements SttEngine {
     private readonly pool: WorkerPool,
     /** Live turns run here, many per thread, when given; otherwise each holds a pool worker. */
     private readonly live: LiveSttPool | undefined,
+    /** Looked up per request: a speaker model installed while the server runs serves diarization at once. */
+    private readonly modelsDir?: string,
   ) {
     this.id = info.id;
     this.languages = info.languages;
@@ -51,7 +54,14 @@ class PooledSttEngine implements SttEngine {
 
   transcribe(audio: SttFileAudio, req: SttRequest, signal: AbortSignal): Promise<Transcript> {
     return this.pool.transcribe(
-      { kind: 'transcribe', path: audio.path, language: req.language, wordTimestamps: req.wordTimestamps, diarize: req.diarize },
+      {
+        kind: 'transcribe',
+        path: audio.path,
+        language: req.language,
+        wordTimestamps: req.wordTimestamps,
+        diarize: req.diarize,
+        speakerModel: req.diarize && this.modelsDir !== undefined ? installedSpeakerModel(this.modelsDir) : undefined,
+      },
       signal,
       { onSegment: req.onSegment },
     );
@@ -81,7 +91,7 @@ export class SttRegistry {
   ) {
     // The pool's workers construct PocketSphinx (see workers/stt-task.ts) and Whisper models.
     const pocketsphinx = catalogue.find((m) => m.id === 'pocketsphinx');
-    if (pocketsphinx) this.engines.set(pocketsphinx.id, new PooledSttEngine(pocketsphinx, pool, live));
+    if (pocketsphinx) this.engines.set(pocketsphinx.id, new PooledSttEngine(pocketsphinx, pool, live, modelsDir));
     const whisperIds = new Set(WHISPER_MODELS.map((m) => m.id));
     for (const m of catalogue.filter((x) => whisperIds.has(x.id) && isInstalled(x, modelsDir))) this.addWhisper(m, pool, whisper);
   }

@@ -1,9 +1,11 @@
 /**
  * A PCM stream to a transcript: feeds a recognizer chunk by chunk, groups its words into segments
  * as they come, and, when asked, labels speakers from MFCC statistics computed as the same chunks
- * pass. No PCM is kept here beyond the chunk in hand.
+ * pass (or from an installed speaker model's embedding of each segment, segment-embeddings.ts).
+ * No PCM is kept here beyond the chunk in hand and the open segment's audio.
  */
 import { SpeakerFeatures } from './diarize.js';
+import { SegmentEmbeddings, type SpeakerEmbedder } from './segment-embeddings.js';
 import { PartialHypothesis, type LivePartial } from './live-partial.js';
 import { SegmentBuilder } from './segments.js';
 import type { Transcript, TranscriptSegment, TranscriptWord } from './transcript.js';
@@ -43,6 +45,8 @@ export interface TranscribePcmOptions {
   wordTimestamps: boolean;
   /** Each segment carries a `speaker` label. */
   diarize: boolean;
+  /** With `diarize`: label speakers by this model's embedding of each segment instead of MFCC statistics. */
+  speakerEmbedder?: SpeakerEmbedder;
   /** Called with each segment as soon as it is final (before speakers are known: no `speaker`). */
   onSegment?: (segment: TranscriptSegment) => void;
   /** Live turns: the whole stream's speaker vector in the transcript, so turns can be labelled across a session. */
@@ -61,7 +65,11 @@ export async function transcribePcm(
   opts: TranscribePcmOptions,
 ): Promise<Transcript> {
   const stream = recognizer.openStream();
-  const speakers = opts.diarize ? new SpeakerFeatures(STT_SAMPLE_RATE_HZ) : null;
+  const speakers = !opts.diarize
+    ? null
+    : opts.speakerEmbedder
+      ? new SegmentEmbeddings(opts.speakerEmbedder, STT_SAMPLE_RATE_HZ)
+      : new SpeakerFeatures(STT_SAMPLE_RATE_HZ);
   const voice = opts.speakerVector ? new SpeakerFeatures(STT_SAMPLE_RATE_HZ) : null;
   const builder = new SegmentBuilder(opts.wordTimestamps);
   const segments: TranscriptSegment[] = [];
@@ -100,7 +108,7 @@ export async function transcribePcm(
   emit(builder.flush());
 
   if (speakers !== null) {
-    const labels = speakers.labels();
+    const labels = await speakers.labels();
     segments.forEach((segment, i) => (segment.speaker = labels[i]));
   }
   voice?.addSegment({ start: 0, end: samples / STT_SAMPLE_RATE_HZ });

@@ -19,6 +19,8 @@ export interface Transcript {
   language: string;
   durationSec: number;
   segments: TranscriptSegment[];
+  /** With diarization: what labelled the speakers (a speaker model's id, or diarize.ts's MFCC_DIARIZER). */
+  diarizer?: string;
   /** Live turns that asked for it: the whole turn's speaker vector (stt/diarize.ts), for labels across turns. */
   speakerVector?: { vector: Float64Array; speechFrames: number } | null;
 }

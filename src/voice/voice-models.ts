@@ -57,7 +57,33 @@ export const KNN_VC_MODEL: VoiceModelInfo = {
     'export the two networks of bshall/knn-vc (torch.hub) with torch.onnx.export into <modelsDir>/knn-vc/: wavlm-large-layer6.onnx (float32 waveform [1, samples] at 16 kHz -> layer-6 features [1, T, 1024]) and prematch-hifigan.onnx (features [1, T, 1024] -> waveform [1, samples]); see docs/voice-identity.md',
 };
 
-export const VOICE_MODEL_CATALOGUE: readonly VoiceModelInfo[] = [...SPEAKER_MODELS, KNN_VC_MODEL];
+/**
+ * OpenVoice v2's tone-colour converter: upstream (myshell-ai/OpenVoice, checkpoints_v2/converter)
+ * publishes a PyTorch checkpoint only, so the two ONNX files are exported by hand; this is the
+ * layout read (src/engines/voice/openvoice.ts).
+ */
+export const OPENVOICE_FILES = { extractor: 'tone_color_extractor.onnx', converter: 'tone_color_converter.onnx' } as const;
+
+export const OPENVOICE_MODEL: VoiceModelInfo = {
+  id: 'openvoice-v2',
+  name: 'OpenVoice v2 tone-colour converter (MyShell, MIT)',
+  type: 'voice',
+  task: 'conversion',
+  onnxFile: OPENVOICE_FILES.converter,
+  builtin: false,
+  install_hint: 'llais models pull openvoice-v2',
+  files: [OPENVOICE_FILES.extractor, OPENVOICE_FILES.converter],
+  manual_install:
+    "load myshell-ai/OpenVoice's checkpoints_v2/converter (ToneColorConverter) and torch.onnx.export into <modelsDir>/openvoice-v2/: tone_color_extractor.onnx (model.ref_enc wrapped to take the linear spectrogram [1, 513, T] (22.05 kHz, n_fft 1024, hop 256, win 1024) and return se [1, 256, 1]) and tone_color_converter.onnx (model.voice_conversion wrapped with tau=0.3 and y_lengths=[T]: inputs spectrogram [1, 513, T], source se [1, 256, 1], target se [1, 256, 1] in that order -> waveform [1, 1, samples] at 22.05 kHz); see docs/voice-identity.md",
+};
+
+export const VOICE_MODEL_CATALOGUE: readonly VoiceModelInfo[] = [...SPEAKER_MODELS, KNN_VC_MODEL, OPENVOICE_MODEL];
+
+/** The installed OpenVoice files, if any. */
+export function installedOpenVoice(modelsDir: string): { extractor: string; converter: string } | undefined {
+  const dir = modelDataDir(OPENVOICE_MODEL, modelsDir);
+  return dir === undefined ? undefined : { extractor: join(dir, OPENVOICE_FILES.extractor), converter: join(dir, OPENVOICE_FILES.converter) };
+}
 
 /** The installed kNN-VC files, if any. */
 export function installedKnnVc(modelsDir: string): { encoder: string; vocoder: string } | undefined {

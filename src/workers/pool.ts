@@ -250,7 +250,7 @@ const WHISPER_CANCEL_GRACE_MS = 30_000;
  */
 function cancellation(task: WorkerTask, signal: AbortSignal): { signal: AbortSignal; dispose(): void } {
   // ONNX voice tasks (seconds of inference) finish rather than being terminated inside an inference.
-  if (task.kind === 'voice' && (task.op === 'embed' ? task.onnx : task.knn)) return { signal: new AbortController().signal, dispose: () => {} };
+  if (task.kind === 'voice' && (task.op === 'embed' ? task.onnx : (task.knn ?? task.openvoice))) return { signal: new AbortController().signal, dispose: () => {} };
   // A separation network reads the flag between segments, as Whisper does between decoding steps.
   const flagged = task.kind === 'transcribe' ? task.whisper !== undefined : task.kind === 'audio-tool' && task.spec.tool === 'separate' && task.spec.stems !== 2;
   if (!flagged) return { signal, dispose: () => {} };

@@ -17,6 +17,8 @@ import { threadId, type MessagePort } from 'node:worker_threads';
 import { PocketSphinxDecoder } from '../engines/stt/pocketsphinx/decoder.js';
 import { ApiError, type ErrorCode } from '../errors.js';
 import { transcribePcm, type Recognizer } from '../stt/transcribe-pcm.js';
+import { MFCC_DIARIZER } from '../stt/diarize.js';
+import { loadSpeakerModel, onnxSpeakerEmbedding } from '../engines/voice/speaker-embedder.js';
 import { pocketsphinxLanguage } from './pocketsphinx-language.js';
 import type { Transcript, TranscriptSegment } from '../stt/transcript.js';
 import type { LivePartial } from '../stt/live-partial.js';
@@ -34,6 +36,8 @@ export interface SttTaskInput {
   language: string;
   wordTimestamps: boolean;
   diarize: boolean;
+  /** With `diarize`: an installed speaker-embedding model (its id, reported, and `.onnx` path) labels the segments. */
+  speakerModel?: { id: string; path: string };
   /** A live turn arriving in real time: decode as it comes rather than per utterance. */
   live?: boolean;
   /** Live turns: send the running hypothesis back as it changes (`partial` messages). */
@@ -210,13 +214,17 @@ async function transcribe(task: Extract<WorkerTask, { kind: 'transcribe' }>): Pr
     if (task.whisper) return await transcribeWithWhisper(task.whisper, receiveAudio(audio), { language: task.language, wordTimestamps: task.wordTimestamps, onSegment, cancelFlag: task.cancelFlag, onPartial, prompt: task.prompt });
     const recognizer = recognizerFor(task.language);
     const chosen = task.live && recognizer.openLiveStream ? { language: recognizer.language, openStream: recognizer.openLiveStream } : recognizer;
-    return await transcribePcm(receiveAudio(audio), chosen, {
+    const model = task.diarize ? task.speakerModel : undefined;
+    if (model) await loadSpeakerModel(model.path);
+    const transcript = await transcribePcm(receiveAudio(audio), chosen, {
       wordTimestamps: task.wordTimestamps,
       diarize: task.diarize,
+      speakerEmbedder: model ? (pcm) => onnxSpeakerEmbedding(model.path, pcm) : undefined,
       onSegment,
       onPartial,
       speakerVector: task.speakerVector,
     });
+    return task.diarize ? { ...transcript, diarizer: model?.id ?? MFCC_DIARIZER } : transcript;
   } finally {
     audio.close();
   }

@@ -5,9 +5,11 @@
  * - `embed`: a voice profile and embedding (the embedded statistics, or an installed ONNX
  *   speaker model's embedding beside the same statistics), with the upload checks of a voice
  *   reference: long enough speech, not too long, one speaker (the halves must agree).
- * - `convert`: the embedded converter (src/voice/converter.ts) toward target statistics.
+ * - `convert`: the embedded converter (src/voice/converter.ts) toward target statistics, or an
+ *   installed neural one (kNN-VC, OpenVoice) toward the target's audio.
  */
 import { knnVcConvert } from '../engines/voice/knn-vc.js';
+import { openVoiceConvert } from '../engines/voice/openvoice.js';
 import { onnxSpeakerEmbedding } from '../engines/voice/speaker-embedder.js';
 import { ApiError } from '../errors.js';
 import { concatPcm } from '../audio/pcm.js';
@@ -49,6 +51,8 @@ export interface VoiceConvertInput {
   maxSec: number;
   /** Convert with kNN-VC (these files, toward this 16 kHz target audio) instead of the embedded converter. */
   knn?: { encoder: string; vocoder: string; target: Int16Array };
+  /** Convert with OpenVoice's tone-colour converter (these files, toward this 16 kHz target audio) instead. */
+  openvoice?: { extractor: string; converter: string; target: Int16Array };
 }
 
 export interface VoiceConvertResult {
@@ -114,6 +118,10 @@ async function embed(task: VoiceEmbedInput, pcm: Int16Array): Promise<VoiceEmbed
 
 async function convert(task: VoiceConvertInput, pcm: Int16Array): Promise<VoiceConvertResult> {
   if (pcm.length === 0) throw new ApiError('unprocessable_audio', 'The upload decodes to no audio', 'file');
+  if (task.openvoice) {
+    const out = await openVoiceConvert(task.openvoice, pcm, task.openvoice.target, VOICE_SAMPLE_RATE_HZ);
+    return { pcm: out, source: voiceProfile(analyzePcm(pcm)).stats, warp: 1, pitchRatio: 1 };
+  }
   if (task.knn) {
     const out = await knnVcConvert(task.knn.encoder, task.knn.vocoder, pcm, task.knn.target);
     return { pcm: out, source: voiceProfile(analyzePcm(pcm)).stats, warp: 1, pitchRatio: 1 };

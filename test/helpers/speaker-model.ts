@@ -70,3 +70,54 @@ export function tinyKnnVcModels(): { encoder: Uint8Array; vocoder: Uint8Array } 
   const vocoder = graph('tiny-hifigan', [{ opType: 'Reshape', input: ['features', 'shape2'], output: ['waveform'] }], [int64('shape2', [1, -1])], valueInfo('features', [1, 'T', FRAME]), valueInfo('waveform', [1, 'samples']));
   return { encoder, vocoder };
 }
+
+/**
+ * Tiny stand-ins for the two OpenVoice v2 exports (src/engines/voice/openvoice.ts). The
+ * "extractor" is the time-mean of the spectrogram [1, 513, T] projected by a fixed positive
+ * matrix to se [1, OPENVOICE_SE_DIMS, 1]; the "converter" projects each spectrogram frame to 256
+ * samples (the hop) and scales the waveform [1, 1, T·256] by mean(target se) / mean(source se),
+ * so the target's embedding audibly decides the result: its loudness.
+ */
+export const OPENVOICE_SE_DIMS = 256;
+export function tinyOpenVoiceModels(): { extractor: Uint8Array; converter: Uint8Array } {
+  let seed = 777;
+  const random = (): number => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
+  const ints = (name: string, values: number[]): OnnxTypes.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.INTS, ints: values });
+  const keep = (k: number): OnnxTypes.IAttributeProto => ({ name: 'keepdims', type: onnx.AttributeProto.AttributeType.INT, i: k });
+  const model = (name: string, node: OnnxTypes.INodeProto[], initializer: OnnxTypes.ITensorProto[], input: OnnxTypes.IValueInfoProto[], output: OnnxTypes.IValueInfoProto): Uint8Array =>
+    onnx.ModelProto.encode(onnx.ModelProto.create({ irVersion: 8, producerName: 'llais-test', opsetImport: [{ domain: '', version: 13 }], graph: { name, node, initializer, input, output: [output] } })).finish();
+  const extractor = model(
+    'tiny-ref-enc',
+    [
+      { opType: 'ReduceMean', input: ['spec'], output: ['mean'], attribute: [ints('axes', [2]), keep(1)] },
+      { opType: 'Transpose', input: ['mean'], output: ['row'], attribute: [ints('perm', [0, 2, 1])] },
+      { opType: 'MatMul', input: ['row', 'w'], output: ['proj'] },
+      { opType: 'Transpose', input: ['proj'], output: ['se'], attribute: [ints('perm', [0, 2, 1])] },
+    ],
+    [{ name: 'w', dataType: DataType.FLOAT, dims: [513, OPENVOICE_SE_DIMS], floatData: Array.from({ length: 513 * OPENVOICE_SE_DIMS }, () => random() / 513) }],
+    [valueInfo('spec', [1, 513, 'T'])],
+    valueInfo('se', [1, OPENVOICE_SE_DIMS, 1]),
+  );
+  const converter = model(
+    'tiny-voice-conversion',
+    [
+      { opType: 'Transpose', input: ['spec'], output: ['frames'], attribute: [ints('perm', [0, 2, 1])] },
+      { opType: 'MatMul', input: ['frames', 'w'], output: ['hops'] },
+      { opType: 'Reshape', input: ['hops', 'shape'], output: ['wave'] },
+      { opType: 'ReduceMean', input: ['tgt_se'], output: ['tgt'], attribute: [keep(0)] },
+      { opType: 'ReduceMean', input: ['src_se'], output: ['src'], attribute: [keep(0)] },
+      { opType: 'Div', input: ['tgt', 'src'], output: ['gain'] },
+      { opType: 'Mul', input: ['wave', 'gain'], output: ['audio'] },
+    ],
+    [
+      { name: 'w', dataType: DataType.FLOAT, dims: [513, 256], floatData: Array.from({ length: 513 * 256 }, () => (random() - 0.5) * 2e-3) },
+      { name: 'shape', dataType: DataType.INT64, dims: [3], int64Data: [1, 1, -1] },
+    ],
+    [valueInfo('spec', [1, 513, 'T']), valueInfo('src_se', [1, OPENVOICE_SE_DIMS, 1]), valueInfo('tgt_se', [1, OPENVOICE_SE_DIMS, 1])],
+    valueInfo('audio', [1, 1, 'samples']),
+  );
+  return { extractor, converter };
+}

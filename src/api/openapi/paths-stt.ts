@@ -38,7 +38,7 @@ export function sttOperations(): OperationSpec[] {
       path: '/v1/stt',
       operationId: 'transcribe',
       summary: 'Transcribe an uploaded file',
-      description: 'Fields sent before the file are checked before the file is read; a full pool answers 503 before the body is received.',
+      description: 'Fields sent before the file are checked before the file is read; a full pool answers 503 before the body is received. With `diarize=true`, `X-Llais-Diarizer` names what labelled the speakers: an installed speaker-embedding model (`wespeaker-resnet34`, `3dspeaker-campplus`) or `llais-mfcc-stats-v1`.',
       tag: 'Speech to text',
       requestBody: multipart(sttForm),
       responses: { 200: jsonResponse('The transcript.', jsonSchemaOf(sttResponse, 'output')) },

@@ -60,7 +60,7 @@ export function voiceOperations(): OperationSpec[] {
       path: '/v1/voice-convert',
       operationId: 'convertVoice',
       summary: 'Re-speak a recording in another voice',
-      description: 'F0 statistics and spectral envelope moved toward the target voice (docs/voice-identity.md). 3 credits per audio minute. `X-Llais-Converter` names the converter that ran.',
+      description: 'F0 statistics and spectral envelope moved toward the target voice (docs/voice-identity.md), or an installed neural converter (OpenVoice v2, kNN-VC: the one `model` names first) toward the target\'s own audio. 3 credits per audio minute. `X-Llais-Converter` names the converter that ran: `openvoice-v2`, `knn-vc` or `llais-dsp-v1`.',
       tag: TAG,
       requestBody: multipart(voiceConvertForm),
       responses: { 200: taggedAudio('The converted recording.') },

@@ -20,13 +20,24 @@ async function sessionFor(path: string): Promise<ort.InferenceSession> {
   const cached = sessions.get(path);
   if (cached?.version === version) return cached.session;
   if (cached) await cached.session.release();
-  const session = await createSession(path, DEFAULT_ONNX_SETTINGS);
+  let session: ort.InferenceSession;
+  try {
+    session = await createSession(path, DEFAULT_ONNX_SETTINGS);
+  } catch (error) {
+    // A truncated download or a file that is not ONNX: the install is at fault, not the request.
+    throw new ApiError('engine_not_available', `The speaker-embedding model ${path} cannot be loaded; reinstall it (llais models pull)`, null, { cause: error });
+  }
   if (session.inputNames.length !== 1 || session.outputNames.length !== 1) {
     await session.release();
     throw new ApiError('engine_not_available', `The speaker-embedding model ${path} has ${session.inputNames.length} inputs and ${session.outputNames.length} outputs; expected fbank features [B, T, ${FBANK_BINS}] in and an embedding [B, D] out`);
   }
   sessions.set(path, { version, session });
   return session;
+}
+
+/** Loads (and checks) the model now, so that a broken install fails before any audio is spent on it. */
+export async function loadSpeakerModel(modelPath: string): Promise<void> {
+  await sessionFor(modelPath);
 }
 
 /** The model's embedding of 16 kHz PCM, length-normalised. */

@@ -461,7 +461,7 @@ export type paths = {
         put?: never;
         /**
          * Transcribe an uploaded file
-         * @description Fields sent before the file are checked before the file is read; a full pool answers 503 before the body is received.
+         * @description Fields sent before the file are checked before the file is read; a full pool answers 503 before the body is received. With `diarize=true`, `X-Llais-Diarizer` names what labelled the speakers: an installed speaker-embedding model (`wespeaker-resnet34`, `3dspeaker-campplus`) or `llais-mfcc-stats-v1`.
          */
         post: operations["transcribe"];
         delete?: never;
@@ -635,7 +635,7 @@ export type paths = {
         put?: never;
         /**
          * Re-speak a recording in another voice
-         * @description F0 statistics and spectral envelope moved toward the target voice (docs/voice-identity.md). 3 credits per audio minute. `X-Llais-Converter` names the converter that ran.
+         * @description F0 statistics and spectral envelope moved toward the target voice (docs/voice-identity.md), or an installed neural converter (OpenVoice v2, kNN-VC: the one `model` names first) toward the target's own audio. 3 credits per audio minute. `X-Llais-Converter` names the converter that ran: `openvoice-v2`, `knn-vc` or `llais-dsp-v1`.
          */
         post: operations["convertVoice"];
         delete?: never;
