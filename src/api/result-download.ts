@@ -5,23 +5,12 @@
  */
 import type { RemoteResult } from '../jobs/result-store.js';
 import type { HttpExchange } from '../http/exchange.js';
-import { parseRange } from '../http/static-file.js';
+import { answerRanged } from '../http/static-file.js';
 
 export async function sendRemote(ex: HttpExchange, remote: RemoteResult, headers: Record<string, string>): Promise<void> {
-  const size = remote.sizeBytes;
-  const range = parseRange(ex.headers.range, size);
-  const common = { ...headers, 'Accept-Ranges': 'bytes' };
-  if (range === 'unsatisfiable') {
-    ex.send(416, { ...common, 'Content-Range': `bytes */${size}` });
-    return;
-  }
-  const start = range ? range.start : 0;
-  const end = range ? range.end : size - 1;
-  const length = size === 0 ? 0 : end - start + 1;
-  const status = range ? 206 : 200;
-  const head = range ? { ...common, 'Content-Range': `bytes ${start}-${end}/${size}` } : common;
-  if (ex.method === 'HEAD') return ex.sendHead(status, head, length);
-  if (length === 0) return ex.send(status, head);
+  const ranged = answerRanged(ex, remote.sizeBytes, headers);
+  if (ranged === null) return;
+  const { status, head, start, end, length } = ranged;
   // Opened before the status goes out, so a store that fails now is still an error response.
   const body = await remote.read(start, end, ex.signal);
   ex.startStream(status, head);

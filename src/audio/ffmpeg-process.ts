@@ -148,21 +148,19 @@ export class FfmpegProcess {
   }
 }
 
-/** Runs a process to completion and returns its stdout as one Buffer; rejects with `failure(what)`. */
-export async function runToBuffer(
-  binaryPath: string,
-  args: readonly string[],
-  what: string,
-  signal?: AbortSignal,
-): Promise<Buffer> {
-  signal?.throwIfAborted();
-  const proc = new FfmpegProcess(binaryPath, args);
+/**
+ * The stdout of a process that reads no stdin, chunk by chunk: killed when `signal` aborts or the
+ * reader stops early, always waited for; throws `failure(what)` when it exits otherwise than 0.
+ */
+export async function* stdoutOf(proc: FfmpegProcess, what: string, signal?: AbortSignal): AsyncGenerator<Buffer, void, undefined> {
   proc.killOnAbort(signal);
   proc.child.stdin.end();
-  const chunks: Buffer[] = [];
   let readToEnd = false;
   try {
-    for await (const chunk of proc.child.stdout) chunks.push(chunk as Buffer);
+    for await (const chunk of proc.child.stdout as AsyncIterable<Buffer>) {
+      yield chunk;
+      signal?.throwIfAborted();
+    }
     readToEnd = true;
   } finally {
     if (!readToEnd) proc.kill();
@@ -171,5 +169,17 @@ export async function runToBuffer(
   signal?.throwIfAborted();
   const status = await proc.exited;
   if (status.code !== 0) throw proc.failure(what);
+}
+
+/** Runs a process to completion and returns its stdout as one Buffer; rejects with `failure(what)`. */
+export async function runToBuffer(
+  binaryPath: string,
+  args: readonly string[],
+  what: string,
+  signal?: AbortSignal,
+): Promise<Buffer> {
+  signal?.throwIfAborted();
+  const chunks: Buffer[] = [];
+  for await (const chunk of stdoutOf(new FfmpegProcess(binaryPath, args), what, signal)) chunks.push(chunk);
   return Buffer.concat(chunks);
 }

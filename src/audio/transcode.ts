@@ -12,7 +12,7 @@ import { resolve } from 'node:path';
 
 import { ffmpegPath } from './ffmpeg-binaries.js';
 import { SAFE_INPUT_ARGS } from './ffmpeg-input.js';
-import { FfmpegProcess } from './ffmpeg-process.js';
+import { FfmpegProcess, stdoutOf } from './ffmpeg-process.js';
 
 /** The formats the convert endpoint writes (API.md, Audio tools). */
 export type ConvertFormat = 'mp3' | 'wav' | 'flac' | 'ogg' | 'm4a' | 'aac';
@@ -98,20 +98,5 @@ export async function* transcodeFile(path: string, opts: TranscodeOptions, signa
     ...outputArgs(opts),
     'pipe:1',
   ]);
-  proc.killOnAbort(signal);
-  proc.child.stdin.end();
-  let readToEnd = false;
-  try {
-    for await (const chunk of proc.child.stdout as AsyncIterable<Buffer>) {
-      yield chunk;
-      signal.throwIfAborted();
-    }
-    readToEnd = true;
-  } finally {
-    if (!readToEnd) proc.kill();
-    await proc.exited;
-  }
-  signal.throwIfAborted();
-  const status = await proc.exited;
-  if (status.code !== 0) throw proc.failure('audio conversion failed');
+  yield* stdoutOf(proc, 'audio conversion failed', signal);
 }

@@ -26,27 +26,48 @@ export function parseRange(header: string | undefined, size: number): Range {
   return { start, end };
 }
 
-export async function sendFile(ex: HttpExchange, path: string, size: number, headers: Record<string, string>): Promise<void> {
+/** The bytes a ranged GET will send, once `answerRanged` has dealt with 416, HEAD and empty bodies. */
+export interface RangedBody {
+  status: 200 | 206;
+  head: Record<string, string>;
+  start: number;
+  end: number;
+  length: number;
+}
+
+/**
+ * The part of a single-range response every source shares (a file here, an object store's result):
+ * answers 416, HEAD (the length only) and an empty body itself and returns null; otherwise returns
+ * what the caller streams.
+ */
+export function answerRanged(ex: HttpExchange, size: number, headers: Record<string, string>): RangedBody | null {
   const range = parseRange(ex.headers.range, size);
   const common = { ...headers, 'Accept-Ranges': 'bytes' };
   if (range === 'unsatisfiable') {
     ex.send(416, { ...common, 'Content-Range': `bytes */${size}` });
-    return;
+    return null;
   }
   const start = range ? range.start : 0;
   const end = range ? range.end : size - 1;
   const length = size === 0 ? 0 : end - start + 1;
   const status = range ? 206 : 200;
   const head = range ? { ...common, 'Content-Range': `bytes ${start}-${end}/${size}` } : common;
+  // The length is all a HEAD needs: the source is neither opened nor read.
   if (ex.method === 'HEAD') {
-    // The length is all a HEAD needs: the file is neither opened nor read.
     ex.sendHead(status, head, length);
-    return;
+    return null;
   }
   if (length === 0) {
     ex.send(status, head);
-    return;
+    return null;
   }
+  return { status, head, start, end, length };
+}
+
+export async function sendFile(ex: HttpExchange, path: string, size: number, headers: Record<string, string>): Promise<void> {
+  const body = answerRanged(ex, size, headers);
+  if (body === null) return;
+  const { status, head, start, end, length } = body;
   const fh = await open(path, 'r');
   try {
     // uWS writes Content-Length itself from tryEnd's total size.

@@ -6,7 +6,7 @@
 import { resolve } from 'node:path';
 
 import { ffmpegPath } from '../ffmpeg-binaries.js';
-import { FfmpegProcess } from '../ffmpeg-process.js';
+import { FfmpegProcess, stdoutOf } from '../ffmpeg-process.js';
 
 export type ToolFormat = 'wav' | 'mp3' | 'flac';
 export const TOOL_FORMATS: readonly ToolFormat[] = ['wav', 'mp3', 'flac'];
@@ -51,20 +51,5 @@ export async function* encodeStem(path: string, opts: StemEncodeOptions, signal:
     ...codecArgs(opts.format),
     'pipe:1',
   ]);
-  proc.killOnAbort(signal);
-  proc.child.stdin.end();
-  let readToEnd = false;
-  try {
-    for await (const chunk of proc.child.stdout as AsyncIterable<Buffer>) {
-      yield chunk;
-      signal.throwIfAborted();
-    }
-    readToEnd = true;
-  } finally {
-    if (!readToEnd) proc.kill();
-    await proc.exited;
-  }
-  signal.throwIfAborted();
-  const status = await proc.exited;
-  if (status.code !== 0) throw proc.failure('encoding the result failed');
+  yield* stdoutOf(proc, 'encoding the result failed', signal);
 }
