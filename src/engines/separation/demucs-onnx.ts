@@ -5,11 +5,10 @@
  * each stem folded back to mono. Cancellation is the shared flag the pool sets (a thread inside an
  * inference must not be terminated), read before every segment.
  */
-import { statSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 
 import { ApiError } from '../../errors.js';
-import { createSession, DEFAULT_ONNX_SETTINGS } from '../onnx/settings.js';
+import { fileSession } from '../onnx/file-session.js';
 import { OverlapAdd } from './overlap-add.js';
 
 export interface DemucsModelSpec {
@@ -19,31 +18,16 @@ export interface DemucsModelSpec {
   segmentFrames: number;
 }
 
-const sessions = new Map<string, { version: string; session: ort.InferenceSession }>();
 
 function damaged(model: DemucsModelSpec, why: string): ApiError {
   return new ApiError('model_not_installed', `The ${model.id} separation model at ${model.path} is damaged or not a ${model.id} export (${why}); reinstall it with \`llais models pull ${model.id}\`.`, 'stems');
 }
 
-async function sessionFor(model: DemucsModelSpec): Promise<ort.InferenceSession> {
-  const st = statSync(model.path);
-  const version = `${st.size}:${st.mtimeMs}`;
-  const cached = sessions.get(model.path);
-  if (cached?.version === version) return cached.session;
-  if (cached) await cached.session.release();
-  sessions.delete(model.path);
-  let session: ort.InferenceSession;
-  try {
-    session = await createSession(model.path, DEFAULT_ONNX_SETTINGS);
-  } catch (error) {
-    throw damaged(model, error instanceof Error ? error.message.split('\n')[0]! : String(error));
-  }
-  if (session.inputNames.length !== 1 || session.outputNames.length !== 1) {
-    await session.release();
-    throw damaged(model, `${session.inputNames.length} inputs and ${session.outputNames.length} outputs; expected one of each`);
-  }
-  sessions.set(model.path, { version, session });
-  return session;
+function sessionFor(model: DemucsModelSpec): Promise<ort.InferenceSession> {
+  return fileSession(model.path, { inputs: 1, outputs: 1 }, {
+    unloadable: (cause) => damaged(model, cause instanceof Error ? cause.message.split('\n')[0]! : String(cause)),
+    wrongShape: (ins, outs) => damaged(model, `${ins} inputs and ${outs} outputs; expected one of each`),
+  });
 }
 
 export interface DemucsStageOptions {

@@ -11,10 +11,9 @@
  * As upstream does, the source's se is extracted from the source itself and the target's from the
  * target's reference audio; the spectrogram is linear-spectrogram.ts's.
  */
-import { statSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { ApiError } from '../../errors.js';
-import { createSession, DEFAULT_ONNX_SETTINGS } from '../onnx/settings.js';
+import { fileSession } from '../onnx/file-session.js';
 import { resampleSinc } from './sinc-resample.js';
 import { linearSpectrogram, OPENVOICE_BINS, OPENVOICE_SAMPLE_RATE_HZ } from './linear-spectrogram.js';
 
@@ -23,26 +22,11 @@ export interface OpenVoiceFiles {
   converter: string;
 }
 
-const sessions = new Map<string, { version: string; session: ort.InferenceSession }>();
-
-async function sessionFor(path: string, inputs: number): Promise<ort.InferenceSession> {
-  const st = statSync(path);
-  const version = `${st.size}:${st.mtimeMs}`;
-  const cached = sessions.get(path);
-  if (cached?.version === version) return cached.session;
-  if (cached) await cached.session.release();
-  let session: ort.InferenceSession;
-  try {
-    session = await createSession(path, DEFAULT_ONNX_SETTINGS);
-  } catch (error) {
-    throw new ApiError('engine_not_available', `The OpenVoice model ${path} cannot be loaded; re-export it (llais models pull openvoice-v2 says how)`, null, { cause: error });
-  }
-  if (session.inputNames.length !== inputs || session.outputNames.length !== 1) {
-    await session.release();
-    throw new ApiError('engine_not_available', `The OpenVoice model ${path} has ${session.inputNames.length} inputs and ${session.outputNames.length} outputs; expected ${inputs} and 1`);
-  }
-  sessions.set(path, { version, session });
-  return session;
+function sessionFor(path: string, inputs: number): Promise<ort.InferenceSession> {
+  return fileSession(path, { inputs, outputs: 1 }, {
+    unloadable: (cause) => new ApiError('engine_not_available', `The OpenVoice model ${path} cannot be loaded; re-export it (llais models pull openvoice-v2 says how)`, null, { cause }),
+    wrongShape: (ins, outs) => new ApiError('engine_not_available', `The OpenVoice model ${path} has ${ins} inputs and ${outs} outputs; expected ${inputs} and 1`),
+  });
 }
 
 async function spectrogramTensor(pcm: Int16Array, rateHz: number): Promise<ort.Tensor> {

@@ -5,34 +5,19 @@
  * `x`/`embedding`, sherpa-onnx's exports alike). Runs in a pool worker; one session per model
  * file per thread, replaced when the file changes.
  */
-import { statSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
-import { createSession, DEFAULT_ONNX_SETTINGS } from '../onnx/settings.js';
+import { fileSession } from '../onnx/file-session.js';
 import { ApiError } from '../../errors.js';
 import { FBANK_BINS, fbank } from './fbank.js';
 
 
-const sessions = new Map<string, { version: string; session: ort.InferenceSession }>();
-
-async function sessionFor(path: string): Promise<ort.InferenceSession> {
-  const st = statSync(path);
-  const version = `${st.size}:${st.mtimeMs}`;
-  const cached = sessions.get(path);
-  if (cached?.version === version) return cached.session;
-  if (cached) await cached.session.release();
-  let session: ort.InferenceSession;
-  try {
-    session = await createSession(path, DEFAULT_ONNX_SETTINGS);
-  } catch (error) {
+function sessionFor(path: string): Promise<ort.InferenceSession> {
+  return fileSession(path, { inputs: 1, outputs: 1 }, {
     // A truncated download or a file that is not ONNX: the install is at fault, not the request.
-    throw new ApiError('engine_not_available', `The speaker-embedding model ${path} cannot be loaded; reinstall it (llais models pull)`, null, { cause: error });
-  }
-  if (session.inputNames.length !== 1 || session.outputNames.length !== 1) {
-    await session.release();
-    throw new ApiError('engine_not_available', `The speaker-embedding model ${path} has ${session.inputNames.length} inputs and ${session.outputNames.length} outputs; expected fbank features [B, T, ${FBANK_BINS}] in and an embedding [B, D] out`);
-  }
-  sessions.set(path, { version, session });
-  return session;
+    unloadable: (cause) => new ApiError('engine_not_available', `The speaker-embedding model ${path} cannot be loaded; reinstall it (llais models pull)`, null, { cause }),
+    wrongShape: (ins, outs) =>
+      new ApiError('engine_not_available', `The speaker-embedding model ${path} has ${ins} inputs and ${outs} outputs; expected fbank features [B, T, ${FBANK_BINS}] in and an embedding [B, D] out`),
+  });
 }
 
 /** Loads (and checks) the model now, so that a broken install fails before any audio is spent on it. */
