@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { WordTiming } from '../../audio/pcm.js';
 import { ApiError } from '../../errors.js';
 import { parseBody } from '../../schema.js';
-import { parseJsonObject } from '../json-frame.js';
+import { parseTypedFrame } from '../json-frame.js';
 
 export const INPUT_FORMATS = ['pcm16', 'g711_ulaw', 'g711_alaw', 'opus'] as const;
 export type SttWsFormat = (typeof INPUT_FORMATS)[number];
@@ -54,12 +54,8 @@ export type ClientMessage = { [K in MessageType]: z.output<(typeof messageSchema
 
 /** Parses one text frame; throws a 400 ApiError naming what is wrong. */
 export function parseClientMessage(text: string): ClientMessage {
-  const json = parseJsonObject(text, 'The message is not valid JSON', new ApiError('invalid_message', 'A message must be a JSON object with a "type" field'));
-  const type = json.type;
-  if (typeof type !== 'string' || !Object.hasOwn(messageSchemas, type)) {
-    throw new ApiError('unknown_message_type', `Unknown message type ${JSON.stringify(type ?? null)}; expected one of: ${Object.keys(messageSchemas).join(', ')}`, 'type');
-  }
-  return parseBody(messageSchemas[type as MessageType], json) as ClientMessage;
+  const { type, json } = parseTypedFrame(text, messageSchemas);
+  return parseBody(messageSchemas[type], json) as ClientMessage;
 }
 
 export interface SttWsSessionInfo {

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { WordTiming } from '../../audio/pcm.js';
 import { ApiError } from '../../errors.js';
 import { numberIn, parseBody } from '../../schema.js';
-import { parseJsonObject } from '../json-frame.js';
+import { parseTypedFrame } from '../json-frame.js';
 
 export const OUTPUT_FORMATS = ['pcm', 'opus'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -38,13 +38,8 @@ export type ClientMessage = { [K in MessageType]: z.output<(typeof messageSchema
 
 /** Parses one text frame; throws a 400 ApiError naming what is wrong. */
 export function parseClientMessage(text: string): ClientMessage {
-  const json = parseJsonObject(text, 'The message is not valid JSON', new ApiError('invalid_message', 'A message must be a JSON object with a "type" field'));
-  const type = json.type;
-  if (typeof type !== 'string' || !Object.hasOwn(messageSchemas, type)) {
-    const known = Object.keys(messageSchemas).join(', ');
-    throw new ApiError('unknown_message_type', `Unknown message type ${JSON.stringify(type ?? null)}; expected one of: ${known}`, 'type');
-  }
-  const schema = messageSchemas[type as MessageType];
+  const { type, json } = parseTypedFrame(text, messageSchemas);
+  const schema = messageSchemas[type];
   const checked = schema.safeParse(json);
   if (checked.success) return checked.data;
   const issue = checked.error.issues[0]!;
