@@ -5,12 +5,14 @@
  * (Speech recognized for real, with two speakers, is in stt-diarize.test.ts.)
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { threadId } from 'node:worker_threads';
+import { EventEmitter } from 'node:events';
+import { Worker, threadId } from 'node:worker_threads';
 
 import { ffmpegPath } from '../src/audio/ffmpeg-binaries.js';
 import { runToBuffer } from '../src/audio/ffmpeg-process.js';
@@ -20,7 +22,9 @@ import { SEGMENT_PAUSE_SEC } from '../src/stt/segments.js';
 import { STT_SAMPLE_RATE_HZ, transcribePcm, type Recognizer, type RecognizerStream } from '../src/stt/transcribe-pcm.js';
 import type { TranscriptWord } from '../src/stt/transcript.js';
 import { WorkerPool } from '../src/workers/pool.js';
+import { PoolShutdown, WORKER_LOADED, poolWorkerExecArgv } from '../src/workers/pool-shutdown.js';
 import { ffmpegChildren } from './helpers/processes.js';
+import { helperScriptArgs } from './helpers/repo.js';
 
 const RATE_HZ = STT_SAMPLE_RATE_HZ;
 
@@ -31,6 +35,19 @@ function isApiError(status: number, code: string): (e: unknown) => boolean {
     assert.equal(e.code, code);
     return true;
   };
+}
+
+/** Runs node with `args` to its end; what it printed and how it ended. */
+function runNode(args: string[]): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
 }
 
 /** A task that holds its worker (blocked, as in recognition) until its signal aborts. */
@@ -155,6 +172,41 @@ describe('WorkerPool.close', () => {
     await pool.close();
     await Promise.all(failed);
     await assert.rejects(pool.selftest({}, signal), isApiError(503, 'shutting_down'));
+  });
+
+  it('pool workers load their task module through import(), which termination interrupts cleanly', async () => {
+    // A synchronous require of an ES module, terminated midway, aborts the whole process.
+    const esm = join(await mkdtemp(join(tmpdir(), 'llais-esm-')), 'm.mjs');
+    await writeFile(esm, 'export default 1;\n');
+    const code = `try { require(${JSON.stringify(esm)}); process.exit(3); } catch (e) { process.exit(e.code === 'ERR_REQUIRE_ESM' ? 0 : 4); }`;
+    const exit = await new Promise<number>((resolve) => new Worker(code, { eval: true, execArgv: poolWorkerExecArgv() }).on('exit', resolve));
+    assert.equal(exit, 0, 'a pool worker could require an ES module synchronously');
+    await rm(dirname(esm), { recursive: true });
+  });
+
+  it('aborting tasks while their worker loads, and closing while the replacement loads, leave the process alive', async () => {
+    const { code, signal, stdout, stderr } = await runNode(helperScriptArgs('pool-close-while-loading'));
+    assert.equal(signal, null, stderr.slice(-2_000));
+    assert.equal(code, 0, stderr.slice(-2_000));
+    assert.match(stdout, /survived \d+ rounds/);
+  });
+
+  it('close() asks flagged tasks to stop and waits for uninterruptible ones and for loading workers', async () => {
+    const events = new EventEmitter();
+    const threads = [{ threadId: 7 }];
+    const shutdown = new PoolShutdown(Object.assign(events, { threads }));
+    const flag = new Int32Array(new SharedArrayBuffer(4));
+    let finish!: () => void;
+    void shutdown.uninterruptible(new Promise<void>((resolve) => (finish = resolve)), flag);
+    let settled = false;
+    const settling = shutdown.settle(5_000).then(() => (settled = true));
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    assert.equal(Atomics.load(flag, 0), 1, 'the running task was not asked to stop');
+    finish();
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    assert.equal(settled, false, 'settled while worker 7 was still loading');
+    events.emit('message', { type: WORKER_LOADED, threadId: 7 });
+    await settling;
   });
 });
 

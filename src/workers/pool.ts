@@ -20,6 +20,7 @@ import { availableParallelism } from 'node:os';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { WorkerSlots, type Lane } from './priority-queue.js';
+import { PoolShutdown, poolWorkerExecArgv } from './pool-shutdown.js';
 
 import { decodePcmStream } from '../audio/decode-stream.js';
 import { ApiError } from '../errors.js';
@@ -55,6 +56,7 @@ export interface WorkerPoolOptions {
 
 export class WorkerPool {
   private closed = false;
+  private readonly shutdown: PoolShutdown;
 
   private constructor(
     private readonly piscina: Piscina<WorkerTask, WorkerOutcome<unknown>>,
@@ -64,6 +66,7 @@ export class WorkerPool {
   ) {
     // Piscina emits 'error' for a worker that fails with no task to blame; unhandled, it would end the process.
     piscina.on('error', (error: unknown) => logger?.error({ err: error }, 'pool worker failed outside a task'));
+    this.shutdown = new PoolShutdown(piscina);
   }
 
   /** Starts the workers (they load engines lazily, on their first task). */
@@ -85,6 +88,7 @@ export class WorkerPool {
       // Tasks are seconds long, so Atomics' fast hand-off buys nothing, and it would block an idle
       // worker's event loop.
       atomics: 'disabled',
+      execArgv: poolWorkerExecArgv(),
     });
     return new WorkerPool(piscina, new WorkerSlots(threads), maxQueue, opts.logger);
   }
@@ -205,6 +209,7 @@ export class WorkerPool {
     if (this.closed) return;
     this.closed = true;
     this.slots.releaseAll();
+    await this.shutdown.settle();
     await this.piscina.destroy();
   }
 
@@ -216,7 +221,8 @@ export class WorkerPool {
     const stop = cancellation(task, signal);
     try {
       if (this.closed) throw shuttingDown();
-      outcome = await this.piscina.run(task, { signal: stop.signal, transferList });
+      const running = this.piscina.run(task, { signal: stop.signal, transferList });
+      outcome = await (stop.terminable ? running : this.shutdown.uninterruptible(running, stop.flag));
     } catch (error) {
       if (signal.aborted) throw signal.reason;
       if (this.closed) throw shuttingDown();
@@ -248,12 +254,12 @@ const WHISPER_CANCEL_GRACE_MS = 30_000;
  * decoding loop reads at every step (the separation before every segment), and terminated only if
  * it has not returned within the grace.
  */
-function cancellation(task: WorkerTask, signal: AbortSignal): { signal: AbortSignal; dispose(): void } {
+function cancellation(task: WorkerTask, signal: AbortSignal): { signal: AbortSignal; terminable: boolean; flag?: Int32Array; dispose(): void } {
   // ONNX voice tasks (seconds of inference) finish rather than being terminated inside an inference.
-  if (task.kind === 'voice' && (task.op === 'embed' ? task.onnx : (task.knn ?? task.openvoice))) return { signal: new AbortController().signal, dispose: () => {} };
+  if (task.kind === 'voice' && (task.op === 'embed' ? task.onnx : (task.knn ?? task.openvoice))) return { signal: new AbortController().signal, terminable: false, dispose: () => {} };
   // A separation network reads the flag between segments, as Whisper does between decoding steps.
   const flagged = task.kind === 'transcribe' ? task.whisper !== undefined : task.kind === 'audio-tool' && task.spec.tool === 'separate' && task.spec.stems !== 2;
-  if (!flagged) return { signal, dispose: () => {} };
+  if (!flagged) return { signal, terminable: true, dispose: () => {} };
   const flag = new Int32Array(new SharedArrayBuffer(4));
   (task as { cancelFlag?: Int32Array }).cancelFlag = flag;
   const terminate = new AbortController();
@@ -265,6 +271,8 @@ function cancellation(task: WorkerTask, signal: AbortSignal): { signal: AbortSig
   signal.addEventListener('abort', onAbort, { once: true });
   return {
     signal: terminate.signal,
+    terminable: false,
+    flag,
     dispose: () => {
       signal.removeEventListener('abort', onAbort);
       clearTimeout(timer);

@@ -12,7 +12,7 @@
  * distinguishable from a worker that crashed.
  */
 import { setPriority } from 'node:os';
-import { threadId, type MessagePort } from 'node:worker_threads';
+import { parentPort, threadId, type MessagePort } from 'node:worker_threads';
 
 import { PocketSphinxDecoder } from '../engines/stt/pocketsphinx/decoder.js';
 import { ApiError, type ErrorCode } from '../errors.js';
@@ -26,6 +26,7 @@ import { transcribeWithWhisper, type WhisperTaskSpec } from './whisper-run.js';
 import { analyzePcm, type AnalyzeTaskInput, type AnalyzeTaskResult } from './analyze-task.js';
 import { runVoiceTask, type VoiceTaskInput, type VoiceTaskResults } from './voice-task.js';
 import { runAudioTool, type AudioToolTaskInput, type AudioToolTaskResult } from './audio-tool-task.js';
+import { WORKER_LOADED } from './pool-shutdown.js';
 
 /** One upload to transcribe. */
 export interface SttTaskInput {
@@ -285,3 +286,6 @@ async function selftest(task: SelftestInput): Promise<SelftestResult> {
   }
   return { threadId };
 }
+
+// Tells the pool this worker has finished loading and may be terminated safely (pool-shutdown.ts).
+parentPort?.postMessage({ type: WORKER_LOADED, threadId });
