@@ -1,7 +1,8 @@
 /**
- * `/v1/voice-convert/` against a real server: a flite-slt recording converted toward flite-rms
- * (a built-in target) has its F0 and formant warp moved toward the target by a measured amount
- * and keeps its words (round-trip WER through the server's own STT within 1.3× of the source's);
+ * `/v1/voice-convert/` against a real server: a flite-slt recording converted toward flite-rms,
+ * and a flite-rms one toward flite-slt (built-in targets), has its F0 and formant warp moved
+ * toward the target by a measured amount and keeps its words (round-trip WER through the
+ * server's own STT within 1.3× of the source's);
  * flite-rms converted toward flite-slt stored by embed_id follows `pitch_shift`; the output says
  * it is synthetic (header and file metadata); bad requests get their 4xx. Last, kNN-VC is
  * installed (tiny ONNX models in its two-file layout) and converts instead, toward a stored
@@ -9,7 +10,7 @@
  *
  * The WER check goes both ways, female to male and male to female, on six Harvard sentences
  * (49 words: one word is 2 %). PocketSphinx recognizes the higher voice worse whatever made it
- * (flite-slt itself: 37 % against flite-rms's 20 %), which is why male to female is the hard way.
+ * (flite-slt itself: 41 % against flite-rms's 22 %), which is why male to female is the hard way.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
