@@ -18,22 +18,25 @@ import { speakToPcm, toVoiceRate } from '../voice/speak-pcm.js';
 import { TAGGED_CONTENT_TYPES, TAGGED_FORMATS, type TaggedFormat } from '../voice/tagged-audio.js';
 import type { VoiceStats } from '../voice/voice-profile.js';
 import { EMBEDDED_CONVERTER } from './voice-convert.js';
+import { F5_CLONER, f5CloneSpeech, f5TtsFor } from './tts-clone-f5.js';
 import { REFERENCE_MAX_SEC, REFERENCE_MIN_VOICED_SEC } from './voice-embed.js';
 import { reserveVoiceCharge, VOICE_CLONE_CREDITS_PER_1K_CHARS } from './voice-charge.js';
 import { storeSyntheticResult } from './voice-result.js';
 import { audioFile, oneOf, readVoiceForm, storedVoice, SYNTHETIC_HEADERS, textField, VOICE_UPLOAD_LIMITS, type VoiceContext } from './voice-upload.js';
 
-export const CLONE_MODELS = ['chatterbox', 'cosyvoice2', 'gpt-sovits'] as const;
+export const CLONE_MODELS = ['chatterbox', 'cosyvoice2', 'gpt-sovits', 'f5-tts'] as const;
+/** `X-Llais-Cloner` of the path without a cloning model: a built-in voice, then conversion. */
+const BASE_VOICE_CLONER = 'base-voice+conversion';
 /** Built-in voices measured as candidates for the base voice (each measured once per server). */
 const BASE_CANDIDATES = 4;
 
-interface CloneFields { text: string; model: string; format: TaggedFormat; language: string | undefined }
+interface CloneFields { text: string; model: string; format: TaggedFormat; language: string | undefined; referenceText: string | undefined }
 
 function cloneFields(fields: MultipartFields, complete: boolean, maxChars: number): Partial<CloneFields> {
   const text = textField(fields, 'text');
   if (complete && text === undefined) throw new ApiError('missing_required_parameter', "Missing required field 'text'", 'text');
   if (text !== undefined && text.length > maxChars) throw new ApiError('text_too_long', `'text' has ${text.length} characters; the most is ${maxChars}`, 'text');
-  return { text, model: oneOf(fields, 'model', CLONE_MODELS, 'chatterbox'), format: oneOf(fields, 'format', TAGGED_FORMATS, 'mp3'), language: textField(fields, 'language') };
+  return { text, model: oneOf(fields, 'model', CLONE_MODELS, 'chatterbox'), format: oneOf(fields, 'format', TAGGED_FORMATS, 'mp3'), language: textField(fields, 'language'), referenceText: textField(fields, 'reference_text') };
 }
 
 /** The built-in voice nearest `target`: of the default model's voices for `language`, the default first. */
@@ -58,7 +61,9 @@ export function registerTtsCloneRoutes(router: Router, ctx: VoiceContext): void 
     const body = await readVoiceForm(ctx, ex, { reference_audio: VOICE_UPLOAD_LIMITS.reference }, (fields) => void cloneFields(fields, false, maxChars));
     const fields = cloneFields(body.fields, true, maxChars) as CloneFields;
     const embedId = textField(body.fields, 'embed_id');
+    const f5 = f5TtsFor(ctx, fields.model);
     let target: VoiceStats;
+    let referencePath: string | undefined;
     if (embedId !== undefined) {
       if (body.files.reference_audio) throw new ApiError('conflicting_parameters', "Send 'reference_audio' or 'embed_id', not both", 'embed_id');
       target = storedVoice(ctx, ex, embedId, 'embed_id').stats;
@@ -66,6 +71,30 @@ export function registerTtsCloneRoutes(router: Router, ctx: VoiceContext): void 
       if (!body.files.reference_audio) throw new ApiError('missing_required_parameter', "Send the voice to clone: 'reference_audio' (a file) or 'embed_id' (from /v1/voice-embed/)", 'reference_audio');
       const file = await audioFile(body, 'reference_audio');
       target = (await ctx.pool.voice(file.path, { kind: 'voice', op: 'embed', maxSec: REFERENCE_MAX_SEC, minVoicedSec: REFERENCE_MIN_VOICED_SEC, oneSpeaker: true }, ex.signal)).stats;
+      referencePath = file.path;
+    }
+    if (f5 && referencePath !== undefined) {
+      const planned = ctx.tts.plan({ text: fields.text, model: '', voice: ctx.tts.defaults().voice, format: fields.format, speed: 1, pronunciations: [] });
+      const charge = reserveVoiceCharge(ctx, ex, VOICE_CLONE_CREDITS_PER_1K_CHARS, 'voice cloning', planned.chars);
+      try {
+        const spoken = await f5CloneSpeech(ctx, ex, f5, referencePath, fields.text, fields.referenceText);
+        const credits = charge.commit(planned.chars / 1000);
+        const stored = await storeSyntheticResult(ctx, ex, planned, spoken, fields.format, credits.used);
+        ex.send(200, {
+          'Content-Type': TAGGED_CONTENT_TYPES[fields.format],
+          'Content-Disposition': `attachment; filename="clone.${fields.format}"`,
+          ...SYNTHETIC_HEADERS,
+          'X-Job-Uuid': stored.uuid,
+          'X-Llais-Model': fields.model,
+          'X-Llais-Cloner': F5_CLONER,
+          'X-Credits-Used': String(credits.used),
+          ...(credits.remaining === null ? {} : { 'X-Credits-Remaining': String(credits.remaining) }),
+        }, stored.bytes);
+      } catch (error) {
+        charge.refund();
+        throw error;
+      }
+      return;
     }
     const base = await nearestBaseVoice(ctx, ex, target, fields.language);
     const planned = ctx.tts.plan({ text: fields.text, model: '', voice: base, format: fields.format, speed: 1, pronunciations: [], ...(fields.language ? { language: fields.language } : {}) });
@@ -83,6 +112,7 @@ export function registerTtsCloneRoutes(router: Router, ctx: VoiceContext): void 
         'X-Llais-Model': fields.model,
         'X-Llais-Base-Voice': base,
         'X-Llais-Converter': EMBEDDED_CONVERTER,
+        'X-Llais-Cloner': BASE_VOICE_CLONER,
         'X-Credits-Used': String(credits.used),
         ...(credits.remaining === null ? {} : { 'X-Credits-Remaining': String(credits.remaining) }),
       }, stored.bytes);

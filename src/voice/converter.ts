@@ -5,19 +5,19 @@
  * - F0: each frame's log F0 is mapped to the target's distribution,
  *   log f' = μt + (log f − μs) · σt/σs · range, giving a pitch ratio per frame (unvoiced frames
  *   take the mean ratio), smoothed over 50 ms, times 2^(semitones/12).
- * - Pitch is changed without changing duration by WSOLA-stretching by the ratio (wsola.ts) and
- *   resampling back (cubic interpolation): harmonics and formants both scale by the ratio.
+ * - Pitch is changed by TD-PSOLA (psola.ts): grains cut at pitch marks and re-spaced, so the
+ *   formants stay put and unvoiced sounds are neither pitch-shifted nor resampled.
  * - Envelope: the frequency warp w that best maps the source's long-term envelope onto the
- *   target's is searched (0.8-1.25); each frame's envelope is then warped by w·ratio
- *   (envelope-warp.ts), which undoes the resampling's formant shift and applies the voice's.
+ *   target's is searched (within WARP_MIN-WARP_MAX); each frame's cepstral envelope is then
+ *   warped by w (envelope-warp.ts) with its excitation kept.
  * - `speed` stretches time, `gain` scales energy (speech-to-speech's emotions use both and range).
  */
 import { analyzePcm, type AnalyzedFrames } from './voice-analyzer.js';
 import { warpEnvelope } from './envelope-warp.js';
 import { F0_AT, FRAME_STRIDE } from './voice-analyzer.js';
-import { HOP_SAMPLES, FRAME_SAMPLES } from './frame-spectrum.js';
+import { HOP_SAMPLES, FRAME_SAMPLES, VOICE_SAMPLE_RATE_HZ } from './frame-spectrum.js';
 import { voiceStats, speechFrames, type VoiceStats } from './voice-profile.js';
-import { inputPosition, wsolaStretch } from './wsola.js';
+import { pitchMarks, psola } from './psola.js';
 
 export interface ConvertSpec {
   /** The voice to move toward; absent: keep the speaker (prosody changes only). */
@@ -40,8 +40,16 @@ export interface Converted {
 }
 
 const SMOOTH_FRAMES = 5;
-const WARP_MIN = 0.8;
-const WARP_MAX = 1.25;
+const VOICING_REACH = 2;
+/**
+ * Adult voices' formants differ by a scale of at most ~1.18 (Fant 1966: women's F1-F3 average
+ * 17 % above men's). A best fit beyond that is the two voices' spectral tilt, not their tract
+ * length, and warping that far pushes vowels into their neighbours' places (PocketSphinx's WER
+ * on three Harvard sentences of flite-rms converted to flite-slt: source 20 %; w = 0.81, the
+ * unbounded fit: 31 %; w = 0.85: 26 %).
+ */
+const WARP_MIN = 0.85;
+const WARP_MAX = 1 / WARP_MIN;
 /** Bands (125 Hz each) compared for the warp: 250 Hz to 4 kHz, where F1-F3 are (and what survives lowering the pitch). */
 const WARP_BANDS: [number, number] = [2, 32];
 
@@ -50,31 +58,35 @@ export function convertVoice(input: Int16Array, spec: ConvertSpec, frames: Analy
   const ratios = pitchRatios(frames, source, spec);
   const warp = spec.target ? envelopeWarp(source.envelope, spec.target.envelope) : 1;
   const speed = spec.speed ?? 1;
-  const ratioAt = (pos: number): number => {
-    const i = Math.round((pos - FRAME_SAMPLES / 2) / HOP_SAMPLES);
-    return ratios[Math.max(0, Math.min(ratios.length - 1, i))] ?? 1;
-  };
+  const frameAt = (pos: number): number => Math.max(0, Math.min(frames.count - 1, Math.round((pos - FRAME_SAMPLES / 2) / HOP_SAMPLES)));
   const x = Float32Array.from(input);
-  const stretched = wsolaStretch(x, (pos) => ratioAt(pos) / speed);
-  // Resample: read the stretched signal `ratio` samples per output sample.
-  const y = stretched.pcm;
-  const out: number[] = [];
-  const sourceAt: number[] = [];
-  for (let p = 1; p < y.length - 2; ) {
-    const inPos = inputPosition(stretched, p);
-    out.push(cubic(y, p));
-    sourceAt.push(inPos);
-    p += ratioAt(inPos);
-  }
-  const resampled = Float32Array.from(out);
-  const warped = warpEnvelope(resampled, (i) => {
-    const pos = sourceAt[Math.max(0, Math.min(sourceAt.length - 1, i))] ?? 0;
-    return Math.max(0.5, Math.min(2, warp * ratioAt(pos)));
-  }, 10 ** ((spec.gainDb ?? 0) / 20));
+  const marks = pitchMarks(x, (pos) => {
+    const f0 = voicedF0Near(frames, frameAt(pos));
+    return f0 > 0 ? VOICE_SAMPLE_RATE_HZ / f0 : 0;
+  });
+  const shifted = psola(x, marks, (pos) => ratios[frameAt(pos)] ?? 1, speed);
+  // PSOLA keeps the formants: the envelope moves by the voices' warp alone.
+  const warped = warpEnvelope(shifted, () => warp, 10 ** ((spec.gainDb ?? 0) / 20));
   const pcm = new Int16Array(warped.length);
   for (let i = 0; i < warped.length; i++) pcm[i] = Math.max(-32768, Math.min(32767, Math.round(warped[i]!)));
   const mean = ratios.length > 0 ? Math.exp(ratios.reduce((a, r) => a + Math.log(r), 0) / ratios.length) : 1;
   return { pcm, source, warp, pitchRatio: mean };
+}
+
+/**
+ * The frame's F0, or that of a voiced frame within VOICING_REACH frames: the tracker calls the
+ * weak periods at a voiced stretch's edges (and short dips inside it) unvoiced, and left unshifted
+ * they pull the heard pitch back toward the source's (+4 semitones measured +3.1).
+ */
+function voicedF0Near(frames: AnalyzedFrames, i: number): number {
+  for (let d = 0; d <= VOICING_REACH; d++) {
+    for (const j of d === 0 ? [i] : [i - d, i + d]) {
+      if (j < 0 || j >= frames.count) continue;
+      const f0 = frames.data[j * FRAME_STRIDE + F0_AT]!;
+      if (f0 > 0) return f0;
+    }
+  }
+  return 0;
 }
 
 /** The pitch ratio wanted at each analysis frame. */
@@ -105,7 +117,7 @@ function pitchRatios(frames: AnalyzedFrames, source: VoiceStats, spec: ConvertSp
 }
 
 /**
- * The w in [0.8, 1.25] for which the source envelope read at f·w best matches the target's
+ * The w in [WARP_MIN, WARP_MAX] for which the source envelope read at f·w best matches the target's
  * (correlation over WARP_BANDS): the ratio of the two voices' formant frequencies.
  */
 export function envelopeWarp(source: readonly number[], target: readonly number[]): number {
@@ -145,15 +157,4 @@ function correlation(a: number[], b: number[]): number {
     db += (b[i]! - mb) ** 2;
   }
   return da > 0 && db > 0 ? num / Math.sqrt(da * db) : 0;
-}
-
-/** Catmull-Rom interpolation of `y` at fractional position p (1 ≤ p < length − 2). */
-function cubic(y: Float32Array, p: number): number {
-  const i = Math.floor(p);
-  const t = p - i;
-  const a = y[i - 1]!;
-  const b = y[i]!;
-  const c = y[i + 1]!;
-  const d = y[i + 2]!;
-  return b + 0.5 * t * (c - a + t * (2 * a - 5 * b + 4 * c - d + t * (3 * (b - c) + d - a)));
 }

@@ -7,11 +7,12 @@
  */
 import { join } from 'node:path';
 import { modelDataDir, type InstallableModel } from '../engines/model-files.js';
+import { F5_FILES, type F5Paths } from '../engines/voice/f5-tts.js';
 
 export interface VoiceModelInfo extends InstallableModel {
   type: 'voice';
   /** What the model computes. */
-  task: 'speaker-embedding' | 'conversion';
+  task: 'speaker-embedding' | 'conversion' | 'cloning';
   /** The `.onnx` file under the model's folder (a speaker model's only file). */
   onnxFile: string;
 }
@@ -77,7 +78,30 @@ export const OPENVOICE_MODEL: VoiceModelInfo = {
     "load myshell-ai/OpenVoice's checkpoints_v2/converter (ToneColorConverter) and torch.onnx.export into <modelsDir>/openvoice-v2/: tone_color_extractor.onnx (model.ref_enc wrapped to take the linear spectrogram [1, 513, T] (22.05 kHz, n_fft 1024, hop 256, win 1024) and return se [1, 256, 1]) and tone_color_converter.onnx (model.voice_conversion wrapped with tau=0.3 and y_lengths=[T]: inputs spectrogram [1, 513, T], source se [1, 256, 1], target se [1, 256, 1] in that order -> waveform [1, 1, samples] at 22.05 kHz); see docs/voice-identity.md",
 };
 
-export const VOICE_MODEL_CATALOGUE: readonly VoiceModelInfo[] = [...SPEAKER_MODELS, KNN_VC_MODEL, OPENVOICE_MODEL];
+/**
+ * F5-TTS v1 Base zero-shot cloning in DakeQQ/F5-TTS-ONNX's three-graph export (float32
+ * transformer, dynamic axes) with the model's own vocab.txt; read by src/engines/voice/f5-tts.ts.
+ */
+export const F5_TTS_MODEL: VoiceModelInfo = {
+  id: 'f5-tts',
+  name: 'F5-TTS v1 Base zero-shot cloning (SWivid, ONNX export by DakeQQ/F5-TTS-ONNX)',
+  type: 'voice',
+  task: 'cloning',
+  onnxFile: F5_FILES.transformer,
+  builtin: false,
+  install_hint: 'llais models pull f5-tts',
+  files: [F5_FILES.preprocess, F5_FILES.transformer, F5_FILES.decode, F5_FILES.vocab],
+  manual_install:
+    'run Export_ONNX/F5_TTS/Export_F5.py of DakeQQ/F5-TTS-ONNX (use_fp16_transformer = False, DYNAMIC_AXES = True, NFE_STEP = 32, FUSE_NFE = 1) on F5TTS_v1_Base/model_1250000.safetensors of huggingface.co/SWivid/F5-TTS with charactr/vocos-mel-24khz, and put F5_Preprocess.onnx, F5_Transformer.onnx, F5_Decode.onnx and F5TTS_v1_Base/vocab.txt into <modelsDir>/f5-tts/; see docs/voice-identity.md',
+};
+
+export const VOICE_MODEL_CATALOGUE: readonly VoiceModelInfo[] = [...SPEAKER_MODELS, KNN_VC_MODEL, OPENVOICE_MODEL, F5_TTS_MODEL];
+
+/** The installed F5-TTS files, if any. */
+export function installedF5Tts(modelsDir: string): F5Paths | undefined {
+  const dir = modelDataDir(F5_TTS_MODEL, modelsDir);
+  return dir === undefined ? undefined : { preprocess: join(dir, F5_FILES.preprocess), transformer: join(dir, F5_FILES.transformer), decode: join(dir, F5_FILES.decode), vocab: join(dir, F5_FILES.vocab) };
+}
 
 /** The installed OpenVoice files, if any. */
 export function installedOpenVoice(modelsDir: string): { extractor: string; converter: string } | undefined {

@@ -256,9 +256,9 @@ const WHISPER_CANCEL_GRACE_MS = 30_000;
  */
 function cancellation(task: WorkerTask, signal: AbortSignal): { signal: AbortSignal; terminable: boolean; flag?: Int32Array; dispose(): void } {
   // ONNX voice tasks (seconds of inference) finish rather than being terminated inside an inference.
-  if (task.kind === 'voice' && (task.op === 'embed' ? task.onnx : (task.knn ?? task.openvoice))) return { signal: new AbortController().signal, terminable: false, dispose: () => {} };
-  // A separation network reads the flag between segments, as Whisper does between decoding steps.
-  const flagged = task.kind === 'transcribe' ? task.whisper !== undefined : task.kind === 'audio-tool' && task.spec.tool === 'separate' && task.spec.stems !== 2;
+  if (task.kind === 'voice' && (task.op === 'embed' ? task.onnx : task.op === 'convert' && (task.knn ?? task.openvoice))) return { signal: new AbortController().signal, terminable: false, dispose: () => {} };
+  // A separation network reads the flag between segments, F5-TTS between flow-matching steps, as Whisper does between decoding steps.
+  const flagged = task.kind === 'transcribe' ? task.whisper !== undefined : task.kind === 'voice' ? task.op === 'clone' : task.kind === 'audio-tool' && task.spec.tool === 'separate' && task.spec.stems !== 2;
   if (!flagged) return { signal, terminable: true, dispose: () => {} };
   const flag = new Int32Array(new SharedArrayBuffer(4));
   (task as { cancelFlag?: Int32Array }).cancelFlag = flag;

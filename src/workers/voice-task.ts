@@ -7,8 +7,11 @@
  *   reference: long enough speech, not too long, one speaker (the halves must agree).
  * - `convert`: the embedded converter (src/voice/converter.ts) toward target statistics, or an
  *   installed neural one (kNN-VC, OpenVoice) toward the target's audio.
+ * - `clone`: F5-TTS zero-shot cloning (engines/voice/f5-tts.ts) of `text` in the uploaded voice.
  */
+import { F5_SAMPLE_RATE_HZ, f5Clone, type F5Paths } from '../engines/voice/f5-tts.js';
 import { knnVcConvert } from '../engines/voice/knn-vc.js';
+import { resampleSinc } from '../engines/voice/sinc-resample.js';
 import { openVoiceConvert } from '../engines/voice/openvoice.js';
 import { onnxSpeakerEmbedding } from '../engines/voice/speaker-embedder.js';
 import { ApiError } from '../errors.js';
@@ -63,10 +66,28 @@ export interface VoiceConvertResult {
   pitchRatio: number;
 }
 
-export type VoiceTaskInput = VoiceEmbedInput | VoiceConvertInput;
+export interface VoiceCloneInput {
+  kind: 'voice';
+  op: 'clone';
+  /** The installed F5-TTS files; the audio is the reference voice. */
+  f5: F5Paths;
+  referenceText: string;
+  text: string;
+  maxSec: number;
+  /** Set by the pool: read between flow-matching steps. */
+  cancelFlag?: Int32Array;
+}
+
+export interface VoiceCloneResult {
+  /** Mono at VOICE_SAMPLE_RATE_HZ. */
+  pcm: Int16Array;
+}
+
+export type VoiceTaskInput = VoiceEmbedInput | VoiceConvertInput | VoiceCloneInput;
 export interface VoiceTaskResults {
   embed: VoiceEmbedResult;
   convert: VoiceConvertResult;
+  clone: VoiceCloneResult;
 }
 
 /**
@@ -79,6 +100,7 @@ const MAX_HALF_F0_GAP = 0.35;
 
 export async function runVoiceTask(task: VoiceTaskInput, audio: AsyncIterable<Int16Array>): Promise<VoiceTaskResults[VoiceTaskInput['op']]> {
   const pcm = await collect(audio, task.maxSec);
+  if (task.op === 'clone') return clone(task, pcm);
   return task.op === 'embed' ? embed(task, pcm) : convert(task, pcm);
 }
 
@@ -128,4 +150,13 @@ async function convert(task: VoiceConvertInput, pcm: Int16Array): Promise<VoiceC
   }
   const converted = convertVoice(pcm, task.spec);
   return { pcm: converted.pcm, source: converted.source, warp: converted.warp, pitchRatio: converted.pitchRatio };
+}
+
+/** F5-TTS works at 24 kHz: the reference goes up from the pool's 16 kHz, the speech comes back down. */
+async function clone(task: VoiceCloneInput, pcm: Int16Array): Promise<VoiceCloneResult> {
+  if (pcm.length === 0) throw new ApiError('unprocessable_audio', 'The upload decodes to no audio', 'reference_audio');
+  const toInt16 = (x: Float32Array): Int16Array => Int16Array.from(x, (v) => Math.max(-32768, Math.min(32767, Math.round(v))));
+  const reference = toInt16(resampleSinc(Float32Array.from(pcm), VOICE_SAMPLE_RATE_HZ, F5_SAMPLE_RATE_HZ));
+  const out = await f5Clone(task.f5, reference, task.referenceText, task.text, task.cancelFlag ? { cancelFlag: task.cancelFlag } : {});
+  return { pcm: toInt16(resampleSinc(Float32Array.from(out), F5_SAMPLE_RATE_HZ, VOICE_SAMPLE_RATE_HZ)) };
 }

@@ -93,10 +93,10 @@ export function voiceOperations(): OperationSpec[] {
       path: '/v1/tts/clone',
       operationId: 'cloneVoice',
       summary: 'Speak text in a voice given by example',
-      description: 'The nearest built-in voice speaks the text, converted toward the reference (docs/voice-identity.md). `X-Job-Uuid` names the result job, for `/v1/tts/subtitles/`. 4 credits per 1,000 characters.',
+      description: 'With F5-TTS installed and a `reference_audio` upload, the zero-shot model speaks the text in the reference voice; otherwise the nearest built-in voice speaks it, converted toward the reference (docs/voice-identity.md). `X-Llais-Cloner` says which ran. `X-Job-Uuid` names the result job, for `/v1/tts/subtitles/`. 4 credits per 1,000 characters.',
       tag: TAG,
       requestBody: multipart(ttsCloneForm),
-      responses: { 200: { ...taggedAudio('The speech.'), headers: { ...(taggedAudio('').headers as Record<string, Json>), 'X-Job-Uuid': { description: 'The job holding this result.', schema: { type: 'string' } } } } },
+      responses: { 200: { ...taggedAudio('The speech.'), headers: { ...(taggedAudio('').headers as Record<string, Json>), 'X-Job-Uuid': { description: 'The job holding this result.', schema: { type: 'string' } }, 'X-Llais-Cloner': { description: '`f5-tts` (the zero-shot model ran) or `base-voice+conversion`.', schema: { type: 'string' } } } } },
       errors: [...UPLOAD_ERRORS, 402, 404, 424],
     },
   ];

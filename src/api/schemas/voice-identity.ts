@@ -80,7 +80,8 @@ export const ttsCloneForm = z.object({
   reference_audio: audioFile('The voice to clone: 10-30 s of one person (≤20 MB, ≤120 s). Or send `embed_id`.').optional(),
   embed_id: z.string().optional().meta({ description: 'A stored voice of the caller (from /v1/voice-embed/), instead of `reference_audio`.' }),
   text: z.string().meta({ description: 'What to say.' }),
-  model: z.enum(CLONE_MODELS).default('chatterbox').meta({ description: 'Recorded; without a cloning model installed, the nearest built-in voice is converted toward the reference (`X-Llais-Base-Voice`).' }),
+  model: z.enum(CLONE_MODELS).default('chatterbox').meta({ description: 'With F5-TTS installed (`llais models pull f5-tts`) and a `reference_audio` upload, F5-TTS clones (`X-Llais-Cloner: f5-tts`); `f5-tts` without it installed is a 424. Otherwise recorded, and the nearest built-in voice is converted toward the reference (`X-Llais-Cloner: base-voice+conversion`, `X-Llais-Base-Voice`).' }),
+  reference_text: z.string().optional().meta({ description: 'What the reference says (F5-TTS continues it); transcribed by the server when absent. Unused without F5-TTS.' }),
   format: z.enum(TAGGED_FORMATS).default('mp3'),
   language: z.string().optional().meta({ description: 'Language of the text; detected when absent.' }),
 });

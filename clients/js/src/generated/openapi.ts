@@ -555,7 +555,7 @@ export type paths = {
         put?: never;
         /**
          * Speak text in a voice given by example
-         * @description The nearest built-in voice speaks the text, converted toward the reference (docs/voice-identity.md). `X-Job-Uuid` names the result job, for `/v1/tts/subtitles/`. 4 credits per 1,000 characters.
+         * @description With F5-TTS installed and a `reference_audio` upload, the zero-shot model speaks the text in the reference voice; otherwise the nearest built-in voice speaks it, converted toward the reference (docs/voice-identity.md). `X-Llais-Cloner` says which ran. `X-Job-Uuid` names the result job, for `/v1/tts/subtitles/`. 4 credits per 1,000 characters.
          */
         post: operations["cloneVoice"];
         delete?: never;
@@ -3024,16 +3024,18 @@ export interface operations {
                     /** @description Language of the text; detected when absent. */
                     language?: string;
                     /**
-                     * @description Recorded; without a cloning model installed, the nearest built-in voice is converted toward the reference (`X-Llais-Base-Voice`).
+                     * @description With F5-TTS installed (`llais models pull f5-tts`) and a `reference_audio` upload, F5-TTS clones (`X-Llais-Cloner: f5-tts`); `f5-tts` without it installed is a 424. Otherwise recorded, and the nearest built-in voice is converted toward the reference (`X-Llais-Cloner: base-voice+conversion`, `X-Llais-Base-Voice`).
                      * @default chatterbox
                      * @enum {string}
                      */
-                    model?: "chatterbox" | "cosyvoice2" | "gpt-sovits";
+                    model?: "chatterbox" | "cosyvoice2" | "gpt-sovits" | "f5-tts";
                     /**
                      * Format: binary
                      * @description The voice to clone: 10-30 s of one person (≤20 MB, ≤120 s). Or send `embed_id`.
                      */
                     reference_audio?: string;
+                    /** @description What the reference says (F5-TTS continues it); transcribed by the server when absent. Unused without F5-TTS. */
+                    reference_text?: string;
                     /** @description What to say. */
                     text: string;
                 };
@@ -3049,6 +3051,8 @@ export interface operations {
                     "X-Credits-Used"?: string;
                     /** @description The job holding this result. */
                     "X-Job-Uuid"?: string;
+                    /** @description `f5-tts` (the zero-shot model ran) or `base-voice+conversion`. */
+                    "X-Llais-Cloner"?: string;
                     /** @description Always `true`: the audio is synthetic. */
                     "X-Llais-Synthetic"?: string;
                     [name: string]: unknown;
