@@ -102,8 +102,8 @@ export const toolJobAccepted = z.strictObject({
 export const toolJobResponse = z.strictObject({
   job_id: z.string(),
   tool: z.enum(['enhance', 'dereverb', 'separate']),
-  status: z.enum(['processing', 'completed', 'failed']),
+  status: z.enum(['processing', 'completed', 'failed', 'cancelled']),
   progress: z.number().meta({ description: 'Share of the input processed, 0-1 (1 once completed).' }),
   result: z.union([toolResultResponse, separateResultResponse]).optional().meta({ description: 'Once completed: what the synchronous JSON answer would have been.' }),
-  error: z.strictObject({ code: z.string(), message: z.string() }).optional(),
+  error: z.strictObject({ code: z.string(), message: z.string() }).optional().meta({ description: 'Once failed: `interrupted` when a server restart cut the job off, else the error code the synchronous request would have answered.' }),
 });
