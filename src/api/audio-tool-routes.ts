@@ -20,7 +20,7 @@ import { dereverbRequest, enhanceRequest, separateRequest, type ToolRequest } fr
 import { ToolJobs } from './audio-tool-jobs.js';
 import { SqliteToolJobStore, type ToolJobRecord } from '../jobs/tool-job-store.js';
 import { separationSpec } from './audio-tool-models.js';
-import { makeWorkDir, removeWorkDir, runTool, type ToolOutput } from './audio-tool-run.js';
+import { clearWorkDirs, makeWorkDir, removeWorkDir, runTool, type ToolOutput } from './audio-tool-run.js';
 import { receiveToolUpload, type CheckedUpload } from './audio-tool-upload.js';
 import { sendStemZip } from './audio-tool-zip.js';
 import { baseUrl, requestLogger, type ApiContext } from './context.js';
@@ -31,6 +31,7 @@ export const TOOL_CREDITS_PER_MINUTE = { enhance: 2, dereverb: 2, separate: 3 } 
 const MORE_STEMS_CREDITS_PER_MINUTE = 4;
 
 export function registerAudioToolProcessingRoutes(router: Router, ctx: ApiContext): void {
+  clearWorkDirs(ctx);
   const jobs = new ToolJobs(new SqliteToolJobStore(ctx.db));
   router.post('/v1/audio/enhance', (ex) => handle(ctx, jobs, ex, enhanceRequest));
   router.post('/v1/audio/dereverb', (ex) => handle(ctx, jobs, ex, dereverbRequest));
