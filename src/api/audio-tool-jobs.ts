@@ -41,7 +41,11 @@ export class ToolJobs {
     this.store.create({ id, tool, totalFrames });
     const job: RunningToolJob = { id, progress: new Int32Array(new SharedArrayBuffer(4)), totalFrames, controller: new AbortController(), settled: Promise.resolve() };
     this.running.set(id, job);
-    job.settled = run(job).finally(() => this.running.delete(id));
+    // The run records its own outcome. One it could not record (the database already closed at
+    // shutdown) leaves the job `processing`, which the next start turns into `interrupted`.
+    job.settled = run(job)
+      .catch(() => undefined)
+      .finally(() => this.running.delete(id));
     return job;
   }
 
