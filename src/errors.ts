@@ -67,6 +67,7 @@ export const ERROR_CATALOGUE = {
   too_many_pronunciations: 409,
   too_many_embeddings: 409,
   job_not_completed: 409,
+  job_already_finished: 409,
   pronunciation_not_found: 404,
   not_found: 404,
   job_not_found: 404,

@@ -1,62 +1,78 @@
 /**
- * Audio tool jobs started with `async=true`: their state while they run (a shared frame counter the
- * pool worker advances, so a poll shows progress), and their answer or error once done. Held in
- * memory, like the work itself: a restart loses a job in progress (its poll then says 404), while
- * finished results live on as ordinary result files until they expire.
+ * Audio tool jobs started with `async=true`. The record (status, result, error) lives in a
+ * ToolJobStore (SQLite), so a poll after a restart answers the finished result, or `failed` with
+ * `interrupted` for work the restart cut off. The live part stays in memory with the work itself:
+ * the shared frame counter the pool worker advances (progress) and the AbortController a
+ * `DELETE` uses to stop it (the same cancellation a client leaving a synchronous request causes).
  */
 import { randomBytes } from 'node:crypto';
 
-/** Finished entries are forgotten after this (their files stay until the results' own expiry). */
+import type { ToolJobError, ToolJobRecord, ToolJobStore } from '../jobs/tool-job-store.js';
+
+/** Finished records are forgotten after this (their files stay until the results' own expiry). */
 const KEEP_FINISHED_MS = 3600_000;
 
-export type ToolJobStatus = 'processing' | 'completed' | 'failed';
+/** What a job that a stop or crash cut off says when polled. */
+export const INTERRUPTED: ToolJobError = { code: 'interrupted', message: 'The server stopped while the job ran; nothing was charged. Start it again.' };
 
-export interface ToolJob {
+/** A running job's live state. */
+export interface RunningToolJob {
   id: string;
-  tool: string;
-  status: ToolJobStatus;
   /** [0]: input frames processed (written by the worker). */
   progress: Int32Array;
   totalFrames: number;
-  result?: unknown;
-  error?: { code: string; message: string };
-  finishedAt?: number;
+  /** Aborted by `DELETE /v1/audio/jobs/{id}` (and by nothing else: the job outlives its request). */
+  controller: AbortController;
+  /** Resolves once the run has ended and its work folder is gone. */
+  settled: Promise<void>;
 }
 
 export class ToolJobs {
-  private readonly jobs = new Map<string, ToolJob>();
+  private readonly running = new Map<string, RunningToolJob>();
 
-  start(tool: string, totalFrames: number): ToolJob {
-    this.prune();
-    const job: ToolJob = { id: `atj_${randomBytes(16).toString('hex')}`, tool, status: 'processing', progress: new Int32Array(new SharedArrayBuffer(4)), totalFrames };
-    this.jobs.set(job.id, job);
+  constructor(private readonly store: ToolJobStore) {
+    store.interruptUnfinished(INTERRUPTED);
+  }
+
+  /** Records a new job; `run` starts the work with the job's signal and progress counter. */
+  start(tool: string, totalFrames: number, run: (job: RunningToolJob) => Promise<void>): RunningToolJob {
+    this.store.prune(Date.now() - KEEP_FINISHED_MS);
+    const id = `atj_${randomBytes(16).toString('hex')}`;
+    this.store.create({ id, tool, totalFrames });
+    const job: RunningToolJob = { id, progress: new Int32Array(new SharedArrayBuffer(4)), totalFrames, controller: new AbortController(), settled: Promise.resolve() };
+    this.running.set(id, job);
+    // The run records its own outcome. One it could not record (the database already closed at
+    // shutdown) leaves the job `processing`, which the next start turns into `interrupted`.
+    job.settled = run(job)
+      .catch(() => undefined)
+      .finally(() => this.running.delete(id));
     return job;
   }
 
-  get(id: string): ToolJob | undefined {
-    return this.jobs.get(id);
+  get(id: string): ToolJobRecord | undefined {
+    return this.store.get(id);
   }
 
-  finish(job: ToolJob, outcome: { result: unknown } | { error: { code: string; message: string } }): void {
-    if ('result' in outcome) {
-      job.status = 'completed';
-      job.result = outcome.result;
-    } else {
-      job.status = 'failed';
-      job.error = outcome.error;
-    }
-    job.finishedAt = Date.now();
+  finish(job: RunningToolJob, outcome: { result: unknown } | { error: ToolJobError } | { cancelled: true }): void {
+    if ('result' in outcome) this.store.finish(job.id, { status: 'completed', result: outcome.result });
+    else if ('error' in outcome) this.store.finish(job.id, { status: 'failed', error: outcome.error });
+    else this.store.finish(job.id, { status: 'cancelled' });
+  }
+
+  /** Stops a running job and waits until its worker has stopped and its files are gone; false when it is not running here. */
+  async cancel(id: string): Promise<boolean> {
+    const job = this.running.get(id);
+    if (!job) return false;
+    job.controller.abort(new Error('audio tool job cancelled'));
+    await job.settled;
+    return true;
   }
 
   /** 0 … 1; 1 only once completed (encoding follows the DSP). */
-  progressOf(job: ToolJob): number {
-    if (job.status === 'completed') return 1;
-    const done = Atomics.load(job.progress, 0);
-    return job.totalFrames > 0 ? Math.min(0.99, Math.round((done / job.totalFrames) * 100) / 100) : 0;
-  }
-
-  private prune(): void {
-    const now = Date.now();
-    for (const [id, job] of this.jobs) if (job.finishedAt !== undefined && now - job.finishedAt > KEEP_FINISHED_MS) this.jobs.delete(id);
+  progressOf(record: ToolJobRecord): number {
+    if (record.status === 'completed') return 1;
+    const live = this.running.get(record.id);
+    const done = live ? Atomics.load(live.progress, 0) : 0;
+    return record.totalFrames > 0 ? Math.min(0.99, Math.round((done / record.totalFrames) * 100) / 100) : 0;
   }
 }

@@ -3,7 +3,8 @@
  * `GET /v1/audio/jobs/{id}` for the ones started with `async=true`. Thin: admit, receive and check
  * the upload (audio-tool-upload.ts), bill per audio minute, run the tool (audio-tool-run.ts), answer:
  * the audio itself (a zip of stems for separate), or JSON with result URLs for
- * `Accept: application/json`, or 202 and a job to poll for `async=true`.
+ * `Accept: application/json`, or 202 and a job to poll (`GET /v1/audio/jobs/{id}`) or cancel
+ * (`DELETE`, answering the job's final state) for `async=true`.
  */
 import { link } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -17,8 +18,9 @@ import { toolRateHz } from '../audio/tools/tool-spec.js';
 import { callerOf, checkOwner, claim } from './access.js';
 import { dereverbRequest, enhanceRequest, separateRequest, type ToolRequest } from './audio-tool-fields.js';
 import { ToolJobs } from './audio-tool-jobs.js';
+import { SqliteToolJobStore, type ToolJobRecord } from '../jobs/tool-job-store.js';
 import { separationSpec } from './audio-tool-models.js';
-import { makeWorkDir, removeWorkDir, runTool, type ToolOutput } from './audio-tool-run.js';
+import { clearWorkDirs, makeWorkDir, removeWorkDir, runTool, type ToolOutput } from './audio-tool-run.js';
 import { receiveToolUpload, type CheckedUpload } from './audio-tool-upload.js';
 import { sendStemZip } from './audio-tool-zip.js';
 import { baseUrl, requestLogger, type ApiContext } from './context.js';
@@ -29,7 +31,8 @@ export const TOOL_CREDITS_PER_MINUTE = { enhance: 2, dereverb: 2, separate: 3 } 
 const MORE_STEMS_CREDITS_PER_MINUTE = 4;
 
 export function registerAudioToolProcessingRoutes(router: Router, ctx: ApiContext): void {
-  const jobs = new ToolJobs();
+  clearWorkDirs(ctx);
+  const jobs = new ToolJobs(new SqliteToolJobStore(ctx.db));
   router.post('/v1/audio/enhance', (ex) => handle(ctx, jobs, ex, enhanceRequest));
   router.post('/v1/audio/dereverb', (ex) => handle(ctx, jobs, ex, dereverbRequest));
   router.post('/v1/audio/separate', (ex) =>
@@ -39,6 +42,7 @@ export function registerAudioToolProcessingRoutes(router: Router, ctx: ApiContex
     }),
   );
   router.get('/v1/audio/jobs/:id', (ex) => poll(ctx, jobs, ex));
+  router.delete('/v1/audio/jobs/:id', (ex) => cancel(ctx, jobs, ex));
 }
 
 function wantsJson(ex: HttpExchange): boolean {
@@ -110,22 +114,31 @@ interface JobStart {
   refund: (why: string) => void;
 }
 
-/** `async=true`: answers 202 now; the run goes on without the request (nothing aborts it but shutdown). */
+/**
+ * `async=true`: answers 202 now; the run goes on without the request. Only `DELETE` (or shutdown)
+ * stops it: a cancelled job delivers nothing, so its whole reservation is refunded.
+ */
 function startJob(ctx: ApiContext, jobs: ToolJobs, ex: HttpExchange, j: JobStart): void {
   const { spec } = j.upload.request;
-  const job = jobs.start(spec.tool, Math.round(j.upload.durationSec * toolRateHz(spec)));
-  claim(ctx.accounts, callerOf(ex), 'job', job.id);
   const base = baseUrl(ctx, ex);
   const log = requestLogger(ctx, ex);
-  void runTool(ctx, toolInput(j.upload, j.input, ex, j.estimate), j.workDir, new AbortController().signal, job.progress)
-    .then((out) => jobs.finish(job, { result: resultBody(base, spec.tool, out, j.settle(out)) }))
-    .catch((err: unknown) => {
-      j.refund('audio tool failed');
-      if (!(err instanceof ApiError)) log.error({ err }, 'audio tool job failed');
-      const e = err instanceof ApiError ? err : new ApiError('internal_error', 'The audio tool failed');
-      jobs.finish(job, { error: { code: e.code, message: e.message } });
-    })
-    .finally(() => void removeWorkDir(j.workDir));
+  const job = jobs.start(spec.tool, Math.round(j.upload.durationSec * toolRateHz(spec)), (job) =>
+    runTool(ctx, toolInput(j.upload, j.input, ex, j.estimate), j.workDir, job.controller.signal, job.progress)
+      .then((out) => jobs.finish(job, { result: resultBody(base, spec.tool, out, j.settle(out)) }))
+      .catch((err: unknown) => {
+        if (job.controller.signal.aborted) {
+          j.refund('audio tool job cancelled');
+          jobs.finish(job, { cancelled: true });
+          return;
+        }
+        j.refund('audio tool failed');
+        if (!(err instanceof ApiError)) log.error({ err }, 'audio tool job failed');
+        const e = err instanceof ApiError ? err : new ApiError('internal_error', 'The audio tool failed');
+        jobs.finish(job, { error: { code: e.code, message: e.message } });
+      })
+      .finally(() => removeWorkDir(j.workDir)),
+  );
+  claim(ctx.accounts, callerOf(ex), 'job', job.id);
   ex.json(202, { job_id: job.id, status: 'processing', progress: 0, status_url: `${base}/v1/audio/jobs/${job.id}` });
 }
 
@@ -147,17 +160,35 @@ function resultBody(base: string, tool: string, out: ToolOutput, credits: { used
   return { uuid: stem.uuid, result_url: resultUrl(base, stem.uuid, stem.format), ...common };
 }
 
-function poll(ctx: ApiContext, jobs: ToolJobs, ex: HttpExchange): void {
+function ownedJob(ctx: ApiContext, jobs: ToolJobs, ex: HttpExchange): ToolJobRecord {
   const id = ex.params.id!;
   const job = jobs.get(id);
-  if (!job) throw new ApiError('job_not_found', `No audio tool job ${id} (jobs in progress are forgotten when the server restarts)`, 'id');
+  if (!job) throw new ApiError('job_not_found', `No audio tool job ${id} (finished jobs are kept for an hour)`, 'id');
   checkOwner(ctx.accounts, callerOf(ex), 'job', id, 'job_not_found', `No audio tool job ${id}`, 'id');
-  ex.json(200, {
+  return job;
+}
+
+function jobBody(jobs: ToolJobs, job: ToolJobRecord): Record<string, unknown> {
+  return {
     job_id: job.id,
     tool: job.tool,
     status: job.status,
     progress: jobs.progressOf(job),
     ...(job.result ? { result: job.result } : {}),
     ...(job.error ? { error: job.error } : {}),
-  }, { 'Cache-Control': 'no-store' });
+  };
+}
+
+function poll(ctx: ApiContext, jobs: ToolJobs, ex: HttpExchange): void {
+  ex.json(200, jobBody(jobs, ownedJob(ctx, jobs, ex)), { 'Cache-Control': 'no-store' });
+}
+
+/** `DELETE /v1/audio/jobs/{id}`: stops the worker, waits for its files to go, answers the final state. */
+async function cancel(ctx: ApiContext, jobs: ToolJobs, ex: HttpExchange): Promise<void> {
+  const job = ownedJob(ctx, jobs, ex);
+  if (job.status !== 'processing' || !(await jobs.cancel(job.id))) {
+    const now = jobs.get(job.id) ?? job;
+    throw new ApiError('job_already_finished', `Audio tool job ${job.id} is already ${now.status}`, 'id');
+  }
+  ex.json(200, jobBody(jobs, jobs.get(job.id)!), { 'Cache-Control': 'no-store' });
 }

@@ -5,6 +5,7 @@
  * folder is removed whatever happens; a cancelled run leaves no result behind.
  */
 import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -40,6 +41,11 @@ export interface ToolOutput {
   stems: StoredStem[];
   durationSec: number;
   expiresAt: number;
+}
+
+/** At start, before any run: a stop or crash may have left work folders behind (nothing else owns them). */
+export function clearWorkDirs(ctx: ApiContext): void {
+  rmSync(join(ctx.config.dataDir, 'audio-tools'), { recursive: true, force: true });
 }
 
 /** Where a run's raw stems live while it runs (under the data directory: same disk as results). */

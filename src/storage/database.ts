@@ -122,6 +122,19 @@ const MIGRATIONS: string[] = [
      updated_at INTEGER NOT NULL
    );
    CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_attempt_at) WHERE status = 'pending';`,
+  // Audio tool jobs started with async=true (src/jobs/tool-job-store.ts): kept so a poll after a
+  // restart answers the finished result, or `failed` with `interrupted`, never 404.
+  `CREATE TABLE audio_tool_jobs (
+     id TEXT PRIMARY KEY,
+     tool TEXT NOT NULL,
+     status TEXT NOT NULL CHECK (status IN ('processing','completed','failed','cancelled')),
+     total_frames INTEGER NOT NULL,
+     result_json TEXT,
+     error_json TEXT,
+     created_at INTEGER NOT NULL,
+     finished_at INTEGER
+   );
+   CREATE INDEX audio_tool_jobs_finished ON audio_tool_jobs(finished_at) WHERE finished_at IS NOT NULL;`,
 ];
 
 export function openDatabase(dataDir: string): Db {

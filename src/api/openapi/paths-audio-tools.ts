@@ -81,11 +81,22 @@ function toolOperations(): OperationSpec[] {
       path: '/v1/audio/jobs/{id}',
       operationId: 'getAudioToolJob',
       summary: 'Progress and result of an audio tool job started with async=true',
-      description: 'Kept in memory: a job in progress is lost when the server restarts (404); a finished one is answered for an hour, its files until they expire.',
+      description: 'Kept in the database: a job that a server restart cut off answers `failed` with error `interrupted` (nothing charged); a finished one is answered for an hour, its files until they expire.',
       tag: 'Audio tools',
       parameters: [param('path', 'id', { type: 'string' }, 'The job_id of the 202 answer.')],
       responses: { 200: jsonResponse('The job.', jsonSchemaOf(toolJobResponse, 'output')) },
       errors: [404],
+    },
+    {
+      method: 'delete',
+      path: '/v1/audio/jobs/{id}',
+      operationId: 'cancelAudioToolJob',
+      summary: 'Cancel a running audio tool job',
+      description: 'Stops the worker, removes the partial files and refunds the whole reservation (a cancelled job delivers nothing); answers the final state, `cancelled` (or `completed` if it finished first). 409 `job_already_finished` for a job that had already ended.',
+      tag: 'Audio tools',
+      parameters: [param('path', 'id', { type: 'string' }, 'The job_id of the 202 answer.')],
+      responses: { 200: jsonResponse('The job, stopped.', jsonSchemaOf(toolJobResponse, 'output')) },
+      errors: [404, 409],
     },
   ];
 }

@@ -46,7 +46,7 @@ export const enhanceForm = z.object({
   denoise: flag('true', 'RNNoise speech denoising (a recurrent network setting per-band gains).'),
   enhance_clarity: flag('true', 'Rumble high-pass, presence EQ, gentle compression, and loudness normalised to -16 LUFS (EBU R128 gated, ITU-R BS.1770 K-weighting).'),
   super_resolution: flag('false', 'Bandwidth extension: the band below a measured cut-off folded up to 24 kHz; the result is then 48 kHz.'),
-  strength: z.enum(['1', '2', '3']).default('2').meta({ description: '1 light (some of the input kept), 2 normal, 3 strong (two denoising passes, more EQ and compression).' }),
+  strength: z.enum(['1', '2', '3']).default('2').meta({ description: '1 light (some of the input kept), 2 normal, 3 strong (two denoising passes and an OM-LSA post-filter: the one for babble, at some cost to clean speech; more EQ and compression).' }),
   format: toolFormat,
   async: toolAsync,
 });
@@ -102,8 +102,8 @@ export const toolJobAccepted = z.strictObject({
 export const toolJobResponse = z.strictObject({
   job_id: z.string(),
   tool: z.enum(['enhance', 'dereverb', 'separate']),
-  status: z.enum(['processing', 'completed', 'failed']),
+  status: z.enum(['processing', 'completed', 'failed', 'cancelled']),
   progress: z.number().meta({ description: 'Share of the input processed, 0-1 (1 once completed).' }),
   result: z.union([toolResultResponse, separateResultResponse]).optional().meta({ description: 'Once completed: what the synchronous JSON answer would have been.' }),
-  error: z.strictObject({ code: z.string(), message: z.string() }).optional(),
+  error: z.strictObject({ code: z.string(), message: z.string() }).optional().meta({ description: 'Once failed: `interrupted` when a server restart cut the job off, else the error code the synchronous request would have answered.' }),
 });

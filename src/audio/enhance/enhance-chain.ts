@@ -1,6 +1,7 @@
 /**
  * `POST /v1/audio/enhance/` as a chain of block stages at 48 kHz: RNNoise denoising and a
- * statistical post-filter for the steady or babble noise it leaves (spectral-denoise.ts), optional band
+ * statistical post-filter for the steady or babble noise it leaves (spectral-denoise.ts; at strength 3
+ * omlsa-denoise.ts), optional band
  * extension, clarity EQ and compression; then loudness normalisation to ENHANCE_TARGET_LUFS
  * (EBU R128's gated integrated loudness, BS.1770 K-weighting). The loudness of the whole result
  * is known only at its end, so the chain measures it as it goes and says which gain to apply; the
@@ -11,6 +12,7 @@ import type { RnnoiseModule } from '@jitsi/rnnoise-wasm/dist/rnnoise-sync.js';
 import { bandwidthExtension } from './bandwidth.js';
 import { clarityStage } from './clarity.js';
 import { RNNOISE_RATE_HZ, RnnoiseChannel } from './rnnoise.js';
+import { omlsaDenoise } from './omlsa-denoise.js';
 import { spectralDenoise } from './spectral-denoise.js';
 
 /** Spoken-word loudness (podcast and streaming practice; EBU R128 S1 allows -16 to -20 for speech). */
@@ -18,6 +20,8 @@ export const ENHANCE_TARGET_LUFS = -16;
 export const ENHANCE_RATE_HZ = RNNOISE_RATE_HZ;
 const BWE_FFT_SIZE = 1024;
 const DENOISE_FFT_SIZE = 1024;
+/** Strength 3's babble suppressor resolves voice harmonics (omlsa-denoise.ts). */
+const STRONG_DENOISE_FFT_SIZE = 4096;
 
 export interface EnhanceOptions {
   denoise: boolean;
@@ -34,7 +38,12 @@ export function enhanceStage(rnnoise: RnnoiseModule, channels: number, opts: Enh
   if (opts.denoise) {
     const { passes, wet } = DENOISE[opts.strength];
     stages.push(perChannel(() => new RnnoiseChannel(rnnoise, passes, wet), channels));
-    stages.push(stftStage({ fftSize: DENOISE_FFT_SIZE, inChannels: channels, outChannels: channels }, spectralDenoise(DENOISE_FFT_SIZE, channels, opts.strength)));
+    // Strong: OM-LSA for babble (≥ 6 dB more SNR); light and medium keep the gentler Wiener stage,
+    // which distorts clean speech less.
+    const post = opts.strength === 3
+      ? stftStage({ fftSize: STRONG_DENOISE_FFT_SIZE, inChannels: channels, outChannels: channels }, omlsaDenoise(STRONG_DENOISE_FFT_SIZE, channels))
+      : stftStage({ fftSize: DENOISE_FFT_SIZE, inChannels: channels, outChannels: channels }, spectralDenoise(DENOISE_FFT_SIZE, channels, opts.strength));
+    stages.push(post);
   }
   if (opts.superResolution) {
     stages.push(stftStage({ fftSize: BWE_FFT_SIZE, inChannels: channels, outChannels: channels }, bandwidthExtension(BWE_FFT_SIZE, channels, opts.strength)));

@@ -231,12 +231,16 @@ export type paths = {
         };
         /**
          * Progress and result of an audio tool job started with async=true
-         * @description Kept in memory: a job in progress is lost when the server restarts (404); a finished one is answered for an hour, its files until they expire.
+         * @description Kept in the database: a job that a server restart cut off answers `failed` with error `interrupted` (nothing charged); a finished one is answered for an hour, its files until they expire.
          */
         get: operations["getAudioToolJob"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Cancel a running audio tool job
+         * @description Stops the worker, removes the partial files and refunds the whole reservation (a cancelled job delivers nothing); answers the final state, `cancelled` (or `completed` if it finished first). 409 `job_already_finished` for a job that had already ended.
+         */
+        delete: operations["cancelAudioToolJob"];
         options?: never;
         head?: never;
         patch?: never;
@@ -793,7 +797,7 @@ export type components = {
                  * @description Stable machine-readable code from the catalogue (docs/errors.md).
                  * @enum {string}
                  */
-                code: "invalid_value" | "invalid_type" | "missing_required_parameter" | "unknown_parameter" | "unsupported_parameter" | "conflicting_parameters" | "invalid_json" | "invalid_multipart" | "empty_text" | "text_too_long" | "invalid_ssml" | "model_not_found" | "voice_not_found" | "voice_model_mismatch" | "unsupported_language" | "language_not_supported" | "capability_not_supported" | "invalid_audio" | "invalid_event" | "unknown_event" | "invalid_message" | "unknown_message_type" | "item_not_found" | "duplicate_item_id" | "conversation_already_has_active_response" | "response_cancel_not_active" | "response_not_available" | "input_audio_buffer_commit_empty" | "input_audio_buffer_full" | "text_buffer_full" | "session_locked" | "cannot_update_voice" | "session_closing" | "session_idle_timeout" | "session_expired" | "session_idle" | "input_audio_backlog_full" | "missing_api_key" | "invalid_api_key" | "insufficient_credits" | "plan_not_allowed" | "rate_limit_exceeded" | "too_many_concurrent_requests" | "daily_limit_exceeded" | "too_many_pronunciations" | "too_many_embeddings" | "job_not_completed" | "pronunciation_not_found" | "not_found" | "job_not_found" | "batch_not_found" | "result_expired" | "conversation_not_found" | "embedding_not_found" | "method_not_allowed" | "body_too_large" | "file_too_large" | "field_too_large" | "frame_too_large" | "too_many_parts" | "audio_too_long" | "unsupported_media_type" | "audio_too_short" | "unprocessable_audio" | "no_speech" | "multiple_speakers" | "model_not_installed" | "engine_not_available" | "language_not_installed" | "capability_not_installed" | "translator_not_configured" | "internal_error" | "synthesis_failed" | "transcription_failed" | "worker_crashed" | "llm_unavailable" | "llm_empty_reply" | "llm_reply_unspeakable" | "overloaded" | "shutting_down" | "too_many_sessions" | "engine_unavailable" | "vad_unavailable" | "job_queue_full" | "queue_unavailable" | "too_many_uploads" | "client_closed" | "cancelled" | "response_cancelled";
+                code: "invalid_value" | "invalid_type" | "missing_required_parameter" | "unknown_parameter" | "unsupported_parameter" | "conflicting_parameters" | "invalid_json" | "invalid_multipart" | "empty_text" | "text_too_long" | "invalid_ssml" | "model_not_found" | "voice_not_found" | "voice_model_mismatch" | "unsupported_language" | "language_not_supported" | "capability_not_supported" | "invalid_audio" | "invalid_event" | "unknown_event" | "invalid_message" | "unknown_message_type" | "item_not_found" | "duplicate_item_id" | "conversation_already_has_active_response" | "response_cancel_not_active" | "response_not_available" | "input_audio_buffer_commit_empty" | "input_audio_buffer_full" | "text_buffer_full" | "session_locked" | "cannot_update_voice" | "session_closing" | "session_idle_timeout" | "session_expired" | "session_idle" | "input_audio_backlog_full" | "missing_api_key" | "invalid_api_key" | "insufficient_credits" | "plan_not_allowed" | "rate_limit_exceeded" | "too_many_concurrent_requests" | "daily_limit_exceeded" | "too_many_pronunciations" | "too_many_embeddings" | "job_not_completed" | "job_already_finished" | "pronunciation_not_found" | "not_found" | "job_not_found" | "batch_not_found" | "result_expired" | "conversation_not_found" | "embedding_not_found" | "method_not_allowed" | "body_too_large" | "file_too_large" | "field_too_large" | "frame_too_large" | "too_many_parts" | "audio_too_long" | "unsupported_media_type" | "audio_too_short" | "unprocessable_audio" | "no_speech" | "multiple_speakers" | "model_not_installed" | "engine_not_available" | "language_not_installed" | "capability_not_installed" | "translator_not_configured" | "internal_error" | "synthesis_failed" | "transcription_failed" | "worker_crashed" | "llm_unavailable" | "llm_empty_reply" | "llm_reply_unspeakable" | "overloaded" | "shutting_down" | "too_many_sessions" | "engine_unavailable" | "vad_unavailable" | "job_queue_full" | "queue_unavailable" | "too_many_uploads" | "client_closed" | "cancelled" | "response_cancelled";
                 /** @description What went wrong, for people; may change between versions. */
                 message: string;
                 /** @description The request field at fault (e.g. 'voice', 'texts[3].voice'), or null. */
@@ -834,7 +838,7 @@ export type components = {
                  * @description Stable machine-readable code from the catalogue (docs/errors.md).
                  * @enum {string}
                  */
-                code: "invalid_value" | "invalid_type" | "missing_required_parameter" | "unknown_parameter" | "unsupported_parameter" | "conflicting_parameters" | "invalid_json" | "invalid_multipart" | "empty_text" | "text_too_long" | "invalid_ssml" | "model_not_found" | "voice_not_found" | "voice_model_mismatch" | "unsupported_language" | "language_not_supported" | "capability_not_supported" | "invalid_audio" | "invalid_event" | "unknown_event" | "invalid_message" | "unknown_message_type" | "item_not_found" | "duplicate_item_id" | "conversation_already_has_active_response" | "response_cancel_not_active" | "response_not_available" | "input_audio_buffer_commit_empty" | "input_audio_buffer_full" | "text_buffer_full" | "session_locked" | "cannot_update_voice" | "session_closing" | "session_idle_timeout" | "session_expired" | "session_idle" | "input_audio_backlog_full" | "missing_api_key" | "invalid_api_key" | "insufficient_credits" | "plan_not_allowed" | "rate_limit_exceeded" | "too_many_concurrent_requests" | "daily_limit_exceeded" | "too_many_pronunciations" | "too_many_embeddings" | "job_not_completed" | "pronunciation_not_found" | "not_found" | "job_not_found" | "batch_not_found" | "result_expired" | "conversation_not_found" | "embedding_not_found" | "method_not_allowed" | "body_too_large" | "file_too_large" | "field_too_large" | "frame_too_large" | "too_many_parts" | "audio_too_long" | "unsupported_media_type" | "audio_too_short" | "unprocessable_audio" | "no_speech" | "multiple_speakers" | "model_not_installed" | "engine_not_available" | "language_not_installed" | "capability_not_installed" | "translator_not_configured" | "internal_error" | "synthesis_failed" | "transcription_failed" | "worker_crashed" | "llm_unavailable" | "llm_empty_reply" | "llm_reply_unspeakable" | "overloaded" | "shutting_down" | "too_many_sessions" | "engine_unavailable" | "vad_unavailable" | "job_queue_full" | "queue_unavailable" | "too_many_uploads" | "client_closed" | "cancelled" | "response_cancelled";
+                code: "invalid_value" | "invalid_type" | "missing_required_parameter" | "unknown_parameter" | "unsupported_parameter" | "conflicting_parameters" | "invalid_json" | "invalid_multipart" | "empty_text" | "text_too_long" | "invalid_ssml" | "model_not_found" | "voice_not_found" | "voice_model_mismatch" | "unsupported_language" | "language_not_supported" | "capability_not_supported" | "invalid_audio" | "invalid_event" | "unknown_event" | "invalid_message" | "unknown_message_type" | "item_not_found" | "duplicate_item_id" | "conversation_already_has_active_response" | "response_cancel_not_active" | "response_not_available" | "input_audio_buffer_commit_empty" | "input_audio_buffer_full" | "text_buffer_full" | "session_locked" | "cannot_update_voice" | "session_closing" | "session_idle_timeout" | "session_expired" | "session_idle" | "input_audio_backlog_full" | "missing_api_key" | "invalid_api_key" | "insufficient_credits" | "plan_not_allowed" | "rate_limit_exceeded" | "too_many_concurrent_requests" | "daily_limit_exceeded" | "too_many_pronunciations" | "too_many_embeddings" | "job_not_completed" | "job_already_finished" | "pronunciation_not_found" | "not_found" | "job_not_found" | "batch_not_found" | "result_expired" | "conversation_not_found" | "embedding_not_found" | "method_not_allowed" | "body_too_large" | "file_too_large" | "field_too_large" | "frame_too_large" | "too_many_parts" | "audio_too_long" | "unsupported_media_type" | "audio_too_short" | "unprocessable_audio" | "no_speech" | "multiple_speakers" | "model_not_installed" | "engine_not_available" | "language_not_installed" | "capability_not_installed" | "translator_not_configured" | "internal_error" | "synthesis_failed" | "transcription_failed" | "worker_crashed" | "llm_unavailable" | "llm_empty_reply" | "llm_reply_unspeakable" | "overloaded" | "shutting_down" | "too_many_sessions" | "engine_unavailable" | "vad_unavailable" | "job_queue_full" | "queue_unavailable" | "too_many_uploads" | "client_closed" | "cancelled" | "response_cancelled";
                 /** @description What went wrong, for people; may change between versions. */
                 message: string;
                 /** @description The request field at fault (e.g. 'voice', 'texts[3].voice'), or null. */
@@ -1008,7 +1012,7 @@ export type components = {
                 };
             };
         };
-        /** @description Error envelope; `code` is one of: `too_many_pronunciations`, `too_many_embeddings`, `job_not_completed`. */
+        /** @description Error envelope; `code` is one of: `too_many_pronunciations`, `too_many_embeddings`, `job_not_completed`, `job_already_finished`. */
         Error409: {
             headers: {
                 [name: string]: unknown;
@@ -1020,7 +1024,7 @@ export type components = {
                          * @description Stable machine-readable code from the catalogue (docs/errors.md).
                          * @enum {string}
                          */
-                        code: "too_many_pronunciations" | "too_many_embeddings" | "job_not_completed";
+                        code: "too_many_pronunciations" | "too_many_embeddings" | "job_not_completed" | "job_already_finished";
                         /** @description What went wrong, for people; may change between versions. */
                         message: string;
                         /** @description The request field at fault (e.g. 'voice', 'texts[3].voice'), or null. */
@@ -1791,7 +1795,7 @@ export interface operations {
                      */
                     format?: "wav" | "mp3" | "flac";
                     /**
-                     * @description 1 light (some of the input kept), 2 normal, 3 strong (two denoising passes, more EQ and compression).
+                     * @description 1 light (some of the input kept), 2 normal, 3 strong (two denoising passes and an OM-LSA post-filter: the one for babble, at some cost to clean speech; more EQ and compression).
                      * @default 2
                      * @enum {string}
                      */
@@ -1877,6 +1881,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description Once failed: `interrupted` when a server restart cut the job off, else the error code the synchronous request would have answered. */
                         error?: {
                             code: string;
                             message: string;
@@ -1913,7 +1918,7 @@ export interface operations {
                             };
                         };
                         /** @enum {string} */
-                        status: "processing" | "completed" | "failed";
+                        status: "processing" | "completed" | "failed" | "cancelled";
                         /** @enum {string} */
                         tool: "enhance" | "dereverb" | "separate";
                     };
@@ -1922,6 +1927,77 @@ export interface operations {
             401: components["responses"]["Error401"];
             403: components["responses"]["Error403"];
             404: components["responses"]["Error404"];
+            429: components["responses"]["Error429"];
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    cancelAudioToolJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The job_id of the 202 answer. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The job, stopped. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Once failed: `interrupted` when a server restart cut the job off, else the error code the synchronous request would have answered. */
+                        error?: {
+                            code: string;
+                            message: string;
+                        };
+                        job_id: string;
+                        /** @description Share of the input processed, 0-1 (1 once completed). */
+                        progress: number;
+                        /** @description Once completed: what the synchronous JSON answer would have been. */
+                        result?: {
+                            credits_remaining: number | null;
+                            credits_used: number;
+                            /** @description Seconds. */
+                            duration: number;
+                            /** @description When the result files are deleted (ISO 8601). */
+                            expires_at: string;
+                            /** @enum {string} */
+                            format: "wav" | "mp3" | "flac";
+                            /** @description The result file: Range requests, expires with expires_at. */
+                            result_url: string;
+                            /** @description The result id (32 hex); the file is also polled with GET /v1/speech/results/?uuid=. */
+                            uuid: string;
+                        } | {
+                            credits_remaining: number | null;
+                            credits_used: number;
+                            /** @description Seconds. */
+                            duration: number;
+                            /** @description When the result files are deleted (ISO 8601). */
+                            expires_at: string;
+                            /** @enum {string} */
+                            format: "wav" | "mp3" | "flac";
+                            /** @description Stem name (vocals, accompaniment; or drums, bass, other, vocals[, guitar, piano]) to its result URL. */
+                            stems: {
+                                [key: string]: string;
+                            };
+                        };
+                        /** @enum {string} */
+                        status: "processing" | "completed" | "failed" | "cancelled";
+                        /** @enum {string} */
+                        tool: "enhance" | "dereverb" | "separate";
+                    };
+                };
+            };
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            409: components["responses"]["Error409"];
             429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
             503: components["responses"]["Error503"];
