@@ -101,7 +101,7 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
   const metrics = new ServerMetrics();
   const accounts = openAccounts(config, db, { onSpent: (credits, service) => metrics.spent(credits, service) });
   // Before any worker starts: a server that would be open to the network does not start at all.
-  checkStartRule(accounts.setting, config.host, accounts.keys);
+  await checkStartRule(accounts.setting, config.host, accounts.keys);
   // Cluster mode: requests are counted on Redis, so a plan's limits hold across nodes.
   const sharedGate = sharedGateFor(config, accounts.gate);
   if (sharedGate) undo.push(() => sharedGate.close());
@@ -175,9 +175,9 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
   const stopMetrics = registerMetricsRoute(router, context, () => http.activeRequests);
   undo.push(stopMetrics);
   const port = await http.listen();
-  const recovered = queue.recover();
+  const recovered = await queue.recover();
   // Batches whose last job ended just before a crash complete now; pending webhooks resume.
-  batchTracker.recover();
+  await batchTracker.recover();
   webhooks.start();
   const stopSweep = startExpirySweep(jobs, results, config.sweepIntervalSeconds * 1000, logger);
   const scheme = config.tls ? 'https' : 'http';

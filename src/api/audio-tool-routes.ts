@@ -52,11 +52,11 @@ async function handle(ctx: ApiContext, jobs: ToolJobs, ex: HttpExchange, parse: 
   const caller = callerOf(ex);
   const rate = request.spec.tool === 'separate' && request.spec.stems !== 2 ? MORE_STEMS_CREDITS_PER_MINUTE : TOOL_CREDITS_PER_MINUTE[tool];
   const estimate = creditsFor(upload.durationSec / 60, rate);
-  const charge = ctx.accounts.billing.reserve(caller, { credits: estimate, chars: 0, note: `audio ${tool}`, service: 'audio_tools' });
+  const charge = await ctx.accounts.billing.reserve(caller, { credits: estimate, chars: 0, note: `audio ${tool}`, service: 'audio_tools' });
   let workDir: string | undefined;
-  const settle = (out: ToolOutput): { used: number; remaining: number | null } => {
+  const settle = async (out: ToolOutput): Promise<{ used: number; remaining: number | null }> => {
     const used = creditsFor(out.durationSec / 60, rate);
-    return { used, remaining: charge.commit(used) };
+    return { used, remaining: await charge.commit(used) };
   };
   try {
     workDir = await makeWorkDir(ctx);
@@ -68,7 +68,7 @@ async function handle(ctx: ApiContext, jobs: ToolJobs, ex: HttpExchange, parse: 
       return;
     }
   } catch (err) {
-    charge.refund('audio tool not started');
+    void charge.refund('audio tool not started');
     if (workDir) await removeWorkDir(workDir);
     throw err;
   }
@@ -76,12 +76,12 @@ async function handle(ctx: ApiContext, jobs: ToolJobs, ex: HttpExchange, parse: 
   try {
     out = await runTool(ctx, toolInput(upload, upload.file.path, ex, estimate), workDir!, ex.signal);
   } catch (err) {
-    charge.refund(ex.aborted ? 'cancelled by the client' : 'audio tool failed');
+    void charge.refund(ex.aborted ? 'cancelled by the client' : 'audio tool failed');
     throw err;
   } finally {
     await removeWorkDir(workDir!);
   }
-  const credits = settle(out);
+  const credits = await settle(out);
   for (const s of out.stems) claim(ctx.accounts, caller, 'job', s.uuid);
   if (wantsJson(ex)) {
     ex.json(200, resultBody(baseUrl(ctx, ex), tool, out, credits));
@@ -106,8 +106,8 @@ interface JobStart {
   input: string;
   workDir: string;
   estimate: number;
-  settle: (out: ToolOutput) => { used: number; remaining: number | null };
-  refund: (why: string) => void;
+  settle: (out: ToolOutput) => Promise<{ used: number; remaining: number | null }>;
+  refund: (why: string) => Promise<void>;
 }
 
 /** `async=true`: answers 202 now; the run goes on without the request (nothing aborts it but shutdown). */
@@ -118,9 +118,9 @@ function startJob(ctx: ApiContext, jobs: ToolJobs, ex: HttpExchange, j: JobStart
   const base = baseUrl(ctx, ex);
   const log = requestLogger(ctx, ex);
   void runTool(ctx, toolInput(j.upload, j.input, ex, j.estimate), j.workDir, new AbortController().signal, job.progress)
-    .then((out) => jobs.finish(job, { result: resultBody(base, spec.tool, out, j.settle(out)) }))
+    .then(async (out) => jobs.finish(job, { result: resultBody(base, spec.tool, out, await j.settle(out)) }))
     .catch((err: unknown) => {
-      j.refund('audio tool failed');
+      void j.refund('audio tool failed');
       if (!(err instanceof ApiError)) log.error({ err }, 'audio tool job failed');
       const e = err instanceof ApiError ? err : new ApiError('internal_error', 'The audio tool failed');
       jobs.finish(job, { error: { code: e.code, message: e.message } });

@@ -22,7 +22,7 @@ import type { NodeRole } from './start-rule.js';
 const SLOT_LEASE_MS = 30_000;
 
 /** The queue app.ts starts: either kind re-queues unfinished jobs on `recover()`. */
-export type NodeJobQueue = JobQueue & { recover(): number };
+export type NodeJobQueue = JobQueue & { recover(): Promise<number> };
 
 export interface BackendStatus {
   kind: string;
