@@ -192,12 +192,12 @@ describe('plans, addresses and the start rule', () => {
     const { db, accounts } = await fresh();
     for (const host of ['127.0.0.1', '::1', 'localhost', '127.1.2.3']) assert.ok(isLoopbackHost(host), host);
     for (const host of ['0.0.0.0', '::', '192.168.1.2']) assert.equal(isLoopbackHost(host), false, host);
-    assert.throws(() => checkStartRule('auto', '0.0.0.0', accounts.keys), /llais keys create.*\n.*\n.*LLAIS_AUTH=open/s);
-    checkStartRule('open', '0.0.0.0', accounts.keys);
-    checkStartRule('auto', '127.0.0.1', accounts.keys);
-    accounts.accounts.ensure('a', 'free');
-    accounts.keys.add('a', generateApiKey());
-    checkStartRule('auto', '0.0.0.0', accounts.keys);
+    await assert.rejects(() => checkStartRule('auto', '0.0.0.0', accounts.keys), /llais keys create.*\n.*\n.*LLAIS_AUTH=open/s);
+    await checkStartRule('open', '0.0.0.0', accounts.keys);
+    await checkStartRule('auto', '127.0.0.1', accounts.keys);
+    await accounts.accounts.ensure('a', 'free');
+    await accounts.keys.add('a', generateApiKey());
+    await checkStartRule('auto', '0.0.0.0', accounts.keys);
     db.close();
   });
 });
