@@ -14,6 +14,7 @@
  */
 import type { Config } from '../config.js';
 import { openDatabase } from '../storage/database.js';
+import { openSharedStores } from '../storage/shared-stores.js';
 import { generateWebhookSecret } from '../batch/webhook-signature.js';
 import { OPEN_MODE_ACCOUNT, openAccounts, type Accounts } from './accounts.js';
 import { generateApiKey } from './api-key.js';
@@ -67,14 +68,23 @@ const when = (ms: number | null): string => (ms === null ? '-' : new Date(ms).to
 export async function runAccountsCommand(config: Config, command: 'keys' | 'credits' | 'webhooks', sub: string | undefined, rest: string[]): Promise<void> {
   const db = openDatabase(config.dataDir);
   try {
-    const accounts = openAccounts(config, db);
-    const args = parseArgs(rest);
-    if (command === 'keys') await keysCommand(accounts, sub, args);
-    else if (command === 'credits') await creditsCommand(accounts, sub, args);
-    else await webhooksCommand(accounts, sub, args);
+    // With LLAIS_DATABASE_URL the accounts are in Postgres, where every node reads them.
+    const stores = await openSharedStores(config.cluster.databaseUrl ?? '', db);
+    try {
+      await accountsCommand(openAccounts(config, db, {}, stores), command, sub, rest);
+    } finally {
+      await stores.close();
+    }
   } finally {
     db.close();
   }
+}
+
+async function accountsCommand(accounts: Accounts, command: 'keys' | 'credits' | 'webhooks', sub: string | undefined, rest: string[]): Promise<void> {
+  const args = parseArgs(rest);
+  if (command === 'keys') await keysCommand(accounts, sub, args);
+  else if (command === 'credits') await creditsCommand(accounts, sub, args);
+  else await webhooksCommand(accounts, sub, args);
 }
 
 async function keysCommand(a: Accounts, sub: string | undefined, args: Args): Promise<void> {
