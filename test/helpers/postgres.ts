@@ -2,7 +2,8 @@
  * A real Postgres for the cluster tests, from Debian's `postgresql` package
  * (/usr/lib/postgresql/<version>/bin): initdb into a temp dir, the server on a loopback port with
  * durability off (tests only), stopped and deleted after. Postgres refuses to run as root, so a
- * root test process runs it as the `postgres` OS user (`runuser`), owning the temp dir.
+ * root test process runs it as the `postgres` OS user (spawned with its uid and gid, as
+ * `runuser -u postgres` would, but with signals going straight to it), owning the temp dir.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -56,30 +57,28 @@ export interface PostgresServer {
   stop(): Promise<void>;
 }
 
-/** Runs `cmd` as the postgres OS user when we are root (Postgres refuses root), else as ourselves. */
-function asPostgres(cmd: string, args: string[]): [string, string[]] {
-  return userInfo().uid === 0 ? ['runuser', ['-u', 'postgres', '--', cmd, ...args]] : [cmd, args];
+/** Spawn options that run as the postgres OS user when we are root (Postgres refuses root), else as ourselves. */
+function asPostgres(): { uid?: number; gid?: number } {
+  if (userInfo().uid !== 0) return {};
+  const id = (flag: string): number => Number(spawnSync('id', [flag, 'postgres'], { encoding: 'utf8' }).stdout.trim());
+  return { uid: id('-u'), gid: id('-g') };
 }
 
 export async function startPostgres(): Promise<PostgresServer> {
   const bin = pgBinDir();
   if (!bin) throw new Error(postgresSkipReason() || 'no Postgres');
   const dir = await tempDir('llais-pg-');
-  if (userInfo().uid === 0) {
-    const ids = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
-    const gid = spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' });
-    await chown(dir, Number(ids.stdout.trim()), Number(gid.stdout.trim()));
-  }
+  const user = asPostgres();
+  if (user.uid !== undefined) await chown(dir, user.uid, user.gid!);
   const data = join(dir, 'data');
-  const [initCmd, initArgs] = asPostgres(join(bin, 'initdb'), ['-D', data, '-U', 'llais', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8']);
-  const init = spawnSync(initCmd, initArgs, { encoding: 'utf8' });
+  const init = spawnSync(join(bin, 'initdb'), ['-D', data, '-U', 'llais', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8'], { encoding: 'utf8', cwd: dir, ...user });
   if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr || init.stdout}`);
   const port = await freePort();
-  const [cmd, args] = asPostgres(join(bin, 'postgres'), [
+  const args = [
     '-D', data, '-p', String(port), '-h', '127.0.0.1', '-k', dir,
     '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200',
-  ]);
-  const child: ChildProcess = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  ];
+  const child: ChildProcess = spawn(join(bin, 'postgres'), args, { stdio: ['ignore', 'ignore', 'pipe'], cwd: dir, ...user });
   const lines = createInterface({ input: child.stderr! });
   const log: string[] = [];
   for await (const line of lines) {
@@ -103,7 +102,7 @@ export async function startPostgres(): Promise<PostgresServer> {
     stop: async () => {
       if (child.exitCode === null) {
         const exited = once(child, 'exit');
-        // runuser passes SIGINT on: Postgres's fast shutdown.
+        // SIGINT: Postgres's fast shutdown (clients disconnected, no checkpoint wait beyond what fsync=off skips).
         child.kill('SIGINT');
         await exited;
       }
