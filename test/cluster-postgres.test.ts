@@ -12,7 +12,10 @@ import { openDatabase } from '../src/storage/database.js';
 import { LATEST_VERSION, MIGRATIONS, appliedVersion } from '../src/storage/postgres/migrations.js';
 import { createPgPool } from '../src/storage/postgres/pool.js';
 import { postgresStores, sqliteStores, type SharedStores } from '../src/storage/shared-stores.js';
+import { generateApiKey } from '../src/accounts/api-key.js';
+import type { ClusterSettings } from '../src/cluster/cluster-config.js';
 import { startTestApp, tempDir } from './helpers/app.js';
+import { clusterSkipReason, completions, startNode, startRedis, startS3, type ClusterNode, type RedisServer, type S3Server } from './helpers/cluster.js';
 import { postgresSkipReason, startPostgres, type PostgresServer } from './helpers/postgres.js';
 import { storeContract } from './helpers/store-contract.js';
 import { cliArgs, REPO_ROOT } from './helpers/repo.js';
@@ -106,6 +109,61 @@ describe('cluster mode on Postgres', { skip }, () => {
     it('reports the database reachable for health', async () => {
       assert.equal(nodes[0]!.kind, 'postgres');
       assert.equal(await nodes[0]!.reachable(1000), true);
+    });
+  });
+
+  describe('three nodes on Redis + Postgres, each with its own data directory', { skip: clusterSkipReason() }, () => {
+    const KEY = generateApiKey();
+    let redis: RedisServer;
+    let s3: S3Server;
+    let stores: SharedStores;
+    let nodes: ClusterNode[] = [];
+    const auth = { Authorization: `Bearer ${KEY}`, 'Content-Type': 'application/json' };
+
+    before(async () => {
+      const url = await server.createDatabase('three_nodes');
+      await migrateCli(url);
+      [redis, s3] = await Promise.all([startRedis(), startS3()]);
+      stores = await postgresStores(url);
+      await stores.accounts.ensure('acme', 'pro');
+      await stores.ledger.grant('acme', 1000, 'test');
+      await stores.keys.add('acme', KEY);
+      // No sharedDataDir: job records, ledger and keys are shared through Postgres, results through S3.
+      const cluster: ClusterSettings = { redisUrl: redis.url, databaseUrl: url, s3: s3.settings, nodeId: '', sharedDataDir: false, lockMs: 1000 };
+      nodes = await Promise.all([
+        startNode('serve', { dataDir: await tempDir('llais-a-'), jobConcurrency: 0, cluster: { ...cluster, nodeId: 'serve-a' } }),
+        startNode('worker', { dataDir: await tempDir('llais-b-'), jobConcurrency: 1, cluster: { ...cluster, nodeId: 'worker-b' } }),
+        startNode('serve', { dataDir: await tempDir('llais-c-'), jobConcurrency: 0, cluster: { ...cluster, nodeId: 'serve-c' } }),
+      ]);
+    });
+    after(async () => {
+      await Promise.all(nodes.map((n) => n.close()));
+      await stores?.close();
+      await Promise.all([redis?.stop(), s3?.stop()]);
+    });
+
+    it('a job submitted to one node runs on another and downloads from the third; charged once', async () => {
+      const [a, b, c] = nodes as [ClusterNode, ClusterNode, ClusterNode];
+      const health = (await (await fetch(`${c.url}/v1/health/`)).json()) as { backends: Record<string, unknown> };
+      assert.deepEqual(health.backends.database, { kind: 'postgres', reachable: true });
+      const res = await fetch(`${a.url}/v1/tts/`, { method: 'POST', headers: auth, body: JSON.stringify({ text: 'One job across three nodes.', voice: 'en-us', format: 'wav' }) });
+      assert.equal(res.status, 200, await res.clone().text());
+      const { uuid, credits_used: credits } = (await res.json()) as { uuid: string; credits_used: number };
+      let done: Record<string, unknown> = {};
+      for (const deadline = Date.now() + 30_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
+        done = (await (await fetch(`${c.url}/v1/speech/results/?uuid=${uuid}`, { headers: auth })).json()) as Record<string, unknown>;
+        if (done.status === 'completed' || done.status === 'failed') break;
+      }
+      assert.equal(done.status, 'completed', JSON.stringify(done));
+      assert.equal(completions(b, uuid), 1, 'the worker ran it');
+      assert.equal(completions(a, uuid) + completions(c, uuid), 0, 'the serve nodes ran nothing');
+      assert.match(done.result_url as string, new RegExp(`^${c.url}/`));
+      const file = await fetch(done.result_url as string);
+      assert.equal(file.status, 200);
+      assert.equal(Buffer.from(await file.arrayBuffer()).subarray(0, 4).toString(), 'RIFF');
+      const rows = (await stores.ledger.history('acme', 100)).filter((r) => r.ref === uuid);
+      assert.deepEqual(rows.map((r) => r.kind).sort(), ['commit', 'reserve'], 'reserved on one node, committed on another, once');
+      assert.equal(await stores.ledger.balance('acme'), 1000 - credits);
     });
   });
 });
