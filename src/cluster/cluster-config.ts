@@ -23,7 +23,7 @@ export interface ClusterSettings {
   redisUrl: string;
   /**
    * `postgres://user:pass@host:5432/llais`: accounts, keys, the ledger, webhook secrets, job
-   * records and batches in Postgres, shared by every node; empty: the node's SQLite database.
+   * records and batches in Postgres, shared by every node; unset or empty: the node's SQLite database.
    */
   databaseUrl?: string;
   /** Result files in an S3-compatible bucket; null: on disk under the data directory. */
@@ -43,7 +43,7 @@ export interface ClusterSettings {
   lockMs: number;
 }
 
-export const CLUSTER_DEFAULTS: ClusterSettings = { redisUrl: '', databaseUrl: '', s3: null, nodeId: '', sharedDataDir: false, lockMs: 30_000 };
+export const CLUSTER_DEFAULTS: ClusterSettings = { redisUrl: '', s3: null, nodeId: '', sharedDataDir: false, lockMs: 30_000 };
 
 const S3_ENV: Record<string, keyof S3Settings> = {
   LLAIS_S3_ENDPOINT: 'endpoint',
