@@ -84,8 +84,10 @@ describe('cluster mode on Postgres', { skip }, () => {
       assert.equal(rows.reduce((sum, r) => sum + r.delta, 0), await b.ledger.balance('racer'), 'the rows sum to the balance');
       // Commit one and refund another from both nodes at once: each settles once.
       const [c1, c2] = [`race-${won[0]}`, `race-${won[1]}`];
-      const settled = await Promise.all([a.ledger.commit(c1), b.ledger.commit(c1), a.ledger.refund(c2, 'x'), b.ledger.refund(c2, 'y'), a.ledger.commit(c2)]);
+      const settled = await Promise.all([a.ledger.commit(c1), b.ledger.commit(c1), a.ledger.refund(c2, 'x'), b.ledger.refund(c2, 'y')]);
       assert.equal(settled.filter((s) => s !== null).length, 2, 'one commit and one refund took effect');
+      assert.equal(await a.ledger.commit(c2), null, 'a refunded reservation cannot be committed');
+      assert.equal((await a.ledger.history('racer', 1000)).filter((r) => r.ref === c2 && r.kind !== 'reserve').length, 1);
       assert.equal(await a.ledger.balance('racer'), 1, 'the refunded credit is back, once');
       await assert.rejects(a.ledger.reserve('racer', 1, c1, null), /already used/);
     });
