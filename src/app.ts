@@ -27,7 +27,6 @@ import { registerSttWsRoute } from './api/stt-ws.js';
 import { registerVoiceChatRoutes } from './api/voice-chat.js';
 import { registerVoiceRoutes } from './api/voice-routes.js';
 import type { ApiContext } from './api/context.js';
-import { SqliteBatchStore } from './batch/batch-store.js';
 import { BatchTracker } from './batch/batch-tracker.js';
 import { WebhookSweeper } from './batch/webhook-sweeper.js';
 import type { Config } from './config.js';
@@ -41,11 +40,11 @@ import { UploadReceiver } from './http/body.js';
 import { Router } from './http/router.js';
 import { HttpServer } from './http/server.js';
 import { startExpirySweep } from './jobs/expiry-sweep.js';
-import { SqliteJobStore } from './jobs/job-store.js';
 import { createResponder } from './llm/create-responder.js';
 import { createLogger, type Logger } from './logger.js';
 import { LiveSessionLimits } from './realtime/session-limits.js';
 import { openDatabase } from './storage/database.js';
+import { openSharedStores } from './storage/shared-stores.js';
 import { PooledSttService } from './stt/pooled-stt-service.js';
 import { ttsJobRunner } from './tts/render-job.js';
 import { loadTtsModelsAtStart } from './tts/load-at-start.js';
@@ -99,9 +98,12 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
   const releaseSpawner = config.audioSpawner ? await holdFfmpegSpawner() : async () => {};
   undo.push(releaseSpawner);
   const metrics = new ServerMetrics();
-  const accounts = openAccounts(config, db, { onSpent: (credits, service) => metrics.spent(credits, service) });
+  // Accounts, ledger, job records and batches: Postgres in cluster mode (refused unless migrated), else this SQLite database.
+  const stores = await openSharedStores(config.cluster.databaseUrl ?? '', db);
+  undo.push(() => stores.close());
+  const accounts = openAccounts(config, db, { onSpent: (credits, service) => metrics.spent(credits, service) }, stores);
   // Before any worker starts: a server that would be open to the network does not start at all.
-  checkStartRule(accounts.setting, config.host, accounts.keys);
+  await checkStartRule(accounts.setting, config.host, accounts.keys);
   // Cluster mode: requests are counted on Redis, so a plan's limits hold across nodes.
   const sharedGate = sharedGateFor(config, accounts.gate);
   if (sharedGate) undo.push(() => sharedGate.close());
@@ -118,10 +120,10 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
   undo.push(() => ttsPool.close());
   const pool = WorkerPool.start({ threads: config.poolWorkers, maxQueue: config.poolMaxQueue, logger });
   undo.push(() => pool.close());
-  const jobs = new SqliteJobStore(db);
+  const { jobs } = stores;
   const results = resultStoreFor(config);
   const tts = new TtsService(ttsPool, config.modelsDir, { maxTextChars: config.maxTextChars, defaultModel: config.defaultModel, defaultVoice: config.defaultVoice, firstChunkChars: config.ttsFirstChunkChars });
-  const batches = new SqliteBatchStore(db);
+  const { batches } = stores;
   const webhooks = new WebhookSweeper(batches, accounts.webhookSecrets, config.webhooks, logger);
   const batchTracker = new BatchTracker(batches, jobs, () => webhooks.kick(), logger);
   const queue = jobQueueFor(config, jobs, jobCharges.wrap(ttsJobRunner(tts, results)), {
@@ -149,7 +151,7 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
   const responder = createResponder(config);
   const live = new LiveSessionLimits({ maxSessions: config.liveMaxSessions, maxSessionMs: config.liveMaxSessionSeconds * 1000, idleMs: config.liveIdleTimeoutSeconds * 1000 });
   const context: ApiContext = { config, logger, tts, pool, jobs, batches, queue, results, responder, stt, uploads, db, live, accounts, jobCharges, metrics, turns: new RequestTurns() };
-  const backends = (context.backends = nodeBackends(config, opts.role ?? 'serve', queue, results));
+  const backends = (context.backends = nodeBackends(config, opts.role ?? 'serve', queue, results, stores));
   // A shared queue holds Redis connections (and may run jobs) from here on; a failed start stops it.
   undo.push(() => queue.stop(), () => backends.close());
 
@@ -175,9 +177,9 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
   const stopMetrics = registerMetricsRoute(router, context, () => http.activeRequests);
   undo.push(stopMetrics);
   const port = await http.listen();
-  const recovered = queue.recover();
+  const recovered = await queue.recover();
   // Batches whose last job ended just before a crash complete now; pending webhooks resume.
-  batchTracker.recover();
+  await batchTracker.recover();
   webhooks.start();
   const stopSweep = startExpirySweep(jobs, results, config.sweepIntervalSeconds * 1000, logger);
   const scheme = config.tls ? 'https' : 'http';
@@ -212,6 +214,7 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
         if (whisperPool !== pool) await whisperPool.close();
         await livePool?.close();
         await releaseSpawner();
+        await stores.close();
         db.close();
       })()),
   };

@@ -20,6 +20,7 @@ const GLOBAL = '[--config FILE] [--data-dir DIR] [--models-dir DIR]';
 const FORMS: Readonly<Record<string, Form>> = {
   serve: { usage: `llais serve [--port N] [--host H] ${GLOBAL}\nstart the server (the default command)` },
   worker: { usage: `llais worker [--port N] [--host H] ${GLOBAL}\nrun queued jobs from the shared queue (LLAIS_REDIS_URL; docs/cluster.md); answers only health and metrics over HTTP` },
+  migrate: { usage: `llais migrate ${GLOBAL}\napply the Postgres schema steps not applied yet (LLAIS_DATABASE_URL; docs/cluster.md) and print them` },
   doctor: { usage: `llais doctor [--port N] [--host H] ${GLOBAL}\ncheck the install, ffmpeg, models, port, TLS files and auth mode, with the fix for each problem; exit 1 when any check fails` },
   'models list': { usage: `llais models [list] ${GLOBAL}\nthe model catalogue, what is installed, and how to install the rest` },
   'models pull': {

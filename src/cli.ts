@@ -8,6 +8,7 @@
  * --models-dir D, --trust-unpinned (pull); --help on any command (src/cli-usage.ts).
  */
 import { runAccountsCommand } from './accounts/admin-cli.js';
+import { runMigrateCommand } from './storage/postgres/migrate-command.js';
 import { startApp } from './app.js';
 import { checkCommandLine, fullUsage } from './cli-usage.js';
 import type { NodeRole } from './cluster/start-rule.js';
@@ -163,6 +164,7 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'models' && sub === 'pull' && id) return pullModelCommand(config, id, trustUnpinned, voice);
   if (command === 'models' && sub === 'remove' && id) return removeModelCommand(config, id);
   if (command === 'keys' || command === 'credits' || command === 'webhooks') return runAccountsCommand(config, command, sub, rest.slice(2));
+  if (command === 'migrate') return runMigrateCommand(config, (line) => process.stdout.write(`${line}\n`));
   // A form checkCommandLine knows, missing its argument (`llais models pull` with no id).
   process.stderr.write(fullUsage());
   process.exitCode = 2;

@@ -38,16 +38,16 @@ describe('API keys', () => {
     assert.match(key, /^sk-tts-[A-Za-z0-9_-]{32}$/);
     assert.notEqual(generateApiKey(), key);
     accounts.accounts.ensure('alice', 'pro');
-    const info = accounts.keys.add('alice', key);
-    assert.equal(accounts.keys.accountOf(key), 'alice');
-    assert.equal(accounts.keys.accountOf(generateApiKey()), undefined);
+    const info = (await accounts.keys.add('alice', key));
+    assert.equal((await accounts.keys.accountOf(key)), 'alice');
+    assert.equal((await accounts.keys.accountOf(generateApiKey())), undefined);
     db.pragma('wal_checkpoint(TRUNCATE)');
     const file = readFileSync(join(dir, 'llais.db'));
     assert.equal(file.indexOf(Buffer.from(key.slice(7))), -1, 'the key itself is nowhere in the database file');
-    assert.ok(accounts.keys.revoke(info.id));
-    assert.equal(accounts.keys.revoke(info.id), false);
-    assert.equal(accounts.keys.accountOf(key), undefined);
-    assert.ok(accounts.keys.anyEverCreated(), 'a revoked key still counts as created');
+    assert.ok((await accounts.keys.revoke(info.id)));
+    assert.equal((await accounts.keys.revoke(info.id)), false);
+    assert.equal((await accounts.keys.accountOf(key)), undefined);
+    assert.ok((await accounts.keys.anyEverCreated()), 'a revoked key still counts as created');
     db.close();
   });
 
@@ -65,17 +65,17 @@ describe('credits ledger', () => {
     const { ledger } = accounts;
     accounts.accounts.ensure('a', 'pro');
     ledger.grant('a', 10, 'start');
-    assert.deepEqual(ledger.reserve('a', 4, 'r1', null), { ok: true, balance: 6 });
-    assert.deepEqual(ledger.reserve('a', 7, 'r2', null), { ok: false, balance: 6 });
-    assert.equal(ledger.reserve('a', 3, 'r3', null).balance, 3);
-    assert.equal(ledger.commit('r1', 2), 5, 'a commit below the estimate gives the difference back');
-    assert.equal(ledger.refund('r3', 'failed'), 8);
-    assert.equal(ledger.refund('r3', 'again'), null, 'settled once');
-    assert.equal(ledger.commit('r3'), null);
-    assert.equal(ledger.refund('never', null), null);
-    const rows = ledger.history('a', 100);
-    assert.equal(rows.reduce((sum, r) => sum + r.delta, 0), ledger.balance('a'));
-    assert.equal(ledger.balance('a'), 8);
+    assert.deepEqual((await ledger.reserve('a', 4, 'r1', null)), { ok: true, balance: 6 });
+    assert.deepEqual((await ledger.reserve('a', 7, 'r2', null)), { ok: false, balance: 6 });
+    assert.equal((await ledger.reserve('a', 3, 'r3', null)).balance, 3);
+    assert.equal((await ledger.commit('r1', 2)), 5, 'a commit below the estimate gives the difference back');
+    assert.equal((await ledger.refund('r3', 'failed')), 8);
+    assert.equal((await ledger.refund('r3', 'again')), null, 'settled once');
+    assert.equal((await ledger.commit('r3')), null);
+    assert.equal((await ledger.refund('never', null)), null);
+    const rows = (await ledger.history('a', 100));
+    assert.equal(rows.reduce((sum, r) => sum + r.delta, 0), (await ledger.balance('a')));
+    assert.equal((await ledger.balance('a')), 8);
     assert.deepEqual(rows.map((r) => r.kind).reverse(), ['grant', 'reserve', 'reserve', 'commit', 'refund']);
     db.close();
   });
@@ -92,7 +92,7 @@ describe('credits ledger', () => {
     }));
     assert.equal(results.filter((r) => r.status === 'fulfilled').length, 17);
     assert.ok(results.filter((r) => r.status === 'rejected').every((r) => apiError('insufficient_credits')((r as PromiseRejectedResult).reason)));
-    assert.equal(accounts.ledger.balance('a'), 0);
+    assert.equal((await accounts.ledger.balance('a')), 0);
     db.close();
   });
 });
@@ -144,17 +144,17 @@ describe('limits', () => {
     db.close();
   });
 
-  it('count anonymous characters per address per day, and give refunded ones back', () => {
+  it('count anonymous characters per address per day, and give refunded ones back', async () => {
     const limits = new MemoryLimitStore();
     const billing = new Billing(null!, limits, { now: () => 86_400_000 * 100 + 3_600_000 });
     const plan = resolvePlans(null).get('anonymous')!;
     const caller: Caller = { kind: 'anonymous', ip: '10.0.0.1', plan };
-    billing.reserve(caller, { credits: 4, chars: 4_000, note: 'a', service: 'tts' }).commit();
-    const second = billing.reserve(caller, { credits: 1, chars: 1_000, note: 'b', service: 'tts' });
-    assert.throws(() => billing.reserve(caller, { credits: 1, chars: 1, note: 'c', service: 'tts' }), (err) => apiError('daily_limit_exceeded')(err) && (err as ApiError).headers['Retry-After'] === String(23 * 3600));
-    second.refund('failed');
-    billing.reserve(caller, { credits: 1, chars: 1_000, note: 'd', service: 'tts' });
-    billing.reserve({ ...caller, ip: '10.0.0.2' }, { credits: 5, chars: 5_000, note: 'other address', service: 'tts' });
+    await (await billing.reserve(caller, { credits: 4, chars: 4_000, note: 'a', service: 'tts' })).commit();
+    const second = await billing.reserve(caller, { credits: 1, chars: 1_000, note: 'b', service: 'tts' });
+    await assert.rejects(() => billing.reserve(caller, { credits: 1, chars: 1, note: 'c', service: 'tts' }), (err) => apiError('daily_limit_exceeded')(err) && (err as ApiError).headers['Retry-After'] === String(23 * 3600));
+    await second.refund('failed');
+    await billing.reserve(caller, { credits: 1, chars: 1_000, note: 'd', service: 'tts' });
+    await billing.reserve({ ...caller, ip: '10.0.0.2' }, { credits: 5, chars: 5_000, note: 'other address', service: 'tts' });
   });
 
   it('refuse text past the plan and models outside its tiers with 403', () => {
@@ -192,12 +192,12 @@ describe('plans, addresses and the start rule', () => {
     const { db, accounts } = await fresh();
     for (const host of ['127.0.0.1', '::1', 'localhost', '127.1.2.3']) assert.ok(isLoopbackHost(host), host);
     for (const host of ['0.0.0.0', '::', '192.168.1.2']) assert.equal(isLoopbackHost(host), false, host);
-    assert.throws(() => checkStartRule('auto', '0.0.0.0', accounts.keys), /llais keys create.*\n.*\n.*LLAIS_AUTH=open/s);
-    checkStartRule('open', '0.0.0.0', accounts.keys);
-    checkStartRule('auto', '127.0.0.1', accounts.keys);
-    accounts.accounts.ensure('a', 'free');
-    accounts.keys.add('a', generateApiKey());
-    checkStartRule('auto', '0.0.0.0', accounts.keys);
+    await assert.rejects(() => checkStartRule('auto', '0.0.0.0', accounts.keys), /llais keys create.*\n.*\n.*LLAIS_AUTH=open/s);
+    await checkStartRule('open', '0.0.0.0', accounts.keys);
+    await checkStartRule('auto', '127.0.0.1', accounts.keys);
+    await accounts.accounts.ensure('a', 'free');
+    await accounts.keys.add('a', generateApiKey());
+    await checkStartRule('auto', '0.0.0.0', accounts.keys);
     db.close();
   });
 });

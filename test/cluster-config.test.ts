@@ -70,4 +70,14 @@ describe('the cluster start rule', () => {
     assert.doesNotThrow(() => checkClusterStartRule(loadConfig({}, { env: S3_ENV }).cluster, 'serve'));
     assert.throws(() => checkClusterStartRule({ ...redis, redisUrl: 'localhost:6379', sharedDataDir: true }, 'serve'), /redis:\/\/ or rediss:\/\//);
   });
+
+  it('takes LLAIS_DATABASE_URL (the environment over cluster.databaseUrl) in place of a shared data directory; refuses a non-Postgres URL', () => {
+    const fromFile = clusterSettingsFrom(CLUSTER_DEFAULTS, { databaseUrl: 'postgres://file/llais' }, {});
+    assert.equal(fromFile.databaseUrl, 'postgres://file/llais');
+    assert.equal(clusterSettingsFrom(CLUSTER_DEFAULTS, { databaseUrl: 'postgres://file/llais' }, { LLAIS_DATABASE_URL: 'postgresql://env/llais' }).databaseUrl, 'postgresql://env/llais');
+    assert.doesNotThrow(() => checkClusterStartRule({ ...redis, databaseUrl: 'postgres://db/llais' }, 'serve'));
+    assert.doesNotThrow(() => checkClusterStartRule({ ...redis, databaseUrl: 'postgres://db/llais' }, 'worker'));
+    assert.throws(() => checkClusterStartRule({ ...redis, databaseUrl: 'mysql://u:secret@db/llais' }, 'serve'), (err: Error) => /must be a postgres:\/\/ or postgresql:\/\/ URL/.test(err.message) && !err.message.includes('secret'));
+    assert.throws(() => checkClusterStartRule(redis, 'serve'), /LLAIS_DATABASE_URL=postgres/);
+  });
 });

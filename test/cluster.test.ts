@@ -79,8 +79,8 @@ describe('cluster mode: Redis queue, S3 results, three nodes', { skip }, () => {
   let accounts: Accounts;
 
   /** The ledger rows of job `uuid`'s charge, by kind. */
-  function ledgerOf(uuid: string): string[] {
-    return accounts.ledger.history(ACCOUNT, 1000).filter((r) => r.ref === uuid).map((r) => r.kind).sort();
+  async function ledgerOf(uuid: string): Promise<string[]> {
+    return (await accounts.ledger.history(ACCOUNT, 1000)).filter((r) => r.ref === uuid).map((r) => r.kind).sort();
   }
 
   /** The worker node running job `uuid` (BullMQ's processed-by field holds the node id). */
@@ -145,7 +145,7 @@ describe('cluster mode: Redis queue, S3 results, three nodes', { skip }, () => {
       assert.equal(completions(serve, uuid), 0, 'the serve node runs no jobs');
       assert.equal(await completedBy(workers, uuid), 1);
       // Reserved by the node that accepted it, committed by the node that ran it, in the one ledger.
-      assert.deepEqual(ledgerOf(uuid), ['commit', 'reserve']);
+      assert.deepEqual(await ledgerOf(uuid), ['commit', 'reserve']);
       const file = await fetch(done.result_url as string);
       assert.equal(file.status, 200);
       assert.equal(file.headers.get('content-type'), 'audio/wav');
@@ -215,7 +215,7 @@ describe('cluster mode: Redis queue, S3 results, three nodes', { skip }, () => {
     assert.equal(completions(victim, uuid), 0, 'the killed node did not complete it');
     const survivor = workers.find((w) => w !== victim)!;
     assert.equal(await completedBy([survivor], uuid), 1, 'the other worker completed it exactly once');
-    assert.deepEqual(ledgerOf(uuid), ['commit', 'reserve'], 'charged once');
+    assert.deepEqual(await ledgerOf(uuid), ['commit', 'reserve'], 'charged once');
     const file = await fetch(done.result_url as string);
     const probe = await probeAudio(new Uint8Array(await file.arrayBuffer()));
     assert.ok(Math.abs(probe.durationSec - (done.duration as number)) < 0.05);

@@ -44,15 +44,15 @@ async function expectError(res: Response, status: number, code: string, type: st
   assert.ok(body.error.message.length > 0);
 }
 
-function ledgerSums(app: App, id: string): void {
+async function ledgerSums(app: App, id: string): Promise<void> {
   const { ledger } = app.context.accounts;
-  assert.equal(ledger.history(id, 10_000).reduce((sum, r) => sum + r.delta, 0), ledger.balance(id), 'the rows sum to the balance');
+  assert.equal((await ledger.history(id, 10_000)).reduce((sum, r) => sum + r.delta, 0), (await ledger.balance(id)), 'the rows sum to the balance');
 }
 
 /** Resolves once `check` holds, re-checked whenever the event loop turns (bounded, so a broken feature fails). */
-async function until(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 2_000 && !check(); i++) await new Promise((r) => setTimeout(r, 5));
-  assert.ok(check(), `timed out waiting for ${what}`);
+async function until(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 2_000 && !(await check()); i++) await new Promise((r) => setTimeout(r, 5));
+  assert.ok(await check(), `timed out waiting for ${what}`);
 }
 
 describe('accounts end to end', () => {
@@ -78,7 +78,7 @@ describe('accounts end to end', () => {
       assert.equal(health.status, 200, 'public endpoints need no key');
       assert.equal(health.headers.get('x-ratelimit-limit'), '10', 'the anonymous window is reported');
       assert.equal(await llais('credits', 'grant', '--account', 'alice', '5', '--note', 'welcome'), 'alice: +5, balance 5');
-      assert.equal(app.context.accounts.ledger.balance('alice'), 5, 'the running server sees the grant');
+      assert.equal((await app.context.accounts.ledger.balance('alice')), 5, 'the running server sees the grant');
       assert.match(await llais('credits', 'history', '--account', 'alice'), /\t\+5\tgrant\t-\twelcome\nbalance 5$/);
       const [, row] = (await llais('keys', 'list', '--account', 'alice')).split('\n');
       await llais('keys', 'revoke', row!.split('\t')[0]!);
@@ -118,13 +118,13 @@ describe('accounts end to end', () => {
       const rulesOf = async (key: string): Promise<unknown> => {
         const res = await call(app, '/v1/tts/', { key, body: { text: 'A GIF.', voice: 'en-us', pronunciations: { PNG: 'ping' } } });
         const { uuid } = (await res.json()) as { uuid: string };
-        return (app.context.jobs.get(uuid)!.request as { pronunciations: Array<{ word: string }> }).pronunciations.map((r) => r.word);
+        return ((await app.context.jobs.get(uuid))!.request as { pronunciations: Array<{ word: string }> }).pronunciations.map((r) => r.word);
       };
       assert.deepEqual(await rulesOf(alice), ['GIF', 'PNG']);
       assert.deepEqual(await rulesOf(bob), ['PNG']);
       assert.equal((await call(app, `/api/v1/pronunciations/?id=${saved.id}`, { key: alice, method: 'DELETE' })).status, 200);
-      ledgerSums(app, 'alice');
-      ledgerSums(app, 'bob');
+      await ledgerSums(app, 'alice');
+      await ledgerSums(app, 'bob');
     } finally {
       await app.close();
     }
@@ -144,7 +144,7 @@ describe('accounts end to end', () => {
 
       const poor = account(app, 'poor', 'starter', 0);
       await expectError(await call(app, '/v1/audio/speech', { key: poor, body: { model: 'flite', input: 'Not paid for.', voice: 'flite-slt' } }), 402, 'insufficient_credits', 'insufficient_credits');
-      assert.equal(app.context.accounts.ledger.history('poor', 10).length, 0, 'a refused request leaves no ledger row');
+      assert.equal((await app.context.accounts.ledger.history('poor', 10)).length, 0, 'a refused request leaves no ledger row');
 
       const anonymous = await call(app, '/v1/audio/speech', { body: { model: 'flite', input: 'Free tier.', voice: 'flite-slt', response_format: 'wav' } });
       assert.equal(anonymous.status, 200);
@@ -196,16 +196,16 @@ describe('accounts end to end', () => {
       const reader = res.body!.getReader();
       await reader.read();
       controller.abort();
-      await until(() => ledger.history('carol', 10).some((r) => r.kind === 'refund'), 'the refund');
-      assert.equal(ledger.balance('carol'), 50);
-      ledgerSums(app, 'carol');
+      await until(async () => (await ledger.history('carol', 10)).some((r) => r.kind === 'refund'), 'the refund');
+      assert.equal((await ledger.balance('carol')), 50);
+      await ledgerSums(app, 'carol');
 
       const done = await call(app, '/v1/audio/speech', { key, body: { model: 'flite', input: 'Short and paid.', voice: 'flite-slt', response_format: 'wav' } });
       assert.equal(done.status, 200);
       await done.arrayBuffer();
-      await until(() => ledger.history('carol', 10).some((r) => r.kind === 'commit'), 'the commit');
-      assert.equal(ledger.balance('carol'), 49);
-      ledgerSums(app, 'carol');
+      await until(async () => (await ledger.history('carol', 10)).some((r) => r.kind === 'commit'), 'the commit');
+      assert.equal((await ledger.balance('carol')), 49);
+      await ledgerSums(app, 'carol');
       const metrics = await (await fetch(`${app.url}/metrics`)).text();
       assert.match(metrics, /^llais_credits_spent_total\{service="tts"\} 1$/m, 'only the committed charge counts as spent');
     } finally {
@@ -235,16 +235,16 @@ describe('accounts end to end', () => {
       // Billed by the audio in and out when it closes: 45 s = 0.75 min × 2 credits = 1.5, rounded up to 2
       // (by connection time, a few seconds, it would have been 1).
       const { ledger } = app.context.accounts;
-      await until(() => ledger.history('dave', 10).some((r) => r.kind === 'commit'), 'the session charge');
-      assert.equal(ledger.balance('dave'), 8);
-      ledgerSums(app, 'dave');
+      await until(async () => (await ledger.history('dave', 10)).some((r) => r.kind === 'commit'), 'the session charge');
+      assert.equal((await ledger.balance('dave')), 8);
+      await ledgerSums(app, 'dave');
       // A session with no audio either way costs nothing: its reserved minute is refunded.
       const quiet = new WebSocket(url, ['realtime', `openai-insecure-api-key.${key}`]);
       await once(quiet, 'open');
       quiet.close();
-      await until(() => ledger.history('dave', 10).filter((r) => r.kind === 'refund').length === 1, 'the refund of a silent session');
-      assert.equal(ledger.balance('dave'), 8);
-      ledgerSums(app, 'dave');
+      await until(async () => (await ledger.history('dave', 10)).filter((r) => r.kind === 'refund').length === 1, 'the refund of a silent session');
+      assert.equal((await ledger.balance('dave')), 8);
+      await ledgerSums(app, 'dave');
       const broke = account(app, 'erin', 'pro', 1);
       const short = new WebSocket(url, { headers: { authorization: `Bearer ${broke}` } });
       short.on('error', () => {});
@@ -270,9 +270,9 @@ describe('accounts end to end', () => {
       tts.send(JSON.stringify({ type: 'flush' }));
       await ttsLog.waitFor('flush.done');
       tts.close();
-      await until(() => ledger.history('dave', 20).filter((r) => r.kind === 'commit').length === 2, 'the TTS session charge');
-      assert.equal(ledger.balance('dave'), 7);
-      ledgerSums(app, 'dave');
+      await until(async () => (await ledger.history('dave', 20)).filter((r) => r.kind === 'commit').length === 2, 'the TTS session charge');
+      assert.equal((await ledger.balance('dave')), 7);
+      await ledgerSums(app, 'dave');
     } finally {
       await app.close();
     }

@@ -50,10 +50,10 @@ describe('DELETE /v1/audio/jobs/{id}', () => {
     // One pool worker: a cancelled job that kept its worker would block the next request.
     app = await startTestApp({ audioToolsMaxDurationSec: MAX_SEC, poolWorkers: 1 });
     const { accounts, keys, ledger } = app.context.accounts;
-    accounts.ensure('jobs', 'enterprise');
-    ledger.grant('jobs', 20, 'test');
+    await accounts.ensure('jobs', 'enterprise');
+    await ledger.grant('jobs', 20, 'test');
     key = generateApiKey();
-    keys.add('jobs', key);
+    await keys.add('jobs', key);
   });
   after(() => app.close());
   const auth = (): Record<string, string> => ({ authorization: `Bearer ${key}` });
@@ -66,9 +66,9 @@ describe('DELETE /v1/audio/jobs/{id}', () => {
   it('cancels a running job: worker freed, files gone, credits refunded, state cancelled', async () => {
     const work = join(app.config.dataDir, 'audio-tools');
     const completedBefore = app.context.jobs.countByStatus('completed');
-    const balanceBefore = app.context.accounts.ledger.balance('jobs');
+    const balanceBefore = await app.context.accounts.ledger.balance('jobs');
     const url = await start('separate', long());
-    assert.ok(app.context.accounts.ledger.balance('jobs') < balanceBefore, 'the estimate is reserved');
+    assert.ok((await app.context.accounts.ledger.balance('jobs')) < balanceBefore, 'the estimate is reserved');
     const running = await pollUntil(url, (j) => j.progress > 0 || j.status !== 'processing', 30_000, auth());
     assert.equal(running.status, 'processing', 'still running when cancelled');
     const res = await fetch(url, { method: 'DELETE', headers: auth() });
@@ -80,7 +80,7 @@ describe('DELETE /v1/audio/jobs/{id}', () => {
     assert.deepEqual(await readdir(work), []);
     assert.deepEqual(await ffmpegChildren(), []);
     assert.equal(app.context.jobs.countByStatus('completed'), completedBefore);
-    assert.equal(app.context.accounts.ledger.balance('jobs'), balanceBefore);
+    assert.equal(await app.context.accounts.ledger.balance('jobs'), balanceBefore);
     assert.equal(toolJobResponse.parse(await (await fetch(url, { headers: auth() })).json()).status, 'cancelled');
     // The single pool worker serves the next request at once.
     const next = await fetch(`${app.url}/v1/audio/enhance/`, { method: 'POST', headers: auth(), body: toolForm(short()), signal: AbortSignal.timeout(20_000) });

@@ -245,7 +245,7 @@ describe('audio tools: enhance, separate, dereverb', () => {
     const rate = 44_100;
     const long = pluckedLoop(rate, MAX_SEC - 1, [220, 277, 330], 0.3, 0.2);
     const work = join(app.config.dataDir, 'audio-tools');
-    const completedBefore = app.context.jobs.countByStatus('completed');
+    const completedBefore = (await app.context.jobs.countByStatus('completed'));
     const client = new AbortController();
     const pending = fetch(`${app.url}/v1/audio/separate/`, { method: 'POST', body: form(wav([long, long.map((v) => -v * 0.5)], rate)), signal: client.signal }).catch(() => undefined);
     // Leave once the work has started (its folder exists).
@@ -258,7 +258,7 @@ describe('audio tools: enhance, separate, dereverb', () => {
     while (Date.now() < gone && ((await readdir(work)).length > 0 || (await ffmpegChildren()).length > 0)) await delay(20);
     assert.deepEqual(await readdir(work), []);
     assert.deepEqual(await ffmpegChildren(), []);
-    assert.equal(app.context.jobs.countByStatus('completed'), completedBefore);
+    assert.equal((await app.context.jobs.countByStatus('completed')), completedBefore);
     await pending;
   });
 
@@ -339,12 +339,12 @@ describe('audio tools are billed per audio minute (API.md: enhance 2, separation
     const separated = await call('separate', key, 25, { accept: 'application/json' });
     const body = separateResultResponse.parse(await separated.json());
     assert.deepEqual([body.credits_used, body.credits_remaining], [2, 7]);
-    assert.equal(app.context.accounts.ledger.balance('tools'), 7);
+    assert.equal((await app.context.accounts.ledger.balance('tools')), 7);
     const poor = keyFor('poor', 1);
     const refused = await call('separate', poor, 25);
     assert.equal(refused.status, 402);
     assert.equal(((await refused.json()) as { error: { code: string } }).error.code, 'insufficient_credits');
-    assert.equal(app.context.accounts.ledger.balance('poor'), 1);
+    assert.equal((await app.context.accounts.ledger.balance('poor')), 1);
     const metrics = await (await fetch(`${app.url}/metrics`)).text();
     assert.match(metrics, /^llais_credits_spent_total\{service="audio_tools"\} 3$/m);
   });

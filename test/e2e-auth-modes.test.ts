@@ -66,7 +66,7 @@ describe('auth modes and the start rule', () => {
     try {
       const { accounts, keys } = app.context.accounts;
       accounts.ensure('gone', 'free');
-      const info = keys.add('gone', generateApiKey());
+      const info = (await keys.add('gone', generateApiKey()));
       keys.revoke(info.id);
       assert.equal((await fetch(`${app.url}/api/v1/pronunciations/`)).status, 401);
     } finally {

@@ -136,10 +136,10 @@ describe('TTS batch webhooks', () => {
     assert.match(started.batch_id, /^batch_[0-9a-f]{32}$/);
     assert.deepEqual({ ...started, batch_id: '' }, { batch_id: '', total: 3, completed: 0, status: 'processing', credits_used: 3, credits_remaining: 997 });
     const [hook] = await hooks.count(1);
-    const secret = app.context.accounts.webhookSecrets.secretOf('acme');
+    const secret = (await app.context.accounts.webhookSecrets.secretOf('acme'));
     assert.match(secret, /^whsec_/);
     assert.ok(verifyWebhookSignature(secret, signatureOf(hook!), hook!.body, 300), 'the receiver verifies the signature');
-    assert.equal(verifyWebhookSignature(app.context.accounts.webhookSecrets.secretOf('someone-else'), signatureOf(hook!), hook!.body, 300), false, "another account's secret does not verify");
+    assert.equal(verifyWebhookSignature((await app.context.accounts.webhookSecrets.secretOf('someone-else')), signatureOf(hook!), hook!.body, 300), false, "another account's secret does not verify");
     assert.equal(hook!.headers['x-llais-event'], 'batch.completed');
     assert.match(hook!.headers['x-llais-delivery'] as string, /^dlv_[0-9a-f]{32}$/);
     assert.equal(hook!.headers['content-type'], 'application/json');
@@ -160,7 +160,7 @@ describe('TTS batch webhooks', () => {
     assert.deepEqual(polled.webhook, { status: 'delivered', attempts: 1, last_error: null });
     assert.equal(polled.credits_remaining, 997, 'the reserved credits were committed');
     const { ledger } = app.context.accounts;
-    assert.equal(ledger.history('acme', 1_000).reduce((sum, r) => sum + r.delta, 0), ledger.balance('acme'), 'the ledger rows sum to the balance');
+    assert.equal((await ledger.history('acme', 1_000)).reduce((sum, r) => sum + r.delta, 0), (await ledger.balance('acme')), 'the ledger rows sum to the balance');
   });
 
   it('another account gets 404 for the batch; an unknown id is a 404', async () => {
@@ -182,7 +182,7 @@ describe('TTS batch webhooks', () => {
     assert.deepEqual(hooks.received.map((r) => r.answered), [500, 503, 200]);
     assert.equal(new Set(hooks.received.map((r) => r.headers['x-llais-delivery'])).size, 1);
     assert.equal(new Set(hooks.received.map((r) => r.body)).size, 1, 'every attempt sends the same body');
-    assert.equal(app.context.batches.nextDueAt(), null, 'nothing left to send');
+    assert.equal((await app.context.batches.nextDueAt()), null, 'nothing left to send');
   });
 
   it('gives up after the last attempt and shows the delivery failed with its last error', async () => {
@@ -197,10 +197,10 @@ describe('TTS batch webhooks', () => {
     const cli = async (...args: string[]): Promise<string> =>
       (await promisify(execFile)(process.execPath, cliArgs('webhooks', 'secret', ...args, '--data-dir', dataDir), { cwd: REPO_ROOT })).stdout.trim();
     const { webhookSecrets } = app.context.accounts;
-    assert.equal(await cli('--account', 'acme'), webhookSecrets.secretOf('acme'));
+    assert.equal(await cli('--account', 'acme'), (await webhookSecrets.secretOf('acme')));
     const rotated = await cli('--account', 'acme', '--rotate');
     assert.match(rotated, /^whsec_[A-Za-z0-9_-]{32}$/);
-    assert.equal(webhookSecrets.secretOf('acme'), rotated);
+    assert.equal((await webhookSecrets.secretOf('acme')), rotated);
   });
 
   it('a restart while a retry is in flight still delivers, with the same delivery id and a valid signature', async () => {
@@ -215,7 +215,7 @@ describe('TTS batch webhooks', () => {
     assert.deepEqual(done.webhook, { status: 'delivered', attempts: 2, last_error: null });
     assert.deepEqual(hooks.received.map((r) => r.answered), [500, 0, 200]);
     assert.equal(new Set(hooks.received.map((r) => r.headers['x-llais-delivery'])).size, 1);
-    assert.ok(verifyWebhookSignature(app.context.accounts.webhookSecrets.secretOf('acme'), signatureOf(hooks.received[2]!), hooks.received[2]!.body, 300), 'the secret survived the restart');
+    assert.ok(verifyWebhookSignature((await app.context.accounts.webhookSecrets.secretOf('acme')), signatureOf(hooks.received[2]!), hooks.received[2]!.body, 300), 'the secret survived the restart');
   });
 });
 
@@ -226,9 +226,9 @@ describe('TTS batch refusals', () => {
   });
   after(() => app.close());
 
-  const nothingQueued = (): void => {
+  const nothingQueued = async (): Promise<void> => {
     assert.equal(app.context.queue.size, 0, 'nothing queued');
-    assert.equal(app.context.jobs.countByStatus('queued'), 0, 'nothing stored');
+    assert.equal((await app.context.jobs.countByStatus('queued')), 0, 'nothing stored');
   };
 
   it('51 items, no items, a non-array or no texts are a 400 naming texts', async () => {
@@ -237,7 +237,7 @@ describe('TTS batch refusals', () => {
     await expectError(await call(app, '/v1/tts/batch/', { key, body: { texts: [] } }), 400, 'invalid_value', 'texts');
     await expectError(await call(app, '/v1/tts/batch/', { key, body: { texts: 'hello' } }), 400, 'invalid_type', 'texts');
     await expectError(await call(app, '/v1/tts/batch/', { key, body: {} }), 400, 'missing_required_parameter', 'texts');
-    nothingQueued();
+    await nothingQueued();
   });
 
   it('one invalid item is a 400 naming texts[i].field, and nothing is queued or charged', async () => {
@@ -247,15 +247,15 @@ describe('TTS batch refusals', () => {
     await expectError(await call(app, '/v1/tts/batch/', { key, body: { texts: [ok[0], ok[1], { ...ok[2], voice: 'no-such-voice' }] } }), 400, 'voice_not_found', 'texts[2].voice');
     await expectError(await call(app, '/v1/tts/batch/', { key, body: { texts: [{ voice: 'en-us' }] } }), 400, 'missing_required_parameter', 'texts[0].text');
     await expectError(await call(app, '/v1/tts/batch/', { key, body: { texts: [{ ...ok[0], stream: true }] } }), 400, 'unsupported_parameter', 'texts[0].stream');
-    nothingQueued();
-    assert.equal(app.context.accounts.ledger.balance('picky'), 1000);
+    await nothingQueued();
+    assert.equal((await app.context.accounts.ledger.balance('picky')), 1000);
   });
 
   it('a balance short of the whole batch is a 402, and nothing is queued or reserved', async () => {
     const key = account(app, 'poor', 2);
     await expectError(await call(app, '/v1/tts/batch/', { key, body: { texts: texts(3) } }), 402, 'insufficient_credits', null);
-    nothingQueued();
-    assert.equal(app.context.accounts.ledger.history('poor', 100).length, 1, 'only the grant row');
+    await nothingQueued();
+    assert.equal((await app.context.accounts.ledger.history('poor', 100)).length, 1, 'only the grant row');
   });
 
   it('a private, loopback, link-local or mapped webhook_url is a 400 when private targets are not allowed', async () => {
@@ -263,7 +263,7 @@ describe('TTS batch refusals', () => {
     for (const url of ['http://127.0.0.1:9/x', 'http://169.254.169.254/latest/meta-data/', 'http://[::ffff:10.0.0.1]/', 'http://[fd00::1]/', 'http://localhost:8080/', 'http://100.64.1.1/', 'ftp://example.com/', 'https://u:p@example.com/']) {
       await expectError(await call(app, '/v1/tts/batch/', { key, body: { texts: texts(1), webhook_url: url } }), 400, 'invalid_value', 'webhook_url');
     }
-    nothingQueued();
+    await nothingQueued();
   });
 
   it('charges every item up front and queues them all', async () => {

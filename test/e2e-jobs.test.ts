@@ -108,7 +108,7 @@ describe('queued TTS jobs', () => {
       assert.equal(body.error.type, 'overloaded_error');
       assert.equal(body.error.param, null);
       assert.equal(app.context.queue.size, 1, 'the refused job was not queued');
-      assert.equal(app.context.jobs.countByStatus('queued') + app.context.jobs.countByStatus('processing'), 1, 'nor stored');
+      assert.equal((await app.context.jobs.countByStatus('queued')) + (await app.context.jobs.countByStatus('processing')), 1, 'nor stored');
       assert.equal((await pollUntilDone(app, first.uuid)).status, 'completed');
       const accepted = await postJob(app, { text: 'One more, please.', voice: 'en-us', format: 'wav' });
       assert.equal((await pollUntilDone(app, accepted.uuid)).status, 'completed');

@@ -297,7 +297,7 @@ describe('voice chat with an OpenAI-compatible LLM', () => {
       assert.equal(body.error.code, 'llm_unavailable');
       assert.equal(rowCount(app, 'conversations'), 0);
       assert.equal(rowCount(app, 'conversation_messages'), 0);
-      assert.equal(app.context.jobs.countByStatus('completed') + app.context.jobs.countByStatus('processing'), 0);
+      assert.equal((await app.context.jobs.countByStatus('completed')) + (await app.context.jobs.countByStatus('processing')), 0);
     } finally {
       await app.close();
     }

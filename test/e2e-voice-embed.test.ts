@@ -84,7 +84,7 @@ describe('voice embeddings', () => {
     const paid = await convert(2);
     assert.equal(paid.status, 200, await paid.clone().text());
     assert.deepEqual([paid.headers.get('x-credits-used'), paid.headers.get('x-credits-remaining')], ['1', '9']);
-    assert.equal(app.context.accounts.ledger.balance('carol'), 9);
+    assert.equal((await app.context.accounts.ledger.balance('carol')), 9);
   });
 
   it('refuses bad uploads with a clear 4xx', async () => {

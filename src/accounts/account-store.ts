@@ -23,30 +23,30 @@ export interface ApiKeyInfo {
 }
 
 export interface AccountStore {
-  get(id: string): Account | undefined;
+  get(id: string): Promise<Account | undefined>;
   /** Creates the account, or returns it as it is; `plan` is only used for a new account. */
-  ensure(id: string, plan: string): { account: Account; created: boolean };
-  setPlan(id: string, plan: string): void;
-  list(): Account[];
+  ensure(id: string, plan: string): Promise<{ account: Account; created: boolean }>;
+  setPlan(id: string, plan: string): Promise<void>;
+  list(): Promise<Account[]>;
 }
 
 export interface KeyStore {
   /** Stores the hash of `key` for `accountId`. */
-  add(accountId: string, key: string): ApiKeyInfo;
+  add(accountId: string, key: string): Promise<ApiKeyInfo>;
   /** The account of an active key, or undefined for an unknown or revoked one. */
-  accountOf(key: string): string | undefined;
+  accountOf(key: string): Promise<string | undefined>;
   /** Revokes by key id; false when there is no such active key. */
-  revoke(id: number): boolean;
-  list(accountId?: string): ApiKeyInfo[];
+  revoke(id: number): Promise<boolean>;
+  list(accountId?: string): Promise<ApiKeyInfo[]>;
   /** Whether any key was ever created (revoked ones count: revoking every key must not reopen a server). */
-  anyEverCreated(): boolean;
+  anyEverCreated(): Promise<boolean>;
 }
 
-interface AccountRow { id: string; plan: string; created_at: number }
-interface KeyRow { id: number; account_id: string; key_hash: Buffer; prefix: string; created_at: number; revoked_at: number | null }
+export interface AccountRow { id: string; plan: string; created_at: number }
+export interface KeyRow { id: number; account_id: string; key_hash: Buffer; prefix: string; created_at: number; revoked_at: number | null }
 
-const account = (r: AccountRow): Account => ({ id: r.id, plan: r.plan, createdAt: r.created_at });
-const keyInfo = (r: KeyRow): ApiKeyInfo => ({ id: r.id, accountId: r.account_id, prefix: r.prefix, createdAt: r.created_at, revokedAt: r.revoked_at });
+export const account = (r: AccountRow): Account => ({ id: r.id, plan: r.plan, createdAt: r.created_at });
+export const keyInfo = (r: KeyRow): ApiKeyInfo => ({ id: r.id, accountId: r.account_id, prefix: r.prefix, createdAt: r.created_at, revokedAt: r.revoked_at });
 
 export class SqliteAccountStore implements AccountStore {
   private readonly stmts;
@@ -60,21 +60,25 @@ export class SqliteAccountStore implements AccountStore {
     };
   }
 
-  get(id: string): Account | undefined {
+  async get(id: string): Promise<Account | undefined> {
+    return this.getNow(id);
+  }
+
+  private getNow(id: string): Account | undefined {
     const row = this.stmts.get.get(id) as AccountRow | undefined;
     return row ? account(row) : undefined;
   }
 
-  ensure(id: string, plan: string): { account: Account; created: boolean } {
+  async ensure(id: string, plan: string): Promise<{ account: Account; created: boolean }> {
     const created = this.stmts.insert.run(id, plan, Date.now()).changes === 1;
-    return { account: this.get(id)!, created };
+    return { account: this.getNow(id)!, created };
   }
 
-  setPlan(id: string, plan: string): void {
+  async setPlan(id: string, plan: string): Promise<void> {
     this.stmts.setPlan.run(plan, id);
   }
 
-  list(): Account[] {
+  async list(): Promise<Account[]> {
     return (this.stmts.list.all() as AccountRow[]).map(account);
   }
 }
@@ -94,38 +98,47 @@ export class SqliteKeyStore implements KeyStore {
     };
   }
 
-  add(accountId: string, key: string): ApiKeyInfo {
+  async add(accountId: string, key: string): Promise<ApiKeyInfo> {
     const id = Number(this.stmts.insert.run(accountId, hashApiKey(key), keyPrefix(key), Date.now()).lastInsertRowid);
     return keyInfo(this.stmts.byId.get(id) as KeyRow);
   }
 
-  accountOf(key: string): string | undefined {
+  async accountOf(key: string): Promise<string | undefined> {
     const hash = hashApiKey(key);
     const row = this.stmts.byHash.get(hash) as KeyRow | undefined;
     // The index found the row by hash; the comparison that decides is constant-time.
     return row && sameHash(row.key_hash, hash) ? row.account_id : undefined;
   }
 
-  revoke(id: number): boolean {
+  async revoke(id: number): Promise<boolean> {
     return this.stmts.revoke.run(Date.now(), id).changes === 1;
   }
 
-  list(accountId?: string): ApiKeyInfo[] {
+  async list(accountId?: string): Promise<ApiKeyInfo[]> {
     const rows = (accountId === undefined ? this.stmts.all.all() : this.stmts.ofAccount.all(accountId)) as KeyRow[];
     return rows.map(keyInfo);
   }
 
-  anyEverCreated(): boolean {
+  async anyEverCreated(): Promise<boolean> {
+    return this.anyEverCreatedNow();
+  }
+
+  /** Synchronous reads for `llais doctor`, which only reads the embedded database. */
+  anyEverCreatedNow(): boolean {
     return (this.stmts.any.get() as { found: number }).found === 1;
+  }
+
+  activeCountNow(): number {
+    return (this.stmts.all.all() as KeyRow[]).filter((k) => k.revoked_at === null).length;
   }
 }
 
 /** Per-account secrets that sign completion webhooks (`whsec_…`); open mode keeps one for its single user. */
 export interface WebhookSecretStore {
   /** The account's secret, made on first use. */
-  secretOf(accountId: string): string;
+  secretOf(accountId: string): Promise<string>;
   /** Replaces the account's secret with `secret` (receivers must switch to it) and returns it. */
-  rotate(accountId: string, secret: string): string;
+  rotate(accountId: string, secret: string): Promise<string>;
 }
 
 /** The SQLite `WebhookSecretStore` (table `webhook_secrets`; secrets kept as they are, since signing needs them). */
@@ -141,13 +154,13 @@ export class SqliteWebhookSecretStore implements WebhookSecretStore {
     };
   }
 
-  secretOf(accountId: string): string {
+  async secretOf(accountId: string): Promise<string> {
     // INSERT OR IGNORE first: two processes (server and CLI) asking at once end with one secret.
     this.stmts.insert.run(accountId, this.generate(), Date.now());
     return (this.stmts.get.get(accountId) as { secret: string }).secret;
   }
 
-  rotate(accountId: string, secret: string): string {
+  async rotate(accountId: string, secret: string): Promise<string> {
     this.stmts.replace.run(accountId, secret, Date.now());
     return secret;
   }

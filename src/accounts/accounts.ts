@@ -4,13 +4,13 @@
  */
 import type { Config } from '../config.js';
 import type { Db } from '../storage/database.js';
-import { generateWebhookSecret } from '../batch/webhook-signature.js';
-import { SqliteAccountStore, SqliteKeyStore, SqliteWebhookSecretStore, type AccountStore, type KeyStore, type WebhookSecretStore } from './account-store.js';
+import { sqliteStores, type SharedStores } from '../storage/shared-stores.js';
+import type { AccountStore, KeyStore, WebhookSecretStore } from './account-store.js';
 import { AuthModeSwitch, authSetting, type AuthSetting } from './auth-mode.js';
 import { Billing, type BillingOptions } from './billing.js';
 import { trustedProxySet } from './client-ip.js';
 import { AccessGate } from './gate.js';
-import { SqliteLedgerStore, type LedgerStore } from './ledger.js';
+import type { LedgerStore } from './ledger.js';
 import { MemoryLimitStore, type LimitStore } from './limit-store.js';
 import { SqliteOwnershipStore, type OwnershipStore } from './ownership.js';
 import { resolvePlans, type Plan } from './plans.js';
@@ -37,13 +37,14 @@ export interface Accounts {
   trustedProxies: ReadonlySet<string>;
 }
 
-/** Builds the accounts services; throws on a malformed `auth` or `plans` setting. */
-export function openAccounts(config: Config, db: Db, hooks: Pick<BillingOptions, 'onSpent'> = {}): Accounts {
+/**
+ * Builds the accounts services; throws on a malformed `auth` or `plans` setting. `stores`: where
+ * accounts, keys, the ledger and webhook secrets live (Postgres in cluster mode); default `db`.
+ */
+export function openAccounts(config: Config, db: Db, hooks: Pick<BillingOptions, 'onSpent'> = {}, stores: Pick<SharedStores, 'accounts' | 'keys' | 'ledger' | 'webhookSecrets'> = sqliteStores(db)): Accounts {
   const setting = authSetting(config.auth);
   const plans = resolvePlans(config.plans);
-  const accounts = new SqliteAccountStore(db);
-  const keys = new SqliteKeyStore(db);
-  const ledger = new SqliteLedgerStore(db);
+  const { accounts, keys, ledger } = stores;
   const limits = new MemoryLimitStore();
   const mode = new AuthModeSwitch(setting, keys);
   return {
@@ -56,7 +57,7 @@ export function openAccounts(config: Config, db: Db, hooks: Pick<BillingOptions,
     limits,
     ownership: new SqliteOwnershipStore(db),
     pronunciations: new SqlitePronunciationStore(db),
-    webhookSecrets: new SqliteWebhookSecretStore(db, generateWebhookSecret),
+    webhookSecrets: stores.webhookSecrets,
     gate: new AccessGate({ accounts, keys, limits, plans, mode }),
     billing: new Billing(ledger, limits, hooks),
     trustedProxies: trustedProxySet(config.trustedProxies),

@@ -26,8 +26,14 @@ export function isLoopbackHost(host: string): boolean {
 }
 
 /** Throws, with what to do, when the server would be open to the network. */
-export function checkStartRule(setting: AuthSetting, host: string, keys: Pick<KeyStore, 'anyEverCreated'>): void {
-  if (setting !== 'auto' || isLoopbackHost(host) || keys.anyEverCreated()) return;
+export async function checkStartRule(setting: AuthSetting, host: string, keys: Pick<KeyStore, 'anyEverCreated'>): Promise<void> {
+  if (setting !== 'auto' || isLoopbackHost(host)) return;
+  startRuleProblem(setting, host, await keys.anyEverCreated());
+}
+
+/** `checkStartRule` once whether any key was ever created is known (doctor reads it itself). */
+export function startRuleProblem(setting: AuthSetting, host: string, anyKeyEverCreated: boolean): void {
+  if (setting !== 'auto' || isLoopbackHost(host) || anyKeyEverCreated) return;
   throw new Error(
     `refusing to listen on ${host} with no API keys: anyone who can reach it could use it.\n` +
       `  Create a key first:   llais keys create --account <name> [--plan pro]   (same --data-dir as the server)\n` +
@@ -43,7 +49,10 @@ export function checkStartRule(setting: AuthSetting, host: string, keys: Pick<Ke
  */
 const OPEN_RECHECK_MS = 250;
 
-/** Answers `mode()` for every request; under `auto` it reads the key table until a key exists, then never again. */
+/**
+ * Answers `mode()` for every request; under `auto` it reads the key table until a key exists, then
+ * never again. The answer is synchronous whenever no read is due (the common case), a promise when one is.
+ */
 export class AuthModeSwitch {
   private keysSeen = false;
   private checkedAt = -Infinity;
@@ -54,15 +63,16 @@ export class AuthModeSwitch {
    * `presentedKey`: the request carries a key, so it is read at once, never from the recheck
    * window: a key is usable (and billed to its account) from the moment it exists.
    */
-  mode(presentedKey = false): AuthMode {
+  mode(presentedKey = false): AuthMode | Promise<AuthMode> {
     if (this.setting !== 'auto') return this.setting;
     if (this.keysSeen) return 'keys';
     const now = this.now();
-    if (presentedKey || now - this.checkedAt >= OPEN_RECHECK_MS) {
+    if (!presentedKey && now - this.checkedAt < OPEN_RECHECK_MS) return 'open';
+    this.checkedAt = now;
+    return this.keys.anyEverCreated().then((seen) => {
       // Keys are never deleted (revoked ones stay), so once one exists key rules hold for good.
-      this.keysSeen = this.keys.anyEverCreated();
-      this.checkedAt = now;
-    }
-    return this.keysSeen ? 'keys' : 'open';
+      if (seen) this.keysSeen = true;
+      return this.keysSeen ? 'keys' : 'open';
+    });
   }
 }

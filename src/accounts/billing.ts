@@ -31,9 +31,13 @@ export interface Charge {
   /** The balance after the reservation; null for callers without a ledger (open mode, anonymous). */
   readonly creditsRemaining: number | null;
   /** The work succeeded; `actual` (default: the reserved credits) is the real charge. Returns the balance after. */
-  commit(actual?: number): number | null;
-  /** The work failed or was cancelled: everything reserved is given back. */
-  refund(reason: string): void;
+  commit(actual?: number): Promise<number | null>;
+  /**
+   * The work failed or was cancelled: everything reserved is given back. Never rejects, so it can
+   * be left running from cleanup paths: a refund the ledger could not take leaves the reservation
+   * held (visible in the ledger) rather than failing the response.
+   */
+  refund(reason: string): Promise<void>;
 }
 
 /** What a charge pays for, as `/metrics` labels credits spent. */
@@ -76,11 +80,11 @@ export class Billing {
   }
 
   /** Reserves the charge of one piece of work; 402 (accounts) or 429 (anonymous daily characters) when short. */
-  reserve(caller: Caller, req: ChargeRequest): Charge {
+  async reserve(caller: Caller, req: ChargeRequest): Promise<Charge> {
     if (caller.kind === 'open') return settled(req.credits, null);
     if (caller.kind === 'anonymous') return this.reserveAnonymous(caller, req);
     const ref = req.ref ?? randomUUID();
-    const held = this.ledger.reserve(caller.accountId, req.credits, ref, req.note);
+    const held = await this.ledger.reserve(caller.accountId, req.credits, ref, req.note);
     if (!held.ok) {
       throw new ApiError('insufficient_credits', `This request costs ${req.credits} credits and the balance is ${held.balance}`);
     }
@@ -88,19 +92,17 @@ export class Billing {
     return {
       creditsUsed: req.credits,
       creditsRemaining: held.balance,
-      commit: (actual) => {
-        const balance = ledger.commit(ref, actual);
+      commit: async (actual) => {
+        const balance = await ledger.commit(ref, actual);
         if (balance !== null) this.opts.onSpent?.(actual ?? req.credits, req.service);
         return balance;
       },
-      refund: (reason) => {
-        ledger.refund(ref, reason);
-      },
+      refund: (reason) => ledger.refund(ref, reason).then(() => {}, () => {}),
     };
   }
 
   /** The current balance of an account caller; null for the others. */
-  balance(caller: Caller): number | null {
+  async balance(caller: Caller): Promise<number | null> {
     return caller.kind === 'account' ? this.ledger.balance(caller.accountId) : null;
   }
 
@@ -108,9 +110,9 @@ export class Billing {
    * Settles a charge by its ledger reference when the `Charge` object is gone (a queued job
    * finishing after a restart); does nothing for a reference that is settled or was never reserved.
    */
-  settle(ref: string, ok: boolean, reason: string): void {
-    if (ok) this.ledger.commit(ref);
-    else this.ledger.refund(ref, reason);
+  async settle(ref: string, ok: boolean, reason: string): Promise<void> {
+    if (ok) await this.ledger.commit(ref);
+    else await this.ledger.refund(ref, reason);
   }
 
   private reserveAnonymous(caller: Extract<Caller, { kind: 'anonymous' }>, req: ChargeRequest): Charge {
@@ -128,11 +130,11 @@ export class Billing {
     return {
       creditsUsed: req.credits,
       creditsRemaining: null,
-      commit: () => {
+      commit: async () => {
         open = false;
         return null;
       },
-      refund: () => {
+      refund: async () => {
         if (!open) return;
         open = false;
         this.limits.giveBack(key, req.chars, DAY_MS, now);
@@ -142,5 +144,5 @@ export class Billing {
 }
 
 function settled(creditsUsed: number, creditsRemaining: number | null): Charge {
-  return { creditsUsed, creditsRemaining, commit: () => creditsRemaining, refund: () => {} };
+  return { creditsUsed, creditsRemaining, commit: async () => creditsRemaining, refund: async () => {} };
 }

@@ -47,12 +47,12 @@ export class AccessGate {
   }
 
   /** The caller behind `key` (null: none was sent) from `ip`; 401 for a key we do not know. */
-  identify(key: string | null, ip: string): Caller {
-    if (this.deps.mode.mode() === 'open') return { kind: 'open' };
+  async identify(key: string | null, ip: string): Promise<Caller> {
+    if ((await this.deps.mode.mode()) === 'open') return { kind: 'open' };
     if (key === null) return { kind: 'anonymous', ip, plan: this.plan(ANONYMOUS_PLAN) };
-    const accountId = looksLikeApiKey(key) ? this.deps.keys.accountOf(key) : undefined;
+    const accountId = looksLikeApiKey(key) ? await this.deps.keys.accountOf(key) : undefined;
     if (accountId === undefined) throw new ApiError('invalid_api_key', 'Invalid API key: it is unknown or has been revoked');
-    const account = this.deps.accounts.get(accountId);
+    const account = await this.deps.accounts.get(accountId);
     return { kind: 'account', accountId, plan: this.plan(account?.plan ?? DEFAULT_ACCOUNT_PLAN) };
   }
 

@@ -25,21 +25,21 @@ export class JobCharges {
     return async (job, signal) => {
       try {
         const result = await run(job, signal);
-        this.settle(job.uuid, true, 'completed');
+        await this.settle(job.uuid, true, 'completed');
         return result;
       } catch (err) {
         // A shutdown leaves the job to be re-run after the restart: its charge stays reserved.
-        if (!signal.aborted) this.settle(job.uuid, false, 'job failed');
+        if (!signal.aborted) await this.settle(job.uuid, false, 'job failed');
         throw err;
       }
     };
   }
 
-  private settle(uuid: string, ok: boolean, reason: string): void {
+  private async settle(uuid: string, ok: boolean, reason: string): Promise<void> {
     const charge = this.pending.get(uuid);
     this.pending.delete(uuid);
-    if (!charge) this.billing.settle(uuid, ok, reason);
-    else if (ok) charge.commit();
-    else charge.refund(reason);
+    if (!charge) await this.billing.settle(uuid, ok, reason);
+    else if (ok) await charge.commit();
+    else await charge.refund(reason);
   }
 }

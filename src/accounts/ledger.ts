@@ -25,25 +25,29 @@ export interface LedgerEntry {
 export type Reservation = { ok: true; balance: number } | { ok: false; balance: number };
 
 export interface LedgerStore {
-  grant(accountId: string, credits: number, note: string | null): LedgerEntry;
-  balance(accountId: string): number;
-  /** Holds `credits` under the unique reference `ref` when the balance covers them. */
-  reserve(accountId: string, credits: number, ref: string, note: string | null): Reservation;
+  grant(accountId: string, credits: number, note: string | null): Promise<LedgerEntry>;
+  balance(accountId: string): Promise<number>;
+  /**
+   * Holds `credits` under the unique reference `ref` when the balance covers them: the check and
+   * the row are one transaction, so concurrent reserves (other processes, other nodes) cannot
+   * both spend the same credits.
+   */
+  reserve(accountId: string, credits: number, ref: string, note: string | null): Promise<Reservation>;
   /**
    * Settles a reservation as spent. `actual` (default: the reserved amount) is the real charge;
    * the difference is returned or taken in the commit row. Returns the balance after, or null
    * when `ref` was already settled or never reserved.
    */
-  commit(ref: string, actual?: number): number | null;
+  commit(ref: string, actual?: number): Promise<number | null>;
   /** Gives a reservation back; null when it was already settled or never reserved. */
-  refund(ref: string, note: string | null): number | null;
+  refund(ref: string, note: string | null): Promise<number | null>;
   /** Newest first. */
-  history(accountId: string, limit: number): LedgerEntry[];
+  history(accountId: string, limit: number): Promise<LedgerEntry[]>;
 }
 
-interface Row { id: number; account_id: string; delta: number; kind: LedgerKind; ref: string | null; note: string | null; created_at: number }
+export interface Row { id: number; account_id: string; delta: number; kind: LedgerKind; ref: string | null; note: string | null; created_at: number }
 
-const entry = (r: Row): LedgerEntry => ({ id: r.id, accountId: r.account_id, delta: r.delta, kind: r.kind, ref: r.ref, note: r.note, createdAt: r.created_at });
+export const entry = (r: Row): LedgerEntry => ({ id: r.id, accountId: r.account_id, delta: r.delta, kind: r.kind, ref: r.ref, note: r.note, createdAt: r.created_at });
 
 export class SqliteLedgerStore implements LedgerStore {
   private readonly stmts;
@@ -60,7 +64,7 @@ export class SqliteLedgerStore implements LedgerStore {
     };
     // IMMEDIATE: another process (the CLI granting credits) cannot interleave between the check and the row.
     this.reserveTx = db.transaction((accountId: string, credits: number, ref: string, note: string | null): Reservation => {
-      const balance = this.balance(accountId);
+      const balance = this.balanceNow(accountId);
       if (balance < credits) return { ok: false, balance };
       if ((this.stmts.rowsOf.all(ref) as Row[]).length > 0) throw new Error(`ledger: reference ${ref} already used`);
       this.stmts.insert.run(accountId, -credits, 'reserve', ref, note, Date.now());
@@ -73,32 +77,36 @@ export class SqliteLedgerStore implements LedgerStore {
       const held = -reserved.delta;
       const delta = kind === 'refund' ? held : held - (actual ?? held);
       this.stmts.insert.run(reserved.account_id, delta, kind, ref, note, Date.now());
-      return this.balance(reserved.account_id);
+      return this.balanceNow(reserved.account_id);
     });
   }
 
-  grant(accountId: string, credits: number, note: string | null): LedgerEntry {
+  async grant(accountId: string, credits: number, note: string | null): Promise<LedgerEntry> {
     const id = Number(this.stmts.insert.run(accountId, credits, 'grant', null, note, Date.now()).lastInsertRowid);
     return entry(this.stmts.byId.get(id) as Row);
   }
 
-  balance(accountId: string): number {
+  async balance(accountId: string): Promise<number> {
+    return this.balanceNow(accountId);
+  }
+
+  private balanceNow(accountId: string): number {
     return (this.stmts.balance.get(accountId) as { balance: number }).balance;
   }
 
-  reserve(accountId: string, credits: number, ref: string, note: string | null): Reservation {
+  async reserve(accountId: string, credits: number, ref: string, note: string | null): Promise<Reservation> {
     return this.reserveTx.immediate(accountId, credits, ref, note);
   }
 
-  commit(ref: string, actual?: number): number | null {
+  async commit(ref: string, actual?: number): Promise<number | null> {
     return this.settleTx.immediate(ref, 'commit', actual, null);
   }
 
-  refund(ref: string, note: string | null): number | null {
+  async refund(ref: string, note: string | null): Promise<number | null> {
     return this.settleTx.immediate(ref, 'refund', undefined, note);
   }
 
-  history(accountId: string, limit: number): LedgerEntry[] {
+  async history(accountId: string, limit: number): Promise<LedgerEntry[]> {
     return (this.stmts.history.all(accountId, limit) as Row[]).map(entry);
   }
 }

@@ -60,13 +60,20 @@ export function accessGuard(accounts: Accounts, shared?: SharedGate): (ex: HttpE
     else ex.onFinish(admission.release);
     callers.set(ex, caller);
   };
+  const admit = async (ex: HttpExchange, policy: AccessPolicy, ip: string): Promise<void> => {
+    const caller = await accounts.gate.identify(bearerKey(ex.headers.authorization), ip);
+    admitted(ex, caller, shared ? await shared.admit(caller, policy) : accounts.gate.admit(caller, policy));
+  };
   return (ex) => {
     const policy = policyOfRoute(ex.method, ex.route);
-    if (policy === 'own' || accounts.mode.mode(ex.headers.authorization !== undefined) === 'open') return;
+    if (policy === 'own') return;
+    // Open mode stays synchronous (no store read is due then); key rules read the key store, which may be remote.
+    const mode = accounts.mode.mode(ex.headers.authorization !== undefined);
+    if (mode === 'open') return;
+    // The peer address is read before any await, while uWS's request is still valid.
     const ip = clientIp(ex.socketIp, ex.headers['x-forwarded-for'], accounts.trustedProxies);
-    const caller = accounts.gate.identify(bearerKey(ex.headers.authorization), ip);
-    if (shared) return shared.admit(caller, policy).then((admission) => admitted(ex, caller, admission));
-    admitted(ex, caller, accounts.gate.admit(caller, policy));
+    if (mode === 'keys') return admit(ex, policy, ip);
+    return mode.then((m) => (m === 'open' ? undefined : admit(ex, policy, ip)));
   };
 }
 
@@ -82,10 +89,10 @@ export function callerOf(ex: HttpExchange): Caller {
  * holds until it closes, once the socket is really open; a session that cannot have one is
  * closed at once (1008), so concurrent requests never pass the plan's limit.
  */
-export function admitUpgrade(accounts: Accounts, request: UpgradeRequest): { caller: Caller; open(conn: WebSocketConnection): boolean } {
-  if (accounts.mode.mode(request.headers.authorization !== undefined || request.protocols.length > 0) === 'open') return { caller: OPEN, open: () => true };
+export async function admitUpgrade(accounts: Accounts, request: UpgradeRequest): Promise<{ caller: Caller; open(conn: WebSocketConnection): boolean }> {
+  if ((await accounts.mode.mode(request.headers.authorization !== undefined || request.protocols.length > 0)) === 'open') return { caller: OPEN, open: () => true };
   const ip = clientIp(request.socketIp, request.headers['x-forwarded-for'], accounts.trustedProxies);
-  const caller = accounts.gate.identify(bearerKey(request.headers.authorization) ?? subprotocolKey(request.protocols), ip);
+  const caller = await accounts.gate.identify(bearerKey(request.headers.authorization) ?? subprotocolKey(request.protocols), ip);
   // Checked now so a refusal is an HTTP status on the handshake; the slot itself is taken on open.
   accounts.gate.admit(caller, 'account').release();
   return {

@@ -56,11 +56,11 @@ async function handle(ctx: ApiContext, jobs: ToolJobs, ex: HttpExchange, parse: 
   const caller = callerOf(ex);
   const rate = request.spec.tool === 'separate' && request.spec.stems !== 2 ? MORE_STEMS_CREDITS_PER_MINUTE : TOOL_CREDITS_PER_MINUTE[tool];
   const estimate = creditsFor(upload.durationSec / 60, rate);
-  const charge = ctx.accounts.billing.reserve(caller, { credits: estimate, chars: 0, note: `audio ${tool}`, service: 'audio_tools' });
+  const charge = await ctx.accounts.billing.reserve(caller, { credits: estimate, chars: 0, note: `audio ${tool}`, service: 'audio_tools' });
   let workDir: string | undefined;
-  const settle = (out: ToolOutput): { used: number; remaining: number | null } => {
+  const settle = async (out: ToolOutput): Promise<{ used: number; remaining: number | null }> => {
     const used = creditsFor(out.durationSec / 60, rate);
-    return { used, remaining: charge.commit(used) };
+    return { used, remaining: await charge.commit(used) };
   };
   try {
     workDir = await makeWorkDir(ctx);
@@ -72,7 +72,7 @@ async function handle(ctx: ApiContext, jobs: ToolJobs, ex: HttpExchange, parse: 
       return;
     }
   } catch (err) {
-    charge.refund('audio tool not started');
+    void charge.refund('audio tool not started');
     if (workDir) await removeWorkDir(workDir);
     throw err;
   }
@@ -80,12 +80,12 @@ async function handle(ctx: ApiContext, jobs: ToolJobs, ex: HttpExchange, parse: 
   try {
     out = await runTool(ctx, toolInput(upload, upload.file.path, ex, estimate), workDir!, ex.signal);
   } catch (err) {
-    charge.refund(ex.aborted ? 'cancelled by the client' : 'audio tool failed');
+    void charge.refund(ex.aborted ? 'cancelled by the client' : 'audio tool failed');
     throw err;
   } finally {
     await removeWorkDir(workDir!);
   }
-  const credits = settle(out);
+  const credits = await settle(out);
   for (const s of out.stems) claim(ctx.accounts, caller, 'job', s.uuid);
   if (wantsJson(ex)) {
     ex.json(200, resultBody(baseUrl(ctx, ex), tool, out, credits));
@@ -110,8 +110,8 @@ interface JobStart {
   input: string;
   workDir: string;
   estimate: number;
-  settle: (out: ToolOutput) => { used: number; remaining: number | null };
-  refund: (why: string) => void;
+  settle: (out: ToolOutput) => Promise<{ used: number; remaining: number | null }>;
+  refund: (why: string) => Promise<void>;
 }
 
 /**
@@ -124,19 +124,19 @@ function startJob(ctx: ApiContext, jobs: ToolJobs, ex: HttpExchange, j: JobStart
   const log = requestLogger(ctx, ex);
   const job = jobs.start(spec.tool, Math.round(j.upload.durationSec * toolRateHz(spec)), (job) =>
     runTool(ctx, toolInput(j.upload, j.input, ex, j.estimate), j.workDir, job.controller.signal, job.progress)
-      .then((out) => jobs.finish(job, { result: resultBody(base, spec.tool, out, j.settle(out)) }))
-      .catch((err: unknown) => {
+      .then(async (out) => jobs.finish(job, { result: resultBody(base, spec.tool, out, await j.settle(out)) }))
+      .catch(async (err: unknown) => {
         if (job.controller.signal.aborted) {
-          j.refund('audio tool job cancelled');
+          await j.refund('audio tool job cancelled');
           jobs.finish(job, { cancelled: true });
           return;
         }
-        j.refund('audio tool failed');
+        void j.refund('audio tool failed');
         if (!(err instanceof ApiError)) log.error({ err }, 'audio tool job failed');
         const e = err instanceof ApiError ? err : new ApiError('internal_error', 'The audio tool failed');
         jobs.finish(job, { error: { code: e.code, message: e.message } });
       })
-      .finally(() => removeWorkDir(j.workDir)),
+      .finally(() => void removeWorkDir(j.workDir)),
   );
   claim(ctx.accounts, callerOf(ex), 'job', job.id);
   ex.json(202, { job_id: job.id, status: 'processing', progress: 0, status_url: `${base}/v1/audio/jobs/${job.id}` });

@@ -78,11 +78,11 @@ export async function runTool(ctx: ApiContext, input: ToolInput, workDir: string
   }
   // Recorded once every stem is stored: a job row is never left half-made for a restart to find.
   for (const [s, stem] of stored.entries()) {
-    ctx.jobs.create({
+    await ctx.jobs.create({
       uuid: stem.uuid, jobId: randomUUID(), request: { tool: input.spec, stem: stem.name }, model: input.spec.tool, voice: stem.name,
       format: stem.format, chars: 0, creditsUsed: s === 0 ? input.creditsUsed : 0, clientIp: input.clientIp,
     });
-    ctx.jobs.complete(stem.uuid, durationSec, expiresAt);
+    await ctx.jobs.complete(stem.uuid, durationSec, expiresAt);
   }
   return { stems: stored, durationSec, expiresAt };
 }

@@ -82,7 +82,7 @@ async function submitBatch(ctx: ApiContext, ex: HttpExchange): Promise<void> {
   );
   const webhookUrl = await webhookUrlOf(ctx, body.webhook_url);
   const credits = planned.reduce((sum, p) => sum + p.creditsUsed, 0);
-  const balance = billing.balance(caller);
+  const balance = await billing.balance(caller);
   if (balance !== null && balance < credits) {
     throw new ApiError('insufficient_credits', `This batch costs ${credits} credits and the balance is ${balance}`);
   }
@@ -92,13 +92,12 @@ async function submitBatch(ctx: ApiContext, ex: HttpExchange): Promise<void> {
   const charges: Charge[] = [];
   const batchId = `batch_${randomBytes(16).toString('hex')}`;
   try {
-    records.forEach((r, i) => charges.push(billing.reserve(caller, { credits: r.creditsUsed, chars: r.chars, note: `tts batch ${batchId} item ${i}, ${r.chars} chars`, service: 'tts', ref: r.uuid })));
-    ctx.db.transaction(() => {
-      for (const r of records) ctx.jobs.create(r);
-      ctx.batches.create({ id: batchId, accountId: owner, creditsUsed: credits, webhookUrl, baseUrl: baseUrl(ctx, ex), jobUuids: records.map((r) => r.uuid) });
-    })();
+    // Each reservation is atomic on its own; one refused (another request spent the balance meanwhile) gives back the others.
+    for (const [i, r] of records.entries()) charges.push(await billing.reserve(caller, { credits: r.creditsUsed, chars: r.chars, note: `tts batch ${batchId} item ${i}, ${r.chars} chars`, service: 'tts', ref: r.uuid }));
+    // The jobs and the batch are stored together (one transaction in the store) or not at all.
+    await ctx.batches.create({ id: batchId, accountId: owner, creditsUsed: credits, webhookUrl, baseUrl: baseUrl(ctx, ex), jobUuids: records.map((r) => r.uuid) }, records);
   } catch (err) {
-    for (const c of charges) c.refund('batch not queued');
+    await Promise.all(charges.map((c) => c.refund('batch not queued')));
     throw err;
   }
   claim(ctx.accounts, caller, 'batch', batchId);
@@ -107,21 +106,21 @@ async function submitBatch(ctx: ApiContext, ex: HttpExchange): Promise<void> {
     ctx.jobCharges.hold(r.uuid, charges[i]!);
     ctx.queue.enqueue(r);
   });
-  ex.json(200, { batch_id: batchId, total: records.length, completed: 0, status: 'processing', credits_used: credits, credits_remaining: billing.balance(caller) });
+  ex.json(200, { batch_id: batchId, total: records.length, completed: 0, status: 'processing', credits_used: credits, credits_remaining: await billing.balance(caller) });
 }
 
-function batchResult(ctx: ApiContext, ex: HttpExchange): void {
+async function batchResult(ctx: ApiContext, ex: HttpExchange): Promise<void> {
   const id = ex.query.get('batch_id') ?? '';
   if (!id) throw new ApiError('missing_required_parameter', "Missing required query parameter 'batch_id'", 'batch_id');
   const notFound = `No batch with id ${id}`;
-  const batch = BATCH_ID.test(id) ? ctx.batches.get(id) : undefined;
+  const batch = BATCH_ID.test(id) ? await ctx.batches.get(id) : undefined;
   if (!batch) throw new ApiError('batch_not_found', notFound, 'batch_id');
   const caller = callerOf(ex);
   checkOwner(ctx.accounts, caller, 'batch', id, 'batch_not_found', notFound, 'batch_id');
-  const view = batchView(batch, ctx.jobs);
-  const delivery = ctx.batches.delivery(id);
+  const view = await batchView(batch, ctx.jobs);
+  const delivery = await ctx.batches.delivery(id);
   const webhook = batch.webhookUrl === null ? undefined : delivery
     ? { status: delivery.status, attempts: delivery.attempts, last_error: delivery.lastError }
     : { status: 'waiting', attempts: 0, last_error: null };
-  ex.json(200, { ...view, credits_remaining: ctx.accounts.billing.balance(caller), ...(webhook ? { webhook } : {}) }, { 'Cache-Control': 'no-store' });
+  ex.json(200, { ...view, credits_remaining: await ctx.accounts.billing.balance(caller), ...(webhook ? { webhook } : {}) }, { 'Cache-Control': 'no-store' });
 }

@@ -25,9 +25,9 @@ export interface LiveMeter {
 }
 
 /** Checks the balance at the handshake; `open(conn)` reserves and, at close, bills the metered audio. */
-export function liveCharge(ctx: ApiContext, caller: Caller, route: string): LiveMeter & { open(conn: WebSocketConnection): boolean } {
+export async function liveCharge(ctx: ApiContext, caller: Caller, route: string): Promise<LiveMeter & { open(conn: WebSocketConnection): boolean }> {
   const { billing } = ctx.accounts;
-  const balance = billing.balance(caller);
+  const balance = await billing.balance(caller);
   if (balance !== null && balance < LIVE_CREDITS_PER_MINUTE) {
     throw new ApiError('insufficient_credits', `A live session costs ${LIVE_CREDITS_PER_MINUTE} credits a minute of audio and the balance is ${balance}`);
   }
@@ -36,14 +36,24 @@ export function liveCharge(ctx: ApiContext, caller: Caller, route: string): Live
     heard: (seconds) => void (audioSeconds += seconds),
     spoke: (seconds) => void (audioSeconds += seconds),
     open: (conn) => {
-      let charge: Charge;
-      try {
-        charge = billing.reserve(caller, { credits: LIVE_CREDITS_PER_MINUTE, chars: 0, note: `live session ${route}`, service: 'live' });
-      } catch (err) {
+      // The ledger may be remote (Postgres): the session opens while its minute is reserved, and is
+      // closed with 1008 when the reservation is refused (the handshake's balance check makes that rare).
+      const charge: Promise<Charge | null> = billing.reserve(caller, { credits: LIVE_CREDITS_PER_MINUTE, chars: 0, note: `live session ${route}`, service: 'live' }).catch((err: unknown) => {
         conn.close(1008, err instanceof ApiError ? err.message : 'refused');
-        return false;
-      }
-      conn.signal.addEventListener('abort', () => (audioSeconds > 0 ? charge.commit(creditsFor(audioSeconds / 60, LIVE_CREDITS_PER_MINUTE)) : charge.refund('no audio in or out')), { once: true });
+        return null;
+      });
+      conn.signal.addEventListener(
+        'abort',
+        () =>
+          void charge
+            .then(async (c) => {
+              if (c === null) return;
+              if (audioSeconds > 0) await c.commit(creditsFor(audioSeconds / 60, LIVE_CREDITS_PER_MINUTE));
+              else await c.refund('no audio in or out');
+            })
+            .catch(() => {}),
+        { once: true },
+      );
       return true;
     },
   };

@@ -23,9 +23,9 @@ export function registerRealtimeRoute(http: HttpServer, ctx: ApiContext): void {
   const services = realtimeServices(ctx);
   http.webSocket('/v1/realtime', {
     maxMessageBytes: MAX_MESSAGE_BYTES,
-    accept: (request) => {
-      const access = admitUpgrade(ctx.accounts, request);
-      const billing = liveCharge(ctx, access.caller, 'realtime');
+    accept: async (request) => {
+      const access = await admitUpgrade(ctx.accounts, request);
+      const billing = await liveCharge(ctx, access.caller, 'realtime');
       ctx.live.admit();
       const model = request.query.get('model') ?? DEFAULT_MODEL;
       if (request.query.has('call_id')) {

@@ -18,11 +18,11 @@ export function registerResultRoutes(router: Router, ctx: ApiContext): void {
   router.get('/static/downloads/:uuid/:file', (ex) => download(ctx, ex));
 }
 
-function pollResult(ctx: ApiContext, ex: HttpExchange): void {
+async function pollResult(ctx: ApiContext, ex: HttpExchange): Promise<void> {
   const uuid = (ex.query.get('uuid') ?? '').toLowerCase();
   if (!uuid) throw new ApiError('missing_required_parameter', "Missing required query parameter 'uuid'", 'uuid');
   if (!UUID_HEX.test(uuid)) throw new ApiError('invalid_value', "'uuid' must be the 32-hex-digit uuid returned by POST /v1/tts/", 'uuid');
-  const job = ctx.jobs.get(uuid);
+  const job = await ctx.jobs.get(uuid);
   if (!job) throw new ApiError('job_not_found', `No job with uuid ${uuid}`, 'uuid');
   // A job made with a key is polled with that account's key; other callers see no such job.
   checkOwner(ctx.accounts, callerOf(ex), 'job', uuid, 'job_not_found', `No job with uuid ${uuid}`, 'uuid');
@@ -60,28 +60,28 @@ async function download(ctx: ApiContext, ex: HttpExchange): Promise<void> {
   const ext = m?.[1];
   if (!UUID_HEX.test(uuid) || !ext || !isAudioFormat(ext)) throw new ApiError('not_found', 'No such result file');
   // An expired job's file may outlive its row's status by a moment (the sweep marks, then deletes).
-  if (ctx.jobs.get(uuid)?.status === 'expired') throw missing(ctx, uuid);
+  if ((await ctx.jobs.get(uuid))?.status === 'expired') throw await missing(ctx, uuid);
   const headers = { 'Content-Type': contentTypeOf(ext), 'Cache-Control': 'private, max-age=3600', 'Content-Disposition': `inline; filename="${uuid}.${ext}"` };
   // Results in an object store (cluster mode) are streamed from it, by range, through this node.
   if (ctx.results.openRemote) {
     const remote = await ctx.results.openRemote(uuid, ext);
-    if (!remote) throw missing(ctx, uuid);
+    if (!remote) throw await missing(ctx, uuid);
     return sendRemote(ex, remote, headers);
   }
   const file = await ctx.results.find(uuid, ext);
-  if (!file) throw missing(ctx, uuid);
+  if (!file) throw await missing(ctx, uuid);
   try {
     await sendFile(ex, file.path, file.sizeBytes, headers);
   } catch (err) {
     // The expiry sweep may delete the file between finding and opening it.
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw missing(ctx, uuid);
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw await missing(ctx, uuid);
     throw err;
   }
 }
 
 /** Why a result file is not there: expired, not finished, or never existed. */
-function missing(ctx: ApiContext, uuid: string): ApiError {
-  const job = ctx.jobs.get(uuid);
+async function missing(ctx: ApiContext, uuid: string): Promise<ApiError> {
+  const job = await ctx.jobs.get(uuid);
   if (job?.status === 'expired') return new ApiError('result_expired', `The result of job ${uuid} has expired and was deleted`);
   return new ApiError('not_found', job && job.status !== 'completed' ? `Job ${uuid} is ${job.status}; poll GET /v1/speech/results/?uuid=${uuid}` : 'No such result file');
 }

@@ -41,12 +41,12 @@ export function withSavedPronunciations(ctx: ApiContext, caller: Caller, spec: S
  * Plans `spec` for the caller of `ex` and reserves its charge (402/403/429 before any work).
  * `ref` names the reservation on the ledger (a queued job's uuid).
  */
-export function chargeSpeech(ctx: ApiContext, ex: HttpExchange, spec: SpeechSpec, ref?: string): ChargedSpeech {
+export async function chargeSpeech(ctx: ApiContext, ex: HttpExchange, spec: SpeechSpec, ref?: string): Promise<ChargedSpeech> {
   const caller = callerOf(ex);
   const planned = ctx.tts.plan(withSavedPronunciations(ctx, caller, spec));
   const { billing } = ctx.accounts;
   billing.checkTts(caller, planned.chars, tierOf(planned.spec.model), planned.spec.model);
-  const charge = billing.reserve(caller, { credits: planned.creditsUsed, chars: planned.chars, note: `tts ${planned.spec.model}, ${planned.chars} chars`, service: 'tts', ref });
+  const charge = await billing.reserve(caller, { credits: planned.creditsUsed, chars: planned.chars, note: `tts ${planned.spec.model}, ${planned.chars} chars`, service: 'tts', ref });
   return { caller, planned, charge };
 }
 
@@ -61,7 +61,7 @@ export async function settleStream(ex: HttpExchange, charge: Charge, stream: Pro
   try {
     delivered = await stream;
   } finally {
-    if (delivered) charge.commit();
-    else charge.refund(ex.aborted ? 'cancelled by the client' : 'synthesis failed');
+    if (delivered) await charge.commit();
+    else await charge.refund(ex.aborted ? 'cancelled by the client' : 'synthesis failed');
   }
 }

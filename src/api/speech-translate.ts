@@ -56,13 +56,13 @@ export function registerSpeechTranslateRoutes(router: Router, ctx: VoiceContext)
     const asked = textField(body.fields, 'voice');
     const file = await audioFile(body, 'file');
     const voice = voiceFor(ctx, asked, language);
-    const charge = reserveVoiceCharge(ctx, ex, SPEECH_TRANSLATE_CREDITS_PER_MINUTE, 'speech translation');
+    const charge = await reserveVoiceCharge(ctx, ex, SPEECH_TRANSLATE_CREDITS_PER_MINUTE, 'speech translation');
     try {
       const answer = await translateSpeech(ctx, ex, file.path, language, voice, preserve);
-      const credits = charge.commit(answer.sourceSec / 60);
+      const credits = await charge.commit(answer.sourceSec / 60);
       ex.json(200, { ...answer.body, credits_used: credits.used }, { 'X-Llais-Synthetic': 'true', 'X-Job-Uuid': answer.uuid });
     } catch (error) {
-      charge.refund();
+      void charge.refund();
       throw error;
     }
   });

@@ -22,14 +22,14 @@ export function chargedTranscriber(ctx: ApiContext, ex: HttpExchange, stt: SttSe
   return {
     credits,
     transcribe: async (audio, opts, signal) => {
-      const charge = ctx.accounts.billing.reserve(callerOf(ex), { credits: STT_CREDITS_PER_MINUTE, chars: 0, note: 'speech to text', service: 'stt' });
+      const charge = await ctx.accounts.billing.reserve(callerOf(ex), { credits: STT_CREDITS_PER_MINUTE, chars: 0, note: 'speech to text', service: 'stt' });
       try {
         const t = await stt.transcribe(audio, opts, signal);
         credits.used = creditsFor(t.durationSec / 60, STT_CREDITS_PER_MINUTE);
-        credits.remaining = charge.commit(credits.used);
+        credits.remaining = await charge.commit(credits.used);
         return t;
       } catch (err) {
-        charge.refund(ex.aborted ? 'cancelled by the client' : 'transcription failed');
+        void charge.refund(ex.aborted ? 'cancelled by the client' : 'transcription failed');
         throw err;
       }
     },

@@ -25,12 +25,12 @@ export function registerSttWsRoute(http: HttpServer, ctx: ApiContext): void {
   const vad = vadLoader();
   http.webSocket('/v1/stt/ws', {
     maxMessageBytes: SOCKET_MAX_MESSAGE_BYTES,
-    accept(request) {
-      const access = admitUpgrade(ctx.accounts, request);
+    async accept(request) {
+      const access = await admitUpgrade(ctx.accounts, request);
       const settings = parseSettings(request.query);
       // 400/424 now: the model and language are checked before the session opens.
       ctx.stt.resolve({ model: settings.model, language: settings.language, task: 'transcribe', wordTimestamps: true, diarize: false, live: false });
-      const billing = liveCharge(ctx, access.caller, 'stt-ws');
+      const billing = await liveCharge(ctx, access.caller, 'stt-ws');
       ctx.live.admit();
       return (conn) => {
         if (!access.open(conn) || !billing.open(conn)) return { onMessage: () => {}, onClose: () => {} };

@@ -24,7 +24,7 @@ async function subtitles(ctx: ApiContext, ex: HttpExchange): Promise<void> {
   const requested = ex.query.get('language')?.trim() || undefined;
   const language = requested === undefined ? undefined : normalizeLanguageTag(requested);
   if (language === null) throw new ApiError('invalid_value', "'language' must be a language code such as en", 'language');
-  const job = ctx.jobs.get(uuid);
+  const job = await ctx.jobs.get(uuid);
   if (!job) throw new ApiError('job_not_found', `No job with uuid ${uuid}`, 'uuid');
   checkOwner(ctx.accounts, callerOf(ex), 'job', uuid, 'job_not_found', `No job with uuid ${uuid}`, 'uuid');
   if (job.status === 'expired') throw new ApiError('result_expired', `The result of job ${uuid} has expired and was deleted`, 'uuid');

@@ -75,10 +75,10 @@ export function registerTtsCloneRoutes(router: Router, ctx: VoiceContext): void 
     }
     if (f5 && referencePath !== undefined) {
       const planned = ctx.tts.plan({ text: fields.text, model: '', voice: ctx.tts.defaults().voice, format: fields.format, speed: 1, pronunciations: [] });
-      const charge = reserveVoiceCharge(ctx, ex, VOICE_CLONE_CREDITS_PER_1K_CHARS, 'voice cloning', planned.chars);
+      const charge = await reserveVoiceCharge(ctx, ex, VOICE_CLONE_CREDITS_PER_1K_CHARS, 'voice cloning', planned.chars);
       try {
         const spoken = await f5CloneSpeech(ctx, ex, f5, referencePath, fields.text, fields.referenceText);
-        const credits = charge.commit(planned.chars / 1000);
+        const credits = await charge.commit(planned.chars / 1000);
         const stored = await storeSyntheticResult(ctx, ex, planned, spoken, fields.format, credits.used);
         ex.send(200, {
           'Content-Type': TAGGED_CONTENT_TYPES[fields.format],
@@ -91,18 +91,18 @@ export function registerTtsCloneRoutes(router: Router, ctx: VoiceContext): void 
           ...(credits.remaining === null ? {} : { 'X-Credits-Remaining': String(credits.remaining) }),
         }, stored.bytes);
       } catch (error) {
-        charge.refund();
+        void charge.refund();
         throw error;
       }
       return;
     }
     const base = await nearestBaseVoice(ctx, ex, target, fields.language);
     const planned = ctx.tts.plan({ text: fields.text, model: '', voice: base, format: fields.format, speed: 1, pronunciations: [], ...(fields.language ? { language: fields.language } : {}) });
-    const charge = reserveVoiceCharge(ctx, ex, VOICE_CLONE_CREDITS_PER_1K_CHARS, 'voice cloning', planned.chars);
+    const charge = await reserveVoiceCharge(ctx, ex, VOICE_CLONE_CREDITS_PER_1K_CHARS, 'voice cloning', planned.chars);
     try {
       const spoken = await speakToPcm(planned, ex.signal);
       const converted = await ctx.pool.voice(toVoiceRate(spoken.pcm, spoken.sampleRateHz), { kind: 'voice', op: 'convert', spec: { target }, maxSec: Number.POSITIVE_INFINITY }, ex.signal);
-      const credits = charge.commit(planned.chars / 1000);
+      const credits = await charge.commit(planned.chars / 1000);
       const stored = await storeSyntheticResult(ctx, ex, planned, { pcm: converted.pcm, sampleRateHz: VOICE_SAMPLE_RATE_HZ, words: spoken.words }, fields.format, credits.used);
       ex.send(200, {
         'Content-Type': TAGGED_CONTENT_TYPES[fields.format],
@@ -117,7 +117,7 @@ export function registerTtsCloneRoutes(router: Router, ctx: VoiceContext): void 
         ...(credits.remaining === null ? {} : { 'X-Credits-Remaining': String(credits.remaining) }),
       }, stored.bytes);
     } catch (error) {
-      charge.refund();
+      void charge.refund();
       throw error;
     }
   });

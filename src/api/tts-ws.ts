@@ -20,9 +20,9 @@ const ENVELOPE_BYTES = 1024;
 export function registerTtsWsRoute(http: HttpServer, ctx: ApiContext): void {
   http.webSocket('/v1/tts/ws', {
     maxMessageBytes: ctx.tts.limits.maxTextChars * MAX_JSON_BYTES_PER_CHAR + ENVELOPE_BYTES,
-    accept(request) {
-      const access = admitUpgrade(ctx.accounts, request);
-      const billing = liveCharge(ctx, access.caller, 'tts-ws');
+    async accept(request) {
+      const access = await admitUpgrade(ctx.accounts, request);
+      const billing = await liveCharge(ctx, access.caller, 'tts-ws');
       ctx.live.admit();
       const settings = resolveSettings(ctx.tts, parseQuerySettings(request.query));
       return (conn) => {

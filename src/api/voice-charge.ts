@@ -16,17 +16,17 @@ export const VOICE_CLONE_CREDITS_PER_1K_CHARS = 4;
 
 export interface VoiceCharge {
   /** The work succeeded on `units` (minutes or thousands of characters): commit and return the credits used. */
-  commit(units: number): { used: number; remaining: number | null };
-  refund(): void;
+  commit(units: number): Promise<{ used: number; remaining: number | null }>;
+  refund(): Promise<void>;
 }
 
 /** Reserves `rate` credits (one unit) for the caller before the work starts. */
-export function reserveVoiceCharge(ctx: ApiContext, ex: HttpExchange, rate: number, note: string, chars = 0): VoiceCharge {
-  const charge: Charge = ctx.accounts.billing.reserve(callerOf(ex), { credits: Math.max(rate, creditsFor(chars / 1000, rate)), chars, note, service: 'voice' });
+export async function reserveVoiceCharge(ctx: ApiContext, ex: HttpExchange, rate: number, note: string, chars = 0): Promise<VoiceCharge> {
+  const charge: Charge = await ctx.accounts.billing.reserve(callerOf(ex), { credits: Math.max(rate, creditsFor(chars / 1000, rate)), chars, note, service: 'voice' });
   return {
-    commit: (units) => {
+    commit: async (units) => {
       const used = creditsFor(units, rate);
-      return { used, remaining: charge.commit(used) };
+      return { used, remaining: await charge.commit(used) };
     },
     refund: () => charge.refund(ex.aborted ? 'cancelled by the client' : `${note} failed`),
   };

@@ -37,16 +37,16 @@ export function registerVoiceChatRoutes(router: Router, ctx: ApiContext): void {
       // Another account's conversation does not exist, as far as this caller can tell.
       checkOwner(ctx.accounts, caller, 'conversation', req.conversationId, 'conversation_not_found', `No conversation with id ${JSON.stringify(req.conversationId.slice(0, 64))}; omit 'conversation_id' to start one`, 'conversation_id');
     }
-    const charge = ctx.accounts.billing.reserve(caller, { credits: VOICE_CHAT_CREDITS_PER_TURN, chars: 0, note: 'voice chat turn', service: 'voice_chat' });
+    const charge = await ctx.accounts.billing.reserve(caller, { credits: VOICE_CHAT_CREDITS_PER_TURN, chars: 0, note: 'voice chat turn', service: 'voice_chat' });
     const started = performance.now();
     let turn: Awaited<ReturnType<typeof runTurn>>;
     try {
       turn = await runTurn(deps, req, ex.remoteIp, ex.signal);
     } catch (err) {
-      charge.refund(ex.aborted ? 'cancelled by the client' : 'voice chat turn failed');
+      void charge.refund(ex.aborted ? 'cancelled by the client' : 'voice chat turn failed');
       throw err;
     }
-    const creditsRemaining = charge.commit();
+    const creditsRemaining = await charge.commit();
     claim(ctx.accounts, caller, 'conversation', turn.conversationId);
     requestLogger(ctx, ex).info(
       { conversationId: turn.conversationId, input: req.input.kind, ms: Math.round(performance.now() - started), audioSec: turn.audio.durationSec },

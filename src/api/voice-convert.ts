@@ -45,15 +45,15 @@ function convertFields(fields: MultipartFields): { model: string; format: Tagged
 export type NeuralInput = Pick<VoiceConvertInput, 'knn' | 'openvoice'>;
 
 export async function convertAndSend(ctx: VoiceContext, ex: HttpExchange, path: string, spec: ConvertSpec, format: TaggedFormat, extraHeaders: Record<string, string>, neural?: NeuralInput): Promise<void> {
-  const charge = reserveVoiceCharge(ctx, ex, VOICE_CHANGER_CREDITS_PER_MINUTE, 'voice changer');
+  const charge = await reserveVoiceCharge(ctx, ex, VOICE_CHANGER_CREDITS_PER_MINUTE, 'voice changer');
   let credits: { used: number; remaining: number | null };
   let file: Buffer;
   try {
     const converted = await ctx.pool.voice(path, { kind: 'voice', op: 'convert', spec, maxSec: CONVERT_MAX_SEC, ...neural }, ex.signal);
     file = await encodeTagged(converted.pcm, VOICE_SAMPLE_RATE_HZ, format, SYNTHETIC_COMMENT, ex.signal);
-    credits = charge.commit(converted.pcm.length / VOICE_SAMPLE_RATE_HZ / 60);
+    credits = await charge.commit(converted.pcm.length / VOICE_SAMPLE_RATE_HZ / 60);
   } catch (error) {
-    charge.refund();
+    void charge.refund();
     throw error;
   }
   ex.send(200, {

@@ -35,9 +35,9 @@ export async function storeSyntheticResult(ctx: ApiContext, ex: HttpExchange, pl
   }
   if (audio.words.length > 0) await ctx.results.writeExtra(uuid, WORD_TIMES_FILE, JSON.stringify(audio.words));
   const durationSec = audio.pcm.length / audio.sampleRateHz;
-  const job = ctx.jobs.create({ ...newJobFor({ ...planned, spec: { ...planned.spec, format } }, { creditsUsed, clientIp: ex.remoteIp }), uuid });
-  ctx.jobs.markProcessing(job.uuid);
-  ctx.jobs.complete(job.uuid, durationSec, Date.now() + ctx.config.resultTtlSeconds * 1000);
+  const job = await ctx.jobs.create({ ...newJobFor({ ...planned, spec: { ...planned.spec, format } }, { creditsUsed, clientIp: ex.remoteIp }), uuid });
+  await ctx.jobs.markProcessing(job.uuid);
+  await ctx.jobs.complete(job.uuid, durationSec, Date.now() + ctx.config.resultTtlSeconds * 1000);
   claim(ctx.accounts, callerOf(ex), 'job', job.uuid);
   return { uuid, format, durationSec, bytes, url: `${baseUrl(ctx, ex)}/static/downloads/${uuid}/output.${format}` };
 }

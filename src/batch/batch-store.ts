@@ -4,6 +4,8 @@
  * delivery of its completion webhook with the retry state, so a restart picks up where it was.
  * SQLite is the first implementation; Postgres would sit behind the same interface.
  */
+import type { NewJob } from '../jobs/job-store.js';
+import { SqliteJobStore } from '../jobs/job-store.js';
 import type { Db } from '../storage/database.js';
 
 export type BatchStatus = 'processing' | 'completed';
@@ -50,47 +52,50 @@ export interface WebhookDelivery {
 }
 
 export interface BatchStore {
-  create(batch: NewBatch): Batch;
-  get(id: string): Batch | undefined;
+  /** Stores the batch and its jobs (queued) in one transaction: both or neither. */
+  create(batch: NewBatch, jobs: readonly NewJob[]): Promise<Batch>;
+  get(id: string): Promise<Batch | undefined>;
   /** The id of the batch the job `uuid` belongs to, if any. */
-  batchOfJob(uuid: string): string | undefined;
+  batchOfJob(uuid: string): Promise<string | undefined>;
   /** Batches not yet marked completed (checked at start-up: their jobs may have ended before a crash). */
-  processing(): Batch[];
+  processing(): Promise<Batch[]>;
   /**
    * Marks the batch completed and, with a body, queues its webhook delivery due now; in one
    * transaction. False when it was already completed (so it is delivered once).
    */
-  complete(id: string, webhook: { deliveryId: string; url: string; body: string } | null): boolean;
-  delivery(batchId: string): WebhookDelivery | undefined;
+  complete(id: string, webhook: { deliveryId: string; url: string; body: string } | null): Promise<boolean>;
+  delivery(batchId: string): Promise<WebhookDelivery | undefined>;
   /** Pending deliveries due at `nowMs`, oldest first. */
-  dueDeliveries(nowMs: number, limit: number): WebhookDelivery[];
+  dueDeliveries(nowMs: number, limit: number): Promise<WebhookDelivery[]>;
   /** The earliest pending attempt time, or null when nothing is pending. */
-  nextDueAt(): number | null;
+  nextDueAt(): Promise<number | null>;
   /** Records one attempt: delivered, to be retried at `nextAttemptAt`, or failed for good (`nextAttemptAt` null). */
-  recordAttempt(batchId: string, outcome: { delivered: true } | { delivered: false; error: string; nextAttemptAt: number | null }): void;
+  recordAttempt(batchId: string, outcome: { delivered: true } | { delivered: false; error: string; nextAttemptAt: number | null }): Promise<void>;
 }
 
-interface BatchRow {
+export interface BatchRow {
   id: string; account_id: string; total: number; status: BatchStatus; credits_used: number; webhook_url: string | null;
   base_url: string; created_at: number; completed_at: number | null;
 }
-interface DeliveryRow {
+export interface DeliveryRow {
   batch_id: string; delivery_id: string; url: string; body: string; status: DeliveryStatus; attempts: number;
   next_attempt_at: number | null; last_error: string | null; account_id: string;
 }
 
-const delivery = (r: DeliveryRow): WebhookDelivery => ({
+export const delivery = (r: DeliveryRow): WebhookDelivery => ({
   batchId: r.batch_id, deliveryId: r.delivery_id, url: r.url, body: r.body, accountId: r.account_id, status: r.status,
   attempts: r.attempts, nextAttemptAt: r.next_attempt_at, lastError: r.last_error,
 });
 
-const DELIVERY_SELECT = 'SELECT d.*, b.account_id FROM webhook_deliveries d JOIN tts_batches b ON b.id = d.batch_id';
+export const DELIVERY_SELECT = 'SELECT d.*, b.account_id FROM webhook_deliveries d JOIN tts_batches b ON b.id = d.batch_id';
 
 /** The SQLite `BatchStore` (tables `tts_batches`, `tts_batch_items`, `webhook_deliveries`). */
 export class SqliteBatchStore implements BatchStore {
   private readonly stmts;
+  private readonly jobs: SqliteJobStore;
 
   constructor(private readonly db: Db) {
+    this.jobs = new SqliteJobStore(db);
     this.stmts = {
       insert: db.prepare(`INSERT INTO tts_batches (id, account_id, total, status, credits_used, webhook_url, base_url, created_at)
                           VALUES (?, ?, ?, 'processing', ?, ?, ?, ?)`),
@@ -109,28 +114,33 @@ export class SqliteBatchStore implements BatchStore {
     };
   }
 
-  create(b: NewBatch): Batch {
+  async create(b: NewBatch, jobs: readonly NewJob[]): Promise<Batch> {
     this.db.transaction(() => {
+      for (const job of jobs) this.jobs.insertNow(job);
       this.stmts.insert.run(b.id, b.accountId, b.jobUuids.length, b.creditsUsed, b.webhookUrl, b.baseUrl, Date.now());
       b.jobUuids.forEach((uuid, i) => this.stmts.insertItem.run(b.id, i, uuid));
     })();
-    return this.get(b.id)!;
+    return this.getNow(b.id)!;
   }
 
-  get(id: string): Batch | undefined {
+  async get(id: string): Promise<Batch | undefined> {
+    return this.getNow(id);
+  }
+
+  private getNow(id: string): Batch | undefined {
     const row = this.stmts.get.get(id) as BatchRow | undefined;
     return row ? this.fromRow(row) : undefined;
   }
 
-  batchOfJob(uuid: string): string | undefined {
+  async batchOfJob(uuid: string): Promise<string | undefined> {
     return (this.stmts.ofJob.get(uuid) as { batch_id: string } | undefined)?.batch_id;
   }
 
-  processing(): Batch[] {
+  async processing(): Promise<Batch[]> {
     return (this.stmts.processing.all() as BatchRow[]).map((r) => this.fromRow(r));
   }
 
-  complete(id: string, webhook: { deliveryId: string; url: string; body: string } | null): boolean {
+  async complete(id: string, webhook: { deliveryId: string; url: string; body: string } | null): Promise<boolean> {
     return this.db.transaction(() => {
       const now = Date.now();
       if (this.stmts.complete.run(now, id).changes !== 1) return false;
@@ -139,20 +149,20 @@ export class SqliteBatchStore implements BatchStore {
     })();
   }
 
-  delivery(batchId: string): WebhookDelivery | undefined {
+  async delivery(batchId: string): Promise<WebhookDelivery | undefined> {
     const row = this.stmts.delivery.get(batchId) as DeliveryRow | undefined;
     return row ? delivery(row) : undefined;
   }
 
-  dueDeliveries(nowMs: number, limit: number): WebhookDelivery[] {
+  async dueDeliveries(nowMs: number, limit: number): Promise<WebhookDelivery[]> {
     return (this.stmts.due.all(nowMs, limit) as DeliveryRow[]).map(delivery);
   }
 
-  nextDueAt(): number | null {
+  async nextDueAt(): Promise<number | null> {
     return (this.stmts.nextDue.get() as { at: number | null }).at;
   }
 
-  recordAttempt(batchId: string, outcome: { delivered: true } | { delivered: false; error: string; nextAttemptAt: number | null }): void {
+  async recordAttempt(batchId: string, outcome: { delivered: true } | { delivered: false; error: string; nextAttemptAt: number | null }): Promise<void> {
     const now = Date.now();
     if (outcome.delivered) this.stmts.attempt.run('delivered', null, null, now, batchId);
     else this.stmts.attempt.run(outcome.nextAttemptAt === null ? 'failed' : 'pending', outcome.nextAttemptAt, outcome.error, now, batchId);

@@ -33,8 +33,8 @@ function itemView(batch: Batch, index: number, uuid: string, job: TtsJob | undef
 }
 
 /** The batch as the API shows it: `completed` counts finished items; `items` once all have. */
-export function batchView(batch: Batch, jobs: JobStore): BatchView {
-  const all = batch.jobUuids.map((uuid) => jobs.get(uuid));
+export async function batchView(batch: Batch, jobs: JobStore): Promise<BatchView> {
+  const all = await Promise.all(batch.jobUuids.map((uuid) => jobs.get(uuid)));
   const done = all.filter(finished).length;
   const view: BatchView = { batch_id: batch.id, total: batch.total, completed: done, status: done === batch.total ? 'completed' : 'processing', credits_used: batch.creditsUsed };
   if (view.status === 'completed') view.items = batch.jobUuids.map((uuid, i) => itemView(batch, i, uuid, all[i]));
@@ -58,22 +58,25 @@ export class BatchTracker {
 
   /** Called when the job `uuid` has ended (completed or failed); completes its batch when it was the last. */
   jobEnded(uuid: string): void {
-    const id = this.store.batchOfJob(uuid);
-    if (id !== undefined) this.check(id);
+    void this.store
+      .batchOfJob(uuid)
+      .then((id) => (id === undefined ? undefined : this.check(id)))
+      .catch((err: unknown) => this.logger.error({ err, uuid }, 'batch check failed'));
   }
 
   /** Completes batches whose last job ended while no process was watching (a crash between the two). */
-  recover(): void {
-    for (const b of this.store.processing()) this.check(b.id);
+  async recover(): Promise<void> {
+    for (const b of await this.store.processing()) await this.check(b.id);
   }
 
-  private check(id: string): void {
-    const batch = this.store.get(id);
+  private async check(id: string): Promise<void> {
+    const batch = await this.store.get(id);
     if (!batch || batch.status !== 'processing') return;
-    const view = batchView(batch, this.jobs);
+    const view = await batchView(batch, this.jobs);
     if (view.status !== 'completed') return;
     const webhook = batch.webhookUrl === null ? null : { deliveryId: newDeliveryId(), url: batch.webhookUrl, body: JSON.stringify(view) };
-    if (!this.store.complete(id, webhook)) return;
+    // Conditional in the store: of two nodes seeing the last job end, one completes it.
+    if (!(await this.store.complete(id, webhook))) return;
     this.logger.info({ batchId: id, total: batch.total, webhook: webhook !== null }, 'batch completed');
     if (webhook) this.onDeliveryQueued();
   }

@@ -57,11 +57,21 @@ export class WebhookSweeper {
     if (this.stopped) return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    const next = this.store.nextDueAt();
-    if (next === null) return;
+    void this.store.nextDueAt().then(
+      (next) => this.armAt(next),
+      (err: unknown) => this.logger.error({ err }, 'webhook deliveries unreadable'),
+    );
+  }
+
+  private armAt(next: number | null): void {
+    // A round in progress re-arms when it ends.
+    if (this.stopped || next === null || this.round) return;
+    if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = null;
-      this.round = this.sweep().finally(() => {
+      this.round = this.sweep()
+        .catch((err: unknown) => this.logger.error({ err }, 'webhook sweep failed'))
+        .finally(() => {
         this.round = null;
         this.again = false;
         this.arm();
@@ -72,7 +82,7 @@ export class WebhookSweeper {
   private async sweep(): Promise<void> {
     do {
       this.again = false;
-      const due = this.store.dueDeliveries(Date.now(), MAX_PARALLEL_ATTEMPTS);
+      const due = await this.store.dueDeliveries(Date.now(), MAX_PARALLEL_ATTEMPTS);
       await Promise.all(due.map((d) => this.attempt(d)));
       if (due.length === MAX_PARALLEL_ATTEMPTS) this.again = true;
     } while (this.again && !this.stopped);
@@ -82,21 +92,21 @@ export class WebhookSweeper {
     const log = this.logger.child({ batchId: d.batchId, deliveryId: d.deliveryId, attempt: d.attempts + 1 });
     try {
       const outcome = await attemptDelivery(
-        { url: d.url, body: d.body, secret: this.secrets.secretOf(d.accountId), deliveryId: d.deliveryId },
+        { url: d.url, body: d.body, secret: await this.secrets.secretOf(d.accountId), deliveryId: d.deliveryId },
         { timeoutMs: this.settings.timeoutMs, allowPrivateTargets: this.settings.allowPrivateTargets, signal: this.controller.signal, resolve: this.resolve },
       );
       switch (outcome.kind) {
         case 'delivered':
-          this.store.recordAttempt(d.batchId, { delivered: true });
+          await this.store.recordAttempt(d.batchId, { delivered: true });
           log.info('webhook delivered');
           return;
         case 'refused':
-          this.store.recordAttempt(d.batchId, { delivered: false, error: outcome.error, nextAttemptAt: null });
+          await this.store.recordAttempt(d.batchId, { delivered: false, error: outcome.error, nextAttemptAt: null });
           log.warn({ error: outcome.error }, 'webhook target refused; delivery failed');
           return;
         case 'retry': {
           const delay = retryDelayMs(d.attempts + 1, this.settings);
-          this.store.recordAttempt(d.batchId, { delivered: false, error: outcome.error, nextAttemptAt: delay === null ? null : Date.now() + delay });
+          await this.store.recordAttempt(d.batchId, { delivered: false, error: outcome.error, nextAttemptAt: delay === null ? null : Date.now() + delay });
           log.warn({ error: outcome.error, retryInMs: delay }, delay === null ? 'webhook attempt failed; no attempts left' : 'webhook attempt failed; will retry');
           return;
         }
@@ -110,7 +120,7 @@ export class WebhookSweeper {
       if (this.controller.signal.aborted) return;
       log.error({ err }, 'webhook attempt crashed');
       const delay = retryDelayMs(d.attempts + 1, this.settings);
-      this.store.recordAttempt(d.batchId, { delivered: false, error: 'internal error', nextAttemptAt: delay === null ? null : Date.now() + delay });
+      await this.store.recordAttempt(d.batchId, { delivered: false, error: 'internal error', nextAttemptAt: delay === null ? null : Date.now() + delay });
     }
   }
 }

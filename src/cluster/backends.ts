@@ -16,13 +16,14 @@ import { RedisJobQueue } from '../jobs/redis-job-queue.js';
 import { DiskResultStore, type ResultStore } from '../jobs/result-store.js';
 import { S3ResultStore } from '../jobs/s3-result-store.js';
 import { nodeIdOf } from './cluster-config.js';
+import type { SharedStores } from '../storage/shared-stores.js';
 import type { NodeRole } from './start-rule.js';
 
 /** A crashed node's concurrency slots are free again after this; its live ones are renewed every 10 s. */
 const SLOT_LEASE_MS = 30_000;
 
 /** The queue app.ts starts: either kind re-queues unfinished jobs on `recover()`. */
-export type NodeJobQueue = JobQueue & { recover(): number };
+export type NodeJobQueue = JobQueue & { recover(): Promise<number> };
 
 export interface BackendStatus {
   kind: string;
@@ -67,14 +68,14 @@ export function sharedGateFor(config: Config, local: AccessGate): { gate: Shared
   };
 }
 
-export function nodeBackends(config: Config, role: NodeRole, queue: JobQueue, results: ResultStore): NodeBackends {
+export function nodeBackends(config: Config, role: NodeRole, queue: JobQueue, results: ResultStore, database: Pick<SharedStores, 'kind' | 'reachable'>): NodeBackends {
   return {
     nodeId: nodeIdOf(config.cluster),
     role,
     probe: async (timeoutMs) => ({
       queue: queue instanceof RedisJobQueue ? { kind: 'redis', reachable: await queue.ping(timeoutMs) } : { kind: 'embedded', reachable: true },
       results: results instanceof S3ResultStore ? { kind: 's3', reachable: await results.reachable(timeoutMs) } : { kind: 'disk', reachable: true },
-      database: { kind: 'sqlite', reachable: true },
+      database: { kind: database.kind, reachable: await database.reachable(timeoutMs) },
     }),
     close: async () => {
       if (results instanceof S3ResultStore) results.close();

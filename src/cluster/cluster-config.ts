@@ -2,7 +2,7 @@
  * The cluster settings: which shared backends a node uses instead of the embedded ones. Kept out
  * of config.ts's flat table because they come as a group (S3 is six values or none) and are
  * checked together by the start rule (start-rule.ts). Read from the config file's `cluster`
- * object and from `LLAIS_REDIS_URL`, `LLAIS_S3_*`, `LLAIS_NODE_ID`, `LLAIS_SHARED_DATA_DIR`,
+ * object and from `LLAIS_REDIS_URL`, `LLAIS_DATABASE_URL`, `LLAIS_S3_*`, `LLAIS_NODE_ID`, `LLAIS_SHARED_DATA_DIR`,
  * `LLAIS_CLUSTER_LOCK_MS`; the environment wins.
  */
 import { hostname } from 'node:os';
@@ -21,14 +21,19 @@ export interface S3Settings {
 export interface ClusterSettings {
   /** `redis://host:6379/0`: the job queue (BullMQ) and the rate/concurrency limits; empty: embedded. */
   redisUrl: string;
+  /**
+   * `postgres://user:pass@host:5432/llais`: accounts, keys, the ledger, webhook secrets, job
+   * records and batches in Postgres, shared by every node; unset or empty: the node's SQLite database.
+   */
+  databaseUrl?: string;
   /** Result files in an S3-compatible bucket; null: on disk under the data directory. */
   s3: S3Settings | null;
   /** This node's name in logs, health and metrics; empty: `<hostname>-<pid>`. */
   nodeId: string;
   /**
    * The operator's statement that every node uses the same data directory on one host, so the
-   * SQLite database (accounts, keys, ledger, job records, batches) is one database. Until
-   * Postgres lands, nodes sharing a queue need it (see docs/cluster.md).
+   * SQLite database (accounts, keys, ledger, job records, batches) is one database. Nodes sharing
+   * a queue need it unless those are in Postgres (`databaseUrl`; see docs/cluster.md).
    */
   sharedDataDir: boolean;
   /**
@@ -74,13 +79,14 @@ export function clusterSettingsFrom(base: ClusterSettings, file: Record<string, 
   const out: ClusterSettings = { ...base };
   for (const [k, v] of Object.entries(file ?? {})) {
     if (k === 's3') out.s3 = v === null ? null : s3From(out.s3, v as Record<string, unknown>);
-    else if (k === 'redisUrl' || k === 'nodeId') out[k] = String(v);
+    else if (k === 'redisUrl' || k === 'nodeId' || k === 'databaseUrl') out[k] = String(v);
     else if (k === 'sharedDataDir') out.sharedDataDir = flag('cluster.sharedDataDir', v);
     else if (k === 'lockMs') out.lockMs = Number(v);
     else throw new Error(`config: unknown key "cluster.${k}"`);
   }
   if (env.LLAIS_REDIS_URL) out.redisUrl = env.LLAIS_REDIS_URL;
   if (env.LLAIS_NODE_ID) out.nodeId = env.LLAIS_NODE_ID;
+  if (env.LLAIS_DATABASE_URL) out.databaseUrl = env.LLAIS_DATABASE_URL;
   if (env.LLAIS_SHARED_DATA_DIR) out.sharedDataDir = flag('LLAIS_SHARED_DATA_DIR', env.LLAIS_SHARED_DATA_DIR);
   if (env.LLAIS_CLUSTER_LOCK_MS) out.lockMs = Number(env.LLAIS_CLUSTER_LOCK_MS);
   out.s3 = s3From(out.s3, Object.fromEntries(Object.entries(S3_ENV).map(([name, key]) => [key, env[name]])));

@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { SqliteKeyStore } from '../accounts/account-store.js';
-import { authSetting, checkStartRule, isLoopbackHost, type AuthSetting } from '../accounts/auth-mode.js';
+import { authSetting, startRuleProblem, isLoopbackHost, type AuthSetting } from '../accounts/auth-mode.js';
 import type { Config } from '../config.js';
 import { openDatabase } from '../storage/database.js';
 import { fail, ok, warn, type CheckResult } from './check.js';
@@ -24,7 +24,7 @@ function keyCounts(dataDir: string): { ever: boolean; active: number } {
   const db = openDatabase(dataDir);
   try {
     const keys = new SqliteKeyStore(db);
-    return { ever: keys.anyEverCreated(), active: keys.list().filter((k) => k.revokedAt === null).length };
+    return { ever: keys.anyEverCreatedNow(), active: keys.activeCountNow() };
   } finally {
     db.close();
   }
@@ -47,7 +47,7 @@ export function authCheck(config: Config): CheckResult {
   const exposed = !isLoopbackHost(config.host);
   const reach = exposed ? `${config.host}, reachable from other machines` : `${config.host}, this machine only`;
   try {
-    checkStartRule(setting, config.host, { anyEverCreated: () => keys.ever });
+    startRuleProblem(setting, config.host, keys.ever);
   } catch (err) {
     const [problem, ...fixes] = (err as Error).message.split('\n');
     return fail('auth', `auto: ${problem}`, fixes.map((f) => f.trim().replace(/\s{2,}/g, ' ')).join('; '));

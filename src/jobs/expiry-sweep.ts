@@ -4,7 +4,7 @@ import type { JobStore } from './job-store.js';
 import type { ResultStore } from './result-store.js';
 
 export async function sweepExpired(store: JobStore, results: ResultStore, nowMs: number): Promise<number> {
-  const expired = store.expire(nowMs);
+  const expired = await store.expire(nowMs);
   for (const job of expired) await results.remove(job.uuid);
   return expired.length;
 }

@@ -54,8 +54,8 @@ export class LocalJobQueue implements JobQueue {
   ) {}
 
   /** Re-queues what a previous process accepted but did not finish, past the bounds if need be. */
-  recover(): number {
-    const jobs = this.store.unfinished();
+  async recover(): Promise<number> {
+    const jobs = await this.store.unfinished();
     for (const job of jobs) this.enqueue(job);
     return jobs.length;
   }
@@ -104,19 +104,19 @@ export class LocalJobQueue implements JobQueue {
   }
 
   private async execute(uuid: string, signal: AbortSignal): Promise<void> {
-    const job = this.store.get(uuid);
+    const job = await this.store.get(uuid);
     if (!job || (job.status !== 'queued' && job.status !== 'processing')) return;
     const log = this.opts.logger.child({ jobUuid: uuid });
-    this.store.markProcessing(uuid);
+    await this.store.markProcessing(uuid);
     const started = performance.now();
     try {
       const { durationSec } = await this.run(job, signal);
-      this.store.complete(uuid, durationSec, Date.now() + this.opts.resultTtlMs);
+      await this.store.complete(uuid, durationSec, Date.now() + this.opts.resultTtlMs);
       log.info({ ms: Math.round(performance.now() - started), durationSec }, 'job completed');
     } catch (err) {
       if (signal.aborted) return; // shutdown: stays `processing`, recovered on restart
       const message = err instanceof Error ? err.message : String(err);
-      this.store.fail(uuid, message);
+      await this.store.fail(uuid, message);
       log.warn({ err }, 'job failed');
     }
     try {

@@ -37,25 +37,26 @@ export interface NewJob {
 }
 
 export interface JobStore {
-  create(job: NewJob): TtsJob;
-  get(uuid: string): TtsJob | undefined;
-  markProcessing(uuid: string): void;
-  complete(uuid: string, durationSec: number, expiresAt: number): void;
-  fail(uuid: string, error: string): void;
+  create(job: NewJob): Promise<TtsJob>;
+  get(uuid: string): Promise<TtsJob | undefined>;
+  markProcessing(uuid: string): Promise<void>;
+  /** Only an unfinished (queued or processing) job ends: a second run of a job cannot end it again. */
+  complete(uuid: string, durationSec: number, expiresAt: number): Promise<void>;
+  fail(uuid: string, error: string): Promise<void>;
   /** Jobs to (re)run at start-up: queued ones, and those a crash left in `processing`. */
-  unfinished(): TtsJob[];
+  unfinished(): Promise<TtsJob[]>;
   /** Completed jobs whose result has expired at `nowMs`; marks them expired and returns them. */
-  expire(nowMs: number): TtsJob[];
-  countByStatus(status: JobStatus): number;
+  expire(nowMs: number): Promise<TtsJob[]>;
+  countByStatus(status: JobStatus): Promise<number>;
 }
 
-interface Row {
+export interface Row {
   uuid: string; job_id: string; status: JobStatus; request_json: string; model: string; voice: string;
   format: string; chars: number; credits_used: number; duration_sec: number | null; error: string | null;
   created_at: number; completed_at: number | null; expires_at: number | null;
 }
 
-function fromRow(r: Row): TtsJob {
+export function fromRow(r: Row): TtsJob {
   return {
     uuid: r.uuid, jobId: r.job_id, status: r.status, request: JSON.parse(r.request_json), model: r.model,
     voice: r.voice, format: r.format, chars: r.chars, creditsUsed: r.credits_used, durationSec: r.duration_sec,
@@ -82,35 +83,43 @@ export class SqliteJobStore implements JobStore {
     };
   }
 
-  create(job: NewJob): TtsJob {
-    const now = Date.now();
-    this.stmts.insert.run({ ...job, requestJson: JSON.stringify(job.request), now });
-    return this.get(job.uuid)!;
+  async create(job: NewJob): Promise<TtsJob> {
+    this.insertNow(job);
+    return this.getNow(job.uuid)!;
   }
 
-  get(uuid: string): TtsJob | undefined {
+  /** The row of a new job, synchronously: for a transaction of another store (a batch and its jobs). */
+  insertNow(job: NewJob): void {
+    this.stmts.insert.run({ ...job, requestJson: JSON.stringify(job.request), now: Date.now() });
+  }
+
+  async get(uuid: string): Promise<TtsJob | undefined> {
+    return this.getNow(uuid);
+  }
+
+  private getNow(uuid: string): TtsJob | undefined {
     const row = this.stmts.get.get(uuid) as Row | undefined;
     return row ? fromRow(row) : undefined;
   }
 
-  markProcessing(uuid: string): void {
+  async markProcessing(uuid: string): Promise<void> {
     this.stmts.processing.run(Date.now(), uuid);
   }
 
-  complete(uuid: string, durationSec: number, expiresAt: number): void {
+  async complete(uuid: string, durationSec: number, expiresAt: number): Promise<void> {
     const now = Date.now();
     this.stmts.complete.run(durationSec, now, expiresAt, now, uuid);
   }
 
-  fail(uuid: string, error: string): void {
+  async fail(uuid: string, error: string): Promise<void> {
     this.stmts.fail.run(error, Date.now(), uuid);
   }
 
-  unfinished(): TtsJob[] {
+  async unfinished(): Promise<TtsJob[]> {
     return (this.stmts.unfinished.all() as Row[]).map(fromRow);
   }
 
-  expire(nowMs: number): TtsJob[] {
+  async expire(nowMs: number): Promise<TtsJob[]> {
     return this.db.transaction(() => {
       const rows = (this.stmts.expired.all(nowMs) as Row[]).map(fromRow);
       for (const r of rows) this.stmts.markExpired.run(nowMs, r.uuid);
@@ -118,7 +127,7 @@ export class SqliteJobStore implements JobStore {
     })();
   }
 
-  countByStatus(status: JobStatus): number {
+  async countByStatus(status: JobStatus): Promise<number> {
     return (this.stmts.count.get(status) as { n: number }).n;
   }
 }

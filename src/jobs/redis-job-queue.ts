@@ -121,20 +121,20 @@ export class RedisJobQueue implements JobQueue {
   }
 
   /** Queues every unfinished job of the store; BullMQ ignores a job id it already holds. */
-  recover(): number {
-    const jobs = this.store.unfinished();
+  async recover(): Promise<number> {
+    const jobs = await this.store.unfinished();
     for (const job of jobs) this.add(job).catch(() => {});
     return jobs.length;
   }
 
   private reconcile(): void {
     if (this.stopped) return;
-    try {
-      const n = this.recover();
-      if (n > 0) this.log.info({ jobs: n }, 'unfinished jobs handed to the queue');
-    } catch (err) {
-      this.log.error({ err }, 'reconcile failed');
-    }
+    this.recover().then(
+      (n) => {
+        if (n > 0) this.log.info({ jobs: n }, 'unfinished jobs handed to the queue');
+      },
+      (err: unknown) => this.log.error({ err }, 'reconcile failed'),
+    );
   }
 
   private async add(job: Pick<TtsJob, 'uuid' | 'chars'>): Promise<void> {
@@ -169,23 +169,23 @@ export class RedisJobQueue implements JobQueue {
   }
 
   private async execute(uuid: string): Promise<void> {
-    const job = this.store.get(uuid);
+    const job = await this.store.get(uuid);
     // No record: a node on another database shares this Redis (the start rule cannot see that).
-    if (!job) this.log.warn({ jobUuid: uuid }, 'queued job has no record here: do all nodes on this Redis share one data directory?');
+    if (!job) this.log.warn({ jobUuid: uuid }, 'queued job has no record here: do all nodes on this Redis share one database (LLAIS_DATABASE_URL, or one data directory)?');
     if (!job || (job.status !== 'queued' && job.status !== 'processing')) return this.finished(uuid);
     const log = this.log.child({ jobUuid: uuid });
     const controller = new AbortController();
     this.running.set(uuid, controller);
-    this.store.markProcessing(uuid);
+    await this.store.markProcessing(uuid);
     const started = performance.now();
     try {
       const { durationSec } = await this.run(job, controller.signal);
-      this.store.complete(uuid, durationSec, Date.now() + this.opts.resultTtlMs);
+      await this.store.complete(uuid, durationSec, Date.now() + this.opts.resultTtlMs);
       log.info({ ms: Math.round(performance.now() - started), durationSec }, 'job completed');
     } catch (err) {
       // Draining: thrown to BullMQ, which puts the job back for another node (an attempt spent).
       if (controller.signal.aborted) throw err;
-      this.store.fail(uuid, err instanceof Error ? err.message : String(err));
+      await this.store.fail(uuid, err instanceof Error ? err.message : String(err));
       log.warn({ err }, 'job failed');
     } finally {
       this.running.delete(uuid);

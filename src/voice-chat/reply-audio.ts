@@ -87,9 +87,9 @@ export class ReplyAudioRenderer {
     }
     const durationSec = counter.samples / OUTPUT_SAMPLE_RATE_HZ;
     // The turn is billed as a whole (3 credits); its audio is not charged again per character.
-    const job = this.deps.jobs.create({ ...newJobFor(this.plan({ text, ...this.specOf(voice) }), { creditsUsed: 0, clientIp }), uuid });
-    this.deps.jobs.markProcessing(job.uuid);
-    this.deps.jobs.complete(job.uuid, durationSec, Date.now() + this.deps.resultTtlMs);
+    const job = await this.deps.jobs.create({ ...newJobFor(this.plan({ text, ...this.specOf(voice) }), { creditsUsed: 0, clientIp }), uuid });
+    await this.deps.jobs.markProcessing(job.uuid);
+    await this.deps.jobs.complete(job.uuid, durationSec, Date.now() + this.deps.resultTtlMs);
     return { text, audio: { uuid, format: REPLY_AUDIO_FORMAT, durationSec } };
   }
 

@@ -17,7 +17,7 @@ export const healthResponse = z.strictObject({
   checked_at: z.string().meta({ description: 'When the (cached) probe ran, ISO 8601.' }),
   node: z.strictObject({ id: z.string(), role: z.enum(['serve', 'worker']) }).optional().meta({ description: "This node's id (`LLAIS_NODE_ID`) and role (`llais serve` or `llais worker`); docs/cluster.md." }),
   backends: z
-    .strictObject({ queue: backendStatus('`embedded` (in-process) or `redis` (BullMQ, `LLAIS_REDIS_URL`)'), results: backendStatus('`disk` or `s3` (`LLAIS_S3_*`)'), database: backendStatus('`sqlite`') })
+    .strictObject({ queue: backendStatus('`embedded` (in-process) or `redis` (BullMQ, `LLAIS_REDIS_URL`)'), results: backendStatus('`disk` or `s3` (`LLAIS_S3_*`)'), database: backendStatus('`sqlite` (the data directory) or `postgres` (`LLAIS_DATABASE_URL`)') })
     .optional()
     .meta({ description: "Each backend this node uses and whether it reached it at the probe. An unreachable one does not make `status` degraded: streaming still works; queued work gets 503 `queue_unavailable` while the queue is unreachable." }),
 });

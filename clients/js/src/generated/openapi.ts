@@ -2372,7 +2372,7 @@ export interface operations {
                         /** @description Each backend this node uses and whether it reached it at the probe. An unreachable one does not make `status` degraded: streaming still works; queued work gets 503 `queue_unavailable` while the queue is unreachable. */
                         backends?: {
                             database: {
-                                /** @description `sqlite` */
+                                /** @description `sqlite` (the data directory) or `postgres` (`LLAIS_DATABASE_URL`) */
                                 kind: string;
                                 reachable: boolean;
                             };
@@ -2418,7 +2418,7 @@ export interface operations {
                         /** @description Each backend this node uses and whether it reached it at the probe. An unreachable one does not make `status` degraded: streaming still works; queued work gets 503 `queue_unavailable` while the queue is unreachable. */
                         backends?: {
                             database: {
-                                /** @description `sqlite` */
+                                /** @description `sqlite` (the data directory) or `postgres` (`LLAIS_DATABASE_URL`) */
                                 kind: string;
                                 reachable: boolean;
                             };

@@ -1,0 +1,171 @@
+/**
+ * Cluster mode on Postgres (issue 17): `llais migrate`, the ledger exact across nodes, and the
+ * SQLite and Postgres stores held to one contract table. A real Postgres from Debian's package,
+ * started by test/helpers/postgres.ts; skipped only where it is not installed and CI is unset.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { loadConfig } from '../src/config.js';
+import { openDatabase } from '../src/storage/database.js';
+import { LATEST_VERSION, MIGRATIONS, appliedVersion } from '../src/storage/postgres/migrations.js';
+import { createPgPool } from '../src/storage/postgres/pool.js';
+import { postgresStores, sqliteStores, type SharedStores } from '../src/storage/shared-stores.js';
+import { generateApiKey } from '../src/accounts/api-key.js';
+import type { ClusterSettings } from '../src/cluster/cluster-config.js';
+import { startTestApp, tempDir } from './helpers/app.js';
+import { clusterSkipReason, completions, startNode, startRedis, startS3, type ClusterNode, type RedisServer, type S3Server } from './helpers/cluster.js';
+import { postgresSkipReason, startPostgres, type PostgresServer } from './helpers/postgres.js';
+import { storeContract } from './helpers/store-contract.js';
+import { cliArgs, REPO_ROOT } from './helpers/repo.js';
+
+const skip = postgresSkipReason();
+if (skip) process.stderr.write(`cluster-postgres tests skipped: ${skip}\n`);
+
+const migrateCli = async (url: string): Promise<string> =>
+  (await promisify(execFile)(process.execPath, cliArgs('migrate', '--data-dir', await tempDir()), { cwd: REPO_ROOT, env: { ...process.env, LLAIS_DATABASE_URL: url } })).stdout;
+
+describe('cluster mode on Postgres', { skip }, () => {
+  let server: PostgresServer;
+  before(async () => {
+    server = await startPostgres();
+  });
+  after(() => server?.stop());
+
+  it('`llais migrate` applies every step once, concurrent runs included; a node on an unmigrated database refuses to start', async () => {
+    const url = await server.createDatabase('migrate_test');
+    const refused = startTestApp({ cluster: { ...loadConfig({}).cluster, databaseUrl: url } });
+    await assert.rejects(refused, /schema version 0.*run `llais migrate`/s);
+    const first = await migrateCli(url);
+    for (const m of MIGRATIONS) assert.match(first, new RegExp(`applied ${m.version}: ${m.name}`));
+    const second = await migrateCli(url);
+    assert.doesNotMatch(second, /applied/);
+    assert.match(second, new RegExp(`up to date \\(schema version ${LATEST_VERSION}\\)`));
+    // Two runs at once on another empty database: the advisory lock lets each step apply once.
+    const other = await server.createDatabase('migrate_race');
+    const [a, b] = await Promise.all([migrateCli(other), migrateCli(other)]);
+    assert.equal((a + b).match(/applied \d+:/g)?.length, MIGRATIONS.length);
+    const pool = createPgPool(other);
+    try {
+      assert.equal(await appliedVersion(pool), LATEST_VERSION);
+    } finally {
+      await pool.end();
+    }
+    // A non-Postgres URL is refused with what is wrong.
+    await assert.rejects(startTestApp({ cluster: { ...loadConfig({}).cluster, databaseUrl: 'mysql://x@localhost/db' } }), /LLAIS_DATABASE_URL must be a postgres:\/\//);
+  });
+
+  describe('stores', () => {
+    let url: string;
+    let nodes: SharedStores[] = [];
+    before(async () => {
+      url = await server.createDatabase('stores_test');
+      await migrateCli(url);
+      // Two pools: two nodes.
+      nodes = [await postgresStores(url), await postgresStores(url)];
+    });
+    after(async () => {
+      for (const n of nodes) await n.close();
+    });
+
+    it('ledger: 50 concurrent reserves over two nodes with credits for 20 give exactly 20; rows sum to the balance; settled once', async () => {
+      const [a, b] = nodes as [SharedStores, SharedStores];
+      await a.accounts.ensure('racer', 'pro');
+      await a.ledger.grant('racer', 20, 'test');
+      const results = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => (i % 2 === 0 ? a : b).ledger.reserve('racer', 1, `race-${i}`, null)),
+      );
+      const won = results.map((r, i) => (r.ok ? i : -1)).filter((i) => i >= 0);
+      assert.equal(won.length, 20, 'exactly 20 reserves succeed');
+      assert.ok(results.every((r) => r.balance >= 0), 'no reserve sees a negative balance');
+      assert.equal(await a.ledger.balance('racer'), 0);
+      const rows = await b.ledger.history('racer', 1000);
+      assert.equal(rows.reduce((sum, r) => sum + r.delta, 0), await b.ledger.balance('racer'), 'the rows sum to the balance');
+      // Commit one and refund another from both nodes at once: each settles once.
+      const [c1, c2] = [`race-${won[0]}`, `race-${won[1]}`];
+      const settled = await Promise.all([a.ledger.commit(c1), b.ledger.commit(c1), a.ledger.refund(c2, 'x'), b.ledger.refund(c2, 'y')]);
+      assert.equal(settled.filter((s) => s !== null).length, 2, 'one commit and one refund took effect');
+      assert.equal(await a.ledger.commit(c2), null, 'a refunded reservation cannot be committed');
+      assert.equal((await a.ledger.history('racer', 1000)).filter((r) => r.ref === c2 && r.kind !== 'reserve').length, 1);
+      assert.equal(await a.ledger.balance('racer'), 1, 'the refunded credit is back, once');
+      await assert.rejects(a.ledger.reserve('racer', 1, c1, null), /already used/);
+    });
+
+    it('the SQLite and Postgres stores answer one contract table alike', async () => {
+      const db = openDatabase(await tempDir());
+      const fresh = await server.createDatabase('contract_test');
+      await migrateCli(fresh);
+      const pgStores = await postgresStores(fresh);
+      try {
+        const sqlite = await storeContract(sqliteStores(db));
+        const postgres = await storeContract(pgStores);
+        assert.ok(sqlite.length > 20, 'the table has its rows');
+        for (let i = 0; i < sqlite.length; i++) assert.deepEqual(postgres[i], sqlite[i], `step ${sqlite[i]?.[0]}`);
+      } finally {
+        db.close();
+        await pgStores.close();
+      }
+    });
+
+    it('reports the database reachable for health', async () => {
+      assert.equal(nodes[0]!.kind, 'postgres');
+      assert.equal(await nodes[0]!.reachable(1000), true);
+    });
+  });
+
+  describe('three nodes on Redis + Postgres, each with its own data directory', { skip: clusterSkipReason() }, () => {
+    const KEY = generateApiKey();
+    let redis: RedisServer;
+    let s3: S3Server;
+    let stores: SharedStores;
+    let nodes: ClusterNode[] = [];
+    const auth = { Authorization: `Bearer ${KEY}`, 'Content-Type': 'application/json' };
+
+    before(async () => {
+      const url = await server.createDatabase('three_nodes');
+      await migrateCli(url);
+      [redis, s3] = await Promise.all([startRedis(), startS3()]);
+      stores = await postgresStores(url);
+      await stores.accounts.ensure('acme', 'pro');
+      await stores.ledger.grant('acme', 1000, 'test');
+      await stores.keys.add('acme', KEY);
+      // No sharedDataDir: job records, ledger and keys are shared through Postgres, results through S3.
+      const cluster: ClusterSettings = { redisUrl: redis.url, databaseUrl: url, s3: s3.settings, nodeId: '', sharedDataDir: false, lockMs: 1000 };
+      nodes = await Promise.all([
+        startNode('serve', { dataDir: await tempDir('llais-a-'), jobConcurrency: 0, cluster: { ...cluster, nodeId: 'serve-a' } }),
+        startNode('worker', { dataDir: await tempDir('llais-b-'), jobConcurrency: 1, cluster: { ...cluster, nodeId: 'worker-b' } }),
+        startNode('serve', { dataDir: await tempDir('llais-c-'), jobConcurrency: 0, cluster: { ...cluster, nodeId: 'serve-c' } }),
+      ]);
+    });
+    after(async () => {
+      await Promise.all(nodes.map((n) => n.close()));
+      await stores?.close();
+      await Promise.all([redis?.stop(), s3?.stop()]);
+    });
+
+    it('a job submitted to one node runs on another and downloads from the third; charged once', async () => {
+      const [a, b, c] = nodes as [ClusterNode, ClusterNode, ClusterNode];
+      const health = (await (await fetch(`${c.url}/v1/health/`)).json()) as { backends: Record<string, unknown> };
+      assert.deepEqual(health.backends.database, { kind: 'postgres', reachable: true });
+      const res = await fetch(`${a.url}/v1/tts/`, { method: 'POST', headers: auth, body: JSON.stringify({ text: 'One job across three nodes.', voice: 'en-us', format: 'wav' }) });
+      assert.equal(res.status, 200, await res.clone().text());
+      const { uuid, credits_used: credits } = (await res.json()) as { uuid: string; credits_used: number };
+      let done: Record<string, unknown> = {};
+      for (const deadline = Date.now() + 30_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
+        done = (await (await fetch(`${c.url}/v1/speech/results/?uuid=${uuid}`, { headers: auth })).json()) as Record<string, unknown>;
+        if (done.status === 'completed' || done.status === 'failed') break;
+      }
+      assert.equal(done.status, 'completed', JSON.stringify(done));
+      assert.equal(completions(b, uuid), 1, 'the worker ran it');
+      assert.equal(completions(a, uuid) + completions(c, uuid), 0, 'the serve nodes ran nothing');
+      assert.match(done.result_url as string, new RegExp(`^${c.url}/`));
+      const file = await fetch(done.result_url as string);
+      assert.equal(file.status, 200);
+      assert.equal(Buffer.from(await file.arrayBuffer()).subarray(0, 4).toString(), 'RIFF');
+      const rows = (await stores.ledger.history('acme', 100)).filter((r) => r.ref === uuid);
+      assert.deepEqual(rows.map((r) => r.kind).sort(), ['commit', 'reserve'], 'reserved on one node, committed on another, once');
+      assert.equal(await stores.ledger.balance('acme'), 1000 - credits);
+    });
+  });
+});
