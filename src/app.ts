@@ -149,6 +149,7 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
   const responder = createResponder(config);
   const live = new LiveSessionLimits({ maxSessions: config.liveMaxSessions, maxSessionMs: config.liveMaxSessionSeconds * 1000, idleMs: config.liveIdleTimeoutSeconds * 1000 });
   const context: ApiContext = { config, logger, tts, pool, jobs, batches, queue, results, responder, stt, uploads, db, live, accounts, jobCharges, metrics, turns: new RequestTurns() };
+  context.sharedGate = sharedGate?.gate;
   const backends = (context.backends = nodeBackends(config, opts.role ?? 'serve', queue, results));
   // A shared queue holds Redis connections (and may run jobs) from here on; a failed start stops it.
   undo.push(() => queue.stop(), () => backends.close());

@@ -82,7 +82,7 @@ export function callerOf(ex: HttpExchange): Caller {
  * holds until it closes, once the socket is really open; a session that cannot have one is
  * closed at once (1008), so concurrent requests never pass the plan's limit.
  */
-export function admitUpgrade(accounts: Accounts, request: UpgradeRequest): { caller: Caller; open(conn: WebSocketConnection): boolean } {
+export function admitUpgrade(accounts: Accounts, request: UpgradeRequest): UpgradeAccess {
   if (accounts.mode.mode(request.headers.authorization !== undefined || request.protocols.length > 0) === 'open') return { caller: OPEN, open: () => true };
   const ip = clientIp(request.socketIp, request.headers['x-forwarded-for'], accounts.trustedProxies);
   const caller = accounts.gate.identify(bearerKey(request.headers.authorization) ?? subprotocolKey(request.protocols), ip);
@@ -99,6 +99,41 @@ export function admitUpgrade(accounts: Accounts, request: UpgradeRequest): { cal
         return false;
       }
       conn.signal.addEventListener('abort', admission.release, { once: true });
+      return true;
+    },
+  };
+}
+
+export interface UpgradeAccess {
+  caller: Caller;
+  open(conn: WebSocketConnection): boolean;
+}
+
+/**
+ * An upgrade admitted but never opened (refused by a later check, or the client left during the
+ * handshake) gives its shared slot back after this long.
+ */
+const UNOPENED_SLOT_MS = 10_000;
+
+/**
+ * `admitUpgrade` in cluster mode: the request is counted and the session's concurrency slot taken
+ * on Redis (`shared`) before the handshake, so live sessions spread over several nodes hold the
+ * plan's limit exactly (a refusal is the handshake's 429); the slot is released when the session
+ * closes, or if the socket never opens. Open mode and a node without Redis: `admitUpgrade`.
+ */
+export async function admitSharedUpgrade(accounts: Accounts, request: UpgradeRequest, shared: SharedGate | undefined): Promise<UpgradeAccess> {
+  if (!shared || !shared.ready || accounts.mode.mode(request.headers.authorization !== undefined || request.protocols.length > 0) === 'open') return admitUpgrade(accounts, request);
+  const ip = clientIp(request.socketIp, request.headers['x-forwarded-for'], accounts.trustedProxies);
+  const caller = accounts.gate.identify(bearerKey(request.headers.authorization) ?? subprotocolKey(request.protocols), ip);
+  const admission = await shared.admit(caller, 'account');
+  const unopened = setTimeout(admission.release, UNOPENED_SLOT_MS);
+  unopened.unref();
+  return {
+    caller,
+    open: (conn) => {
+      clearTimeout(unopened);
+      conn.signal.addEventListener('abort', admission.release, { once: true });
+      if (conn.signal.aborted) admission.release();
       return true;
     },
   };

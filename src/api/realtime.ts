@@ -9,7 +9,7 @@ import type { HttpServer } from '../http/server.js';
 import type { WebSocketConnection } from '../http/websocket.js';
 import { dialectOf, errorEvent, newId } from '../realtime/openai/protocol.js';
 import { RealtimeSession, type RealtimeServices } from '../realtime/openai/session.js';
-import { admitUpgrade } from './access.js';
+import { admitSharedUpgrade } from './access.js';
 import type { ApiContext } from './context.js';
 import { liveCharge } from './live-charge.js';
 import { liveTransport } from './live-transport.js';
@@ -23,8 +23,8 @@ export function registerRealtimeRoute(http: HttpServer, ctx: ApiContext): void {
   const services = realtimeServices(ctx);
   http.webSocket('/v1/realtime', {
     maxMessageBytes: MAX_MESSAGE_BYTES,
-    accept: (request) => {
-      const access = admitUpgrade(ctx.accounts, request);
+    accept: async (request) => {
+      const access = await admitSharedUpgrade(ctx.accounts, request, ctx.sharedGate);
       const billing = liveCharge(ctx, access.caller, 'realtime');
       ctx.live.admit();
       const model = request.query.get('model') ?? DEFAULT_MODEL;

@@ -8,7 +8,7 @@ import type { HttpServer } from '../http/server.js';
 import { parseSettings } from '../realtime/stt-ws/protocol.js';
 import { SttWsSession } from '../realtime/stt-ws/session.js';
 import { ApiError } from '../errors.js';
-import { admitUpgrade } from './access.js';
+import { admitSharedUpgrade } from './access.js';
 import type { ApiContext } from './context.js';
 import { liveCharge } from './live-charge.js';
 import { liveTransport } from './live-transport.js';
@@ -25,8 +25,8 @@ export function registerSttWsRoute(http: HttpServer, ctx: ApiContext): void {
   const vad = vadLoader();
   http.webSocket('/v1/stt/ws', {
     maxMessageBytes: SOCKET_MAX_MESSAGE_BYTES,
-    accept(request) {
-      const access = admitUpgrade(ctx.accounts, request);
+    async accept(request) {
+      const access = await admitSharedUpgrade(ctx.accounts, request, ctx.sharedGate);
       const settings = parseSettings(request.query);
       // 400/424 now: the model and language are checked before the session opens.
       ctx.stt.resolve({ model: settings.model, language: settings.language, task: 'transcribe', wordTimestamps: true, diarize: false, live: false });

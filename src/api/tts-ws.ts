@@ -8,7 +8,7 @@ import type { HttpServer } from '../http/server.js';
 import { parseQuerySettings } from '../realtime/tts-ws/protocol.js';
 import { TtsWsSession } from '../realtime/tts-ws/session.js';
 import { resolveSettings } from '../realtime/tts-ws/settings.js';
-import { admitUpgrade } from './access.js';
+import { admitSharedUpgrade } from './access.js';
 import type { ApiContext } from './context.js';
 import { liveCharge } from './live-charge.js';
 import { liveTransport } from './live-transport.js';
@@ -20,8 +20,8 @@ const ENVELOPE_BYTES = 1024;
 export function registerTtsWsRoute(http: HttpServer, ctx: ApiContext): void {
   http.webSocket('/v1/tts/ws', {
     maxMessageBytes: ctx.tts.limits.maxTextChars * MAX_JSON_BYTES_PER_CHAR + ENVELOPE_BYTES,
-    accept(request) {
-      const access = admitUpgrade(ctx.accounts, request);
+    async accept(request) {
+      const access = await admitSharedUpgrade(ctx.accounts, request, ctx.sharedGate);
       const billing = liveCharge(ctx, access.caller, 'tts-ws');
       ctx.live.admit();
       const settings = resolveSettings(ctx.tts, parseQuerySettings(request.query));

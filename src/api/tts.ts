@@ -22,13 +22,13 @@ async function createTts(ctx: ApiContext, ex: HttpExchange): Promise<void> {
   await ctx.turns.next();
   const { spec, stream } = parseNativeTts(body, ctx.tts.limits);
   if (stream) {
-    const { planned, charge } = chargeSpeech(ctx, ex, spec);
+    const { planned, charge } = await chargeSpeech(ctx, ex, spec);
     await settleStream(ex, charge, streamAudio(ex, planned, requestLogger(ctx, ex), streamOptions(ctx, charge, 'tts')));
     return;
   }
   // The job's uuid is also its ledger reference, so a job re-run after a restart settles its charge.
   const uuid = randomUUID().replace(/-/g, '');
-  const { caller, planned, charge } = chargeSpeech(ctx, ex, spec, uuid);
+  const { caller, planned, charge } = await chargeSpeech(ctx, ex, spec, uuid);
   const record = { ...newJobFor(planned, { creditsUsed: planned.creditsUsed, clientIp: ex.remoteIp }), uuid };
   let job: TtsJob;
   try {
@@ -57,7 +57,7 @@ async function streamTts(ctx: ApiContext, ex: HttpExchange): Promise<void> {
   const { spec } = parseNativeTts(body, ctx.tts.limits);
   // The SSE endpoint's documented default is raw PCM16 unless a format is asked for.
   if (body.format === undefined) spec.format = 'pcm';
-  const { planned, charge } = chargeSpeech(ctx, ex, spec);
+  const { planned, charge } = await chargeSpeech(ctx, ex, spec);
   await settleStream(ex, charge, streamSse(ex, planned, requestLogger(ctx, ex), streamOptions(ctx, charge, 'tts_stream')));
 }
 
@@ -65,7 +65,7 @@ async function openAiSpeech(ctx: ApiContext, ex: HttpExchange): Promise<void> {
   const body = await readJsonObject(ex, ctx.config.maxJsonBodyBytes);
   await ctx.turns.next();
   const { spec, sse } = parseOpenAiSpeech(body, ctx.tts.limits);
-  const { planned, charge } = chargeSpeech(ctx, ex, spec);
+  const { planned, charge } = await chargeSpeech(ctx, ex, spec);
   const log = requestLogger(ctx, ex);
   await settleStream(ex, charge, sse ? streamSse(ex, planned, log, streamOptions(ctx, charge, 'audio_speech_sse')) : streamAudio(ex, planned, log, streamOptions(ctx, charge, 'audio_speech')));
 }
