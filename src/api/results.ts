@@ -10,6 +10,7 @@ import { sendFile } from '../http/static-file.js';
 import { callerOf, checkOwner } from './access.js';
 import { sendRemote } from './result-download.js';
 import { baseUrl, type ApiContext } from './context.js';
+import { resultFileUrl } from './download-url.js';
 
 const UUID_HEX = /^[0-9a-f]{32}$/;
 
@@ -18,7 +19,7 @@ export function registerResultRoutes(router: Router, ctx: ApiContext): void {
   router.get('/static/downloads/:uuid/:file', (ex) => download(ctx, ex));
 }
 
-function pollResult(ctx: ApiContext, ex: HttpExchange): void {
+async function pollResult(ctx: ApiContext, ex: HttpExchange): Promise<void> {
   const uuid = (ex.query.get('uuid') ?? '').toLowerCase();
   if (!uuid) throw new ApiError('missing_required_parameter', "Missing required query parameter 'uuid'", 'uuid');
   if (!UUID_HEX.test(uuid)) throw new ApiError('invalid_value', "'uuid' must be the 32-hex-digit uuid returned by POST /v1/tts/", 'uuid');
@@ -39,7 +40,7 @@ function pollResult(ctx: ApiContext, ex: HttpExchange): void {
     case 'completed':
       ex.json(200, {
         status: 'completed',
-        result_url: `${baseUrl(ctx, ex)}/static/downloads/${uuid}/output.${job.format}`,
+        result_url: await resultFileUrl(ctx, baseUrl(ctx, ex), uuid, `output.${job.format}`, job.expiresAt),
         duration: job.durationSec,
         format: job.format,
         model: job.model,
