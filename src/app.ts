@@ -34,6 +34,7 @@ import type { Config } from './config.js';
 import { jobQueueFor, nodeBackends, resultStoreFor, sharedGateFor } from './cluster/backends.js';
 import { checkClusterStartRule, type NodeRole } from './cluster/start-rule.js';
 import { workerGuard } from './cluster/worker-guard.js';
+import { nodeIdOf } from './cluster/cluster-config.js';
 import { probeProviders } from './engines/onnx/provider-probe.js';
 import { budgetBytesPerThread, onnxSettingsFrom, usesAccelerator } from './engines/onnx/settings.js';
 import { whisperVariantFrom } from './engines/stt/whisper/export-files.js';
@@ -98,7 +99,8 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
   // Forked now, while the process is small: afterwards ffmpeg starts there, never by forking us.
   const releaseSpawner = config.audioSpawner ? await holdFfmpegSpawner() : async () => {};
   undo.push(releaseSpawner);
-  const metrics = new ServerMetrics();
+  // In a cluster every series is labelled with its node, so the nodes' scrapes can be told apart and summed.
+  const metrics = new ServerMetrics(config.cluster.redisUrl !== '' || config.cluster.nodeId !== '' ? nodeIdOf(config.cluster) : undefined);
   const accounts = openAccounts(config, db, { onSpent: (credits, service) => metrics.spent(credits, service) });
   // Before any worker starts: a server that would be open to the network does not start at all.
   checkStartRule(accounts.setting, config.host, accounts.keys);

@@ -60,6 +60,5 @@ describe('cluster mode: presigned S3 downloads', { skip }, () => {
     const ranged = await fetch(url, { headers: { range: 'bytes=8-15' } });
     assert.equal(ranged.status, 206);
     assert.equal(Buffer.from(await ranged.arrayBuffer()).toString('latin1'), 'WAVEfmt ');
-
   });
 });

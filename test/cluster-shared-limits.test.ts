@@ -3,6 +3,7 @@
  * anonymous address's characters per day spent half on each node stop exactly at the plan's
  * number, and live WebSocket sessions opened at once over both nodes hold the plan's concurrency
  * exactly (the rest are refused at the handshake with 429), the slots freed when sessions close.
+ * And each node's `/metrics` labels every series with its own node id.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -95,6 +96,19 @@ describe('cluster mode: anonymous characters per day and live sessions exact acr
       assert.equal(await openSession(nodes[0]!), 429, 'and only that one');
     } finally {
       for (const s of sockets) s.close();
+    }
+  });
+
+  it('/metrics: every series of each node carries its own node label', async () => {
+    for (const node of nodes) {
+      const text = await (await fetch(`${node.url}/metrics`)).text();
+      const samples = text.split('\n').filter((l) => l !== '' && !l.startsWith('#'));
+      assert.ok(samples.length > 20, text.slice(0, 500));
+      const id = node === nodes[0] ? 'a' : 'b';
+      const unlabelled = samples.filter((l) => !l.includes(`node="${id}"`));
+      assert.deepEqual(unlabelled, [], `all of node ${id}'s series are labelled`);
+      assert.ok(samples.some((l) => l.startsWith('llais_http_requests_total{') && l.includes(`node="${id}"`)), 'the request tallies too');
+      assert.ok(samples.some((l) => l.startsWith('llais_live_sessions{') && l.includes(`node="${id}"`)), 'and the gauges');
     }
   });
 });
