@@ -107,12 +107,21 @@ export function admitUpgrade(accounts: Accounts, request: UpgradeRequest): Upgra
 export interface UpgradeAccess {
   caller: Caller;
   open(conn: WebSocketConnection): boolean;
+  /** The upgrade was refused after admission (a later check failed): gives back what it holds. */
+  abandon?(): void;
 }
 
-/**
- * An upgrade admitted but never opened (refused by a later check, or the client left during the
- * handshake) gives its shared slot back after this long.
- */
+/** Runs an upgrade's checks after its admission; a refusal there gives the admission's slot back at once. */
+export function checkedUpgrade<T>(access: UpgradeAccess, rest: () => T): T {
+  try {
+    return rest();
+  } catch (err) {
+    access.abandon?.();
+    throw err;
+  }
+}
+
+/** An upgrade admitted but never opened (the client left during the handshake) gives its shared slot back after this long. */
 const UNOPENED_SLOT_MS = 10_000;
 
 /**
@@ -135,6 +144,10 @@ export async function admitSharedUpgrade(accounts: Accounts, request: UpgradeReq
       conn.signal.addEventListener('abort', admission.release, { once: true });
       if (conn.signal.aborted) admission.release();
       return true;
+    },
+    abandon: () => {
+      clearTimeout(unopened);
+      admission.release();
     },
   };
 }
