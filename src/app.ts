@@ -33,6 +33,7 @@ import type { Config } from './config.js';
 import { jobQueueFor, nodeBackends, resultStoreFor, sharedGateFor } from './cluster/backends.js';
 import { checkClusterStartRule, type NodeRole } from './cluster/start-rule.js';
 import { workerGuard } from './cluster/worker-guard.js';
+import { nodeIdOf } from './cluster/cluster-config.js';
 import { probeProviders } from './engines/onnx/provider-probe.js';
 import { budgetBytesPerThread, onnxSettingsFrom, usesAccelerator } from './engines/onnx/settings.js';
 import { whisperVariantFrom } from './engines/stt/whisper/export-files.js';
@@ -97,7 +98,8 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
   // Forked now, while the process is small: afterwards ffmpeg starts there, never by forking us.
   const releaseSpawner = config.audioSpawner ? await holdFfmpegSpawner() : async () => {};
   undo.push(releaseSpawner);
-  const metrics = new ServerMetrics();
+  // In a cluster every series is labelled with its node, so the nodes' scrapes can be told apart and summed.
+  const metrics = new ServerMetrics(config.cluster.redisUrl !== '' || config.cluster.nodeId !== '' ? nodeIdOf(config.cluster) : undefined);
   // Accounts, ledger, job records and batches: Postgres in cluster mode (refused unless migrated), else this SQLite database.
   const stores = await openSharedStores(config.cluster.databaseUrl ?? '', db);
   undo.push(() => stores.close());
@@ -151,6 +153,7 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
   const responder = createResponder(config);
   const live = new LiveSessionLimits({ maxSessions: config.liveMaxSessions, maxSessionMs: config.liveMaxSessionSeconds * 1000, idleMs: config.liveIdleTimeoutSeconds * 1000 });
   const context: ApiContext = { config, logger, tts, pool, jobs, batches, queue, results, responder, stt, uploads, db, live, accounts, jobCharges, metrics, turns: new RequestTurns() };
+  context.sharedGate = sharedGate?.gate;
   const backends = (context.backends = nodeBackends(config, opts.role ?? 'serve', queue, results, stores));
   // A shared queue holds Redis connections (and may run jobs) from here on; a failed start stops it.
   undo.push(() => queue.stop(), () => backends.close());

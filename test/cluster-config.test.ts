@@ -80,4 +80,16 @@ describe('the cluster start rule', () => {
     assert.throws(() => checkClusterStartRule({ ...redis, databaseUrl: 'mysql://u:secret@db/llais' }, 'serve'), (err: Error) => /must be a postgres:\/\/ or postgresql:\/\/ URL/.test(err.message) && !err.message.includes('secret'));
     assert.throws(() => checkClusterStartRule(redis, 'serve'), /LLAIS_DATABASE_URL=postgres/);
   });
+
+  it('read the presign settings: LLAIS_S3_PRESIGN and LLAIS_S3_PUBLIC_ENDPOINT, or cluster.s3.presign / publicEndpoint', () => {
+    const env = { LLAIS_S3_ENDPOINT: 'http://minio:9000', LLAIS_S3_BUCKET: 'b', LLAIS_S3_ACCESS_KEY_ID: 'k', LLAIS_S3_SECRET_ACCESS_KEY: 's' };
+    assert.equal(clusterSettingsFrom(CLUSTER_DEFAULTS, undefined, env).s3!.presign, undefined, 'off unless asked for');
+    const on = clusterSettingsFrom(CLUSTER_DEFAULTS, undefined, { ...env, LLAIS_S3_PRESIGN: 'true', LLAIS_S3_PUBLIC_ENDPOINT: 'https://files.example.com' }).s3!;
+    assert.equal(on.presign, true);
+    assert.equal(on.publicEndpoint, 'https://files.example.com');
+    const file = clusterSettingsFrom(CLUSTER_DEFAULTS, { s3: { bucket: 'b', presign: true, publicEndpoint: 'https://f' } }, {}).s3!;
+    assert.equal(file.presign, true);
+    assert.equal(file.publicEndpoint, 'https://f');
+    assert.throws(() => clusterSettingsFrom(CLUSTER_DEFAULTS, undefined, { ...env, LLAIS_S3_PRESIGN: 'sometimes' }), /LLAIS_S3_PRESIGN must be true or false/);
+  });
 });

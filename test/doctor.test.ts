@@ -60,13 +60,13 @@ describe('llais doctor', () => {
   it('a healthy default install: every line OK, exit 0', async () => {
     const run = await doctor(['--port', String(await freePort())]);
     assert.equal(run.code, 0, run.stdout);
-    for (const name of ['node', 'npm dependencies', 'sqlite', 'pocketsphinx addon', 'ffmpeg', 'ffprobe', 'config', 'data dir', 'models', 'onnx providers', 'port', 'tls', 'auth']) {
+    for (const name of ['node', 'npm dependencies', 'sqlite', 'pocketsphinx addon', 'ffmpeg', 'ffprobe', 'config', 'data dir', 'models', 'onnx providers', 'port', 'tls', 'auth', 'redis', 's3', 'database']) {
       assert.match(finding(run, name).line, /^OK {3}/, name);
     }
     assert.doesNotMatch(run.stdout, /^(WARN|FAIL)/m);
     assert.match(finding(run, 'models').line, /pocketsphinx/);
     assert.match(finding(run, 'auth').line, /this machine only/);
-    assert.match(run.stdout, /0 failed, 0 warnings, 13 OK/);
+    assert.match(run.stdout, /0 failed, 0 warnings, 16 OK/);
   });
 
   it('a TLS certificate file that is missing: FAIL naming the file, the fix, exit 1', async () => {

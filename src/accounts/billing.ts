@@ -13,7 +13,7 @@ import type { LedgerStore } from './ledger.js';
 import type { LimitStore } from './limit-store.js';
 import type { ModelTier } from './plans.js';
 
-const DAY_MS = 24 * 3600_000;
+export const DAY_MS = 24 * 3600_000;
 
 /** API.md: speech to text costs 2 credits per audio minute. */
 export const STT_CREDITS_PER_MINUTE = 2;

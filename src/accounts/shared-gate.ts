@@ -5,13 +5,22 @@
  * (redis-limit-store.ts). A node that cannot reach Redis falls back to counting on its own
  * (`AccessGate`, in memory) rather than refusing every request: limits stay per node until Redis
  * is back, and streaming never depends on it.
+ *
+ * The anonymous tier's characters per day are counted here too (`reserveChars`), in day windows
+ * on the Redis server's clock, so an address's allowance holds across nodes.
  */
 import { ApiError } from '../errors.js';
+import { DAY_MS, type Charge, type ChargeRequest } from './billing.js';
 import { CONCURRENCY_RETRY_AFTER_SEC, limitKey, MINUTE_MS, rateHeaders, type AccessGate, type AccessPolicy, type Admission, type Caller } from './gate.js';
 import type { RedisLimitStore } from './redis-limit-store.js';
 
 export class SharedGate {
   constructor(private readonly limits: RedisLimitStore, private readonly local: AccessGate) {}
+
+  /** Whether the shared counters are reachable now (else every admission counts locally). */
+  get ready(): boolean {
+    return this.limits.ready;
+  }
 
   /** `AccessGate.admit` on the shared counters; the local gate while Redis is unreachable. */
   async admit(caller: Caller, policy: AccessPolicy): Promise<Admission> {
@@ -58,5 +67,43 @@ export class SharedGate {
       release();
       throw err;
     }
+  }
+
+  /**
+   * `Billing.reserve` for an anonymous caller's characters, on the shared day window: the same
+   * 429 and refund as `local()` (the node's own count), which serves every other caller and any
+   * call while Redis is unreachable.
+   */
+  async reserveChars(caller: Caller, req: ChargeRequest, local: () => Promise<Charge>): Promise<Charge> {
+    if (caller.kind !== 'anonymous' || caller.plan.dailyChars === null || !this.limits.ready) return local();
+    const daily = caller.plan.dailyChars;
+    const key = `chars:${caller.ip}`;
+    let w;
+    try {
+      w = await this.limits.take(key, req.chars, daily, DAY_MS);
+    } catch {
+      return local(); // Redis went away mid-call
+    }
+    if (!w.allowed) {
+      throw new ApiError('daily_limit_exceeded', `Anonymous use is limited to ${daily} characters a day per address; ${w.remaining} are left today. Use an API key for more.`, null, {
+        headers: { 'Retry-After': String(Math.max(1, Math.ceil(w.resetMs / 1000))) },
+      });
+    }
+    let open = true;
+    const refund = async (): Promise<void> => {
+      if (!open) return;
+      open = false;
+      // A refund that fails (Redis away) leaves the characters spent for the day: never more than the limit.
+      this.limits.giveBack(key, req.chars, DAY_MS).catch(() => {});
+    };
+    return {
+      creditsUsed: req.credits,
+      creditsRemaining: null,
+      commit: async () => {
+        open = false;
+        return null;
+      },
+      refund,
+    };
   }
 }

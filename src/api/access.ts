@@ -89,7 +89,7 @@ export function callerOf(ex: HttpExchange): Caller {
  * holds until it closes, once the socket is really open; a session that cannot have one is
  * closed at once (1008), so concurrent requests never pass the plan's limit.
  */
-export async function admitUpgrade(accounts: Accounts, request: UpgradeRequest): Promise<{ caller: Caller; open(conn: WebSocketConnection): boolean }> {
+export async function admitUpgrade(accounts: Accounts, request: UpgradeRequest): Promise<UpgradeAccess> {
   if ((await accounts.mode.mode(request.headers.authorization !== undefined || request.protocols.length > 0)) === 'open') return { caller: OPEN, open: () => true };
   const ip = clientIp(request.socketIp, request.headers['x-forwarded-for'], accounts.trustedProxies);
   const caller = await accounts.gate.identify(bearerKey(request.headers.authorization) ?? subprotocolKey(request.protocols), ip);
@@ -107,6 +107,54 @@ export async function admitUpgrade(accounts: Accounts, request: UpgradeRequest):
       }
       conn.signal.addEventListener('abort', admission.release, { once: true });
       return true;
+    },
+  };
+}
+
+export interface UpgradeAccess {
+  caller: Caller;
+  open(conn: WebSocketConnection): boolean;
+  /** The upgrade was refused after admission (a later check failed): gives back what it holds. */
+  abandon?(): void;
+}
+
+/** Runs an upgrade's checks after its admission; a refusal there gives the admission's slot back at once. */
+export async function checkedUpgrade<T>(access: UpgradeAccess, rest: () => Promise<T>): Promise<T> {
+  try {
+    return await rest();
+  } catch (err) {
+    access.abandon?.();
+    throw err;
+  }
+}
+
+/** An upgrade admitted but never opened (the client left during the handshake) gives its shared slot back after this long. */
+const UNOPENED_SLOT_MS = 10_000;
+
+/**
+ * `admitUpgrade` in cluster mode: the request is counted and the session's concurrency slot taken
+ * on Redis (`shared`) before the handshake, so live sessions spread over several nodes hold the
+ * plan's limit exactly (a refusal is the handshake's 429); the slot is released when the session
+ * closes, or if the socket never opens. Open mode and a node without Redis: `admitUpgrade`.
+ */
+export async function admitSharedUpgrade(accounts: Accounts, request: UpgradeRequest, shared: SharedGate | undefined): Promise<UpgradeAccess> {
+  if (!shared || !shared.ready || (await accounts.mode.mode(request.headers.authorization !== undefined || request.protocols.length > 0)) === 'open') return admitUpgrade(accounts, request);
+  const ip = clientIp(request.socketIp, request.headers['x-forwarded-for'], accounts.trustedProxies);
+  const caller = await accounts.gate.identify(bearerKey(request.headers.authorization) ?? subprotocolKey(request.protocols), ip);
+  const admission = await shared.admit(caller, 'account');
+  const unopened = setTimeout(admission.release, UNOPENED_SLOT_MS);
+  unopened.unref();
+  return {
+    caller,
+    open: (conn) => {
+      clearTimeout(unopened);
+      conn.signal.addEventListener('abort', admission.release, { once: true });
+      if (conn.signal.aborted) admission.release();
+      return true;
+    },
+    abandon: () => {
+      clearTimeout(unopened);
+      admission.release();
     },
   };
 }

@@ -6,6 +6,7 @@
  * `Accept: application/json`, or 202 and a job to poll (`GET /v1/audio/jobs/{id}`) or cancel
  * (`DELETE`, answering the job's final state) for `async=true`.
  */
+import { resultFileUrl } from './download-url.js';
 import { link } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -88,7 +89,7 @@ async function handle(ctx: ApiContext, jobs: ToolJobs, ex: HttpExchange, parse: 
   const credits = await settle(out);
   for (const s of out.stems) claim(ctx.accounts, caller, 'job', s.uuid);
   if (wantsJson(ex)) {
-    ex.json(200, resultBody(baseUrl(ctx, ex), tool, out, credits));
+    ex.json(200, await resultBody(ctx, baseUrl(ctx, ex), tool, out, credits));
     return;
   }
   const headers = { 'X-Credits-Used': String(credits.used), 'X-Expires-At': new Date(out.expiresAt).toISOString() };
@@ -101,7 +102,7 @@ async function handle(ctx: ApiContext, jobs: ToolJobs, ex: HttpExchange, parse: 
     ...headers,
     'Content-Type': toolContentType(stem.format),
     'Content-Disposition': `attachment; filename="${tool}.${stem.format}"`,
-    'X-Result-Url': resultUrl(baseUrl(ctx, ex), stem.uuid, stem.format),
+    'X-Result-Url': await resultFileUrl(ctx, baseUrl(ctx, ex), stem.uuid, `output.${stem.format}`, out.expiresAt),
   });
 }
 
@@ -124,7 +125,7 @@ function startJob(ctx: ApiContext, jobs: ToolJobs, ex: HttpExchange, j: JobStart
   const log = requestLogger(ctx, ex);
   const job = jobs.start(spec.tool, Math.round(j.upload.durationSec * toolRateHz(spec)), (job) =>
     runTool(ctx, toolInput(j.upload, j.input, ex, j.estimate), j.workDir, job.controller.signal, job.progress)
-      .then(async (out) => jobs.finish(job, { result: resultBody(base, spec.tool, out, await j.settle(out)) }))
+      .then(async (out) => jobs.finish(job, { result: await resultBody(ctx, base, spec.tool, out, await j.settle(out)) }))
       .catch(async (err: unknown) => {
         if (job.controller.signal.aborted) {
           await j.refund('audio tool job cancelled');
@@ -148,16 +149,13 @@ function toolInput(upload: CheckedUpload<ToolRequest>, path: string, ex: HttpExc
   return { path, spec, format, channels: upload.channels, outRateHz, clientIp: ex.remoteIp, creditsUsed };
 }
 
-function resultUrl(base: string, uuid: string, format: string): string {
-  return `${base}/static/downloads/${uuid}/output.${format}`;
-}
-
 /** The JSON answer (also an async job's `result`): one URL, or one per stem for separate. */
-function resultBody(base: string, tool: string, out: ToolOutput, credits: { used: number; remaining: number | null }): Record<string, unknown> {
+async function resultBody(ctx: ApiContext, base: string, tool: string, out: ToolOutput, credits: { used: number; remaining: number | null }): Promise<Record<string, unknown>> {
   const common = { format: out.stems[0]!.format, duration: Math.round(out.durationSec * 1000) / 1000, expires_at: new Date(out.expiresAt).toISOString(), credits_used: credits.used, credits_remaining: credits.remaining };
-  if (tool === 'separate') return { stems: Object.fromEntries(out.stems.map((s) => [s.name, resultUrl(base, s.uuid, s.format)])), ...common };
+  const url = (s: ToolOutput['stems'][number]): Promise<string> => resultFileUrl(ctx, base, s.uuid, `output.${s.format}`, out.expiresAt);
+  if (tool === 'separate') return { stems: Object.fromEntries(await Promise.all(out.stems.map(async (s) => [s.name, await url(s)]))), ...common };
   const stem = out.stems[0]!;
-  return { uuid: stem.uuid, result_url: resultUrl(base, stem.uuid, stem.format), ...common };
+  return { uuid: stem.uuid, result_url: await url(stem), ...common };
 }
 
 function ownedJob(ctx: ApiContext, jobs: ToolJobs, ex: HttpExchange): ToolJobRecord {

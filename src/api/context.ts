@@ -1,4 +1,5 @@
 /** What every endpoint module receives: the services behind the HTTP layer. */
+import type { SharedGate } from '../accounts/shared-gate.js';
 import type { Accounts } from '../accounts/accounts.js';
 import type { JobCharges } from '../accounts/job-charges.js';
 import type { BatchStore } from '../batch/batch-store.js';
@@ -48,6 +49,8 @@ export interface ApiContext {
   turns: RequestTurns;
   /** This node's id and role, and its backends (embedded or shared) for health. */
   backends?: NodeBackends;
+  /** Cluster mode: the limits on Redis, exact across nodes (anonymous characters, live sessions). */
+  sharedGate?: SharedGate;
 }
 
 /** The absolute base URL a client used to reach us, for links we hand back. */

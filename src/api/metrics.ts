@@ -28,7 +28,16 @@ const FIRST_AUDIO_BUCKETS_SEC = [0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 1
 export class ServerMetrics {
   readonly registry = new Registry();
   /** Requests by route, method and status: tallied outside prom-client, appended to its output. */
-  readonly requests = new RequestMetrics(REQUEST_BUCKETS_SEC);
+  readonly requests: RequestMetrics;
+
+  /**
+   * `node`: the node id every series is labelled with (cluster mode), so a Prometheus scraping
+   * several nodes tells them apart and sums over them; undefined: no such label (one node).
+   */
+  constructor(node?: string) {
+    if (node !== undefined) this.registry.setDefaultLabels({ node });
+    this.requests = new RequestMetrics(REQUEST_BUCKETS_SEC, node === undefined ? {} : { node });
+  }
   private readonly firstAudioSeconds = new Histogram({ name: 'llais_tts_time_to_first_audio_seconds', help: 'Time from request to the first audio sent, by endpoint.', labelNames: ['endpoint'] as const, buckets: FIRST_AUDIO_BUCKETS_SEC, registers: [this.registry] });
   private readonly credits = new Counter({ name: 'llais_credits_spent_total', help: 'Credits committed on account ledgers, by service.', labelNames: ['service'] as const, registers: [this.registry] });
 

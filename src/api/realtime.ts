@@ -9,7 +9,7 @@ import type { HttpServer } from '../http/server.js';
 import type { WebSocketConnection } from '../http/websocket.js';
 import { dialectOf, errorEvent, newId } from '../realtime/openai/protocol.js';
 import { RealtimeSession, type RealtimeServices } from '../realtime/openai/session.js';
-import { admitUpgrade } from './access.js';
+import { admitSharedUpgrade, checkedUpgrade } from './access.js';
 import type { ApiContext } from './context.js';
 import { liveCharge } from './live-charge.js';
 import { liveTransport } from './live-transport.js';
@@ -24,58 +24,60 @@ export function registerRealtimeRoute(http: HttpServer, ctx: ApiContext): void {
   http.webSocket('/v1/realtime', {
     maxMessageBytes: MAX_MESSAGE_BYTES,
     accept: async (request) => {
-      const access = await admitUpgrade(ctx.accounts, request);
-      const billing = await liveCharge(ctx, access.caller, 'realtime');
-      ctx.live.admit();
-      const model = request.query.get('model') ?? DEFAULT_MODEL;
-      if (request.query.has('call_id')) {
-        throw new ApiError('unsupported_parameter', 'Sideband connections (call_id) need WebRTC or SIP calls, which this server does not serve; connect with ?model= instead.', 'call_id');
-      }
-      const dialect = dialectOf(request.headers, request.protocols);
-      const intent = request.query.get('intent') === 'transcription' ? ('transcription' as const) : undefined;
-      return (conn: WebSocketConnection) => {
-        if (!access.open(conn) || !billing.open(conn)) return CLOSED_SESSION;
-        const log = ctx.logger.child({ reqId: request.requestId, route: 'realtime' });
-        let session: RealtimeSession | null = null;
-        const watch = ctx.live.watch(
-          conn,
-          (reason, message) => {
-            const code = reason === 'idle' ? 'session_idle_timeout' : 'session_expired';
-            conn.send(JSON.stringify({ ...errorEvent(new ApiError(code, message)), event_id: newId('event') }));
-          },
-          () => session?.busy === true,
-        );
-        session = new RealtimeSession(
-          {
-            ...services,
-            logger: log,
-            heardSeconds: billing.heard,
-            // Every reply sentence comes through here: its audio is what the session said.
-            synthesize: (text, voice, speed, continuation, signal) => metered(services.synthesize(text, voice, speed, continuation, signal), billing.spoke),
-          },
-          // A session that is speaking is not idle, though its client may only be listening.
-          liveTransport(conn, () => watch.touch()),
-          dialect,
-          {
-            model,
-            intent,
-            voice: ctx.tts.defaults().voice,
-            maxSessionMs: ctx.config.liveMaxSessionSeconds * 1000,
-            maxTurnMs: ctx.config.liveMaxTurnSeconds * 1000,
-            maxPendingInputBytes: ctx.config.liveMaxPendingInputBytes,
-          },
-        );
-        log.info({ sessionId: session.settings.id, dialect, model }, 'realtime session opened');
-        session.start();
-        return {
-          onMessage: (msg) => {
-            watch.touch();
-            if (msg.kind === 'text') session.handleText(msg.text);
-            else session.handleBinary(msg.data);
-          },
-          onClose: (code) => log.info({ sessionId: session.settings.id, code }, 'realtime session closed'),
+      const access = await admitSharedUpgrade(ctx.accounts, request, ctx.sharedGate);
+      return checkedUpgrade(access, async () => {
+        const billing = await liveCharge(ctx, access.caller, 'realtime');
+        ctx.live.admit();
+        const model = request.query.get('model') ?? DEFAULT_MODEL;
+        if (request.query.has('call_id')) {
+          throw new ApiError('unsupported_parameter', 'Sideband connections (call_id) need WebRTC or SIP calls, which this server does not serve; connect with ?model= instead.', 'call_id');
+        }
+        const dialect = dialectOf(request.headers, request.protocols);
+        const intent = request.query.get('intent') === 'transcription' ? ('transcription' as const) : undefined;
+        return (conn: WebSocketConnection) => {
+          if (!access.open(conn) || !billing.open(conn)) return CLOSED_SESSION;
+          const log = ctx.logger.child({ reqId: request.requestId, route: 'realtime' });
+          let session: RealtimeSession | null = null;
+          const watch = ctx.live.watch(
+            conn,
+            (reason, message) => {
+              const code = reason === 'idle' ? 'session_idle_timeout' : 'session_expired';
+              conn.send(JSON.stringify({ ...errorEvent(new ApiError(code, message)), event_id: newId('event') }));
+            },
+            () => session?.busy === true,
+          );
+          session = new RealtimeSession(
+            {
+              ...services,
+              logger: log,
+              heardSeconds: billing.heard,
+              // Every reply sentence comes through here: its audio is what the session said.
+              synthesize: (text, voice, speed, continuation, signal) => metered(services.synthesize(text, voice, speed, continuation, signal), billing.spoke),
+            },
+            // A session that is speaking is not idle, though its client may only be listening.
+            liveTransport(conn, () => watch.touch()),
+            dialect,
+            {
+              model,
+              intent,
+              voice: ctx.tts.defaults().voice,
+              maxSessionMs: ctx.config.liveMaxSessionSeconds * 1000,
+              maxTurnMs: ctx.config.liveMaxTurnSeconds * 1000,
+              maxPendingInputBytes: ctx.config.liveMaxPendingInputBytes,
+            },
+          );
+          log.info({ sessionId: session.settings.id, dialect, model }, 'realtime session opened');
+          session.start();
+          return {
+            onMessage: (msg) => {
+              watch.touch();
+              if (msg.kind === 'text') session.handleText(msg.text);
+              else session.handleBinary(msg.data);
+            },
+            onClose: (code) => log.info({ sessionId: session.settings.id, code }, 'realtime session closed'),
+          };
         };
-      };
+      });
     },
   });
 }

@@ -26,7 +26,12 @@ function label(value: string): string {
 export class RequestMetrics {
   private readonly tallies = new Map<string, Tally>();
 
-  constructor(private readonly bucketsSec: readonly number[]) {}
+  /** `constant`: labels every series carries (the node id in cluster mode), written first. */
+  private readonly constant: string;
+
+  constructor(private readonly bucketsSec: readonly number[], constant: Record<string, string> = {}) {
+    this.constant = Object.entries(constant).map(([k, v]) => `${k}="${label(v)}",`).join('');
+  }
 
   record(method: string, route: string, status: number, seconds: number): void {
     const key = `${method} ${status} ${route}`;
@@ -51,7 +56,7 @@ export class RequestMetrics {
     // The histogram is by route and method: statuses of one route merge.
     const byRoute = new Map<string, { route: string; method: string; count: number; sumSeconds: number; buckets: Float64Array }>();
     for (const t of this.tallies.values()) {
-      lines.push(`${REQUESTS}{route="${label(t.route)}",method="${label(t.method)}",status="${t.status}"} ${t.count}`);
+      lines.push(`${REQUESTS}{${this.constant}route="${label(t.route)}",method="${label(t.method)}",status="${t.status}"} ${t.count}`);
       const key = `${t.method} ${t.route}`;
       let r = byRoute.get(key);
       if (r === undefined) {
@@ -64,7 +69,7 @@ export class RequestMetrics {
     }
     lines.push(`# HELP ${DURATION} Time from request to the end of its response, by route pattern and method.`, `# TYPE ${DURATION} histogram`);
     for (const r of byRoute.values()) {
-      const labels = `route="${label(r.route)}",method="${label(r.method)}"`;
+      const labels = `${this.constant}route="${label(r.route)}",method="${label(r.method)}"`;
       let cumulative = 0;
       this.bucketsSec.forEach((le, i) => {
         cumulative += r.buckets[i]!;

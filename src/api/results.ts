@@ -10,6 +10,7 @@ import { sendFile } from '../http/static-file.js';
 import { callerOf, checkOwner } from './access.js';
 import { sendRemote } from './result-download.js';
 import { baseUrl, type ApiContext } from './context.js';
+import { resultFileUrl } from './download-url.js';
 
 const UUID_HEX = /^[0-9a-f]{32}$/;
 
@@ -39,7 +40,7 @@ async function pollResult(ctx: ApiContext, ex: HttpExchange): Promise<void> {
     case 'completed':
       ex.json(200, {
         status: 'completed',
-        result_url: `${baseUrl(ctx, ex)}/static/downloads/${uuid}/output.${job.format}`,
+        result_url: await resultFileUrl(ctx, baseUrl(ctx, ex), uuid, `output.${job.format}`, job.expiresAt),
         duration: job.durationSec,
         format: job.format,
         model: job.model,

@@ -39,14 +39,16 @@ export function withSavedPronunciations(ctx: ApiContext, caller: Caller, spec: S
 
 /**
  * Plans `spec` for the caller of `ex` and reserves its charge (402/403/429 before any work).
- * `ref` names the reservation on the ledger (a queued job's uuid).
+ * `ref` names the reservation on the ledger (a queued job's uuid). In cluster mode an anonymous
+ * caller's characters are counted on Redis (`ctx.sharedGate`), exact across nodes.
  */
 export async function chargeSpeech(ctx: ApiContext, ex: HttpExchange, spec: SpeechSpec, ref?: string): Promise<ChargedSpeech> {
   const caller = callerOf(ex);
   const planned = ctx.tts.plan(withSavedPronunciations(ctx, caller, spec));
   const { billing } = ctx.accounts;
   billing.checkTts(caller, planned.chars, tierOf(planned.spec.model), planned.spec.model);
-  const charge = await billing.reserve(caller, { credits: planned.creditsUsed, chars: planned.chars, note: `tts ${planned.spec.model}, ${planned.chars} chars`, service: 'tts', ref });
+  const req = { credits: planned.creditsUsed, chars: planned.chars, note: `tts ${planned.spec.model}, ${planned.chars} chars`, service: 'tts' as const, ref };
+  const charge = ctx.sharedGate ? await ctx.sharedGate.reserveChars(caller, req, () => billing.reserve(caller, req)) : await billing.reserve(caller, req);
   return { caller, planned, charge };
 }
 

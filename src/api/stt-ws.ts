@@ -8,7 +8,7 @@ import type { HttpServer } from '../http/server.js';
 import { parseSettings } from '../realtime/stt-ws/protocol.js';
 import { SttWsSession } from '../realtime/stt-ws/session.js';
 import { ApiError } from '../errors.js';
-import { admitUpgrade } from './access.js';
+import { admitSharedUpgrade, checkedUpgrade } from './access.js';
 import type { ApiContext } from './context.js';
 import { liveCharge } from './live-charge.js';
 import { liveTransport } from './live-transport.js';
@@ -26,44 +26,46 @@ export function registerSttWsRoute(http: HttpServer, ctx: ApiContext): void {
   http.webSocket('/v1/stt/ws', {
     maxMessageBytes: SOCKET_MAX_MESSAGE_BYTES,
     async accept(request) {
-      const access = await admitUpgrade(ctx.accounts, request);
-      const settings = parseSettings(request.query);
-      // 400/424 now: the model and language are checked before the session opens.
-      ctx.stt.resolve({ model: settings.model, language: settings.language, task: 'transcribe', wordTimestamps: true, diarize: false, live: false });
-      const billing = await liveCharge(ctx, access.caller, 'stt-ws');
-      ctx.live.admit();
-      return (conn) => {
-        if (!access.open(conn) || !billing.open(conn)) return { onMessage: () => {}, onClose: () => {} };
-        const logger = ctx.logger.child({ reqId: request.requestId, route: 'stt-ws' });
-        let session: SttWsSession | null = null;
-        const watch = ctx.live.watch(
-          conn,
-          (reason, message) => conn.send(JSON.stringify({ type: 'error', error: new ApiError(reason === 'idle' ? 'session_idle' : 'session_expired', message).toEnvelope().error })),
-          () => session?.busy === true,
-        );
-        session = new SttWsSession(
-          liveTransport(conn),
-          {
-            transcribe: (audio, language, signal, onPartial) => ctx.stt.transcribeLive(audio, { model: settings.model, language, onPartial, wordTimestamps: true, speakerVector: settings.speakers }, signal),
-            vad,
-            logger,
-            heardSeconds: billing.heard,
-            maxTurnMs: ctx.config.liveMaxTurnSeconds * 1000,
-            maxPendingInputBytes: ctx.config.liveMaxPendingInputBytes,
-          },
-          settings,
-        );
-        logger.info({ format: settings.format, language: settings.language }, 'stt ws session opened');
-        session.start();
-        return {
-          onMessage: (msg) => {
-            watch.touch();
-            if (msg.kind === 'text') session.handleText(msg.text);
-            else session.handleBinary(msg.data);
-          },
-          onClose: (code) => logger.info({ code }, 'stt ws session closed'),
+      const access = await admitSharedUpgrade(ctx.accounts, request, ctx.sharedGate);
+      return checkedUpgrade(access, async () => {
+        const settings = parseSettings(request.query);
+        // 400/424 now: the model and language are checked before the session opens.
+        ctx.stt.resolve({ model: settings.model, language: settings.language, task: 'transcribe', wordTimestamps: true, diarize: false, live: false });
+        const billing = await liveCharge(ctx, access.caller, 'stt-ws');
+        ctx.live.admit();
+        return (conn) => {
+          if (!access.open(conn) || !billing.open(conn)) return { onMessage: () => {}, onClose: () => {} };
+          const logger = ctx.logger.child({ reqId: request.requestId, route: 'stt-ws' });
+          let session: SttWsSession | null = null;
+          const watch = ctx.live.watch(
+            conn,
+            (reason, message) => conn.send(JSON.stringify({ type: 'error', error: new ApiError(reason === 'idle' ? 'session_idle' : 'session_expired', message).toEnvelope().error })),
+            () => session?.busy === true,
+          );
+          session = new SttWsSession(
+            liveTransport(conn),
+            {
+              transcribe: (audio, language, signal, onPartial) => ctx.stt.transcribeLive(audio, { model: settings.model, language, onPartial, wordTimestamps: true, speakerVector: settings.speakers }, signal),
+              vad,
+              logger,
+              heardSeconds: billing.heard,
+              maxTurnMs: ctx.config.liveMaxTurnSeconds * 1000,
+              maxPendingInputBytes: ctx.config.liveMaxPendingInputBytes,
+            },
+            settings,
+          );
+          logger.info({ format: settings.format, language: settings.language }, 'stt ws session opened');
+          session.start();
+          return {
+            onMessage: (msg) => {
+              watch.touch();
+              if (msg.kind === 'text') session.handleText(msg.text);
+              else session.handleBinary(msg.data);
+            },
+            onClose: (code) => logger.info({ code }, 'stt ws session closed'),
+          };
         };
-      };
+      });
     },
   });
 }

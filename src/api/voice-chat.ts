@@ -2,6 +2,7 @@
  * `POST /v1/voice-chat/`: one turn of a spoken conversation. Thin: read the body, run the
  * turn (src/voice-chat/turn.ts), shape the response.
  */
+import { resultFileUrl } from './download-url.js';
 import { VOICE_CHAT_CREDITS_PER_TURN } from '../accounts/billing.js';
 import type { Router } from '../http/router.js';
 import { SqliteConversationStore } from '../voice-chat/conversation-store.js';
@@ -56,7 +57,7 @@ export function registerVoiceChatRoutes(router: Router, ctx: ApiContext): void {
       conversation_id: turn.conversationId,
       user_text: turn.userText,
       ai_text: turn.aiText,
-      audio_url: `${baseUrl(ctx, ex)}/static/downloads/${turn.audio.uuid}/output.${turn.audio.format}`,
+      audio_url: await resultFileUrl(ctx, baseUrl(ctx, ex), turn.audio.uuid, `output.${turn.audio.format}`, (await ctx.jobs.get(turn.audio.uuid))?.expiresAt ?? null),
       credits_used: charge.creditsUsed,
       credits_remaining: creditsRemaining,
     });

@@ -4,6 +4,7 @@
  * `/static/downloads/<uuid>/`, pollable, expired like any result), the engine's word times in
  * words.json beside it so `/v1/tts/subtitles/` works, and the job claimed by the caller's account.
  */
+import { resultFileUrl } from './download-url.js';
 import { randomUUID } from 'node:crypto';
 import { WORD_TIMES_FILE } from '../tts/render-job.js';
 import { newJobFor, type PlannedSpeech } from '../tts/plan.js';
@@ -37,7 +38,8 @@ export async function storeSyntheticResult(ctx: ApiContext, ex: HttpExchange, pl
   const durationSec = audio.pcm.length / audio.sampleRateHz;
   const job = await ctx.jobs.create({ ...newJobFor({ ...planned, spec: { ...planned.spec, format } }, { creditsUsed, clientIp: ex.remoteIp }), uuid });
   await ctx.jobs.markProcessing(job.uuid);
-  await ctx.jobs.complete(job.uuid, durationSec, Date.now() + ctx.config.resultTtlSeconds * 1000);
+  const expiresAt = Date.now() + ctx.config.resultTtlSeconds * 1000;
+  await ctx.jobs.complete(job.uuid, durationSec, expiresAt);
   claim(ctx.accounts, callerOf(ex), 'job', job.uuid);
-  return { uuid, format, durationSec, bytes, url: `${baseUrl(ctx, ex)}/static/downloads/${uuid}/output.${format}` };
+  return { uuid, format, durationSec, bytes, url: await resultFileUrl(ctx, baseUrl(ctx, ex), uuid, `output.${format}`, expiresAt) };
 }

@@ -16,6 +16,10 @@ export interface S3Settings {
   secretAccessKey: string;
   /** Path-style URLs (`endpoint/bucket/key`): MinIO, s3rver and most self-hosted servers need it. */
   forcePathStyle: boolean;
+  /** Hand out presigned GET URLs for result files, so clients download from the bucket, not through the node. */
+  presign?: boolean;
+  /** The endpoint clients reach the bucket at, for presigned URLs, when it differs from `endpoint`; empty: `endpoint`. */
+  publicEndpoint?: string;
 }
 
 export interface ClusterSettings {
@@ -52,6 +56,8 @@ const S3_ENV: Record<string, keyof S3Settings> = {
   LLAIS_S3_ACCESS_KEY_ID: 'accessKeyId',
   LLAIS_S3_SECRET_ACCESS_KEY: 'secretAccessKey',
   LLAIS_S3_FORCE_PATH_STYLE: 'forcePathStyle',
+  LLAIS_S3_PRESIGN: 'presign',
+  LLAIS_S3_PUBLIC_ENDPOINT: 'publicEndpoint',
 };
 
 function flag(name: string, raw: unknown): boolean {
@@ -68,6 +74,8 @@ function s3From(base: S3Settings | null, values: Partial<Record<keyof S3Settings
   const out: S3Settings = { ...(base ?? { endpoint: '', bucket: '', region: 'us-east-1', accessKeyId: '', secretAccessKey: '', forcePathStyle: true }) };
   for (const [k, v] of given) {
     if (k === 'forcePathStyle') out.forcePathStyle = flag('LLAIS_S3_FORCE_PATH_STYLE', v);
+    else if (k === 'presign') out.presign = flag('LLAIS_S3_PRESIGN', v);
+    else if (k === 'publicEndpoint') out.publicEndpoint = String(v);
     else if (k in out) (out as unknown as Record<string, string>)[k] = String(v);
     else throw new Error(`config: unknown key "cluster.s3.${k}"`);
   }

@@ -5,6 +5,7 @@
  */
 import type { Config } from '../config.js';
 import { authCheck } from './auth-check.js';
+import { databaseCheck, redisCheck, s3Check } from './backend-checks.js';
 import { dataDirCheck } from './data-dir-check.js';
 import { exitCodeOf, fail, formatResult, ok, type Check, type CheckResult } from './check.js';
 import { dependenciesCheck, ffmpegChecks, firstLine, nodeVersionCheck, pocketsphinxAddonCheck, sqliteCheck } from './install-checks.js';
@@ -57,6 +58,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<0 | 1> {
     await run('port', async () => [await portCheck(c)]);
     await run('tls', () => [tlsCheck(c)]);
     await run('auth', () => [authCheck(c)]);
+    await run('backends', async () => [await redisCheck(c), await s3Check(c), await databaseCheck(c)]);
   }
   const count = (status: CheckResult['status']): number => results.filter((r) => r.status === status).length;
   opts.write(`\n${count('fail')} failed, ${count('warn')} warnings, ${count('ok')} OK`);

@@ -17,6 +17,7 @@ import { pipeline } from 'node:stream/promises';
 import { createWriteStream } from 'node:fs';
 import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { S3Settings } from '../cluster/cluster-config.js';
+import { S3Presigner } from './s3-presign.js';
 import { DiskResultStore, type RemoteResult, type ResultFile, type ResultStore, type ResultWriter } from './result-store.js';
 
 const UUID_HEX = /^[0-9a-f]{32}$/;
@@ -30,6 +31,8 @@ function isMissing(err: unknown): boolean {
 export class S3ResultStore implements ResultStore {
   private readonly client: S3Client;
   private readonly staging: DiskResultStore;
+  /** Set when result URLs are presigned (`LLAIS_S3_PRESIGN`). */
+  private readonly presigner: S3Presigner | undefined;
 
   /** `localDir`: staging files and the local copies `find` hands out (under the data directory). */
   constructor(private readonly settings: S3Settings, private readonly localDir: string) {
@@ -43,6 +46,12 @@ export class S3ResultStore implements ResultStore {
       responseChecksumValidation: 'WHEN_REQUIRED',
     });
     this.staging = new DiskResultStore(join(localDir, 'staging'));
+    this.presigner = settings.presign ? new S3Presigner(settings) : undefined;
+  }
+
+  /** A presigned GET URL of result file `name` valid until `expiresAtMs`; undefined when presigning is off. */
+  async presignedUrl(uuid: string, name: string, expiresAtMs: number | null): Promise<string | undefined> {
+    return this.presigner?.url(this.key(uuid, name), expiresAtMs);
   }
 
   private key(uuid: string, name: string): string {
@@ -139,5 +148,6 @@ export class S3ResultStore implements ResultStore {
 
   close(): void {
     this.client.destroy();
+    this.presigner?.close();
   }
 }

@@ -80,7 +80,7 @@ const resultCommon = {
 /** Enhance or dereverb with `Accept: application/json`. */
 export const toolResultResponse = z.strictObject({
   uuid: z.string().meta({ description: 'The result id (32 hex); the file is also polled with GET /v1/speech/results/?uuid=.' }),
-  result_url: z.string().meta({ description: 'The result file: Range requests, expires with expires_at.' }),
+  result_url: z.string().meta({ description: 'The result file: Range requests, expires with expires_at (with LLAIS_S3_PRESIGN: a presigned bucket URL).' }),
   ...resultCommon,
 });
 

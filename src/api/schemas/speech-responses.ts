@@ -25,7 +25,7 @@ export const jobResultResponse = z.union([
   z.strictObject({ status: z.literal('failed'), error: z.string() }),
   z.strictObject({
     status: z.literal('completed'),
-    result_url: z.string().meta({ description: 'Absolute URL of the audio file (a capability URL: whoever has it can download).' }),
+    result_url: z.string().meta({ description: 'Absolute URL of the audio file (a capability URL: whoever has it can download). With S3 results and LLAIS_S3_PRESIGN, a presigned bucket URL valid until expires_at (at most 7 days).' }),
     duration: z.number().nullable().meta({ description: 'Seconds of audio.' }),
     format: z.enum(formats),
     model: z.string(),

@@ -1718,7 +1718,7 @@ export interface operations {
                         expires_at: string;
                         /** @enum {string} */
                         format: "wav" | "mp3" | "flac";
-                        /** @description The result file: Range requests, expires with expires_at. */
+                        /** @description The result file: Range requests, expires with expires_at (with LLAIS_S3_PRESIGN: a presigned bucket URL). */
                         result_url: string;
                         /** @description The result id (32 hex); the file is also polled with GET /v1/speech/results/?uuid=. */
                         uuid: string;
@@ -1825,7 +1825,7 @@ export interface operations {
                         expires_at: string;
                         /** @enum {string} */
                         format: "wav" | "mp3" | "flac";
-                        /** @description The result file: Range requests, expires with expires_at. */
+                        /** @description The result file: Range requests, expires with expires_at (with LLAIS_S3_PRESIGN: a presigned bucket URL). */
                         result_url: string;
                         /** @description The result id (32 hex); the file is also polled with GET /v1/speech/results/?uuid=. */
                         uuid: string;
@@ -1899,7 +1899,7 @@ export interface operations {
                             expires_at: string;
                             /** @enum {string} */
                             format: "wav" | "mp3" | "flac";
-                            /** @description The result file: Range requests, expires with expires_at. */
+                            /** @description The result file: Range requests, expires with expires_at (with LLAIS_S3_PRESIGN: a presigned bucket URL). */
                             result_url: string;
                             /** @description The result id (32 hex); the file is also polled with GET /v1/speech/results/?uuid=. */
                             uuid: string;
@@ -1969,7 +1969,7 @@ export interface operations {
                             expires_at: string;
                             /** @enum {string} */
                             format: "wav" | "mp3" | "flac";
-                            /** @description The result file: Range requests, expires with expires_at. */
+                            /** @description The result file: Range requests, expires with expires_at (with LLAIS_S3_PRESIGN: a presigned bucket URL). */
                             result_url: string;
                             /** @description The result id (32 hex); the file is also polled with GET /v1/speech/results/?uuid=. */
                             uuid: string;
@@ -2725,7 +2725,7 @@ export interface operations {
                         /** @enum {string} */
                         format: "mp3" | "wav" | "flac" | "ogg" | "opus" | "aac" | "pcm";
                         model: string;
-                        /** @description Absolute URL of the audio file (a capability URL: whoever has it can download). */
+                        /** @description Absolute URL of the audio file (a capability URL: whoever has it can download). With S3 results and LLAIS_S3_PRESIGN, a presigned bucket URL valid until expires_at (at most 7 days). */
                         result_url: string;
                         /** @constant */
                         status: "completed";
