@@ -8,6 +8,7 @@ import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { loadConfig } from '../src/config.js';
+import { databaseCheck } from '../src/doctor/backend-checks.js';
 import { openDatabase } from '../src/storage/database.js';
 import { LATEST_VERSION, MIGRATIONS, appliedVersion } from '../src/storage/postgres/migrations.js';
 import { createPgPool } from '../src/storage/postgres/pool.js';
@@ -111,6 +112,20 @@ describe('cluster mode on Postgres', { skip }, () => {
     it('reports the database reachable for health', async () => {
       assert.equal(nodes[0]!.kind, 'postgres');
       assert.equal(await nodes[0]!.reachable(1000), true);
+    });
+
+    it('`llais doctor`\'s database check: passes when migrated, names `llais migrate` when not, and the URL without its password when unreachable', async () => {
+      const check = (databaseUrl: string) => databaseCheck(loadConfig({ cluster: { ...loadConfig({}).cluster, databaseUrl } }));
+      const good = await check(url);
+      assert.equal(good.status, 'ok', good.detail);
+      assert.match(good.detail, new RegExp(`schema version ${LATEST_VERSION}`));
+      const unmigrated = await check(await server.createDatabase('doctor_unmigrated'));
+      assert.equal(unmigrated.status, 'fail');
+      assert.match(unmigrated.fix ?? '', /llais migrate/);
+      const closed = await check('postgres://llais:hunter2@127.0.0.1:1/llais');
+      assert.equal(closed.status, 'fail');
+      assert.ok(!closed.detail.includes('hunter2'), closed.detail);
+      assert.match(closed.detail, /127\.0\.0\.1:1/);
     });
   });
 

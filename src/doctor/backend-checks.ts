@@ -10,6 +10,8 @@ import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, PutObjectComm
 import { Redis } from 'ioredis';
 import type { S3Settings } from '../cluster/cluster-config.js';
 import type { Config } from '../config.js';
+import { appliedVersion, LATEST_VERSION } from '../storage/postgres/migrations.js';
+import { createPgPool, pgReachable } from '../storage/postgres/pool.js';
 import { fail, ok, type CheckResult } from './check.js';
 import { firstLine } from './install-checks.js';
 
@@ -88,8 +90,22 @@ export async function s3Check(config: Config): Promise<CheckResult> {
  * write) goes here; until then the embedded SQLite database is checked by `sqliteCheck` and the
  * data directory check.
  */
-export async function databaseCheck(_config: Config): Promise<CheckResult> {
-  return ok('database', 'embedded: SQLite in the data directory');
+export async function databaseCheck(config: Config): Promise<CheckResult> {
+  const url = config.cluster.databaseUrl ?? '';
+  if (url === '') return ok('database', 'not configured: accounts, ledger and job records are in SQLite in the data directory');
+  const shown = withoutCredentials(url);
+  if (!/^postgres(ql)?:\/\//.test(url)) return fail('database', `LLAIS_DATABASE_URL (${shown}) is not a postgres:// URL`, 'Set LLAIS_DATABASE_URL=postgres://user:password@host:5432/llais');
+  const pool = createPgPool(url, { max: 1 });
+  try {
+    if (!(await pgReachable(pool, TIMEOUT_MS))) return fail('database', `Postgres at ${shown} did not answer SELECT 1 within ${TIMEOUT_MS} ms`, 'Check that Postgres runs and LLAIS_DATABASE_URL (host, port, user, password, database) is right');
+    const version = await appliedVersion(pool);
+    if (version < LATEST_VERSION) return fail('database', `Postgres at ${shown} is at schema version ${version}; this Llais needs ${LATEST_VERSION}`, 'Run `llais migrate` with the same LLAIS_DATABASE_URL');
+    return ok('database', `Postgres at ${shown}: reachable, schema version ${version}`);
+  } catch (err) {
+    return fail('database', `Postgres at ${shown}: ${firstLine(err instanceof Error ? err.message : String(err))}`, 'Check LLAIS_DATABASE_URL and the database user\'s rights');
+  } finally {
+    await pool.end().catch(() => {});
+  }
 }
 
 function clientFor(s3: S3Settings): S3Client {
