@@ -65,7 +65,7 @@ describe('DELETE /v1/audio/jobs/{id}', () => {
 
   it('cancels a running job: worker freed, files gone, credits refunded, state cancelled', async () => {
     const work = join(app.config.dataDir, 'audio-tools');
-    const completedBefore = app.context.jobs.countByStatus('completed');
+    const completedBefore = await app.context.jobs.countByStatus('completed');
     const balanceBefore = await app.context.accounts.ledger.balance('jobs');
     const url = await start('separate', long());
     assert.ok((await app.context.accounts.ledger.balance('jobs')) < balanceBefore, 'the estimate is reserved');
@@ -79,7 +79,7 @@ describe('DELETE /v1/audio/jobs/{id}', () => {
     // Answered once the worker stopped and the files went: nothing left to wait for.
     assert.deepEqual(await readdir(work), []);
     assert.deepEqual(await ffmpegChildren(), []);
-    assert.equal(app.context.jobs.countByStatus('completed'), completedBefore);
+    assert.equal(await app.context.jobs.countByStatus('completed'), completedBefore);
     assert.equal(await app.context.accounts.ledger.balance('jobs'), balanceBefore);
     assert.equal(toolJobResponse.parse(await (await fetch(url, { headers: auth() })).json()).status, 'cancelled');
     // The single pool worker serves the next request at once.

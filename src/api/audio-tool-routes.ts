@@ -137,7 +137,7 @@ function startJob(ctx: ApiContext, jobs: ToolJobs, ex: HttpExchange, j: JobStart
         const e = err instanceof ApiError ? err : new ApiError('internal_error', 'The audio tool failed');
         jobs.finish(job, { error: { code: e.code, message: e.message } });
       })
-      .finally(() => void removeWorkDir(j.workDir)),
+      .finally(() => removeWorkDir(j.workDir)),
   );
   claim(ctx.accounts, callerOf(ex), 'job', job.id);
   ex.json(202, { job_id: job.id, status: 'processing', progress: 0, status_url: `${base}/v1/audio/jobs/${job.id}` });
