@@ -142,7 +142,7 @@ export class HttpExchange {
   }
 
   private body(): RequestBody {
-    return (this.requestBody ??= new RequestBody(this.res, this.headers['content-length'], () => this.signal));
+    return (this.requestBody ??= new RequestBody(this.res, this.headers['content-length'], () => this.signal, () => this.finished));
   }
 
   private writeHead(status: number, headers: Record<string, string>): void {

@@ -19,8 +19,17 @@ export class RequestBody {
   /** Body data that arrived while the request waited for an asynchronous admission (`hold`). */
   private held: Held | null = null;
 
-  /** `signal`: the exchange's, read only when a body is really read. */
-  constructor(private readonly res: HttpResponse, private readonly contentLength: string | undefined, private readonly signal: () => AbortSignal) {}
+  /**
+   * `signal`: the exchange's, read only when a body is really read. `ended`: the response was sent
+   * or the client left; uWS may still deliver body data then, but the response object must not be
+   * touched any more (it throws from inside uWS's callback, an uncaught exception).
+   */
+  constructor(
+    private readonly res: HttpResponse,
+    private readonly contentLength: string | undefined,
+    private readonly signal: () => AbortSignal,
+    private readonly ended: () => boolean = () => false,
+  ) {}
 
   /**
    * Keeps body data that arrives before a reader exists (the guard's admission check is waiting on
@@ -32,7 +41,7 @@ export class RequestBody {
     this.res.onData((chunk, isLast) => {
       if (chunk.byteLength > 0) held.chunks.push(Buffer.copyBytesFrom(new Uint8Array(chunk)));
       if (isLast) held.ended = true;
-      else if (!held.paused) {
+      else if (!held.paused && !this.ended()) {
         held.paused = true;
         this.res.pause();
       }
@@ -43,6 +52,7 @@ export class RequestBody {
   release(drop: boolean): void {
     const held = this.held;
     if (!held) return;
+    if (this.ended()) return;
     if (drop) {
       this.held = null;
       this.res.onData(() => {});
@@ -129,7 +139,7 @@ export class RequestBody {
       // uWS's chunk is only valid inside this callback: one copy, kept until the consumer takes it.
       else if (chunk.byteLength > 0) body.chunks.push(Buffer.copyBytesFrom(new Uint8Array(chunk)));
       if (isLast) body.ended = true;
-      else if (body.chunks.length >= BODY_CHUNKS_AHEAD && !body.paused) {
+      else if (body.chunks.length >= BODY_CHUNKS_AHEAD && !body.paused && !this.ended()) {
         body.paused = true;
         this.res.pause();
       }
@@ -154,7 +164,7 @@ export class RequestBody {
         if (body.failure !== null) throw body.failure;
         const next = body.chunks.shift();
         if (next === undefined) return;
-        if (body.paused && body.chunks.length < BODY_CHUNKS_AHEAD) {
+        if (body.paused && body.chunks.length < BODY_CHUNKS_AHEAD && !this.ended()) {
           body.paused = false;
           this.res.resume();
         }
@@ -168,7 +178,7 @@ export class RequestBody {
 
   /** Reads and drops whatever is left of the body (a refusal still needs the socket to answer on). */
   private drop(paused: boolean): void {
-    if (this.signal().aborted) return;
+    if (this.signal().aborted || this.ended()) return;
     this.res.onData(() => {});
     if (paused) this.res.resume();
   }
