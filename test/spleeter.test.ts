@@ -8,7 +8,7 @@
  * the pull command when the files are missing, 400 for a stem count Spleeter lacks.
  */
 import assert from 'node:assert/strict';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
@@ -96,6 +96,17 @@ describe('Spleeter stage (in process)', () => {
       for (const s of [2, 3]) assert.ok(rmsDiff(channels[2 * s + c]!, new Float32Array(n)) < 1e-5, `${SPLEETER_5_STEMS[s]} is silent`);
     }
   });
+
+  it('a set cancel flag stops it before the next chunk', async () => {
+    const paths = await installSpleeter(await tempDir(), 4);
+    const cancelFlag = new Int32Array(new SharedArrayBuffer(4));
+    const stage = await spleeterStage({ model: { id: 'spleeter-4stems', stems: ['vocals', 'drums', 'bass', 'other'], paths }, channels: 1, cancelFlag });
+    const { mix } = twoTones(0.5);
+    const out = await stage.push([mix[0]!]);
+    assert.equal(out.length, 4, 'mono in: one channel per stem');
+    Atomics.store(cancelFlag, 0, 1);
+    await assert.rejects(stage.flush(), { name: 'AbortError' });
+  });
 });
 
 describe('POST /v1/audio/separate/ with model=spleeter', () => {
@@ -136,5 +147,13 @@ describe('POST /v1/audio/separate/ with model=spleeter', () => {
     assert.match(body.error.message, /llais models pull spleeter-4stems/);
     const six = await post(mix, { stems: '6', model: 'spleeter' });
     assert.equal(six.status, 400);
+  });
+
+  it('a cut-short stem file is a 424 naming the reinstall, not a 500', async () => {
+    const path = join(app.config.modelsDir, 'spleeter-5stems', 'piano.onnx');
+    await truncate(path, (await stat(path)).size - 2000);
+    const res = await post(twoTones(0.2).mix, { stems: '5', model: 'spleeter' });
+    assert.equal(res.status, 424);
+    assert.match(((await res.json()) as { error: { message: string } }).error.message, /piano\.onnx is damaged.*llais models pull spleeter-5stems`/);
   });
 });
