@@ -38,8 +38,8 @@ export class ChunkedStft {
   private readonly re = new Float64Array(STFT_FRAME);
   private readonly im = new Float64Array(STFT_FRAME);
   private samplesIn = 0;
-  private emitted = 0;
-  /** Leading padding still to drop from the output. */
+  /** Frames synthesised, and output samples handed out (after the padding). */
+  private emitted = 0;  /** Leading padding still to drop from the output. */
   private toDrop = STFT_FRAME - STFT_HOP;
 
   constructor(private readonly channels: number, private readonly groups: number, private readonly chunkFrames: number, private readonly masker: ChunkMasker) {
