@@ -39,7 +39,9 @@ export class ChunkedStft {
   private readonly im = new Float64Array(STFT_FRAME);
   private samplesIn = 0;
   /** Frames synthesised, and output samples handed out (after the padding). */
-  private emitted = 0;  /** Leading padding still to drop from the output. */
+  private emitted = 0;
+  private delivered = 0;
+  /** Leading padding still to drop from the output. */
   private toDrop = STFT_FRAME - STFT_HOP;
 
   constructor(private readonly channels: number, private readonly groups: number, private readonly chunkFrames: number, private readonly masker: ChunkMasker) {
@@ -88,8 +90,6 @@ export class ChunkedStft {
     this.delivered += keep;
     return out.map((chs) => chs.map((ch) => ch.slice(from, from + keep)));
   }
-
-  private delivered = 0;
 
   private analyseFrame(frame: Float32Array, c: number): void {
     const { re, im, window } = this;
