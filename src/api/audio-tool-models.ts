@@ -2,20 +2,19 @@
  * Which separation network serves `/v1/audio/separate/` with more than 2 stems: the installed
  * Demucs export (htdemucs for 4, htdemucs_6s for 6), checked on the main thread by reading its
  * graph's signature (no weights loaded), so a missing, cut-short or wrong file is a 424 naming the
- * install command before the upload is billed, never a worker failure. Spleeter is not served.
+ * install command before the upload is billed, never a worker failure. Spleeter: spleeter-spec.ts.
  */
 import type { ToolSpec } from '../audio/tools/tool-spec.js';
 import { ApiError } from '../errors.js';
 import { readOnnxFileSignature } from '../engines/onnx/onnx-file-signature.js';
+import { spleeterSpec } from './spleeter-spec.js';
 import { DEMUCS_SEGMENT_FRAMES, installedSeparationModel, separationModelFor } from '../engines/separation/catalogue.js';
 
 /** The spec for `stems` beyond 2 with `model`; throws 400 for a count the model lacks, 424 when not installed or damaged. */
 export function separationSpec(modelsDir: string, model: 'demucs' | 'spleeter', stems: 4 | 5 | 6): ToolSpec {
   const valid = model === 'demucs' ? [4, 6] : [4, 5];
   if (!valid.includes(stems)) throw new ApiError('invalid_value', `'${model}' separates into 2 or ${valid.join(' or ')} stems; got ${stems}`, 'stems');
-  if (model === 'spleeter') {
-    throw new ApiError('model_not_installed', `Spleeter separation is not available on this server (no Spleeter export is supported yet). Ask for model=demucs with 4 or 6 stems (\`llais models pull htdemucs\` or \`llais models pull htdemucs_6s\`), or 2 stems (no model needed).`, 'model');
-  }
+  if (model === 'spleeter') return spleeterSpec(modelsDir, stems as 4 | 5);
   const n = stems as 4 | 6;
   const info = separationModelFor(n);
   const path = installedSeparationModel(n, modelsDir);

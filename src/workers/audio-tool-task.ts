@@ -12,6 +12,7 @@ import { buildToolRun } from '../audio/tools/tool-build.js';
 import { toolRateHz, toolStems, type ToolSpec } from '../audio/tools/tool-spec.js';
 import { toolRun, type ToolRun } from '../audio/tools/tool-run.js';
 import { demucsStage } from '../engines/separation/demucs-onnx.js';
+import { spleeterStage } from '../engines/separation/spleeter-onnx.js';
 
 export interface AudioToolTaskInput {
   kind: 'audio-tool';
@@ -29,7 +30,10 @@ export interface AudioToolTaskInput {
 async function buildRun(task: AudioToolTaskInput): Promise<ToolRun> {
   const { spec } = task;
   if (spec.tool !== 'separate' || spec.stems === 2) return buildToolRun(spec, task.channels);
-  const stage = await demucsStage({ model: spec.model, stems: spec.stems, channels: task.channels, cancelFlag: task.cancelFlag });
+  const stage =
+    'spleeter' in spec
+      ? await spleeterStage({ model: spec.spleeter, channels: task.channels, cancelFlag: task.cancelFlag })
+      : await demucsStage({ model: spec.model, stems: spec.stems, channels: task.channels, cancelFlag: task.cancelFlag });
   return toolRun(stage, toolStems(spec), task.channels, toolRateHz(spec));
 }
 

@@ -70,7 +70,7 @@ function toolOperations(): OperationSpec[] {
       path: '/v1/audio/separate',
       operationId: 'separateAudio',
       summary: 'Split into stems (3 credits per audio minute for 2 stems, 4 for more)',
-      description: 'A zip of one file per stem (vocals, accompaniment; with demucs 4: drums, bass, other, vocals; 6: + guitar, piano), or JSON with one URL per stem for `Accept: application/json`. 4 and 6 stems run the installed Demucs ONNX export (htdemucs, htdemucs_6s): 424 `model_not_installed` with its install command when it is missing or damaged; spleeter (5 stems) is not served: 424.' + TOOL_NOTE,
+      description: 'A zip of one file per stem (vocals, accompaniment; with demucs 4: drums, bass, other, vocals; 6: + guitar, piano; with spleeter 4: vocals, drums, bass, other; 5: vocals, drums, bass, piano, other), or JSON with one URL per stem for `Accept: application/json`. 4 and 6 stems run the installed Demucs ONNX export (htdemucs, htdemucs_6s), 4 and 5 stems with model=spleeter the installed sherpa-onnx Spleeter per-stem exports (spleeter-4stems, spleeter-5stems): 424 `model_not_installed` with the install command when missing or damaged; a stem count the model lacks: 400.' + TOOL_NOTE,
       tag: 'Audio tools',
       requestBody: multipart(separateForm),
       responses: toolResponses({ 'application/zip': { schema: { type: 'string', contentMediaType: 'application/zip' } } }, jsonSchemaOf(separateResultResponse, 'output')),

@@ -13,7 +13,16 @@ export type ToolSpec =
   | { tool: 'dereverb'; options: DereverbOptions }
   | { tool: 'separate'; stems: 2 }
   /** A separation network (src/engines/separation/), found installed by the API. */
-  | { tool: 'separate'; stems: 4 | 6; model: SeparationModelRef };
+  | { tool: 'separate'; stems: 4 | 6; model: SeparationModelRef }
+  /** Spleeter (src/engines/separation/spleeter-onnx.ts): one export file per stem. */
+  | { tool: 'separate'; stems: 4 | 5; spleeter: SpleeterModelRef };
+
+/** An installed Spleeter export, as plain data: its stems and one `.onnx` path per stem. */
+export interface SpleeterModelRef {
+  id: string;
+  stems: readonly string[];
+  paths: readonly string[];
+}
 
 /** Which installed separation export runs, as plain data (the worker loads it). */
 export interface SeparationModelRef {
@@ -42,5 +51,6 @@ export function toolRateHz(spec: ToolSpec): number {
 
 export function toolStems(spec: ToolSpec): readonly string[] {
   if (spec.tool !== 'separate') return ['audio'];
-  return spec.stems === 2 ? TWO_STEMS : DEMUCS_STEMS.slice(0, spec.stems);
+  if (spec.stems === 2) return TWO_STEMS;
+  return 'spleeter' in spec ? spec.spleeter.stems : DEMUCS_STEMS.slice(0, spec.stems);
 }

@@ -4,10 +4,11 @@
  * (facebookresearch/demucs) publishes PyTorch checkpoints only, so, as for kNN-VC, this is the
  * layout the server reads and the pull prints how to export it: float32 waveform [1, 2, 343980]
  * (44.1 kHz stereo, 7.8 s, the STFT inside the graph) -> [1, S, 2, 343980], S stems in Demucs'
- * source order. Spleeter is not served (see docs/audio-tools.md).
+ * source order. Spleeter 4/5 stems: spleeter-catalogue.ts.
  */
 import { join } from 'node:path';
 import { modelDataDir, type InstallableModel } from '../model-files.js';
+import { SPLEETER_CATALOGUE } from './spleeter-catalogue.js';
 
 export interface SeparationModelInfo extends InstallableModel {
   type: 'separation';
@@ -41,14 +42,16 @@ function demucs(id: 'htdemucs' | 'htdemucs_6s', name: string, stems: readonly st
   };
 }
 
-export const SEPARATION_MODEL_CATALOGUE: readonly SeparationModelInfo[] = [
+const DEMUCS_CATALOGUE: readonly SeparationModelInfo[] = [
   demucs('htdemucs', 'Hybrid Transformer Demucs v4, 4 stems (drums, bass, other, vocals)', DEMUCS_4_STEMS),
   demucs('htdemucs_6s', 'Hybrid Transformer Demucs v4, 6 stems (+ guitar, piano)', DEMUCS_6_STEMS),
 ];
 
+export const SEPARATION_MODEL_CATALOGUE: readonly SeparationModelInfo[] = [...DEMUCS_CATALOGUE, ...SPLEETER_CATALOGUE];
+
 /** The catalogue entry serving `stems` (4 or 6), installed or not. */
 export function separationModelFor(stems: 4 | 6): SeparationModelInfo {
-  return SEPARATION_MODEL_CATALOGUE.find((m) => m.stems.length === stems)!;
+  return DEMUCS_CATALOGUE.find((m) => m.stems.length === stems)!;
 }
 
 /** The `.onnx` path of the model serving `stems`, when installed. */
