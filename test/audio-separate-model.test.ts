@@ -178,7 +178,7 @@ describe('separation into 4 and 6 stems with a Demucs ONNX export', () => {
     assert.match(body.error.message, /damaged.*llais models pull htdemucs`/);
   });
 
-  it('a missing model is a 424 naming the install command; spleeter is refused the same way', async () => {
+  it('a missing model is a 424 naming the install command; spleeter without its files is refused the same way', async () => {
     await rm(join(modelsDir, 'htdemucs_6s'), { recursive: true });
     const res = await post(wav(music(0.2)), { stems: '6' });
     assert.equal(res.status, 424);
