@@ -20,33 +20,11 @@ import { generateApiKey } from '../src/accounts/api-key.js';
 import { startTestApp } from './helpers/app.js';
 import { ffmpegChildren } from './helpers/processes.js';
 import { db, energy, pluckedLoop, random, sdr, speechLike } from './helpers/tool-signals.js';
+import { toolWav as wav } from './helpers/tool-wav.js';
 
 const TTS_RATE = 24_000;
 const MAX_SEC = 30;
 
-/** A 16-bit WAV of interleaved channels. */
-function wav(channels: Float32Array[], rate: number): Uint8Array {
-  const frames = channels[0]!.length;
-  const pcm = new Int16Array(frames * channels.length);
-  for (let i = 0; i < frames; i++) for (let c = 0; c < channels.length; c++) pcm[i * channels.length + c] = Math.max(-32768, Math.min(32767, Math.round(channels[c]![i]! * 32767)));
-  const out = new Uint8Array(44 + pcm.byteLength);
-  const v = new DataView(out.buffer);
-  const text = (at: number, s: string): void => [...s].forEach((ch, i) => v.setUint8(at + i, ch.charCodeAt(0)));
-  text(0, 'RIFF');
-  v.setUint32(4, 36 + pcm.byteLength, true);
-  text(8, 'WAVEfmt ');
-  v.setUint32(16, 16, true);
-  v.setUint16(20, 1, true);
-  v.setUint16(22, channels.length, true);
-  v.setUint32(24, rate, true);
-  v.setUint32(28, rate * 2 * channels.length, true);
-  v.setUint16(32, 2 * channels.length, true);
-  v.setUint16(34, 16, true);
-  text(36, 'data');
-  v.setUint32(40, pcm.byteLength, true);
-  out.set(new Uint8Array(pcm.buffer), 44);
-  return out;
-}
 
 /** The channels of a 16-bit PCM WAV the server wrote (44-byte header: written bit-exact). */
 function unwav(bytes: Uint8Array): { channels: Float32Array[]; rate: number } {

@@ -6,7 +6,7 @@
  */
 import type { ToolSpec } from '../audio/tools/tool-spec.js';
 import { ApiError } from '../errors.js';
-import { readOnnxFileSignature } from '../engines/onnx/onnx-file-signature.js';
+import { singleFloat32Io } from '../engines/onnx/onnx-file-signature.js';
 import { spleeterSpec } from './spleeter-spec.js';
 import { DEMUCS_SEGMENT_FRAMES, installedSeparationModel, separationModelFor } from '../engines/separation/catalogue.js';
 
@@ -28,17 +28,7 @@ export function separationSpec(modelsDir: string, model: 'demucs' | 'spleeter', 
 function segmentOf(id: string, path: string, stems: number): number {
   const damaged = (why: string): ApiError =>
     new ApiError('model_not_installed', `The ${id} separation model at ${path} is damaged or not a ${id} export (${why}); reinstall it with \`llais models pull ${id}\`.`, 'stems');
-  let sig;
-  try {
-    sig = readOnnxFileSignature(path);
-  } catch (error) {
-    throw damaged(error instanceof Error ? error.message : String(error));
-  }
-  const [input] = sig.inputs;
-  const [output] = sig.outputs;
-  if (sig.inputs.length !== 1 || sig.outputs.length !== 1 || input?.type !== 'float32' || output?.type !== 'float32') {
-    throw damaged(`expected one float32 input and one float32 output, found ${sig.inputs.length} and ${sig.outputs.length}`);
-  }
+  const { input, output } = singleFloat32Io(path, damaged);
   const inShape = input.shape ?? [];
   const outShape = output.shape ?? [];
   if (inShape.length !== 3 || inShape[1] !== 2 || outShape.length !== 4 || (typeof outShape[1] === 'number' && outShape[1] !== stems)) {
@@ -48,3 +38,4 @@ function segmentOf(id: string, path: string, stems: number): number {
   // A fixed length is the export's segment; a symbolic one takes Demucs' own.
   return typeof length === 'number' && length > 0 ? length : DEMUCS_SEGMENT_FRAMES;
 }
+

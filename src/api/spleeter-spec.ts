@@ -6,7 +6,7 @@
  */
 import type { ToolSpec } from '../audio/tools/tool-spec.js';
 import { ApiError } from '../errors.js';
-import { readOnnxFileSignature } from '../engines/onnx/onnx-file-signature.js';
+import { singleFloat32Io } from '../engines/onnx/onnx-file-signature.js';
 import { installedSpleeterModel, spleeterModelFor } from '../engines/separation/spleeter-catalogue.js';
 
 export function spleeterSpec(modelsDir: string, stems: 4 | 5): ToolSpec {
@@ -23,17 +23,7 @@ export function spleeterSpec(modelsDir: string, stems: 4 | 5): ToolSpec {
 function checkStemFile(id: string, path: string): void {
   const damaged = (why: string): ApiError =>
     new ApiError('model_not_installed', `The ${id} separation model file ${path} is damaged or not a Spleeter stem export (${why}); reinstall it with \`llais models pull ${id}\`.`, 'stems');
-  let sig;
-  try {
-    sig = readOnnxFileSignature(path);
-  } catch (error) {
-    throw damaged(error instanceof Error ? error.message : String(error));
-  }
-  const [input] = sig.inputs;
-  const [output] = sig.outputs;
-  if (sig.inputs.length !== 1 || sig.outputs.length !== 1 || input?.type !== 'float32' || output?.type !== 'float32') {
-    throw damaged(`expected one float32 input and one float32 output, found ${sig.inputs.length} and ${sig.outputs.length}`);
-  }
+  const { input, output } = singleFloat32Io(path, damaged);
   const shape = input.shape ?? [];
   const fixed = (d: unknown, v: number): boolean => typeof d !== 'number' || d === v;
   if (shape.length !== 4 || !fixed(shape[0], 2) || !fixed(shape[2], 512) || !fixed(shape[3], 1024) || (output.shape ?? []).length !== 4) {

@@ -198,3 +198,19 @@ export function readOnnxFileSignature(path: string): OnnxFileSignature {
     closeSync(fd);
   }
 }
+
+/** The one float32 input and one float32 output of a single-tensor export (the separation models); throws `damaged(why)` otherwise. */
+export function singleFloat32Io(path: string, damaged: (why: string) => Error): { input: OnnxValueInfo; output: OnnxValueInfo } {
+  let sig;
+  try {
+    sig = readOnnxFileSignature(path);
+  } catch (error) {
+    throw damaged(error instanceof Error ? error.message : String(error));
+  }
+  const [input] = sig.inputs;
+  const [output] = sig.outputs;
+  if (sig.inputs.length !== 1 || sig.outputs.length !== 1 || input?.type !== 'float32' || output?.type !== 'float32') {
+    throw damaged(`expected one float32 input and one float32 output, found ${sig.inputs.length} and ${sig.outputs.length}`);
+  }
+  return { input, output };
+}
