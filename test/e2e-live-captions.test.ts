@@ -6,7 +6,7 @@
  * and silence get their documented answers; a client that leaves mid-utterance frees its decoder.
  *
  * Audio is sent at twice real time (20 ms frames every 10 ms): the recognizer keeps up, and the
- * test stays short.
+ * test stays short; the one check of "words while the user speaks" sends at real time.
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
@@ -120,11 +120,15 @@ describe('live captions over wss://', () => {
     const updated = (await log.waitFor('session.updated')).event;
     assert.equal(updated.session.type, 'transcription');
     assert.deepEqual(updated.session.include, ['item.input_audio_transcription.logprobs']);
-    const sentAt = await stream(audio24k, 48, (f) => rt.send({ type: 'input_audio_buffer.append', audio: f.toString('base64') }));
+    // Paced as a speaker talks (real time), as the claim is about: at twice real time on a loaded
+    // machine the speech ends before a cold live decoder (loaded on the first turn) has caught up.
+    const sentAt = await stream(audio24k, 48, (f) => rt.send({ type: 'input_audio_buffer.append', audio: f.toString('base64') }), FRAME_MS);
     const completed = (await log.waitFor('conversation.item.input_audio_transcription.completed')).event;
     const deltas = log.events.filter((e) => e.event.type === 'conversation.item.input_audio_transcription.delta' && e.event.item_id === completed.item_id);
     assert.ok(deltas.length >= 2, `${deltas.length} deltas`);
-    assert.ok(deltas[0]!.at < sentAt(voiced.endMs), 'the first delta arrives before the speech has all been sent');
+    const firstAfterOnset = deltas[0]!.at - sentAt(voiced.startMs);
+    const spoken = sentAt(voiced.endMs) - sentAt(voiced.startMs);
+    assert.ok(deltas[0]!.at < sentAt(voiced.endMs), `the first delta arrives before the speech has all been sent (${firstAfterOnset.toFixed(0)} ms after its onset, speech ${spoken.toFixed(0)} ms)`);
     assert.equal(deltas[0]!.event.logprobs, null, 'logprobs asked for: the live recognizer has none, said with null');
     // Stable words never change, but the turn's last pass may still correct one: .completed is the truth.
     const joined = deltas.map((d) => d.event.delta as string).join('');

@@ -121,26 +121,37 @@ export class Billing {
     const key = `chars:${caller.ip}`;
     const now = this.now();
     const w = this.limits.take(key, req.chars, daily, DAY_MS, now);
-    if (!w.allowed) {
-      throw new ApiError('daily_limit_exceeded', `Anonymous use is limited to ${daily} characters a day per address; ${w.remaining} are left today. Use an API key for more.`, null, {
-        headers: { 'Retry-After': String(Math.max(1, Math.ceil(w.resetMs / 1000))) },
-      });
-    }
-    let open = true;
-    return {
-      creditsUsed: req.credits,
-      creditsRemaining: null,
-      commit: async () => {
-        open = false;
-        return null;
-      },
-      refund: async () => {
-        if (!open) return;
-        open = false;
-        this.limits.giveBack(key, req.chars, DAY_MS, now);
-      },
-    };
+    if (!w.allowed) throw dailyLimitExceeded(daily, w);
+    return charsCharge(req.credits, () => this.limits.giveBack(key, req.chars, DAY_MS, now));
   }
+}
+
+/** The anonymous tier's refusal once an address has spent its characters for the day. */
+export function dailyLimitExceeded(daily: number, window: { remaining: number; resetMs: number }): ApiError {
+  return new ApiError('daily_limit_exceeded', `Anonymous use is limited to ${daily} characters a day per address; ${window.remaining} are left today. Use an API key for more.`, null, {
+    headers: { 'Retry-After': String(Math.max(1, Math.ceil(window.resetMs / 1000))) },
+  });
+}
+
+/**
+ * A charge of characters, not credits (the anonymous tier): committing keeps them spent, a
+ * refund gives them back once (`giveBack`), and neither touches a ledger.
+ */
+export function charsCharge(creditsUsed: number, giveBack: () => void): Charge {
+  let open = true;
+  return {
+    creditsUsed,
+    creditsRemaining: null,
+    commit: async () => {
+      open = false;
+      return null;
+    },
+    refund: async () => {
+      if (!open) return;
+      open = false;
+      giveBack();
+    },
+  };
 }
 
 function settled(creditsUsed: number, creditsRemaining: number | null): Charge {

@@ -10,7 +10,7 @@
  * on the Redis server's clock, so an address's allowance holds across nodes.
  */
 import { ApiError } from '../errors.js';
-import { DAY_MS, type Charge, type ChargeRequest } from './billing.js';
+import { charsCharge, dailyLimitExceeded, DAY_MS, type Charge, type ChargeRequest } from './billing.js';
 import { CONCURRENCY_RETRY_AFTER_SEC, limitKey, MINUTE_MS, rateHeaders, type AccessGate, type AccessPolicy, type Admission, type Caller } from './gate.js';
 import type { RedisLimitStore } from './redis-limit-store.js';
 
@@ -84,26 +84,8 @@ export class SharedGate {
     } catch {
       return local(); // Redis went away mid-call
     }
-    if (!w.allowed) {
-      throw new ApiError('daily_limit_exceeded', `Anonymous use is limited to ${daily} characters a day per address; ${w.remaining} are left today. Use an API key for more.`, null, {
-        headers: { 'Retry-After': String(Math.max(1, Math.ceil(w.resetMs / 1000))) },
-      });
-    }
-    let open = true;
-    const refund = async (): Promise<void> => {
-      if (!open) return;
-      open = false;
-      // A refund that fails (Redis away) leaves the characters spent for the day: never more than the limit.
-      this.limits.giveBack(key, req.chars, DAY_MS).catch(() => {});
-    };
-    return {
-      creditsUsed: req.credits,
-      creditsRemaining: null,
-      commit: async () => {
-        open = false;
-        return null;
-      },
-      refund,
-    };
+    if (!w.allowed) throw dailyLimitExceeded(daily, w);
+    // A refund that fails (Redis away) leaves the characters spent for the day: never more than the limit.
+    return charsCharge(req.credits, () => void this.limits.giveBack(key, req.chars, DAY_MS).catch(() => {}));
   }
 }

@@ -12,6 +12,7 @@ import { RealtimeSession, type RealtimeServices } from '../realtime/openai/sessi
 import { admitSharedUpgrade, checkedUpgrade } from './access.js';
 import type { ApiContext } from './context.js';
 import { liveCharge } from './live-charge.js';
+import { openLiveSession } from './live-session.js';
 import { liveTransport } from './live-transport.js';
 import { vadLoader } from './live-vad.js';
 
@@ -35,47 +36,34 @@ export function registerRealtimeRoute(http: HttpServer, ctx: ApiContext): void {
         const dialect = dialectOf(request.headers, request.protocols);
         const intent = request.query.get('intent') === 'transcription' ? ('transcription' as const) : undefined;
         return (conn: WebSocketConnection) => {
-          if (!access.open(conn) || !billing.open(conn)) return CLOSED_SESSION;
           const log = ctx.logger.child({ reqId: request.requestId, route: 'realtime' });
-          let session: RealtimeSession | null = null;
-          const watch = ctx.live.watch(
-            conn,
-            (reason, message) => {
-              const code = reason === 'idle' ? 'session_idle_timeout' : 'session_expired';
-              conn.send(JSON.stringify({ ...errorEvent(new ApiError(code, message)), event_id: newId('event') }));
-            },
-            () => session?.busy === true,
-          );
-          session = new RealtimeSession(
-            {
-              ...services,
-              logger: log,
-              heardSeconds: billing.heard,
-              // Every reply sentence comes through here: its audio is what the session said.
-              synthesize: (text, voice, speed, continuation, signal) => metered(services.synthesize(text, voice, speed, continuation, signal), billing.spoke),
-            },
-            // A session that is speaking is not idle, though its client may only be listening.
-            liveTransport(conn, () => watch.touch()),
-            dialect,
-            {
-              model,
-              intent,
-              voice: ctx.tts.defaults().voice,
-              maxSessionMs: ctx.config.liveMaxSessionSeconds * 1000,
-              maxTurnMs: ctx.config.liveMaxTurnSeconds * 1000,
-              maxPendingInputBytes: ctx.config.liveMaxPendingInputBytes,
-            },
-          );
-          log.info({ sessionId: session.settings.id, dialect, model }, 'realtime session opened');
-          session.start();
-          return {
-            onMessage: (msg) => {
-              watch.touch();
-              if (msg.kind === 'text') session.handleText(msg.text);
-              else session.handleBinary(msg.data);
-            },
-            onClose: (code) => log.info({ sessionId: session.settings.id, code }, 'realtime session closed'),
-          };
+          return openLiveSession(ctx, conn, {
+            checks: [access, billing],
+            limitEvent: (reason, message) => JSON.stringify({ ...errorEvent(new ApiError(reason === 'idle' ? 'session_idle_timeout' : 'session_expired', message)), event_id: newId('event') }),
+            create: (touch) =>
+              new RealtimeSession(
+                {
+                  ...services,
+                  logger: log,
+                  heardSeconds: billing.heard,
+                  // Every reply sentence comes through here: its audio is what the session said.
+                  synthesize: (text, voice, speed, continuation, signal) => metered(services.synthesize(text, voice, speed, continuation, signal), billing.spoke),
+                },
+                // A session that is speaking is not idle, though its client may only be listening.
+                liveTransport(conn, touch),
+                dialect,
+                {
+                  model,
+                  intent,
+                  voice: ctx.tts.defaults().voice,
+                  maxSessionMs: ctx.config.liveMaxSessionSeconds * 1000,
+                  maxTurnMs: ctx.config.liveMaxTurnSeconds * 1000,
+                  maxPendingInputBytes: ctx.config.liveMaxPendingInputBytes,
+                },
+              ),
+            opened: (session) => log.info({ sessionId: session.settings.id, dialect, model }, 'realtime session opened'),
+            closed: (session, code) => log.info({ sessionId: session.settings.id, code }, 'realtime session closed'),
+          });
         };
       });
     },
@@ -89,9 +77,6 @@ async function* metered(chunks: AsyncIterable<AudioChunk>, spoke: (seconds: numb
     yield chunk;
   }
 }
-
-/** The callbacks of a session refused at open (its socket is already closing). */
-const CLOSED_SESSION = { onMessage: () => {}, onClose: () => {} };
 
 function realtimeServices(ctx: ApiContext): Omit<RealtimeServices, 'logger'> {
   return {

@@ -11,6 +11,7 @@ import { ApiError } from '../errors.js';
 import { admitSharedUpgrade, checkedUpgrade } from './access.js';
 import type { ApiContext } from './context.js';
 import { liveCharge } from './live-charge.js';
+import { openLiveSession } from './live-session.js';
 import { liveTransport } from './live-transport.js';
 import { vadLoader } from './live-vad.js';
 
@@ -34,36 +35,26 @@ export function registerSttWsRoute(http: HttpServer, ctx: ApiContext): void {
         const billing = await liveCharge(ctx, access.caller, 'stt-ws');
         ctx.live.admit();
         return (conn) => {
-          if (!access.open(conn) || !billing.open(conn)) return { onMessage: () => {}, onClose: () => {} };
           const logger = ctx.logger.child({ reqId: request.requestId, route: 'stt-ws' });
-          let session: SttWsSession | null = null;
-          const watch = ctx.live.watch(
-            conn,
-            (reason, message) => conn.send(JSON.stringify({ type: 'error', error: new ApiError(reason === 'idle' ? 'session_idle' : 'session_expired', message).toEnvelope().error })),
-            () => session?.busy === true,
-          );
-          session = new SttWsSession(
-            liveTransport(conn),
-            {
-              transcribe: (audio, language, signal, onPartial) => ctx.stt.transcribeLive(audio, { model: settings.model, language, onPartial, wordTimestamps: true, speakerVector: settings.speakers }, signal),
-              vad,
-              logger,
-              heardSeconds: billing.heard,
-              maxTurnMs: ctx.config.liveMaxTurnSeconds * 1000,
-              maxPendingInputBytes: ctx.config.liveMaxPendingInputBytes,
-            },
-            settings,
-          );
-          logger.info({ format: settings.format, language: settings.language }, 'stt ws session opened');
-          session.start();
-          return {
-            onMessage: (msg) => {
-              watch.touch();
-              if (msg.kind === 'text') session.handleText(msg.text);
-              else session.handleBinary(msg.data);
-            },
-            onClose: (code) => logger.info({ code }, 'stt ws session closed'),
-          };
+          return openLiveSession(ctx, conn, {
+            checks: [access, billing],
+            limitEvent: (reason, message) => JSON.stringify({ type: 'error', error: new ApiError(reason === 'idle' ? 'session_idle' : 'session_expired', message).toEnvelope().error }),
+            create: () =>
+              new SttWsSession(
+                liveTransport(conn),
+                {
+                  transcribe: (audio, language, signal, onPartial) => ctx.stt.transcribeLive(audio, { model: settings.model, language, onPartial, wordTimestamps: true, speakerVector: settings.speakers }, signal),
+                  vad,
+                  logger,
+                  heardSeconds: billing.heard,
+                  maxTurnMs: ctx.config.liveMaxTurnSeconds * 1000,
+                  maxPendingInputBytes: ctx.config.liveMaxPendingInputBytes,
+                },
+                settings,
+              ),
+            opened: () => logger.info({ format: settings.format, language: settings.language }, 'stt ws session opened'),
+            closed: (_session, code) => logger.info({ code }, 'stt ws session closed'),
+          });
         };
       });
     },

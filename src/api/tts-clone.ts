@@ -12,9 +12,10 @@ import { ApiError } from '../errors.js';
 import type { MultipartFields } from '../http/body.js';
 import type { HttpExchange } from '../http/exchange.js';
 import type { Router } from '../http/router.js';
+import type { PlannedSpeech } from '../tts/plan.js';
 import { envelopeWarp } from '../voice/converter.js';
 import { VOICE_SAMPLE_RATE_HZ } from '../voice/frame-spectrum.js';
-import { speakToPcm, toVoiceRate } from '../voice/speak-pcm.js';
+import { speakToPcm, toVoiceRate, type SpokenPcm } from '../voice/speak-pcm.js';
 import { TAGGED_CONTENT_TYPES, TAGGED_FORMATS, type TaggedFormat } from '../voice/tagged-audio.js';
 import type { VoiceStats } from '../voice/voice-profile.js';
 import { EMBEDDED_CONVERTER } from './voice-convert.js';
@@ -75,50 +76,43 @@ export function registerTtsCloneRoutes(router: Router, ctx: VoiceContext): void 
     }
     if (f5 && referencePath !== undefined) {
       const planned = ctx.tts.plan({ text: fields.text, model: '', voice: ctx.tts.defaults().voice, format: fields.format, speed: 1, pronunciations: [] });
-      const charge = await reserveVoiceCharge(ctx, ex, VOICE_CLONE_CREDITS_PER_1K_CHARS, 'voice cloning', planned.chars);
-      try {
-        const spoken = await f5CloneSpeech(ctx, ex, f5, referencePath, fields.text, fields.referenceText);
-        const credits = await charge.commit(planned.chars / 1000);
-        const stored = await storeSyntheticResult(ctx, ex, planned, spoken, fields.format, credits.used);
-        ex.send(200, {
-          'Content-Type': TAGGED_CONTENT_TYPES[fields.format],
-          'Content-Disposition': `attachment; filename="clone.${fields.format}"`,
-          ...SYNTHETIC_HEADERS,
-          'X-Job-Uuid': stored.uuid,
-          'X-Llais-Model': fields.model,
-          'X-Llais-Cloner': F5_CLONER,
-          'X-Credits-Used': String(credits.used),
-          ...(credits.remaining === null ? {} : { 'X-Credits-Remaining': String(credits.remaining) }),
-        }, stored.bytes);
-      } catch (error) {
-        void charge.refund();
-        throw error;
-      }
+      const reference = referencePath;
+      await cloneAndSend(ctx, ex, fields, planned, { 'X-Llais-Cloner': F5_CLONER }, () => f5CloneSpeech(ctx, ex, f5, reference, fields.text, fields.referenceText));
       return;
     }
     const base = await nearestBaseVoice(ctx, ex, target, fields.language);
     const planned = ctx.tts.plan({ text: fields.text, model: '', voice: base, format: fields.format, speed: 1, pronunciations: [], ...(fields.language ? { language: fields.language } : {}) });
-    const charge = await reserveVoiceCharge(ctx, ex, VOICE_CLONE_CREDITS_PER_1K_CHARS, 'voice cloning', planned.chars);
-    try {
+    await cloneAndSend(ctx, ex, fields, planned, { 'X-Llais-Base-Voice': base, 'X-Llais-Converter': EMBEDDED_CONVERTER, 'X-Llais-Cloner': BASE_VOICE_CLONER }, async () => {
       const spoken = await speakToPcm(planned, ex.signal);
       const converted = await ctx.pool.voice(toVoiceRate(spoken.pcm, spoken.sampleRateHz), { kind: 'voice', op: 'convert', spec: { target }, maxSec: Number.POSITIVE_INFINITY }, ex.signal);
-      const credits = await charge.commit(planned.chars / 1000);
-      const stored = await storeSyntheticResult(ctx, ex, planned, { pcm: converted.pcm, sampleRateHz: VOICE_SAMPLE_RATE_HZ, words: spoken.words }, fields.format, credits.used);
-      ex.send(200, {
-        'Content-Type': TAGGED_CONTENT_TYPES[fields.format],
-        'Content-Disposition': `attachment; filename="clone.${fields.format}"`,
-        ...SYNTHETIC_HEADERS,
-        'X-Job-Uuid': stored.uuid,
-        'X-Llais-Model': fields.model,
-        'X-Llais-Base-Voice': base,
-        'X-Llais-Converter': EMBEDDED_CONVERTER,
-        'X-Llais-Cloner': BASE_VOICE_CLONER,
-        'X-Credits-Used': String(credits.used),
-        ...(credits.remaining === null ? {} : { 'X-Credits-Remaining': String(credits.remaining) }),
-      }, stored.bytes);
-    } catch (error) {
-      void charge.refund();
-      throw error;
-    }
+      return { pcm: converted.pcm, sampleRateHz: VOICE_SAMPLE_RATE_HZ, words: spoken.words };
+    });
   });
+}
+
+/**
+ * Either cloning path's answer: the clone is charged per 1,000 characters, spoken by `speak`,
+ * stored as a result and sent with the headers every clone carries plus the path's own; a failure
+ * anywhere refunds the charge.
+ */
+async function cloneAndSend(ctx: VoiceContext, ex: HttpExchange, fields: CloneFields, planned: PlannedSpeech, pathHeaders: Record<string, string>, speak: () => Promise<SpokenPcm>): Promise<void> {
+  const charge = await reserveVoiceCharge(ctx, ex, VOICE_CLONE_CREDITS_PER_1K_CHARS, 'voice cloning', planned.chars);
+  try {
+    const spoken = await speak();
+    const credits = await charge.commit(planned.chars / 1000);
+    const stored = await storeSyntheticResult(ctx, ex, planned, spoken, fields.format, credits.used);
+    ex.send(200, {
+      'Content-Type': TAGGED_CONTENT_TYPES[fields.format],
+      'Content-Disposition': `attachment; filename="clone.${fields.format}"`,
+      ...SYNTHETIC_HEADERS,
+      'X-Job-Uuid': stored.uuid,
+      'X-Llais-Model': fields.model,
+      ...pathHeaders,
+      'X-Credits-Used': String(credits.used),
+      ...(credits.remaining === null ? {} : { 'X-Credits-Remaining': String(credits.remaining) }),
+    }, stored.bytes);
+  } catch (error) {
+    void charge.refund();
+    throw error;
+  }
 }

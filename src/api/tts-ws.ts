@@ -11,6 +11,7 @@ import { resolveSettings } from '../realtime/tts-ws/settings.js';
 import { admitSharedUpgrade, checkedUpgrade } from './access.js';
 import type { ApiContext } from './context.js';
 import { liveCharge } from './live-charge.js';
+import { CLOSED_SESSION } from './live-session.js';
 import { liveTransport } from './live-transport.js';
 
 // A text message may carry the whole text buffer; JSON escapes a character in up to 6 bytes.
@@ -28,7 +29,7 @@ export function registerTtsWsRoute(http: HttpServer, ctx: ApiContext): void {
         const settings = resolveSettings(ctx.tts, parseQuerySettings(request.query));
         return (conn) => {
           // Refused at open (the plan's concurrent slots filled since the handshake): already closing.
-          if (!access.open(conn) || !billing.open(conn)) return { onMessage: () => {}, onClose: () => {} };
+          if (!access.open(conn) || !billing.open(conn)) return CLOSED_SESSION;
           const logger = ctx.logger.child({ reqId: request.requestId, session: conn.id });
           const session = new TtsWsSession(liveTransport(conn), { tts: ctx.tts, live: ctx.live, logger, requestId: request.requestId, spokeSeconds: billing.spoke }, settings);
           return {

@@ -21,7 +21,8 @@ export function clusterSkipReason(): string | false {
   return 'redis-server is not installed (apt-get install redis-server; .ci/run installs it)';
 }
 
-async function freePort(): Promise<number> {
+/** A loopback port nothing listens on (for servers the tests start: Redis, Postgres). */
+export async function freePort(): Promise<number> {
   const server = createServer();
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');

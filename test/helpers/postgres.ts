@@ -9,12 +9,12 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readdirSync } from 'node:fs';
 import { chown, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import pg from 'pg';
 import { tempDir } from './app.js';
+import { freePort } from './cluster.js';
 
 const PG_ROOT = '/usr/lib/postgresql';
 
@@ -39,16 +39,6 @@ export function postgresSkipReason(): string | false {
   const why = `Postgres is not installed (no ${PG_ROOT}/<version>/bin/postgres; apt-get install postgresql, as .ci/run does)`;
   if (process.env.CI) throw new Error(`${why}: CI must run the Postgres tests`);
   return why;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
 }
 
 export interface PostgresServer {

@@ -14,12 +14,9 @@
  * floor while speech keeps the LSA gain (a floor, not zero: no musical noise).
  */
 import type { FrameFunction, Spectrum } from '../dsp/stft-block.js';
+import { MinimumStatistics } from './minimum-statistics.js';
 
-const SMOOTHING = 0.8;
 const DECISION_DIRECTED = 0.96;
-/** Sub-windows of the minimum search, and frames in each: 8 × 24 hops of 21 ms ≈ 4 s: babble's dips are short, speech pauses longer. */
-const SUB_WINDOWS = 8;
-const SUB_FRAMES = 24;
 /** MCRA: smoothed power over this many times its minimum means speech in the bin. */
 const PRESENCE_RATIO = 5;
 /** MCRA's smoothing of the presence indicator and of the noise power (per 5.3 ms hop). */
@@ -43,30 +40,25 @@ export function omlsaDenoise(fftSize: number, channels: number): FrameFunction {
   const floor = 10 ** (FLOOR_DB / 20);
   const absenceOdds = ABSENCE_PRIOR / (1 - ABSENCE_PRIOR);
   const state = Array.from({ length: channels }, () => ({
-    smoothed: new Float64Array(bins),
-    currentMin: new Float64Array(bins).fill(Number.POSITIVE_INFINITY),
-    minima: Array.from({ length: SUB_WINDOWS }, () => new Float64Array(bins).fill(Number.POSITIVE_INFINITY)),
+    // 8 × 24 hops of 21 ms: the minimum over ~4 s (babble's dips are short, speech pauses longer).
+    minimum: new MinimumStatistics(bins),
     presence: new Float64Array(bins),
     noise: new Float64Array(bins),
     previousClean: new Float64Array(bins),
-    frames: 0,
   }));
   return (input: readonly Spectrum[], output: Spectrum[]) => {
     for (let c = 0; c < channels; c++) {
       const s = state[c]!;
       const { re, im } = input[c]!;
       const out = output[c]!;
-      const slot = Math.floor(s.frames / SUB_FRAMES) % SUB_WINDOWS;
+      const first = s.minimum.first;
       for (let k = 0; k < bins; k++) {
         const p = re[k]! * re[k]! + im[k]! * im[k]!;
-        s.smoothed[k] = s.frames === 0 ? p : SMOOTHING * s.smoothed[k]! + (1 - SMOOTHING) * p;
-        s.currentMin[k] = Math.min(s.currentMin[k]!, s.smoothed[k]!);
-        let minimum = s.currentMin[k]!;
-        for (const m of s.minima) minimum = Math.min(minimum, m[k]!);
-        const present = s.smoothed[k]! > PRESENCE_RATIO * minimum ? 1 : 0;
+        const minimum = s.minimum.update(k, p);
+        const present = s.minimum.smoothed[k]! > PRESENCE_RATIO * minimum ? 1 : 0;
         s.presence[k] = PRESENCE_SMOOTHING * s.presence[k]! + (1 - PRESENCE_SMOOTHING) * present;
         const alpha = NOISE_SMOOTHING + (1 - NOISE_SMOOTHING) * s.presence[k]!;
-        s.noise[k] = s.frames === 0 ? p : alpha * s.noise[k]! + (1 - alpha) * p;
+        s.noise[k] = first ? p : alpha * s.noise[k]! + (1 - alpha) * p;
         const noise = s.noise[k]!;
         const posterior = noise > 0 ? Math.min(p / noise, 1e6) : 1e6;
         const prior = Math.max(MIN_PRIOR, DECISION_DIRECTED * (noise > 0 ? Math.min(s.previousClean[k]! / noise, 1e6) : 1e6) + (1 - DECISION_DIRECTED) * Math.max(0, posterior - 1));
@@ -78,12 +70,7 @@ export function omlsaDenoise(fftSize: number, channels: number): FrameFunction {
         out.re[k] = re[k]! * gain;
         out.im[k] = im[k]! * gain;
       }
-      s.frames++;
-      if (s.frames % SUB_FRAMES === 0) {
-        // A sub-window ends: its minimum replaces the oldest.
-        s.minima[slot]!.set(s.currentMin);
-        s.currentMin.fill(Number.POSITIVE_INFINITY);
-      }
+      s.minimum.endFrame();
     }
   };
 }
