@@ -11,6 +11,7 @@ import { JobCharges } from './accounts/job-charges.js';
 import { accessGuard } from './api/access.js';
 import { registerAudioToolRoutes } from './api/audio-tools.js';
 import { registerBatchRoutes } from './api/batch.js';
+import { resultFileUrl } from './api/download-url.js';
 import { registerMetricsRoute, ServerMetrics } from './api/metrics.js';
 import { registerOpenApiRoutes } from './api/openapi/routes.js';
 import { registerPlatformRoutes } from './api/platform.js';
@@ -127,7 +128,7 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
   const tts = new TtsService(ttsPool, config.modelsDir, { maxTextChars: config.maxTextChars, defaultModel: config.defaultModel, defaultVoice: config.defaultVoice, firstChunkChars: config.ttsFirstChunkChars });
   const { batches } = stores;
   const webhooks = new WebhookSweeper(batches, accounts.webhookSecrets, config.webhooks, logger);
-  const batchTracker = new BatchTracker(batches, jobs, () => webhooks.kick(), logger);
+  const batchTracker = new BatchTracker(batches, jobs, (base, uuid, file, expiresAt) => resultFileUrl({ results }, base, uuid, file, expiresAt), () => webhooks.kick(), logger);
   const queue = jobQueueFor(config, jobs, jobCharges.wrap(ttsJobRunner(tts, results)), {
     concurrency: opts.processJobs === false ? 0 : config.jobConcurrency,
     resultTtlMs: config.resultTtlSeconds * 1000,

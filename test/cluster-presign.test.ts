@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { clusterSkipReason, startNode, startRedis, startS3, type ClusterNode, type RedisServer, type S3Server } from './helpers/cluster.js';
+import { DEFAULTS } from '../src/config.js';
 import { tempDir } from './helpers/app.js';
 
 const skip = clusterSkipReason();
@@ -24,7 +25,7 @@ describe('cluster mode: presigned S3 downloads', { skip }, () => {
     // The host clients use differs from the node's (127.0.0.1): the URL must be signed for it.
     publicEndpoint = s3.settings.endpoint.replace('127.0.0.1', 'localhost');
     const dataDir = await tempDir('llais-presign-');
-    node = await startNode('serve', { dataDir, resultTtlSeconds: 3600, cluster: { redisUrl: redis.url, s3: { ...s3.settings, presign: true, publicEndpoint }, nodeId: 'p', sharedDataDir: true, lockMs: 1000 } });
+    node = await startNode('serve', { dataDir, resultTtlSeconds: 3600, webhooks: { ...DEFAULTS.webhooks, allowPrivateTargets: true }, cluster: { redisUrl: redis.url, s3: { ...s3.settings, presign: true, publicEndpoint }, nodeId: 'p', sharedDataDir: true, lockMs: 1000 } });
   });
 
   after(async () => {
@@ -60,5 +61,49 @@ describe('cluster mode: presigned S3 downloads', { skip }, () => {
     const ranged = await fetch(url, { headers: { range: 'bytes=8-15' } });
     assert.equal(ranged.status, 206);
     assert.equal(Buffer.from(await ranged.arrayBuffer()).toString('latin1'), 'WAVEfmt ');
+  });
+
+  it("a batch's result_urls are presigned too, in the poll and in the webhook, each serving its item's bytes", async () => {
+    const { createServer } = await import('node:http');
+    const { once } = await import('node:events');
+    const hooks: string[] = [];
+    const receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        hooks.push(body);
+        res.writeHead(204).end();
+      });
+    });
+    receiver.listen(0, '127.0.0.1');
+    await once(receiver, 'listening');
+    try {
+      const webhook_url = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hook`;
+      const texts = ['First in the batch.', 'Second in the batch.'].map((text) => ({ text, voice: 'en-us' }));
+      const res = await fetch(`${node.url}/v1/tts/batch/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ texts, webhook_url }) });
+      assert.equal(res.status, 200, await res.clone().text());
+      const { batch_id } = (await res.json()) as { batch_id: string };
+      type View = { status: string; items?: Array<{ uuid: string; status: string; result_url: string }> };
+      let view: View = { status: 'processing' };
+      for (let i = 0; i < 400 && (view.status !== 'completed' || hooks.length === 0); i++) {
+        view = (await (await fetch(`${node.url}/v1/tts/batch/result/?batch_id=${batch_id}`)).json()) as View;
+        if (view.status !== 'completed' || hooks.length === 0) await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.equal(view.status, 'completed', JSON.stringify(view));
+      const sent = JSON.parse(hooks[0]!) as View;
+      for (const [i, item] of view.items!.entries()) {
+        for (const shown of [item.result_url, sent.items![i]!.result_url]) {
+          const url = new URL(shown);
+          assert.equal(url.origin, publicEndpoint, `item ${i}: signed for the public endpoint`);
+          assert.ok(url.searchParams.get('X-Amz-Signature'), `item ${i}: a presigned URL`);
+          assert.match(url.pathname, new RegExp(`/results/${item.uuid}/output\\.mp3$`), 'the batch default format, mp3');
+        }
+        const viaNode = Buffer.from(await (await fetch(`${node.url}/static/downloads/${item.uuid}/output.mp3`)).arrayBuffer());
+        const direct = Buffer.from(await (await fetch(item.result_url)).arrayBuffer());
+        assert.ok(direct.length > 1000 && direct.equals(viaNode), `item ${i}: the bucket serves the node's bytes`);
+      }
+    } finally {
+      receiver.close();
+    }
   });
 });

@@ -15,6 +15,7 @@ import type { Router } from '../http/router.js';
 import { newJobFor, type PlannedSpeech } from '../tts/plan.js';
 import { callerOf, checkOwner, claim } from './access.js';
 import { baseUrl, type ApiContext } from './context.js';
+import { resultFileUrl } from './download-url.js';
 import { dictionaryOwner } from './pronunciations.js';
 import { tierOf, withSavedPronunciations } from './speech-charge.js';
 import { parseNativeTts } from './tts-request.js';
@@ -117,7 +118,7 @@ async function batchResult(ctx: ApiContext, ex: HttpExchange): Promise<void> {
   if (!batch) throw new ApiError('batch_not_found', notFound, 'batch_id');
   const caller = callerOf(ex);
   checkOwner(ctx.accounts, caller, 'batch', id, 'batch_not_found', notFound, 'batch_id');
-  const view = await batchView(batch, ctx.jobs);
+  const view = await batchView(batch, ctx.jobs, (base, uuid, file, expiresAt) => resultFileUrl(ctx, base, uuid, file, expiresAt));
   const delivery = await ctx.batches.delivery(id);
   const webhook = batch.webhookUrl === null ? undefined : delivery
     ? { status: delivery.status, attempts: delivery.attempts, last_error: delivery.lastError }

@@ -24,20 +24,26 @@ export interface BatchView {
   items?: BatchItemView[];
 }
 
+/**
+ * The URL of a stored result file (api/download-url.ts): a node URL under `base`, or a presigned
+ * S3 URL valid until the result expires.
+ */
+export type ResultFileUrl = (base: string, uuid: string, file: string, expiresAtMs: number | null) => Promise<string>;
+
 const finished = (job: TtsJob | undefined): boolean => job === undefined || (job.status !== 'queued' && job.status !== 'processing');
 
-function itemView(batch: Batch, index: number, uuid: string, job: TtsJob | undefined): BatchItemView {
-  if (job?.status === 'completed') return { index, uuid, status: 'completed', result_url: `${batch.baseUrl}/static/downloads/${uuid}/output.${job.format}` };
+async function itemView(batch: Batch, index: number, uuid: string, job: TtsJob | undefined, fileUrl: ResultFileUrl): Promise<BatchItemView> {
+  if (job?.status === 'completed') return { index, uuid, status: 'completed', result_url: await fileUrl(batch.baseUrl, uuid, `output.${job.format}`, job.expiresAt) };
   if (job?.status === 'expired') return { index, uuid, status: 'expired', error: 'the result has expired and was deleted' };
   return { index, uuid, status: 'failed', error: job?.error ?? 'the job was lost' };
 }
 
 /** The batch as the API shows it: `completed` counts finished items; `items` once all have. */
-export async function batchView(batch: Batch, jobs: JobStore): Promise<BatchView> {
+export async function batchView(batch: Batch, jobs: JobStore, fileUrl: ResultFileUrl): Promise<BatchView> {
   const all = await Promise.all(batch.jobUuids.map((uuid) => jobs.get(uuid)));
   const done = all.filter(finished).length;
   const view: BatchView = { batch_id: batch.id, total: batch.total, completed: done, status: done === batch.total ? 'completed' : 'processing', credits_used: batch.creditsUsed };
-  if (view.status === 'completed') view.items = batch.jobUuids.map((uuid, i) => itemView(batch, i, uuid, all[i]));
+  if (view.status === 'completed') view.items = await Promise.all(batch.jobUuids.map((uuid, i) => itemView(batch, i, uuid, all[i], fileUrl)));
   return view;
 }
 
@@ -51,6 +57,8 @@ export class BatchTracker {
   constructor(
     private readonly store: BatchStore,
     private readonly jobs: JobStore,
+    /** The webhook's result URLs (presigned ones are valid until each result expires). */
+    private readonly fileUrl: ResultFileUrl,
     /** Told when a webhook delivery was queued, so it is attempted at once. */
     private readonly onDeliveryQueued: () => void,
     private readonly logger: Logger,
@@ -72,7 +80,7 @@ export class BatchTracker {
   private async check(id: string): Promise<void> {
     const batch = await this.store.get(id);
     if (!batch || batch.status !== 'processing') return;
-    const view = await batchView(batch, this.jobs);
+    const view = await batchView(batch, this.jobs, this.fileUrl);
     if (view.status !== 'completed') return;
     const webhook = batch.webhookUrl === null ? null : { deliveryId: newDeliveryId(), url: batch.webhookUrl, body: JSON.stringify(view) };
     // Conditional in the store: of two nodes seeing the last job end, one completes it.
