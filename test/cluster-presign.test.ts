@@ -6,6 +6,8 @@
  * AWS's and MinIO's to judge; what is checked here is where the URL points and what it serves.)
  */
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { clusterSkipReason, startNode, startRedis, startS3, type ClusterNode, type RedisServer, type S3Server } from './helpers/cluster.js';
 import { DEFAULTS } from '../src/config.js';
@@ -64,8 +66,6 @@ describe('cluster mode: presigned S3 downloads', { skip }, () => {
   });
 
   it("a batch's result_urls are presigned too, in the poll and in the webhook, each serving its item's bytes", async () => {
-    const { createServer } = await import('node:http');
-    const { once } = await import('node:events');
     const hooks: string[] = [];
     const receiver = createServer((req, res) => {
       let body = '';
