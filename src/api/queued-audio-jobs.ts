@@ -134,11 +134,14 @@ export class QueuedAudioJobs {
     }, WATCH_MS);
     const dir = await makeWorkDir(this.ctx);
     const started = performance.now();
+    this.log.info({ jobId: id, tool: record.tool }, 'audio job started');
     try {
       const input = join(dir, `input.${payload.ext}`);
       if (!(await this.uploads.fetch(id, payload.ext, input))) throw new ApiError('internal_error', 'The job\'s upload is gone from the shared storage');
-      const result = await this.work(id, payload, input, dir, controller.signal, progress);
-      if (await this.store.finish(id, { status: 'completed', result })) this.log.info({ jobId: id, ms: Math.round(performance.now() - started) }, 'audio job completed');
+      const done = await this.work(id, payload, input, dir, controller.signal, progress);
+      if (await this.store.finish(id, { status: 'completed', result: done.result })) this.log.info({ jobId: id, ms: Math.round(performance.now() - started) }, 'audio job completed');
+      // Cancelled while its files were being written: nobody will ask for them.
+      else await Promise.all(done.files.map((uuid) => this.ctx.results.remove(uuid).catch(() => {})));
     } catch (err) {
       if (drain.aborted) throw err;
       if (!controller.signal.aborted) {
@@ -155,18 +158,18 @@ export class QueuedAudioJobs {
   }
 
   /** The job's result; its credits are what the record's `completed` will commit. */
-  private async work(id: string, p: QueuedPayload, input: string, dir: string, signal: AbortSignal, progress: Int32Array): Promise<Record<string, unknown>> {
+  private async work(id: string, p: QueuedPayload, input: string, dir: string, signal: AbortSignal, progress: Int32Array): Promise<{ result: Record<string, unknown>; files: string[] }> {
     const ctx = this.ctx;
     if (p.work.kind === 'transcribe') {
       const t = await ctx.stt.transcribe({ kind: 'file', path: input }, p.work.opts, signal);
       const used = creditsFor(t.durationSec / 60, STT_CREDITS_PER_MINUTE);
-      return sttResultBody(t, { used, remaining: await this.remainingAfter(p, used) }, p.work.opts.wordTimestamps);
+      return { result: sttResultBody(t, { used, remaining: await this.remainingAfter(p, used) }, p.work.opts.wordTimestamps), files: [] };
     }
     const { input: tool, rate } = p.work;
     const stemUuid = (stem: string): string => createHash('sha256').update(`${id}:${stem}`).digest('hex').slice(0, 32);
     const out = await runTool(ctx, { ...tool, path: input, stemUuid }, dir, signal, progress);
     const used = creditsFor(out.durationSec / 60, rate);
-    return resultBody(ctx, p.base, tool.spec.tool, out, { used, remaining: await this.remainingAfter(p, used) });
+    return { result: await resultBody(ctx, p.base, tool.spec.tool, out, { used, remaining: await this.remainingAfter(p, used) }), files: out.stems.map((s) => s.uuid) };
   }
 
   /** The balance the commit of `used` will leave (the reservation already took `reserved`). */
