@@ -194,7 +194,13 @@ describe('cluster mode on Postgres', { skip }, () => {
       // An account of its own (enterprise: the polls stay within its requests per minute).
       const JOBS_KEY = generateApiKey();
       const keyOnly = { Authorization: `Bearer ${JOBS_KEY}` };
+      // A second worker from the start (its start-up off the kill test's clock): either may take a job.
+      let d: ClusterNode;
+      const workers = (): ClusterNode[] => [nodes[1]!, d];
+      const startedOnWorkers = (id: string): number => workers().reduce((n, w) => n + started(w, id), 0);
       before(async () => {
+        d = await startNode('worker', { dataDir: await tempDir('llais-d-'), jobConcurrency: 1, cluster: { ...cluster, nodeId: 'worker-d' } });
+        nodes.push(d);
         await stores.accounts.ensure('audio', 'enterprise');
         await stores.ledger.grant('audio', 1000, 'test');
         await stores.keys.add('audio', JOBS_KEY);
@@ -223,13 +229,13 @@ describe('cluster mode on Postgres', { skip }, () => {
       const uploads = (): S3JobUploads => new S3JobUploads(s3.settings);
 
       it('an enhance job submitted to node A runs on the worker, is polled and downloaded on node C; upload gone; charged once', async () => {
-        const [a, b, c] = nodes as [ClusterNode, ClusterNode, ClusterNode];
+        const [a, , c] = nodes as [ClusterNode, ClusterNode, ClusterNode];
         const balance = await stores.ledger.balance('audio');
         const id = await submit(a, '/v1/audio/enhance/', toolForm(toolWav([pluckedLoop(8000, 2, [220], 0.5)], 8000), { async: 'true' }));
         const job = await pollDone(c, id);
         assert.equal(job.status, 'completed', JSON.stringify(job));
         assert.equal(job.progress, 1);
-        assert.equal(started(b, id), 1, 'the worker ran it');
+        assert.equal(startedOnWorkers(id), 1, 'a worker ran it, once');
         assert.equal(started(a, id) + started(c, id), 0, 'the serve nodes ran nothing');
         const result = job.result as { result_url: string; credits_used: number; credits_remaining: number };
         const file = await fetch(`${c.url}${new URL(result.result_url).pathname}`);
@@ -247,11 +253,12 @@ describe('cluster mode on Postgres', { skip }, () => {
       });
 
       it('an async transcription submitted to node C runs on the worker and answers on node A', async () => {
-        const [a, b, c] = nodes as [ClusterNode, ClusterNode, ClusterNode];
+        const [a, , c] = nodes as [ClusterNode, ClusterNode, ClusterNode];
         const id = await submit(c, '/v1/stt/', speechForm(await readFile(SHORT_SPEECH), { async: 'true' }));
         const job = await pollDone(a, id);
         assert.equal(job.status, 'completed', JSON.stringify(job));
-        assert.equal(started(b, id), 1);
+        assert.equal(startedOnWorkers(id), 1);
+        assert.equal(started(a, id) + started(c, id), 0);
         const result = job.result as { text: string; credits_used: number; segments: unknown[] };
         assert.ok(result.text.length > 5, result.text);
         await settledOnce(id, result.credits_used);
@@ -264,10 +271,10 @@ describe('cluster mode on Postgres', { skip }, () => {
       });
 
       it('a DELETE on node C stops the job running on the worker: cancelled, refunded, upload gone', async () => {
-        const [a, b, c] = nodes as [ClusterNode, ClusterNode, ClusterNode];
+        const [a, , c] = nodes as [ClusterNode, ClusterNode, ClusterNode];
         const balance = await stores.ledger.balance('audio');
         const id = await submit(a, '/v1/stt/', speechForm(await repeatedSpeech(34), { async: 'true' }));
-        while (started(b, id) === 0) await new Promise((r) => setTimeout(r, 50));
+        while (startedOnWorkers(id) === 0) await new Promise((r) => setTimeout(r, 50));
         const res = await fetch(`${c.url}/v1/audio/jobs/${id}`, { method: 'DELETE', headers: keyOnly });
         assert.equal(res.status, 200, await res.clone().text());
         assert.equal(((await res.json()) as { status: string }).status, 'cancelled');
@@ -277,7 +284,7 @@ describe('cluster mode on Postgres', { skip }, () => {
         // The worker notices within its 500 ms watch and gives its slot back: the next job runs.
         const next = await submit(a, '/v1/audio/enhance/', toolForm(toolWav([pluckedLoop(8000, 1, [330], 0.5)], 8000), { async: 'true' }));
         assert.equal((await pollDone(c, next)).status, 'completed');
-        assert.equal(finished(b, id), 0, 'the cancelled job never completed');
+        assert.equal(workers().reduce((n, w) => n + finished(w, id), 0), 0, 'the cancelled job never completed');
         const store = uploads();
         try {
           assert.equal(await store.exists(id, 'wav'), false);
@@ -286,18 +293,18 @@ describe('cluster mode on Postgres', { skip }, () => {
         }
       });
 
-      it('the worker killed mid-job: another worker runs it again, the record ends once, charged once', async () => {
-        const [a, b] = nodes as [ClusterNode, ClusterNode, ClusterNode];
-        const id = await submit(a, '/v1/stt/', speechForm(await repeatedSpeech(6), { async: 'true' }));
-        while (started(b, id) === 0) await new Promise((r) => setTimeout(r, 20));
-        await b.kill();
-        const d = await startNode('worker', { dataDir: await tempDir('llais-d-'), jobConcurrency: 1, cluster: { ...cluster, nodeId: 'worker-d' } });
-        nodes.push(d);
+      it('the worker killed mid-job: the other worker runs it again, the record ends once, charged once', async () => {
+        const a = nodes[0]!;
+        const id = await submit(a, '/v1/stt/', speechForm(await repeatedSpeech(2), { async: 'true' }));
+        let victim: ClusterNode | undefined;
+        while (!(victim = workers().find((w) => started(w, id) > 0))) await new Promise((r) => setTimeout(r, 10));
+        const other = workers().find((w) => w !== victim)!;
+        await victim.kill();
         const job = await pollDone(a, id);
         assert.equal(job.status, 'completed', JSON.stringify(job));
-        assert.equal(finished(b, id), 0, 'the killed worker did not finish it');
-        assert.equal(started(d, id), 1, 'the stalled job was handed to the other worker');
-        assert.equal(finished(d, id), 1);
+        assert.equal(finished(victim, id), 0, 'the killed worker did not finish it');
+        assert.equal(started(other, id), 1, 'the stalled job was handed to the other worker');
+        assert.equal(finished(other, id), 1);
         await settledOnce(id, (job.result as { credits_used: number }).credits_used);
       });
     });
