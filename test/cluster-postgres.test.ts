@@ -22,6 +22,7 @@ import { storeContract } from './helpers/store-contract.js';
 import { cliArgs, REPO_ROOT } from './helpers/repo.js';
 import { readFile } from 'node:fs/promises';
 import { S3JobUploads } from '../src/jobs/job-uploads.js';
+import { QUEUE_RUNNER, type ToolJobRecord, type ToolJobStore } from '../src/jobs/tool-job-store.js';
 import { repeatedSpeech, SHORT_SPEECH, speechForm } from './helpers/speech-wav.js';
 import { pluckedLoop } from './helpers/tool-signals.js';
 import { toolForm, toolWav } from './helpers/tool-wav.js';
@@ -132,6 +133,51 @@ describe('cluster mode on Postgres', { skip }, () => {
       assert.ok(!closed.detail.includes('hunter2'), closed.detail);
       assert.match(closed.detail, /127\.0\.0\.1:1/);
     });
+  });
+
+  // Async audio tool job records: the two stores answer alike, and a start interrupts only what died with it.
+  it('async audio job records: SQLite and Postgres alike; only a node\'s own local jobs are interrupted, never a queued one', async () => {
+    const db = openDatabase(await tempDir());
+    const url = await server.createDatabase('tool_jobs_test');
+    await migrateCli(url);
+    const pg = await postgresStores(url);
+    const run = async (store: ToolJobStore): Promise<unknown[]> => {
+      const steps: unknown[] = [];
+      const id = (n: number): string => `atj_${String(n).padStart(32, '0')}`;
+      await store.create({ id: id(1), tool: 'enhance', totalFrames: 100, runner: QUEUE_RUNNER, payload: { ext: 'wav', n: [1, 2] } });
+      await store.create({ id: id(2), tool: 'transcribe', totalFrames: 0, runner: 'node-a' });
+      await store.create({ id: id(3), tool: 'separate', totalFrames: 50, runner: 'node-b' });
+      await store.setProgress(id(1), 40);
+      const strip = (r: ToolJobRecord | undefined) => r && { ...r, createdAt: typeof r.createdAt, finishedAt: typeof r.finishedAt };
+      steps.push(strip(await store.get(id(1))), await store.get('atj_none'));
+      steps.push(await store.interruptUnfinished({ code: 'interrupted', message: 'x' }, 'node-a'));
+      steps.push(strip(await store.get(id(2))), (await store.get(id(3)))?.status, (await store.get(id(1)))?.status);
+      steps.push((await store.unfinishedQueued()).map((r) => r.id));
+      steps.push(await store.finish(id(1), { status: 'cancelled' }), await store.finish(id(1), { status: 'completed', result: { a: 1 } }));
+      await store.setProgress(id(1), 90);
+      steps.push(strip(await store.get(id(1))), (await store.unfinishedQueued()).length);
+      steps.push(await store.interruptUnfinished({ code: 'interrupted', message: 'y' }));
+      steps.push((await store.get(id(3)))?.status);
+      await store.prune(Date.now() + 1);
+      steps.push(await store.get(id(1)));
+      return steps;
+    };
+    try {
+      const sqlite = await run(sqliteStores(db).toolJobs);
+      const postgres = await run(pg.toolJobs);
+      assert.deepEqual(postgres, sqlite);
+      assert.deepEqual(sqlite[2], 1, 'node-a\'s local job only');
+      assert.equal(sqlite[4], 'processing', 'node-b\'s local job runs on');
+      assert.equal(sqlite[12], 'failed');
+      assert.equal(sqlite[13], undefined, 'pruned');
+      assert.deepEqual(sqlite[6], ['atj_' + '1'.padStart(32, '0')], 'the queued job stays for the queue');
+      assert.deepEqual(sqlite[7], true);
+      assert.deepEqual(sqlite[8], false, 'a cancelled job does not complete');
+      assert.equal(sqlite[11], 1, 'without a runner: every local job, the queued one already ended');
+    } finally {
+      db.close();
+      await pg.close();
+    }
   });
 
   describe('three nodes on Redis + Postgres, each with its own data directory', { skip: clusterSkipReason() }, () => {
