@@ -11,6 +11,7 @@ import { join } from 'node:path';
 
 import { encodeStem, type ToolFormat } from '../audio/tools/stem-encode.js';
 import { toolRateHz, toolStems, type ToolSpec } from '../audio/tools/tool-spec.js';
+import { nodeIdOf } from '../cluster/cluster-config.js';
 import type { ApiContext } from './context.js';
 import { resultFileUrl } from './download-url.js';
 
@@ -49,14 +50,23 @@ export interface ToolOutput {
   expiresAt: number;
 }
 
+/**
+ * This node's work folders: `<data dir>/audio-tools/`, or with a data directory shared by several
+ * nodes (LLAIS_SHARED_DATA_DIR) a folder per node id below it, so no node clears another's runs.
+ */
+function workRoot(ctx: ApiContext): string {
+  const root = join(ctx.config.dataDir, 'audio-tools');
+  return ctx.config.cluster.sharedDataDir ? join(root, nodeIdOf(ctx.config.cluster)) : root;
+}
+
 /** At start, before any run: a stop or crash may have left work folders behind (nothing else owns them). */
 export function clearWorkDirs(ctx: ApiContext): void {
-  rmSync(join(ctx.config.dataDir, 'audio-tools'), { recursive: true, force: true });
+  rmSync(workRoot(ctx), { recursive: true, force: true });
 }
 
 /** Where a run's raw stems live while it runs (under the data directory: same disk as results). */
 export async function makeWorkDir(ctx: ApiContext): Promise<string> {
-  const root = join(ctx.config.dataDir, 'audio-tools');
+  const root = workRoot(ctx);
   await mkdir(root, { recursive: true });
   return mkdtemp(join(root, 'run-'));
 }
