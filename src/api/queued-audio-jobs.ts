@@ -120,6 +120,7 @@ export class QueuedAudioJobs {
     }
     if (record.status !== 'processing') return this.ended(id);
     const payload = record.payload as QueuedPayload;
+    const dir = await makeWorkDir(this.ctx);
     const controller = new AbortController();
     const stop = (): void => controller.abort(drain.reason);
     drain.addEventListener('abort', stop, { once: true });
@@ -132,7 +133,6 @@ export class QueuedAudioJobs {
         else if (ticks % 2 === 0) await this.store.setProgress(id, Atomics.load(progress, 0));
       }).catch(() => {});
     }, WATCH_MS);
-    const dir = await makeWorkDir(this.ctx);
     const started = performance.now();
     this.log.info({ jobId: id, tool: record.tool }, 'audio job started');
     try {
