@@ -203,6 +203,8 @@ async function cancel(ctx: ApiContext, jobs: ToolJobs, ex: HttpExchange): Promis
   const job = await ownedJob(ctx, jobs, ex);
   if (job.status !== 'processing' || !(await jobs.cancel(job))) {
     const now = (await jobs.get(job.id)) ?? job;
+    // Still running, locally on another node (a shared database without the queue): only that node can stop it.
+    if (now.status === 'processing') throw new ApiError('job_already_finished', `Audio job ${job.id} runs on node ${now.runner}, which alone can cancel it`, 'id');
     throw new ApiError('job_already_finished', `Audio tool job ${job.id} is already ${now.status}`, 'id');
   }
   ex.json(200, jobBody(jobs, (await jobs.get(job.id))!), { 'Cache-Control': 'no-store' });
