@@ -22,6 +22,7 @@ import { registerRealtimeRoute } from './api/realtime.js';
 import { registerResultRoutes } from './api/results.js';
 import { registerSubtitleRoutes } from './api/subtitles.js';
 import { registerSttRoutes } from './api/stt.js';
+import { openToolJobs, startQueuedAudioJobs } from './api/async-jobs-setup.js';
 import { registerTtsRoutes } from './api/tts.js';
 import { registerTtsWsRoute } from './api/tts-ws.js';
 import { registerSttWsRoute } from './api/stt-ws.js';
@@ -153,11 +154,15 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
   const uploads = new UploadReceiver({ dir: join(config.dataDir, 'uploads'), maxConcurrent: config.maxConcurrentUploads });
   const responder = createResponder(config);
   const live = new LiveSessionLimits({ maxSessions: config.liveMaxSessions, maxSessionMs: config.liveMaxSessionSeconds * 1000, idleMs: config.liveIdleTimeoutSeconds * 1000 });
-  const context: ApiContext = { config, logger, tts, pool, jobs, batches, queue, results, responder, stt, uploads, db, live, accounts, jobCharges, metrics, turns: new RequestTurns() };
+  const asyncJobs = openToolJobs(config, stores.toolJobs, logger);
+  const context: ApiContext = { config, logger, tts, pool, jobs, batches, queue, results, responder, stt, uploads, db, live, accounts, jobCharges, metrics, turns: new RequestTurns(), asyncJobs };
   context.sharedGate = sharedGate?.gate;
   const backends = (context.backends = nodeBackends(config, opts.role ?? 'serve', queue, results, stores));
   // A shared queue holds Redis connections (and may run jobs) from here on; a failed start stops it.
   undo.push(() => queue.stop(), () => backends.close());
+  // Async audio tool and transcription jobs on the cluster's second queue (none on one node).
+  const queuedAudioJobs = startQueuedAudioJobs(context, asyncJobs, opts.processJobs === false ? 0 : config.jobConcurrency);
+  if (queuedAudioJobs) undo.push(() => queuedAudioJobs.stop());
 
   const router = new Router();
   registerPlatformRoutes(router, context);
@@ -182,6 +187,7 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
   undo.push(stopMetrics);
   const port = await http.listen();
   const recovered = await queue.recover();
+  await queuedAudioJobs?.recover();
   // Batches whose last job ended just before a crash complete now; pending webhooks resume.
   await batchTracker.recover();
   webhooks.start();
@@ -209,6 +215,7 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
         stopSweep();
         stopMetrics();
         await queue.stop();
+        await queuedAudioJobs?.stop();
         await backends.close();
         sharedGate?.close();
         await webhooks.stop();

@@ -20,6 +20,12 @@ import { clusterSkipReason, completions, startNode, startRedis, startS3, type Cl
 import { postgresSkipReason, startPostgres, type PostgresServer } from './helpers/postgres.js';
 import { storeContract } from './helpers/store-contract.js';
 import { cliArgs, REPO_ROOT } from './helpers/repo.js';
+import { readFile } from 'node:fs/promises';
+import { S3JobUploads } from '../src/jobs/job-uploads.js';
+import { QUEUE_RUNNER, type ToolJobRecord, type ToolJobStore } from '../src/jobs/tool-job-store.js';
+import { repeatedSpeech, SHORT_SPEECH, speechForm } from './helpers/speech-wav.js';
+import { pluckedLoop } from './helpers/tool-signals.js';
+import { toolForm, toolWav } from './helpers/tool-wav.js';
 
 const skip = postgresSkipReason();
 if (skip) process.stderr.write(`cluster-postgres tests skipped: ${skip}\n`);
@@ -129,12 +135,58 @@ describe('cluster mode on Postgres', { skip }, () => {
     });
   });
 
+  // Async audio tool job records: the two stores answer alike, and a start interrupts only what died with it.
+  it('async audio job records: SQLite and Postgres alike; only a node\'s own local jobs are interrupted, never a queued one', async () => {
+    const db = openDatabase(await tempDir());
+    const url = await server.createDatabase('tool_jobs_test');
+    await migrateCli(url);
+    const pg = await postgresStores(url);
+    const run = async (store: ToolJobStore): Promise<unknown[]> => {
+      const steps: unknown[] = [];
+      const id = (n: number): string => `atj_${String(n).padStart(32, '0')}`;
+      await store.create({ id: id(1), tool: 'enhance', totalFrames: 100, runner: QUEUE_RUNNER, payload: { ext: 'wav', n: [1, 2] } });
+      await store.create({ id: id(2), tool: 'transcribe', totalFrames: 0, runner: 'node-a' });
+      await store.create({ id: id(3), tool: 'separate', totalFrames: 50, runner: 'node-b' });
+      await store.setProgress(id(1), 40);
+      const strip = (r: ToolJobRecord | undefined) => r && { ...r, createdAt: typeof r.createdAt, finishedAt: typeof r.finishedAt };
+      steps.push(strip(await store.get(id(1))), await store.get('atj_none'));
+      steps.push(await store.interruptUnfinished({ code: 'interrupted', message: 'x' }, 'node-a'));
+      steps.push(strip(await store.get(id(2))), (await store.get(id(3)))?.status, (await store.get(id(1)))?.status);
+      steps.push((await store.unfinishedQueued()).map((r) => r.id));
+      steps.push(await store.finish(id(1), { status: 'cancelled' }), await store.finish(id(1), { status: 'completed', result: { a: 1 } }));
+      await store.setProgress(id(1), 90);
+      steps.push(strip(await store.get(id(1))), (await store.unfinishedQueued()).length);
+      steps.push(await store.interruptUnfinished({ code: 'interrupted', message: 'y' }));
+      steps.push((await store.get(id(3)))?.status);
+      await store.prune(Date.now() + 1);
+      steps.push(await store.get(id(1)));
+      return steps;
+    };
+    try {
+      const sqlite = await run(sqliteStores(db).toolJobs);
+      const postgres = await run(pg.toolJobs);
+      assert.deepEqual(postgres, sqlite);
+      assert.deepEqual(sqlite[2], 1, 'node-a\'s local job only');
+      assert.equal(sqlite[4], 'processing', 'node-b\'s local job runs on');
+      assert.equal(sqlite[12], 'failed');
+      assert.equal(sqlite[13], undefined, 'pruned');
+      assert.deepEqual(sqlite[6], ['atj_' + '1'.padStart(32, '0')], 'the queued job stays for the queue');
+      assert.deepEqual(sqlite[7], true);
+      assert.deepEqual(sqlite[8], false, 'a cancelled job does not complete');
+      assert.equal(sqlite[11], 1, 'without a runner: every local job, the queued one already ended');
+    } finally {
+      db.close();
+      await pg.close();
+    }
+  });
+
   describe('three nodes on Redis + Postgres, each with its own data directory', { skip: clusterSkipReason() }, () => {
     const KEY = generateApiKey();
     let redis: RedisServer;
     let s3: S3Server;
     let stores: SharedStores;
     let nodes: ClusterNode[] = [];
+    let cluster: ClusterSettings;
     const auth = { Authorization: `Bearer ${KEY}`, 'Content-Type': 'application/json' };
 
     before(async () => {
@@ -146,7 +198,7 @@ describe('cluster mode on Postgres', { skip }, () => {
       await stores.ledger.grant('acme', 1000, 'test');
       await stores.keys.add('acme', KEY);
       // No sharedDataDir: job records, ledger and keys are shared through Postgres, results through S3.
-      const cluster: ClusterSettings = { redisUrl: redis.url, databaseUrl: url, s3: s3.settings, nodeId: '', sharedDataDir: false, lockMs: 1000 };
+      cluster = { redisUrl: redis.url, databaseUrl: url, s3: s3.settings, nodeId: '', sharedDataDir: false, lockMs: 1000 };
       nodes = await Promise.all([
         startNode('serve', { dataDir: await tempDir('llais-a-'), jobConcurrency: 0, cluster: { ...cluster, nodeId: 'serve-a' } }),
         startNode('worker', { dataDir: await tempDir('llais-b-'), jobConcurrency: 1, cluster: { ...cluster, nodeId: 'worker-b' } }),
@@ -181,6 +233,126 @@ describe('cluster mode on Postgres', { skip }, () => {
       const rows = (await stores.ledger.history('acme', 100)).filter((r) => r.ref === uuid);
       assert.deepEqual(rows.map((r) => r.kind).sort(), ['commit', 'reserve'], 'reserved on one node, committed on another, once');
       assert.equal(await stores.ledger.balance('acme'), 1000 - credits);
+    });
+
+    // Async audio tool and transcription jobs on the `audio-jobs` queue (uploads on S3).
+    describe('async audio jobs across the nodes', () => {
+      // An account of its own (enterprise: the polls stay within its requests per minute).
+      const JOBS_KEY = generateApiKey();
+      const keyOnly = { Authorization: `Bearer ${JOBS_KEY}` };
+      // A second worker from the start (its start-up off the kill test's clock): either may take a job.
+      let d: ClusterNode;
+      const workers = (): ClusterNode[] => [nodes[1]!, d];
+      const startedOnWorkers = (id: string): number => workers().reduce((n, w) => n + started(w, id), 0);
+      before(async () => {
+        d = await startNode('worker', { dataDir: await tempDir('llais-d-'), jobConcurrency: 1, cluster: { ...cluster, nodeId: 'worker-d' } });
+        nodes.push(d);
+        await stores.accounts.ensure('audio', 'enterprise');
+        await stores.ledger.grant('audio', 1000, 'test');
+        await stores.keys.add('audio', JOBS_KEY);
+      });
+      const started = (node: ClusterNode, id: string): number => node.lines.filter((l) => l.includes('"audio job started"') && l.includes(id)).length;
+      const finished = (node: ClusterNode, id: string): number => node.lines.filter((l) => l.includes('"audio job completed"') && l.includes(id)).length;
+      const submit = async (node: ClusterNode, path: string, form: FormData): Promise<string> => {
+        const res = await fetch(`${node.url}${path}`, { method: 'POST', headers: keyOnly, body: form });
+        assert.equal(res.status, 202, await res.clone().text());
+        return ((await res.json()) as { job_id: string }).job_id;
+      };
+      const pollDone = async (node: ClusterNode, id: string, timeoutMs = 60_000): Promise<{ status: string; result?: Record<string, unknown>; progress: number }> => {
+        for (const deadline = Date.now() + timeoutMs; ; await new Promise((r) => setTimeout(r, 150))) {
+          const job = (await (await fetch(`${node.url}/v1/audio/jobs/${id}`, { headers: keyOnly })).json()) as { status: string; result?: Record<string, unknown>; progress: number };
+          if (job.status !== 'processing' || Date.now() > deadline) return job;
+        }
+      };
+      const settledOnce = async (id: string, used: number): Promise<void> => {
+        // The worker settles the charge right after the record ends: a poll may be a moment ahead.
+        const rowsOf = async () => (await stores.ledger.history('audio', 1000)).filter((r) => r.ref === id);
+        for (const deadline = Date.now() + 5000; (await rowsOf()).length < 2 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
+        const rows = await rowsOf();
+        assert.deepEqual(rows.map((r) => r.kind).sort(), ['commit', 'reserve'], 'reserved on the accepting node, committed once');
+        assert.equal(rows.reduce((sum, r) => sum + r.delta, 0), -used);
+      };
+      const uploads = (): S3JobUploads => new S3JobUploads(s3.settings);
+
+      it('an enhance job submitted to node A runs on the worker, is polled and downloaded on node C; upload gone; charged once', async () => {
+        const [a, , c] = nodes as [ClusterNode, ClusterNode, ClusterNode];
+        const balance = await stores.ledger.balance('audio');
+        const id = await submit(a, '/v1/audio/enhance/', toolForm(toolWav([pluckedLoop(8000, 2, [220], 0.5)], 8000), { async: 'true' }));
+        const job = await pollDone(c, id);
+        assert.equal(job.status, 'completed', JSON.stringify(job));
+        assert.equal(job.progress, 1);
+        assert.equal(startedOnWorkers(id), 1, 'a worker ran it, once');
+        assert.equal(started(a, id) + started(c, id), 0, 'the serve nodes ran nothing');
+        const result = job.result as { result_url: string; credits_used: number; credits_remaining: number };
+        const file = await fetch(`${c.url}${new URL(result.result_url).pathname}`);
+        assert.equal(file.status, 200);
+        assert.equal(Buffer.from(await file.arrayBuffer()).subarray(0, 4).toString(), 'RIFF');
+        const store = uploads();
+        try {
+          assert.equal(await store.exists(id, 'wav'), false, 'the upload is gone from S3');
+        } finally {
+          store.close();
+        }
+        await settledOnce(id, result.credits_used);
+        assert.equal(await stores.ledger.balance('audio'), balance - result.credits_used);
+        assert.equal(result.credits_remaining, balance - result.credits_used);
+      });
+
+      it('an async transcription submitted to node C runs on the worker and answers on node A', async () => {
+        const [a, , c] = nodes as [ClusterNode, ClusterNode, ClusterNode];
+        const id = await submit(c, '/v1/stt/', speechForm(await readFile(SHORT_SPEECH), { async: 'true' }));
+        const job = await pollDone(a, id);
+        assert.equal(job.status, 'completed', JSON.stringify(job));
+        assert.equal(startedOnWorkers(id), 1);
+        assert.equal(started(a, id) + started(c, id), 0);
+        const result = job.result as { text: string; credits_used: number; segments: unknown[] };
+        assert.ok(result.text.length > 5, result.text);
+        await settledOnce(id, result.credits_used);
+        const store = uploads();
+        try {
+          assert.equal(await store.exists(id, 'wav'), false);
+        } finally {
+          store.close();
+        }
+      });
+
+      it('a DELETE on node C stops the job running on the worker: cancelled, refunded, upload gone', async () => {
+        const [a, , c] = nodes as [ClusterNode, ClusterNode, ClusterNode];
+        const balance = await stores.ledger.balance('audio');
+        const id = await submit(a, '/v1/stt/', speechForm(await repeatedSpeech(34), { async: 'true' }));
+        while (startedOnWorkers(id) === 0) await new Promise((r) => setTimeout(r, 50));
+        const res = await fetch(`${c.url}/v1/audio/jobs/${id}`, { method: 'DELETE', headers: keyOnly });
+        assert.equal(res.status, 200, await res.clone().text());
+        assert.equal(((await res.json()) as { status: string }).status, 'cancelled');
+        assert.equal(await stores.ledger.balance('audio'), balance, 'nothing charged');
+        const rows = (await stores.ledger.history('audio', 1000)).filter((r) => r.ref === id);
+        assert.deepEqual(rows.map((r) => r.kind).sort(), ['refund', 'reserve']);
+        // The worker notices within its 500 ms watch and gives its slot back: the next job runs.
+        const next = await submit(a, '/v1/audio/enhance/', toolForm(toolWav([pluckedLoop(8000, 1, [330], 0.5)], 8000), { async: 'true' }));
+        assert.equal((await pollDone(c, next)).status, 'completed');
+        assert.equal(workers().reduce((n, w) => n + finished(w, id), 0), 0, 'the cancelled job never completed');
+        const store = uploads();
+        try {
+          assert.equal(await store.exists(id, 'wav'), false);
+        } finally {
+          store.close();
+        }
+      });
+
+      it('the worker killed mid-job: the other worker runs it again, the record ends once, charged once', async () => {
+        const a = nodes[0]!;
+        const id = await submit(a, '/v1/stt/', speechForm(await repeatedSpeech(2), { async: 'true' }));
+        let victim: ClusterNode | undefined;
+        while (!(victim = workers().find((w) => started(w, id) > 0))) await new Promise((r) => setTimeout(r, 10));
+        const other = workers().find((w) => w !== victim)!;
+        await victim.kill();
+        const job = await pollDone(a, id);
+        assert.equal(job.status, 'completed', JSON.stringify(job));
+        assert.equal(finished(victim, id), 0, 'the killed worker did not finish it');
+        assert.equal(started(other, id), 1, 'the stalled job was handed to the other worker');
+        assert.equal(finished(other, id), 1);
+        await settledOnce(id, (job.result as { credits_used: number }).credits_used);
+      });
     });
   });
 });

@@ -115,6 +115,16 @@ export class Billing {
     else await this.ledger.refund(ref, reason);
   }
 
+  /**
+   * Commits `actual` credits of the reservation `ref` when its `Charge` is on another node (a
+   * queued audio job); the balance after, or null when `ref` was already settled.
+   */
+  async commitRef(ref: string, actual: number, service: BilledService): Promise<number | null> {
+    const balance = await this.ledger.commit(ref, actual);
+    if (balance !== null) this.opts.onSpent?.(actual, service);
+    return balance;
+  }
+
   private reserveAnonymous(caller: Extract<Caller, { kind: 'anonymous' }>, req: ChargeRequest): Charge {
     const daily = caller.plan.dailyChars;
     if (daily === null) return settled(req.credits, null);

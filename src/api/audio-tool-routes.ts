@@ -18,12 +18,13 @@ import { toolContentType } from '../audio/tools/stem-encode.js';
 import { toolRateHz } from '../audio/tools/tool-spec.js';
 import { callerOf, checkOwner, claim } from './access.js';
 import { dereverbRequest, enhanceRequest, separateRequest, type ToolRequest } from './audio-tool-fields.js';
-import { ToolJobs } from './audio-tool-jobs.js';
-import { SqliteToolJobStore, type ToolJobRecord } from '../jobs/tool-job-store.js';
+import { acceptedJobBody, type ToolJobs } from './audio-tool-jobs.js';
+import type { ToolJobRecord } from '../jobs/tool-job-store.js';
 import { separationSpec } from './audio-tool-models.js';
-import { clearWorkDirs, makeWorkDir, removeWorkDir, runTool, type ToolOutput } from './audio-tool-run.js';
+import { clearWorkDirs, makeWorkDir, removeWorkDir, resultBody, runTool, type ToolOutput } from './audio-tool-run.js';
 import { receiveToolUpload, type CheckedUpload } from './audio-tool-upload.js';
 import { sendStemZip } from './audio-tool-zip.js';
+import type { QueuedAudioJobs } from './queued-audio-jobs.js';
 import { baseUrl, requestLogger, type ApiContext } from './context.js';
 import { creditsFor } from '../accounts/billing.js';
 
@@ -33,7 +34,7 @@ const MORE_STEMS_CREDITS_PER_MINUTE = 4;
 
 export function registerAudioToolProcessingRoutes(router: Router, ctx: ApiContext): void {
   clearWorkDirs(ctx);
-  const jobs = new ToolJobs(new SqliteToolJobStore(ctx.db));
+  const jobs = ctx.asyncJobs;
   router.post('/v1/audio/enhance', (ex) => handle(ctx, jobs, ex, enhanceRequest));
   router.post('/v1/audio/dereverb', (ex) => handle(ctx, jobs, ex, dereverbRequest));
   router.post('/v1/audio/separate', (ex) =>
@@ -57,6 +58,10 @@ async function handle(ctx: ApiContext, jobs: ToolJobs, ex: HttpExchange, parse: 
   const caller = callerOf(ex);
   const rate = request.spec.tool === 'separate' && request.spec.stems !== 2 ? MORE_STEMS_CREDITS_PER_MINUTE : TOOL_CREDITS_PER_MINUTE[tool];
   const estimate = creditsFor(upload.durationSec / 60, rate);
+  if (request.async && jobs.queued) {
+    await submitQueued(ctx, jobs.queued, ex, upload, rate, estimate);
+    return;
+  }
   const charge = await ctx.accounts.billing.reserve(caller, { credits: estimate, chars: 0, note: `audio ${tool}`, service: 'audio_tools' });
   let workDir: string | undefined;
   const settle = async (out: ToolOutput): Promise<{ used: number; remaining: number | null }> => {
@@ -69,7 +74,7 @@ async function handle(ctx: ApiContext, jobs: ToolJobs, ex: HttpExchange, parse: 
       // The upload is deleted when this request ends: the job keeps its own link to the file.
       const input = join(workDir, 'input');
       await link(upload.file.path, input);
-      startJob(ctx, jobs, ex, { upload, input, workDir, estimate, settle, refund: (why) => charge.refund(why) });
+      await startJob(ctx, jobs, ex, { upload, input, workDir, estimate, settle, refund: (why) => charge.refund(why) });
       return;
     }
   } catch (err) {
@@ -119,28 +124,49 @@ interface JobStart {
  * `async=true`: answers 202 now; the run goes on without the request. Only `DELETE` (or shutdown)
  * stops it: a cancelled job delivers nothing, so its whole reservation is refunded.
  */
-function startJob(ctx: ApiContext, jobs: ToolJobs, ex: HttpExchange, j: JobStart): void {
+async function startJob(ctx: ApiContext, jobs: ToolJobs, ex: HttpExchange, j: JobStart): Promise<void> {
   const { spec } = j.upload.request;
   const base = baseUrl(ctx, ex);
   const log = requestLogger(ctx, ex);
-  const job = jobs.start(spec.tool, Math.round(j.upload.durationSec * toolRateHz(spec)), (job) =>
+  const job = await jobs.startLocal(spec.tool, Math.round(j.upload.durationSec * toolRateHz(spec)), (job) =>
     runTool(ctx, toolInput(j.upload, j.input, ex, j.estimate), j.workDir, job.controller.signal, job.progress)
       .then(async (out) => jobs.finish(job, { result: await resultBody(ctx, base, spec.tool, out, await j.settle(out)) }))
       .catch(async (err: unknown) => {
         if (job.controller.signal.aborted) {
           await j.refund('audio tool job cancelled');
-          jobs.finish(job, { cancelled: true });
+          await jobs.finish(job, { cancelled: true });
           return;
         }
         void j.refund('audio tool failed');
         if (!(err instanceof ApiError)) log.error({ err }, 'audio tool job failed');
         const e = err instanceof ApiError ? err : new ApiError('internal_error', 'The audio tool failed');
-        jobs.finish(job, { error: { code: e.code, message: e.message } });
+        await jobs.finish(job, { error: { code: e.code, message: e.message } });
       })
       .finally(() => removeWorkDir(j.workDir)),
   );
   claim(ctx.accounts, callerOf(ex), 'job', job.id);
-  ex.json(202, { job_id: job.id, status: 'processing', progress: 0, status_url: `${base}/v1/audio/jobs/${job.id}` });
+  ex.json(202, acceptedJobBody(base, job.id));
+}
+
+/** `async=true` in cluster mode: the upload stored where every node reads it, the job on the queue. */
+async function submitQueued(ctx: ApiContext, queued: QueuedAudioJobs, ex: HttpExchange, upload: CheckedUpload<ToolRequest>, rate: number, estimate: number): Promise<void> {
+  const { spec } = upload.request;
+  const base = baseUrl(ctx, ex);
+  const caller = callerOf(ex);
+  const { path: _local, ...input } = toolInput(upload, upload.file.path, ex, estimate);
+  const id = await queued.submit({
+    tool: spec.tool,
+    totalFrames: Math.round(upload.durationSec * toolRateHz(spec)),
+    upload: { path: upload.file.path, filename: upload.file.filename },
+    work: { kind: 'tool', input, rate },
+    base,
+    reserve: async (ref) => {
+      const charge = await ctx.accounts.billing.reserve(caller, { credits: estimate, chars: 0, note: `audio ${spec.tool}`, service: 'audio_tools', ref });
+      return { accountId: caller.kind === 'account' ? caller.accountId : null, credits: estimate, refund: (why) => charge.refund(why) };
+    },
+  });
+  claim(ctx.accounts, caller, 'job', id);
+  ex.json(202, acceptedJobBody(base, id));
 }
 
 function toolInput(upload: CheckedUpload<ToolRequest>, path: string, ex: HttpExchange, creditsUsed: number): Parameters<typeof runTool>[1] {
@@ -149,18 +175,9 @@ function toolInput(upload: CheckedUpload<ToolRequest>, path: string, ex: HttpExc
   return { path, spec, format, channels: upload.channels, outRateHz, clientIp: ex.remoteIp, creditsUsed };
 }
 
-/** The JSON answer (also an async job's `result`): one URL, or one per stem for separate. */
-async function resultBody(ctx: ApiContext, base: string, tool: string, out: ToolOutput, credits: { used: number; remaining: number | null }): Promise<Record<string, unknown>> {
-  const common = { format: out.stems[0]!.format, duration: Math.round(out.durationSec * 1000) / 1000, expires_at: new Date(out.expiresAt).toISOString(), credits_used: credits.used, credits_remaining: credits.remaining };
-  const url = (s: ToolOutput['stems'][number]): Promise<string> => resultFileUrl(ctx, base, s.uuid, `output.${s.format}`, out.expiresAt);
-  if (tool === 'separate') return { stems: Object.fromEntries(await Promise.all(out.stems.map(async (s) => [s.name, await url(s)]))), ...common };
-  const stem = out.stems[0]!;
-  return { uuid: stem.uuid, result_url: await url(stem), ...common };
-}
-
-function ownedJob(ctx: ApiContext, jobs: ToolJobs, ex: HttpExchange): ToolJobRecord {
+async function ownedJob(ctx: ApiContext, jobs: ToolJobs, ex: HttpExchange): Promise<ToolJobRecord> {
   const id = ex.params.id!;
-  const job = jobs.get(id);
+  const job = await jobs.get(id);
   if (!job) throw new ApiError('job_not_found', `No audio tool job ${id} (finished jobs are kept for an hour)`, 'id');
   checkOwner(ctx.accounts, callerOf(ex), 'job', id, 'job_not_found', `No audio tool job ${id}`, 'id');
   return job;
@@ -177,16 +194,18 @@ function jobBody(jobs: ToolJobs, job: ToolJobRecord): Record<string, unknown> {
   };
 }
 
-function poll(ctx: ApiContext, jobs: ToolJobs, ex: HttpExchange): void {
-  ex.json(200, jobBody(jobs, ownedJob(ctx, jobs, ex)), { 'Cache-Control': 'no-store' });
+async function poll(ctx: ApiContext, jobs: ToolJobs, ex: HttpExchange): Promise<void> {
+  ex.json(200, jobBody(jobs, await ownedJob(ctx, jobs, ex)), { 'Cache-Control': 'no-store' });
 }
 
 /** `DELETE /v1/audio/jobs/{id}`: stops the worker, waits for its files to go, answers the final state. */
 async function cancel(ctx: ApiContext, jobs: ToolJobs, ex: HttpExchange): Promise<void> {
-  const job = ownedJob(ctx, jobs, ex);
-  if (job.status !== 'processing' || !(await jobs.cancel(job.id))) {
-    const now = jobs.get(job.id) ?? job;
+  const job = await ownedJob(ctx, jobs, ex);
+  if (job.status !== 'processing' || !(await jobs.cancel(job))) {
+    const now = (await jobs.get(job.id)) ?? job;
+    // Still running, locally on another node (a shared database without the queue): only that node can stop it.
+    if (now.status === 'processing') throw new ApiError('job_already_finished', `Audio job ${job.id} runs on node ${now.runner}, which alone can cancel it`, 'id');
     throw new ApiError('job_already_finished', `Audio tool job ${job.id} is already ${now.status}`, 'id');
   }
-  ex.json(200, jobBody(jobs, jobs.get(job.id)!), { 'Cache-Control': 'no-store' });
+  ex.json(200, jobBody(jobs, (await jobs.get(job.id))!), { 'Cache-Control': 'no-store' });
 }

@@ -11,7 +11,9 @@ import { join } from 'node:path';
 
 import { encodeStem, type ToolFormat } from '../audio/tools/stem-encode.js';
 import { toolRateHz, toolStems, type ToolSpec } from '../audio/tools/tool-spec.js';
+import { nodeIdOf } from '../cluster/cluster-config.js';
 import type { ApiContext } from './context.js';
+import { resultFileUrl } from './download-url.js';
 
 /** MP3 tops out at 48 kHz; WAV and FLAC keep the source's rate. */
 const MP3_MAX_RATE_HZ = 48_000;
@@ -27,6 +29,11 @@ export interface ToolInput {
   clientIp: string;
   /** Credits recorded on the first stem's job row. */
   creditsUsed: number;
+  /**
+   * Each stem's result uuid (default a fresh one). A queued job derives them from its id, so a
+   * second run (at-least-once) writes over the first's files and rows instead of beside them.
+   */
+  stemUuid?: (stem: string) => string;
 }
 
 export interface StoredStem {
@@ -43,14 +50,23 @@ export interface ToolOutput {
   expiresAt: number;
 }
 
+/**
+ * This node's work folders: `<data dir>/audio-tools/`, or with a data directory shared by several
+ * nodes (LLAIS_SHARED_DATA_DIR) a folder per node id below it, so no node clears another's runs.
+ */
+function workRoot(ctx: ApiContext): string {
+  const root = join(ctx.config.dataDir, 'audio-tools');
+  return ctx.config.cluster.sharedDataDir ? join(root, nodeIdOf(ctx.config.cluster)) : root;
+}
+
 /** At start, before any run: a stop or crash may have left work folders behind (nothing else owns them). */
 export function clearWorkDirs(ctx: ApiContext): void {
-  rmSync(join(ctx.config.dataDir, 'audio-tools'), { recursive: true, force: true });
+  rmSync(workRoot(ctx), { recursive: true, force: true });
 }
 
 /** Where a run's raw stems live while it runs (under the data directory: same disk as results). */
 export async function makeWorkDir(ctx: ApiContext): Promise<string> {
-  const root = join(ctx.config.dataDir, 'audio-tools');
+  const root = workRoot(ctx);
   await mkdir(root, { recursive: true });
   return mkdtemp(join(root, 'run-'));
 }
@@ -67,7 +83,7 @@ export async function runTool(ctx: ApiContext, input: ToolInput, workDir: string
   const stored: StoredStem[] = [];
   try {
     for (const [s, name] of stems.entries()) {
-      const uuid = randomUUID().replace(/-/g, '');
+      const uuid = input.stemUuid?.(name) ?? randomUUID().replace(/-/g, '');
       const chunks = encodeStem(raw[s]!, { rateHz, channels: input.channels, gainDb: result.gainsDb[s]!, format: input.format, outRateHz }, signal);
       const sizeBytes = await store(ctx, uuid, input.format, chunks);
       stored.push({ name, uuid, format: input.format, sizeBytes, path: (await ctx.results.find(uuid, input.format))!.path });
@@ -78,6 +94,7 @@ export async function runTool(ctx: ApiContext, input: ToolInput, workDir: string
   }
   // Recorded once every stem is stored: a job row is never left half-made for a restart to find.
   for (const [s, stem] of stored.entries()) {
+    if (input.stemUuid && (await ctx.jobs.get(stem.uuid))) continue;
     await ctx.jobs.create({
       uuid: stem.uuid, jobId: randomUUID(), request: { tool: input.spec, stem: stem.name }, model: input.spec.tool, voice: stem.name,
       format: stem.format, chars: 0, creditsUsed: s === 0 ? input.creditsUsed : 0, clientIp: input.clientIp,
@@ -116,4 +133,13 @@ async function store(ctx: ApiContext, uuid: string, format: ToolFormat, chunks: 
 /** Removes a run's work folder (raw stems, an async job's input link). */
 export async function removeWorkDir(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
+}
+
+/** The JSON answer (also an async job's `result`): one URL, or one per stem for separate. */
+export async function resultBody(ctx: ApiContext, base: string, tool: string, out: ToolOutput, credits: { used: number; remaining: number | null }): Promise<Record<string, unknown>> {
+  const common = { format: out.stems[0]!.format, duration: Math.round(out.durationSec * 1000) / 1000, expires_at: new Date(out.expiresAt).toISOString(), credits_used: credits.used, credits_remaining: credits.remaining };
+  const url = (s: ToolOutput['stems'][number]): Promise<string> => resultFileUrl(ctx, base, s.uuid, `output.${s.format}`, out.expiresAt);
+  if (tool === 'separate') return { stems: Object.fromEntries(await Promise.all(out.stems.map(async (s) => [s.name, await url(s)]))), ...common };
+  const stem = out.stems[0]!;
+  return { uuid: stem.uuid, result_url: await url(stem), ...common };
 }

@@ -14,6 +14,7 @@ import type { SttService } from '../stt/service.js';
 import type { Db } from '../storage/database.js';
 import type { LiveSessionLimits } from '../realtime/session-limits.js';
 import type { ServerMetrics } from './metrics.js';
+import type { ToolJobs } from './audio-tool-jobs.js';
 import type { RequestTurns } from './request-turns.js';
 import type { UploadReceiver } from '../http/body.js';
 import type { HttpExchange } from '../http/exchange.js';
@@ -49,6 +50,8 @@ export interface ApiContext {
   turns: RequestTurns;
   /** This node's id and role, and its backends (embedded or shared) for health. */
   backends?: NodeBackends;
+  /** `async=true` audio tool and transcription jobs (`/v1/audio/jobs/{id}`): run here, or through the cluster queue. */
+  asyncJobs: ToolJobs;
   /** Cluster mode: the limits on Redis, exact across nodes (anonymous characters, live sessions). */
   sharedGate?: SharedGate;
 }

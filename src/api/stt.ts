@@ -17,6 +17,8 @@ import { sttLanguage } from '../stt/resolve.js';
 import type { SttService, TranscribeOptions } from '../stt/service.js';
 import type { ApiContext } from './context.js';
 import { chargedTranscriber } from './stt-charge.js';
+import { sttResultBody } from './stt-body.js';
+import { asyncRequested, startSttJob } from './stt-async.js';
 
 /** Room in a multipart body beyond its file for the text fields and the part headers. */
 const MULTIPART_FIELDS_ALLOWANCE_BYTES = 1 << 20;
@@ -105,22 +107,13 @@ export function registerSttRoutes(router: Router, ctx: ApiContext, stt: SttServi
     const body = await upload(ex, (fields) => sttFields(stt, fields));
     const file = requireFile(body, 'file');
     const opts = sttFields(stt, body.fields);
+    if (asyncRequested(ex, bool(body.fields, 'async', false))) {
+      await startSttJob(ctx, ex, file, opts);
+      return;
+    }
     const charged = chargedTranscriber(ctx, ex, stt);
     const t = await charged.transcribe({ kind: 'file', path: file.path }, opts, ex.signal);
-    ex.json(200, {
-      credits_used: charged.credits.used,
-      credits_remaining: charged.credits.remaining,
-      text: t.text,
-      language: t.language,
-      duration: Math.round(t.durationSec * 1000) / 1000,
-      segments: t.segments.map((s) => ({
-        start: s.start,
-        end: s.end,
-        text: s.text,
-        speaker: s.speaker ?? null,
-        ...(opts.wordTimestamps ? { words: s.words ?? [] } : {}),
-      })),
-    }, t.diarizer ? { 'X-Llais-Diarizer': t.diarizer } : {});
+    ex.json(200, sttResultBody(t, charged.credits, opts.wordTimestamps), t.diarizer ? { 'X-Llais-Diarizer': t.diarizer } : {});
   });
 
   const openAi = (task: 'transcribe' | 'translate') => async (ex: HttpExchange) => {

@@ -135,6 +135,11 @@ const MIGRATIONS: string[] = [
      finished_at INTEGER
    );
    CREATE INDEX audio_tool_jobs_finished ON audio_tool_jobs(finished_at) WHERE finished_at IS NOT NULL;`,
+  // Who runs an async job (a node's id, or 'queue' for the cluster queue), its progress for polls
+  // on other nodes, and what a queue worker needs to run it (src/jobs/tool-job-store.ts).
+  `ALTER TABLE audio_tool_jobs ADD COLUMN runner TEXT;
+   ALTER TABLE audio_tool_jobs ADD COLUMN progress_frames INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE audio_tool_jobs ADD COLUMN payload_json TEXT;`,
 ];
 
 export function openDatabase(dataDir: string): Db {

@@ -1,6 +1,6 @@
 /**
  * The stores cluster mode shares between nodes (accounts, keys, webhook secrets, the ledger, job
- * records, batches), on the node's SQLite database by default or on Postgres when
+ * records, batches, async audio tool jobs), on the node's SQLite database by default or on Postgres when
  * `LLAIS_DATABASE_URL` is set. Everything else (pronunciations, voices, conversations, ownership)
  * stays in the node's SQLite database either way (docs/cluster.md).
  */
@@ -9,11 +9,13 @@ import { SqliteLedgerStore, type LedgerStore } from '../accounts/ledger.js';
 import { SqliteBatchStore, type BatchStore } from '../batch/batch-store.js';
 import { generateWebhookSecret } from '../batch/webhook-signature.js';
 import { SqliteJobStore, type JobStore } from '../jobs/job-store.js';
+import { SqliteToolJobStore, type ToolJobStore } from '../jobs/tool-job-store.js';
 import type { Db } from './database.js';
 import { PgAccountStore, PgKeyStore, PgWebhookSecretStore } from './postgres/account-store.js';
 import { PgBatchStore } from './postgres/batch-store.js';
 import { PgJobStore } from './postgres/job-store.js';
 import { PgLedgerStore } from './postgres/ledger-store.js';
+import { PgToolJobStore } from './postgres/tool-job-store.js';
 import { assertMigrated } from './postgres/migrations.js';
 import { createPgPool, pgReachable } from './postgres/pool.js';
 
@@ -25,6 +27,8 @@ export interface SharedStores {
   ledger: LedgerStore;
   jobs: JobStore;
   batches: BatchStore;
+  /** Async audio tool and transcription jobs (`async=true`). */
+  toolJobs: ToolJobStore;
   /** Whether the database answers within `timeoutMs` (health). */
   reachable(timeoutMs: number): Promise<boolean>;
   close(): Promise<void>;
@@ -39,6 +43,7 @@ export function sqliteStores(db: Db): SharedStores {
     ledger: new SqliteLedgerStore(db),
     jobs: new SqliteJobStore(db),
     batches: new SqliteBatchStore(db),
+    toolJobs: new SqliteToolJobStore(db),
     reachable: async () => true,
     close: async () => {},
   };
@@ -64,6 +69,7 @@ export async function postgresStores(url: string): Promise<SharedStores> {
     ledger: new PgLedgerStore(pool),
     jobs: new PgJobStore(pool),
     batches: new PgBatchStore(pool),
+    toolJobs: new PgToolJobStore(pool),
     reachable: (timeoutMs) => pgReachable(pool, timeoutMs),
     close: () => pool.end(),
   };

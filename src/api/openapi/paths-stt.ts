@@ -6,6 +6,7 @@ import { pronunciationDeleted, pronunciationEntry, pronunciationList, sttRespons
 import { voiceChatFieldsSchema } from '../voice-chat-request.js';
 import { sseContent } from './audio-content.js';
 import { jsonSchemaOf, messageSchemas, type Json } from './json-schema.js';
+import { toolJobAccepted } from '../schemas/audio-tools.js';
 import { jsonResponse, param, type OperationSpec } from './operation.js';
 
 /** Statuses of an upload: bad field, credits, too large, not audio, unusable audio, model not installed. */
@@ -41,7 +42,10 @@ export function sttOperations(): OperationSpec[] {
       description: 'Fields sent before the file are checked before the file is read; a full pool answers 503 before the body is received. With `diarize=true`, `X-Llais-Diarizer` names what labelled the speakers: an installed speaker-embedding model (`wespeaker-resnet34`, `3dspeaker-campplus`) or `llais-mfcc-stats-v1`.',
       tag: 'Speech to text',
       requestBody: multipart(sttForm),
-      responses: { 200: jsonResponse('The transcript.', jsonSchemaOf(sttResponse, 'output')) },
+      responses: {
+        200: jsonResponse('The transcript.', jsonSchemaOf(sttResponse, 'output')),
+        202: jsonResponse('`async=true` (a Llais extension): the job to poll at GET /v1/audio/jobs/{id}.', jsonSchemaOf(toolJobAccepted, 'output')),
+      },
       errors: UPLOAD_ERRORS,
     },
     {

@@ -4,6 +4,7 @@
  * same lists used here.
  */
 import { z } from 'zod';
+import { sttResponse } from './stt-responses.js';
 import { CONVERT_BITRATES_KBPS, CONVERT_FORMATS, CONVERT_SAMPLE_RATES_HZ } from '../../audio/transcode.js';
 
 const audioFile = z.file().meta({ description: 'The audio (any format ffmpeg decodes), streamed to disk as it arrives.' });
@@ -101,9 +102,9 @@ export const toolJobAccepted = z.strictObject({
 /** `GET /v1/audio/jobs/{job_id}`. */
 export const toolJobResponse = z.strictObject({
   job_id: z.string(),
-  tool: z.enum(['enhance', 'dereverb', 'separate']),
+  tool: z.enum(['enhance', 'dereverb', 'separate', 'transcribe']).meta({ description: "`transcribe`: a `POST /v1/stt/` with `async=true` (a Llais extension)." }),
   status: z.enum(['processing', 'completed', 'failed', 'cancelled']),
   progress: z.number().meta({ description: 'Share of the input processed, 0-1 (1 once completed).' }),
-  result: z.union([toolResultResponse, separateResultResponse]).optional().meta({ description: 'Once completed: what the synchronous JSON answer would have been.' }),
+  result: z.union([toolResultResponse, separateResultResponse, sttResponse]).optional().meta({ description: 'Once completed: what the synchronous JSON answer would have been.' }),
   error: z.strictObject({ code: z.string(), message: z.string() }).optional().meta({ description: 'Once failed: `interrupted` when a server restart cut the job off, else the error code the synchronous request would have answered.' }),
 });

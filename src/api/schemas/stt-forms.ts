@@ -17,6 +17,7 @@ export const sttForm = z.object({
   language: z.string().optional().meta({ description: "A language code such as 'en'." }),
   timestamps: booleanField.default('false').meta({ description: 'Per-word times in each segment.' }),
   diarize: booleanField.default('false').meta({ description: 'Speaker labels per segment.' }),
+  async: booleanField.default('false').meta({ description: 'A Llais extension (also `?async=true`): answer 202 with a job to poll at GET /v1/audio/jobs/{id} (tool `transcribe`, result the synchronous answer) or cancel with DELETE; for long files. In cluster mode it runs on any node with job workers.' }),
 });
 
 /** OpenAI's `POST /v1/audio/transcriptions` (and `translations`, which ignores `stream`). */

@@ -5,7 +5,8 @@
  * two deploy jobs) queue on an advisory lock, so each step is applied once.
  *
  * The tables mirror the embedded SQLite schema (src/storage/database.ts) for what cluster mode
- * shares: accounts, keys, the ledger, webhook secrets, TTS jobs, batches and webhook deliveries.
+ * shares: accounts, keys, the ledger, webhook secrets, TTS jobs, batches and webhook deliveries,
+ * async audio tool and transcription jobs (step 4).
  */
 import type { PgPool } from './pool.js';
 
@@ -106,6 +107,25 @@ export const MIGRATIONS: readonly Migration[] = [
         updated_at BIGINT NOT NULL
       );
       CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_attempt_at) WHERE status = 'pending';`,
+  },
+  {
+    version: 4,
+    name: 'async audio tool and transcription jobs',
+    sql: `CREATE TABLE audio_tool_jobs (
+        id TEXT PRIMARY KEY,
+        tool TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('processing','completed','failed','cancelled')),
+        total_frames INTEGER NOT NULL,
+        progress_frames INTEGER NOT NULL DEFAULT 0,
+        runner TEXT NOT NULL,
+        payload_json TEXT,
+        result_json TEXT,
+        error_json TEXT,
+        created_at BIGINT NOT NULL,
+        finished_at BIGINT
+      );
+      CREATE INDEX audio_tool_jobs_finished ON audio_tool_jobs(finished_at) WHERE finished_at IS NOT NULL;
+      CREATE INDEX audio_tool_jobs_unfinished ON audio_tool_jobs(runner, created_at) WHERE status = 'processing';`,
   },
 ];
 

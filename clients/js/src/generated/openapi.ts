@@ -230,15 +230,15 @@ export type paths = {
             cookie?: never;
         };
         /**
-         * Progress and result of an audio tool job started with async=true
-         * @description Kept in the database: a job that a server restart cut off answers `failed` with error `interrupted` (nothing charged); a finished one is answered for an hour, its files until they expire.
+         * Progress and result of an audio tool or transcription job started with async=true
+         * @description Kept in the database (Postgres in cluster mode: any node answers): a job that a server restart cut off answers `failed` with error `interrupted` (nothing charged); in cluster mode a job whose node died is run again by another node instead. A finished one is answered for an hour, its files until they expire. Progress of a job running on another node is what its worker last wrote (about every second); a transcription reports 0 until completed.
          */
         get: operations["getAudioToolJob"];
         put?: never;
         post?: never;
         /**
-         * Cancel a running audio tool job
-         * @description Stops the worker, removes the partial files and refunds the whole reservation (a cancelled job delivers nothing); answers the final state, `cancelled` (or `completed` if it finished first). 409 `job_already_finished` for a job that had already ended.
+         * Cancel a running audio tool or transcription job
+         * @description Stops the worker (on another node in cluster mode: it notices within about 500 ms), removes the partial files and refunds the whole reservation (a cancelled job delivers nothing); answers the final state, `cancelled` (or `completed` if it finished first). 409 `job_already_finished` for a job that had already ended.
          */
         delete: operations["cancelAudioToolJob"];
         options?: never;
@@ -1916,11 +1916,34 @@ export interface operations {
                             stems: {
                                 [key: string]: string;
                             };
+                        } | {
+                            credits_remaining: number | null;
+                            credits_used: number;
+                            /** @description Seconds of audio. */
+                            duration: number;
+                            language: string;
+                            segments: {
+                                end: number;
+                                /** @description The speaker label with diarize=true, else null. */
+                                speaker: string | null;
+                                start: number;
+                                text: string;
+                                /** @description With timestamps=true. */
+                                words?: {
+                                    end: number;
+                                    start: number;
+                                    word: string;
+                                }[];
+                            }[];
+                            text: string;
                         };
                         /** @enum {string} */
                         status: "processing" | "completed" | "failed" | "cancelled";
-                        /** @enum {string} */
-                        tool: "enhance" | "dereverb" | "separate";
+                        /**
+                         * @description `transcribe`: a `POST /v1/stt/` with `async=true` (a Llais extension).
+                         * @enum {string}
+                         */
+                        tool: "enhance" | "dereverb" | "separate" | "transcribe";
                     };
                 };
             };
@@ -1986,11 +2009,34 @@ export interface operations {
                             stems: {
                                 [key: string]: string;
                             };
+                        } | {
+                            credits_remaining: number | null;
+                            credits_used: number;
+                            /** @description Seconds of audio. */
+                            duration: number;
+                            language: string;
+                            segments: {
+                                end: number;
+                                /** @description The speaker label with diarize=true, else null. */
+                                speaker: string | null;
+                                start: number;
+                                text: string;
+                                /** @description With timestamps=true. */
+                                words?: {
+                                    end: number;
+                                    start: number;
+                                    word: string;
+                                }[];
+                            }[];
+                            text: string;
                         };
                         /** @enum {string} */
                         status: "processing" | "completed" | "failed" | "cancelled";
-                        /** @enum {string} */
-                        tool: "enhance" | "dereverb" | "separate";
+                        /**
+                         * @description `transcribe`: a `POST /v1/stt/` with `async=true` (a Llais extension).
+                         * @enum {string}
+                         */
+                        tool: "enhance" | "dereverb" | "separate" | "transcribe";
                     };
                 };
             };
@@ -2786,6 +2832,12 @@ export interface operations {
             content: {
                 "multipart/form-data": {
                     /**
+                     * @description A Llais extension (also `?async=true`): answer 202 with a job to poll at GET /v1/audio/jobs/{id} (tool `transcribe`, result the synchronous answer) or cancel with DELETE; for long files. In cluster mode it runs on any node with job workers.
+                     * @default false
+                     * @enum {string}
+                     */
+                    async?: "0" | "1" | "true" | "false" | "yes" | "no";
+                    /**
                      * @description Speaker labels per segment.
                      * @default false
                      * @enum {string}
@@ -2836,6 +2888,21 @@ export interface operations {
                             }[];
                         }[];
                         text: string;
+                    };
+                };
+            };
+            /** @description `async=true` (a Llais extension): the job to poll at GET /v1/audio/jobs/{id}. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        job_id: string;
+                        progress: number;
+                        /** @constant */
+                        status: "processing";
+                        status_url: string;
                     };
                 };
             };

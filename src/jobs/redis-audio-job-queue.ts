@@ -1,0 +1,101 @@
+/**
+ * The cluster's second BullMQ queue, `audio-jobs`: async audio tool and long transcription jobs
+ * (`async=true`), beside the TTS queue (redis-job-queue.ts) with the same semantics. The record
+ * in the ToolJobStore is the source of truth and holds the request; Redis only carries the job id
+ * and which node runs it, so a Redis that lost its data is refilled from the store's queued
+ * records when a node starts (BullMQ ignores an id it already holds).
+ *
+ * At-least-once: a running job's lock is renewed while it runs; a node killed mid-job stops
+ * renewing, and after `lockMs` another node's stalled check hands the job out again. The runner
+ * makes a second run harmless (the record ends once, results are written under names derived
+ * from the job id, the charge is settled once by its ledger reference). A runner that throws
+ * because this node is draining hands the job back for another node; anything else it records
+ * itself, so BullMQ never retries a job that ended.
+ */
+import { Queue, Worker, type Job } from 'bullmq';
+import type { Logger } from '../logger.js';
+import type { ToolJobStore } from './tool-job-store.js';
+
+const QUEUE_NAME = 'audio-jobs';
+const PREFIX = 'llais';
+/** As the TTS queue: a job whose node died or drained goes back this many times at most. */
+const ATTEMPTS = 20;
+
+/** Runs job `id`; throws only when `signal` was aborted by this node's drain (the job goes back). */
+export type AudioJobRunner = (id: string, signal: AbortSignal) => Promise<void>;
+
+export interface AudioJobQueueOptions {
+  redisUrl: string;
+  lockMs: number;
+  nodeId: string;
+  /** Jobs this node runs at once; 0 takes none (a serve node without local workers). */
+  concurrency: number;
+  logger: Logger;
+}
+
+export class RedisAudioJobQueue {
+  private readonly queue: Queue;
+  private worker: Worker | null = null;
+  private readonly running = new Set<AbortController>();
+  private stopped = false;
+  private readonly log: Logger;
+
+  constructor(
+    private readonly store: ToolJobStore,
+    private readonly run: AudioJobRunner,
+    private readonly opts: AudioJobQueueOptions,
+  ) {
+    this.log = opts.logger.child({ node: opts.nodeId, queue: QUEUE_NAME });
+    this.queue = new Queue(QUEUE_NAME, { connection: { url: opts.redisUrl, maxRetriesPerRequest: 1, retryStrategy: (n: number) => Math.min(100 * n, 1000) }, prefix: PREFIX });
+    this.queue.on('error', () => {});
+    if (opts.concurrency > 0) this.startWorker();
+  }
+
+  /** Hands job `id` (its record already stored) to whichever node takes it. */
+  async add(id: string): Promise<void> {
+    // The job id is the record's: adding one the queue already holds is a no-op.
+    await this.queue.add('audio', { id }, { jobId: id, attempts: ATTEMPTS, removeOnComplete: true, removeOnFail: true });
+  }
+
+  /** Queues every record still waiting for the queue; returns how many. */
+  async recover(): Promise<number> {
+    if (this.stopped) return 0;
+    const jobs = await this.store.unfinishedQueued();
+    for (const job of jobs) this.add(job.id).catch((err: unknown) => this.log.warn({ err, jobId: job.id }, 'audio job not handed to the queue'));
+    if (jobs.length > 0) this.log.info({ jobs: jobs.length }, 'unfinished audio jobs handed to the queue');
+    return jobs.length;
+  }
+
+  private startWorker(): void {
+    const { redisUrl, lockMs, concurrency } = this.opts;
+    this.worker = new Worker(QUEUE_NAME, (bull: Job<{ id: string }>) => this.execute(bull.data.id), {
+      connection: { url: redisUrl, maxRetriesPerRequest: null, retryStrategy: (n: number) => Math.min(100 * n, 1000) },
+      prefix: PREFIX,
+      concurrency,
+      lockDuration: lockMs,
+      stalledInterval: lockMs,
+      maxStalledCount: ATTEMPTS,
+      name: this.opts.nodeId,
+    });
+    this.worker.on('error', (err) => this.log.debug({ err }, 'audio queue worker error'));
+  }
+
+  private async execute(id: string): Promise<void> {
+    const controller = new AbortController();
+    this.running.add(controller);
+    try {
+      await this.run(id, controller.signal);
+    } finally {
+      this.running.delete(controller);
+    }
+  }
+
+  /** Stops taking jobs; running ones are aborted and go back to the queue for another node. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const c of this.running) c.abort(new Error('node draining'));
+    await this.worker?.close().catch(() => {});
+    await this.queue.close().catch(() => {});
+  }
+}
