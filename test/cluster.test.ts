@@ -18,6 +18,8 @@ import { openDatabase, type Db } from '../src/storage/database.js';
 import type { ClusterSettings } from '../src/cluster/cluster-config.js';
 import { clusterSkipReason, completions, startNode, startRedis, startS3, type ClusterNode, type RedisServer, type S3Server } from './helpers/cluster.js';
 import { tempDir } from './helpers/app.js';
+import { pluckedLoop } from './helpers/tool-signals.js';
+import { toolForm, toolWav } from './helpers/tool-wav.js';
 
 const skip = clusterSkipReason();
 if (skip && process.env.CI) throw new Error(`cluster tests cannot run on CI: ${skip}`);
@@ -257,6 +259,10 @@ describe('cluster mode: Redis queue, S3 results, three nodes', { skip }, () => {
     assert.equal(refused!.status, 503);
     assert.equal(refused!.headers.get('retry-after'), '5');
     assert.equal(((await refused!.json()) as { error: { code: string } }).error.code, 'queue_unavailable');
+    const audioJob = () => fetch(`${serve.url}/v1/audio/enhance/`, { method: 'POST', headers: { authorization: json().authorization! }, body: toolForm(toolWav([pluckedLoop(8000, 1, [220], 0.5)], 8000), { async: 'true' }) });
+    const audioRefused = await audioJob();
+    assert.equal(audioRefused.status, 503, 'an async audio job too, before its upload is stored or charged');
+    assert.equal(((await audioRefused.json()) as { error: { code: string } }).error.code, 'queue_unavailable');
     const health = (await (await fetch(`${serve.url}/v1/health/`)).json()) as { backends: { queue: { reachable: boolean } } };
     assert.equal(health.backends.queue.reachable, false);
     const stream = await fetch(`${serve.url}/v1/tts/stream/`, { method: 'POST', headers: json(), body: JSON.stringify({ text: 'Streaming needs no queue.', voice: 'en-us' }) });
@@ -272,5 +278,13 @@ describe('cluster mode: Redis queue, S3 results, three nodes', { skip }, () => {
     }
     assert.ok(uuid, 'the node accepts queued work again once Redis is back');
     assert.equal((await poll(serve, uuid)).status, 'completed');
+    const accepted = await audioJob();
+    assert.equal(accepted.status, 202, await accepted.clone().text());
+    const { job_id } = (await accepted.json()) as { job_id: string };
+    let job = { status: 'processing' };
+    for (const deadline = Date.now() + 30_000; job.status === 'processing' && Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
+      job = (await (await fetch(`${serve.url}/v1/audio/jobs/${job_id}`, { headers: json() })).json()) as { status: string };
+    }
+    assert.equal(job.status, 'completed', `the async audio job runs on a worker again: ${JSON.stringify(job)}`);
   });
 });

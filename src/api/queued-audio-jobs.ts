@@ -12,10 +12,10 @@
  * run and the cancelling node may all call it. While it runs, the worker reads the record every
  * 500 ms (a `DELETE` elsewhere stops it) and writes its progress to it every second.
  */
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 
 import { creditsFor, STT_CREDITS_PER_MINUTE, type BilledService } from '../accounts/billing.js';
-import { createHash } from 'node:crypto';
 import { ApiError } from '../errors.js';
 import type { JobUploads } from '../jobs/job-uploads.js';
 import { RedisAudioJobQueue } from '../jobs/redis-audio-job-queue.js';
@@ -82,6 +82,7 @@ export class QueuedAudioJobs {
 
   /** Stores the upload, reserves, records and queues the job; its id. */
   async submit(s: Submission): Promise<string> {
+    this.queue.admit();
     const id = newToolJobId();
     const ext = extOf(s.upload.filename);
     const charge = await s.reserve(id);

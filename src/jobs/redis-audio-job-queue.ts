@@ -3,7 +3,8 @@
  * (`async=true`), beside the TTS queue (redis-job-queue.ts) with the same semantics. The record
  * in the ToolJobStore is the source of truth and holds the request; Redis only carries the job id
  * and which node runs it, so a Redis that lost its data is refilled from the store's queued
- * records when a node starts (BullMQ ignores an id it already holds).
+ * records when a node starts and whenever its connection comes back (BullMQ ignores an id it
+ * already holds). While Redis is away a node refuses new jobs (503 `queue_unavailable`).
  *
  * At-least-once: a running job's lock is renewed while it runs; a node killed mid-job stops
  * renewing, and after `lockMs` another node's stalled check hands the job out again. The runner
@@ -13,6 +14,8 @@
  * itself, so BullMQ never retries a job that ended.
  */
 import { Queue, Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import { ApiError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ToolJobStore } from './tool-job-store.js';
 
@@ -20,6 +23,7 @@ const QUEUE_NAME = 'audio-jobs';
 const PREFIX = 'llais';
 /** As the TTS queue: a job whose node died or drained goes back this many times at most. */
 const ATTEMPTS = 20;
+const UNAVAILABLE_RETRY_AFTER_SEC = 5;
 
 /** Runs job `id`; throws only when `signal` was aborted by this node's drain (the job goes back). */
 export type AudioJobRunner = (id: string, signal: AbortSignal) => Promise<void>;
@@ -35,6 +39,8 @@ export interface AudioJobQueueOptions {
 
 export class RedisAudioJobQueue {
   private readonly queue: Queue;
+  /** Watches the connection: refuses jobs at once while Redis is away, refills the queue when it is back. */
+  private readonly redis: Redis;
   private worker: Worker | null = null;
   private readonly running = new Set<AbortController>();
   private stopped = false;
@@ -48,7 +54,25 @@ export class RedisAudioJobQueue {
     this.log = opts.logger.child({ node: opts.nodeId, queue: QUEUE_NAME });
     this.queue = new Queue(QUEUE_NAME, { connection: { url: opts.redisUrl, maxRetriesPerRequest: 1, retryStrategy: (n: number) => Math.min(100 * n, 1000) }, prefix: PREFIX });
     this.queue.on('error', () => {});
+    this.redis = new Redis(opts.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: (n) => Math.min(100 * n, 1000) });
+    this.redis.on('error', () => {}); // reported by `admit` and health; ioredis reconnects by itself
+    let wasReady = false;
+    this.redis.on('ready', () => {
+      // Back after an outage: records accepted while a job's hand-over failed are queued again.
+      if (wasReady) void this.recover().catch((err: unknown) => this.log.error({ err }, 'audio jobs not queued again'));
+      wasReady = true;
+    });
     if (opts.concurrency > 0) this.startWorker();
+  }
+
+  /** Refuses a new job with 503 `queue_unavailable` while this node cannot reach Redis (before its upload is stored or charged). */
+  admit(): void {
+    if (this.stopped) throw new ApiError('shutting_down', 'The server is shutting down');
+    if (this.redis.status !== 'ready') {
+      throw new ApiError('queue_unavailable', 'The shared job queue (Redis) cannot be reached from this node; retry later, or send the request without async=true.', null, {
+        headers: { 'Retry-After': String(UNAVAILABLE_RETRY_AFTER_SEC) },
+      });
+    }
   }
 
   /** Hands job `id` (its record already stored) to whichever node takes it. */
@@ -97,5 +121,6 @@ export class RedisAudioJobQueue {
     for (const c of this.running) c.abort(new Error('node draining'));
     await this.worker?.close().catch(() => {});
     await this.queue.close().catch(() => {});
+    this.redis.disconnect();
   }
 }
