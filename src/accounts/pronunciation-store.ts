@@ -14,11 +14,11 @@ export interface SavedPronunciation extends PronunciationRule {
 
 export interface PronunciationStore {
   /** Oldest first (the order they apply in: a later entry for the same word wins). */
-  list(accountId: string): SavedPronunciation[];
+  list(accountId: string): Promise<SavedPronunciation[]>;
   /** 409 `too_many_pronunciations` when the account already has the maximum. */
-  add(accountId: string, rule: PronunciationRule): SavedPronunciation;
+  add(accountId: string, rule: PronunciationRule): Promise<SavedPronunciation>;
   /** False when the account has no entry with that id. */
-  remove(accountId: string, id: number): boolean;
+  remove(accountId: string, id: number): Promise<boolean>;
 }
 
 interface Row { id: number; word: string; replacement: string; language: string | null; case_sensitive: number; created_at: number }
@@ -52,15 +52,15 @@ export class SqlitePronunciationStore implements PronunciationStore {
     });
   }
 
-  list(accountId: string): SavedPronunciation[] {
+  async list(accountId: string): Promise<SavedPronunciation[]> {
     return (this.stmts.list.all(accountId) as Row[]).map(fromRow);
   }
 
-  add(accountId: string, rule: PronunciationRule): SavedPronunciation {
+  async add(accountId: string, rule: PronunciationRule): Promise<SavedPronunciation> {
     return this.addTx.immediate(accountId, rule);
   }
 
-  remove(accountId: string, id: number): boolean {
+  async remove(accountId: string, id: number): Promise<boolean> {
     return this.stmts.remove.run(accountId, id).changes === 1;
   }
 }

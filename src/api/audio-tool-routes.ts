@@ -69,7 +69,7 @@ async function handle(ctx: ApiContext, jobs: ToolJobs, ex: HttpExchange, parse: 
       // The upload is deleted when this request ends: the job keeps its own link to the file.
       const input = join(workDir, 'input');
       await link(upload.file.path, input);
-      startJob(ctx, jobs, ex, { upload, input, workDir, estimate, settle, refund: (why) => charge.refund(why) });
+      await startJob(ctx, jobs, ex, { upload, input, workDir, estimate, settle, refund: (why) => charge.refund(why) });
       return;
     }
   } catch (err) {
@@ -87,7 +87,7 @@ async function handle(ctx: ApiContext, jobs: ToolJobs, ex: HttpExchange, parse: 
     await removeWorkDir(workDir!);
   }
   const credits = await settle(out);
-  for (const s of out.stems) claim(ctx.accounts, caller, 'job', s.uuid);
+  await claim(ctx.accounts, caller, 'job', out.stems.map((s) => s.uuid));
   if (wantsJson(ex)) {
     ex.json(200, await resultBody(ctx, baseUrl(ctx, ex), tool, out, credits));
     return;
@@ -119,7 +119,7 @@ interface JobStart {
  * `async=true`: answers 202 now; the run goes on without the request. Only `DELETE` (or shutdown)
  * stops it: a cancelled job delivers nothing, so its whole reservation is refunded.
  */
-function startJob(ctx: ApiContext, jobs: ToolJobs, ex: HttpExchange, j: JobStart): void {
+async function startJob(ctx: ApiContext, jobs: ToolJobs, ex: HttpExchange, j: JobStart): Promise<void> {
   const { spec } = j.upload.request;
   const base = baseUrl(ctx, ex);
   const log = requestLogger(ctx, ex);
@@ -139,7 +139,13 @@ function startJob(ctx: ApiContext, jobs: ToolJobs, ex: HttpExchange, j: JobStart
       })
       .finally(() => removeWorkDir(j.workDir)),
   );
-  claim(ctx.accounts, callerOf(ex), 'job', job.id);
+  try {
+    await claim(ctx.accounts, callerOf(ex), 'job', job.id);
+  } catch (err) {
+    // Unclaimed, the caller gets no id to follow it by: the run stops and refunds itself.
+    await jobs.cancel(job.id);
+    throw err;
+  }
   ex.json(202, { job_id: job.id, status: 'processing', progress: 0, status_url: `${base}/v1/audio/jobs/${job.id}` });
 }
 
@@ -158,11 +164,11 @@ async function resultBody(ctx: ApiContext, base: string, tool: string, out: Tool
   return { uuid: stem.uuid, result_url: await url(stem), ...common };
 }
 
-function ownedJob(ctx: ApiContext, jobs: ToolJobs, ex: HttpExchange): ToolJobRecord {
+async function ownedJob(ctx: ApiContext, jobs: ToolJobs, ex: HttpExchange): Promise<ToolJobRecord> {
   const id = ex.params.id!;
   const job = jobs.get(id);
   if (!job) throw new ApiError('job_not_found', `No audio tool job ${id} (finished jobs are kept for an hour)`, 'id');
-  checkOwner(ctx.accounts, callerOf(ex), 'job', id, 'job_not_found', `No audio tool job ${id}`, 'id');
+  await checkOwner(ctx.accounts, callerOf(ex), 'job', id, 'job_not_found', `No audio tool job ${id}`, 'id');
   return job;
 }
 
@@ -177,13 +183,13 @@ function jobBody(jobs: ToolJobs, job: ToolJobRecord): Record<string, unknown> {
   };
 }
 
-function poll(ctx: ApiContext, jobs: ToolJobs, ex: HttpExchange): void {
-  ex.json(200, jobBody(jobs, ownedJob(ctx, jobs, ex)), { 'Cache-Control': 'no-store' });
+async function poll(ctx: ApiContext, jobs: ToolJobs, ex: HttpExchange): Promise<void> {
+  ex.json(200, jobBody(jobs, await ownedJob(ctx, jobs, ex)), { 'Cache-Control': 'no-store' });
 }
 
 /** `DELETE /v1/audio/jobs/{id}`: stops the worker, waits for its files to go, answers the final state. */
 async function cancel(ctx: ApiContext, jobs: ToolJobs, ex: HttpExchange): Promise<void> {
-  const job = ownedJob(ctx, jobs, ex);
+  const job = await ownedJob(ctx, jobs, ex);
   if (job.status !== 'processing' || !(await jobs.cancel(job.id))) {
     const now = jobs.get(job.id) ?? job;
     throw new ApiError('job_already_finished', `Audio tool job ${job.id} is already ${now.status}`, 'id');

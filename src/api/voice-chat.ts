@@ -36,7 +36,7 @@ export function registerVoiceChatRoutes(router: Router, ctx: ApiContext): void {
     const caller = callerOf(ex);
     if (req.conversationId !== undefined) {
       // Another account's conversation does not exist, as far as this caller can tell.
-      checkOwner(ctx.accounts, caller, 'conversation', req.conversationId, 'conversation_not_found', `No conversation with id ${JSON.stringify(req.conversationId.slice(0, 64))}; omit 'conversation_id' to start one`, 'conversation_id');
+      await checkOwner(ctx.accounts, caller, 'conversation', req.conversationId, 'conversation_not_found', `No conversation with id ${JSON.stringify(req.conversationId.slice(0, 64))}; omit 'conversation_id' to start one`, 'conversation_id');
     }
     const charge = await ctx.accounts.billing.reserve(caller, { credits: VOICE_CHAT_CREDITS_PER_TURN, chars: 0, note: 'voice chat turn', service: 'voice_chat' });
     const started = performance.now();
@@ -48,7 +48,7 @@ export function registerVoiceChatRoutes(router: Router, ctx: ApiContext): void {
       throw err;
     }
     const creditsRemaining = await charge.commit();
-    claim(ctx.accounts, caller, 'conversation', turn.conversationId);
+    await claim(ctx.accounts, caller, 'conversation', turn.conversationId);
     requestLogger(ctx, ex).info(
       { conversationId: turn.conversationId, input: req.input.kind, ms: Math.round(performance.now() - started), audioSec: turn.audio.durationSec },
       'voice chat turn',

@@ -93,7 +93,7 @@ export async function targetVoiceAudio(ctx: VoiceContext, ex: HttpExchange, voic
 
 /** The statistics of a target voice: a stored voice (`emb_…`) of the caller, or a built-in TTS voice. */
 export async function targetVoiceStats(ctx: VoiceContext, ex: HttpExchange, voice: string, param: string): Promise<VoiceStats> {
-  if (voice.startsWith('emb_')) return storedVoice(ctx, ex, voice, param).stats;
+  if (voice.startsWith('emb_')) return (await storedVoice(ctx, ex, voice, param)).stats;
   try {
     return (await ctx.builtins.get(voice, ex.signal)).stats;
   } catch (error) {
@@ -104,8 +104,8 @@ export async function targetVoiceStats(ctx: VoiceContext, ex: HttpExchange, voic
 }
 
 /** A stored voice of the caller's account; another account's id is not found, exactly like a missing one. */
-export function storedVoice(ctx: VoiceContext, ex: HttpExchange, id: string, param: string): StoredEmbedding {
-  const found = ctx.voices.get(voiceOwner(ex), id);
+export async function storedVoice(ctx: VoiceContext, ex: HttpExchange, id: string, param: string): Promise<StoredEmbedding> {
+  const found = await ctx.voices.get(voiceOwner(ex), id);
   if (!found) throw new ApiError('embedding_not_found', `No stored voice with id ${JSON.stringify(id)} for this account`, param);
   return found;
 }
