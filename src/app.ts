@@ -152,7 +152,7 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
   const uploads = new UploadReceiver({ dir: join(config.dataDir, 'uploads'), maxConcurrent: config.maxConcurrentUploads });
   const responder = createResponder(config);
   const live = new LiveSessionLimits({ maxSessions: config.liveMaxSessions, maxSessionMs: config.liveMaxSessionSeconds * 1000, idleMs: config.liveIdleTimeoutSeconds * 1000 });
-  const context: ApiContext = { config, logger, tts, pool, jobs, batches, queue, results, responder, stt, uploads, db, live, accounts, jobCharges, metrics, turns: new RequestTurns() };
+  const context: ApiContext = { config, logger, tts, pool, jobs, batches, queue, results, responder, stt, uploads, db, live, accounts, jobCharges, metrics, turns: new RequestTurns(), conversations: stores.conversations, voices: stores.voices };
   context.sharedGate = sharedGate?.gate;
   const backends = (context.backends = nodeBackends(config, opts.role ?? 'serve', queue, results, stores));
   // A shared queue holds Redis connections (and may run jobs) from here on; a failed start stops it.

@@ -21,12 +21,17 @@ export interface PronunciationStore {
   remove(accountId: string, id: number): Promise<boolean>;
 }
 
-interface Row { id: number; word: string; replacement: string; language: string | null; case_sensitive: number; created_at: number }
+/** A stored row: `case_sensitive` is 0/1 in SQLite, a boolean in Postgres. */
+export interface Row { id: number; word: string; replacement: string; language: string | null; case_sensitive: number | boolean; created_at: number }
 
-function fromRow(r: Row): SavedPronunciation {
-  const saved: SavedPronunciation = { id: r.id, word: r.word, replacement: r.replacement, caseSensitive: r.case_sensitive === 1, createdAt: r.created_at };
+export function fromRow(r: Row): SavedPronunciation {
+  const saved: SavedPronunciation = { id: r.id, word: r.word, replacement: r.replacement, caseSensitive: r.case_sensitive === 1 || r.case_sensitive === true, createdAt: r.created_at };
   if (r.language) saved.language = r.language;
   return saved;
+}
+
+export function tooManyPronunciations(): ApiError {
+  return new ApiError('too_many_pronunciations', `The account already has ${MAX_PRONUNCIATIONS} saved pronunciations, the most allowed; delete some first`);
 }
 
 export class SqlitePronunciationStore implements PronunciationStore {
@@ -44,9 +49,7 @@ export class SqlitePronunciationStore implements PronunciationStore {
     // The count and the insert in one transaction: two concurrent adds cannot both take the last place.
     this.addTx = db.transaction((accountId: string, rule: PronunciationRule): SavedPronunciation => {
       const { n } = this.stmts.count.get(accountId) as { n: number };
-      if (n >= MAX_PRONUNCIATIONS) {
-        throw new ApiError('too_many_pronunciations', `The account already has ${MAX_PRONUNCIATIONS} saved pronunciations, the most allowed; delete some first`);
-      }
+      if (n >= MAX_PRONUNCIATIONS) throw tooManyPronunciations();
       const info = this.stmts.insert.run(accountId, rule.word, rule.replacement, rule.language ?? null, rule.caseSensitive ? 1 : 0, Date.now());
       return fromRow(this.stmts.byId.get(info.lastInsertRowid) as Row);
     });

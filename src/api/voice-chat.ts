@@ -5,7 +5,6 @@
 import { resultFileUrl } from './download-url.js';
 import { VOICE_CHAT_CREDITS_PER_TURN } from '../accounts/billing.js';
 import type { Router } from '../http/router.js';
-import { SqliteConversationStore } from '../voice-chat/conversation-store.js';
 import { ReplyAudioRenderer } from '../voice-chat/reply-audio.js';
 import { runTurn, type TurnDeps } from '../voice-chat/turn.js';
 import { callerOf, checkOwner, claim } from './access.js';
@@ -16,7 +15,7 @@ export function registerVoiceChatRoutes(router: Router, ctx: ApiContext): void {
   const deps: TurnDeps = {
     stt: ctx.stt,
     responder: ctx.responder,
-    conversations: new SqliteConversationStore(ctx.db),
+    conversations: ctx.conversations,
     audio: new ReplyAudioRenderer({
       tts: ctx.tts,
       jobs: ctx.jobs,

@@ -11,7 +11,7 @@ import type { MultipartBody, MultipartFields, StoredFile } from '../http/body.js
 import type { HttpExchange } from '../http/exchange.js';
 import type { BuiltinVoiceStats } from '../voice/builtin-voice-stats.js';
 import type { VoiceAudioStore } from '../voice/voice-audio-store.js';
-import type { EmbeddingStore, StoredEmbedding } from '../voice/embedding-store.js';
+import type { StoredEmbedding } from '../voice/embedding-store.js';
 import type { VoiceStats } from '../voice/voice-profile.js';
 import { callerOf } from './access.js';
 import type { ApiContext } from './context.js';
@@ -77,9 +77,8 @@ export function voiceOwner(ex: HttpExchange): string {
   throw new ApiError('missing_api_key', 'Stored voices belong to an account: send "Authorization: Bearer sk-tts-…"');
 }
 
-/** What the voice endpoints receive: the API context, the stored voices, the built-in voices' statistics. */
+/** What the voice endpoints receive: the API context (its `voices` are the stored voices), their audio, the built-in voices' statistics. */
 export interface VoiceContext extends ApiContext {
-  voices: EmbeddingStore;
   /** The stored voices' own audio (for kNN-VC's matching set). */
   voiceAudio: VoiceAudioStore;
   builtins: BuiltinVoiceStats;
