@@ -19,6 +19,9 @@ import { startTestApp, tempDir } from './helpers/app.js';
 import { clusterSkipReason, completions, startNode, startRedis, startS3, type ClusterNode, type RedisServer, type S3Server } from './helpers/cluster.js';
 import { postgresSkipReason, startPostgres, type PostgresServer } from './helpers/postgres.js';
 import { storeContract } from './helpers/store-contract.js';
+import { tooManyPronunciations } from '../src/accounts/pronunciation-store.js';
+import { MAX_PRONUNCIATIONS } from '../src/text/pronunciations.js';
+import { MAX_EMBEDDINGS_PER_ACCOUNT, tooManyEmbeddings } from '../src/voice/embedding-store.js';
 import { cliArgs, REPO_ROOT } from './helpers/repo.js';
 
 const skip = postgresSkipReason();
@@ -103,6 +106,21 @@ describe('cluster mode on Postgres', { skip }, () => {
         const postgres = await storeContract(pgStores);
         assert.ok(sqlite.length > 20, 'the table has its rows');
         for (let i = 0; i < sqlite.length; i++) assert.deepEqual(postgres[i], sqlite[i], `step ${sqlite[i]?.[0]}`);
+        // Alike is not enough: the answers both must give.
+        const answer = (name: string): unknown => sqlite.find(([step]) => step === name)?.[1];
+        assert.deepEqual(answer('ownership.ownerOf each'), ['acme', 'acme', 'acme', 'beta', undefined]);
+        assert.deepEqual(answer('ownership.ownerOf is per kind'), [undefined, undefined, 'beta']);
+        assert.deepEqual(answer('pronunciations.add past the limit at once'), { ok: MAX_PRONUNCIATIONS, refused: [tooManyPronunciations().message] });
+        assert.equal(answer('pronunciations.list at the limit'), MAX_PRONUNCIATIONS);
+        assert.deepEqual(answer('pronunciations.remove by another account'), false);
+        assert.deepEqual(answer('conversations.get in order'), {
+          systemPrompt: null,
+          seqs: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((n) => `${n}:${n % 2 === 1 ? 'user' : 'assistant'}`),
+          texts: ['hello', 're: hello', 'again', 're: again', 'third', 're: third'],
+        });
+        assert.equal((answer('voices.get reads back the exact vector') as unknown[])[1], true);
+        assert.deepEqual(answer('voices.add past the limit at once'), { ok: MAX_EMBEDDINGS_PER_ACCOUNT, refused: [tooManyEmbeddings().message] });
+        assert.deepEqual(answer('voices.count'), [2, 0]);
       } finally {
         db.close();
         await pgStores.close();
