@@ -10,13 +10,13 @@ import { inTransaction, type PgPool } from './pool.js';
 
 interface Row { id: string; model: string; extractor: string; vector: Buffer; stats: string; audio_sec: number; created_at: number }
 
-export function vectorBytes(vector: readonly number[]): Buffer {
+function vectorBytes(vector: readonly number[]): Buffer {
   const bytes = Buffer.alloc(vector.length * 8);
   vector.forEach((v, i) => bytes.writeDoubleLE(v, i * 8));
   return bytes;
 }
 
-export function vectorOf(bytes: Buffer): number[] {
+function vectorOf(bytes: Buffer): number[] {
   const vector: number[] = [];
   for (let at = 0; at + 8 <= bytes.length; at += 8) vector.push(bytes.readDoubleLE(at));
   return vector;
