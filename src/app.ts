@@ -155,7 +155,7 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
   const responder = createResponder(config);
   const live = new LiveSessionLimits({ maxSessions: config.liveMaxSessions, maxSessionMs: config.liveMaxSessionSeconds * 1000, idleMs: config.liveIdleTimeoutSeconds * 1000 });
   const asyncJobs = openToolJobs(config, stores.toolJobs, logger);
-  const context: ApiContext = { config, logger, tts, pool, jobs, batches, queue, results, responder, stt, uploads, db, live, accounts, jobCharges, metrics, turns: new RequestTurns(), asyncJobs };
+  const context: ApiContext = { config, logger, tts, pool, jobs, batches, queue, results, responder, stt, uploads, db, live, accounts, jobCharges, metrics, turns: new RequestTurns(), asyncJobs, conversations: stores.conversations, voices: stores.voices };
   context.sharedGate = sharedGate?.gate;
   const backends = (context.backends = nodeBackends(config, opts.role ?? 'serve', queue, results, stores));
   // A shared queue holds Redis connections (and may run jobs) from here on; a failed start stops it.

@@ -206,16 +206,16 @@ describe('saved pronunciations', () => {
   it('belong to one account, at most 200 of them', async () => {
     const { db, accounts } = await fresh();
     const store = accounts.pronunciations;
-    const gif = store.add('a', { word: 'GIF', replacement: 'jiff', caseSensitive: false });
-    assert.deepEqual(store.list('b'), []);
-    assert.equal(store.remove('b', gif.id), false);
-    assert.equal(store.list('a').length, 1);
-    for (let i = 1; i < 200; i++) store.add('a', { word: `w${i}`, replacement: 'x', caseSensitive: false });
-    assert.throws(() => store.add('a', { word: 'one-more', replacement: 'x', caseSensitive: false }), apiError('too_many_pronunciations'));
-    store.add('b', { word: 'GIF', replacement: 'gif', caseSensitive: true, language: 'en' });
-    assert.ok(store.remove('a', gif.id));
-    assert.equal(store.list('a').length, 199);
-    assert.deepEqual(store.list('b').map((e) => [e.word, e.replacement, e.caseSensitive, e.language]), [['GIF', 'gif', true, 'en']]);
+    const gif = await store.add('a', { word: 'GIF', replacement: 'jiff', caseSensitive: false });
+    assert.deepEqual(await store.list('b'), []);
+    assert.equal(await store.remove('b', gif.id), false);
+    assert.equal((await store.list('a')).length, 1);
+    for (let i = 1; i < 200; i++) await store.add('a', { word: `w${i}`, replacement: 'x', caseSensitive: false });
+    await assert.rejects(store.add('a', { word: 'one-more', replacement: 'x', caseSensitive: false }), apiError('too_many_pronunciations'));
+    await store.add('b', { word: 'GIF', replacement: 'gif', caseSensitive: true, language: 'en' });
+    assert.ok(await store.remove('a', gif.id));
+    assert.equal((await store.list('a')).length, 199);
+    assert.deepEqual((await store.list('b')).map((e) => [e.word, e.replacement, e.caseSensitive, e.language]), [['GIF', 'gif', true, 'en']]);
     db.close();
   });
 });

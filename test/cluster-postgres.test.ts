@@ -19,6 +19,9 @@ import { startTestApp, tempDir } from './helpers/app.js';
 import { clusterSkipReason, completions, startNode, startRedis, startS3, type ClusterNode, type RedisServer, type S3Server } from './helpers/cluster.js';
 import { postgresSkipReason, startPostgres, type PostgresServer } from './helpers/postgres.js';
 import { storeContract } from './helpers/store-contract.js';
+import { tooManyPronunciations } from '../src/accounts/pronunciation-store.js';
+import { MAX_PRONUNCIATIONS } from '../src/text/pronunciations.js';
+import { MAX_EMBEDDINGS_PER_ACCOUNT, tooManyEmbeddings } from '../src/voice/embedding-store.js';
 import { cliArgs, REPO_ROOT } from './helpers/repo.js';
 import { readFile } from 'node:fs/promises';
 import { S3JobUploads } from '../src/jobs/job-uploads.js';
@@ -26,6 +29,7 @@ import { QUEUE_RUNNER, type ToolJobRecord, type ToolJobStore } from '../src/jobs
 import { repeatedSpeech, SHORT_SPEECH, speechForm } from './helpers/speech-wav.js';
 import { pluckedLoop } from './helpers/tool-signals.js';
 import { toolForm, toolWav } from './helpers/tool-wav.js';
+import { CLIP_TEXTS, wavOf } from './helpers/voices.js';
 
 const skip = postgresSkipReason();
 if (skip) process.stderr.write(`cluster-postgres tests skipped: ${skip}\n`);
@@ -109,6 +113,21 @@ describe('cluster mode on Postgres', { skip }, () => {
         const postgres = await storeContract(pgStores);
         assert.ok(sqlite.length > 20, 'the table has its rows');
         for (let i = 0; i < sqlite.length; i++) assert.deepEqual(postgres[i], sqlite[i], `step ${sqlite[i]?.[0]}`);
+        // Alike is not enough: the answers both must give.
+        const answer = (name: string): unknown => sqlite.find(([step]) => step === name)?.[1];
+        assert.deepEqual(answer('ownership.ownerOf each'), ['acme', 'acme', 'acme', 'beta', undefined]);
+        assert.deepEqual(answer('ownership.ownerOf is per kind'), [undefined, undefined, 'beta']);
+        assert.deepEqual(answer('pronunciations.add past the limit at once'), { ok: MAX_PRONUNCIATIONS, refused: [tooManyPronunciations().message] });
+        assert.equal(answer('pronunciations.list at the limit'), MAX_PRONUNCIATIONS);
+        assert.deepEqual(answer('pronunciations.remove by another account'), false);
+        assert.deepEqual(answer('conversations.get in order'), {
+          systemPrompt: null,
+          seqs: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((n) => `${n}:${n % 2 === 1 ? 'user' : 'assistant'}`),
+          texts: ['hello', 're: hello', 'again', 're: again', 'third', 're: third'],
+        });
+        assert.equal((answer('voices.get reads back the exact vector') as unknown[])[1], true);
+        assert.deepEqual(answer('voices.add past the limit at once'), { ok: MAX_EMBEDDINGS_PER_ACCOUNT, refused: [tooManyEmbeddings().message] });
+        assert.deepEqual(answer('voices.count'), [2, 0]);
       } finally {
         db.close();
         await pgStores.close();
@@ -182,6 +201,8 @@ describe('cluster mode on Postgres', { skip }, () => {
 
   describe('three nodes on Redis + Postgres, each with its own data directory', { skip: clusterSkipReason() }, () => {
     const KEY = generateApiKey();
+    /** Another account's key: what K1 made must not be visible to it on any node. */
+    const OTHER = generateApiKey();
     let redis: RedisServer;
     let s3: S3Server;
     let stores: SharedStores;
@@ -197,6 +218,8 @@ describe('cluster mode on Postgres', { skip }, () => {
       await stores.accounts.ensure('acme', 'pro');
       await stores.ledger.grant('acme', 1000, 'test');
       await stores.keys.add('acme', KEY);
+      await stores.accounts.ensure('other', 'pro');
+      await stores.keys.add('other', OTHER);
       // No sharedDataDir: job records, ledger and keys are shared through Postgres, results through S3.
       cluster = { redisUrl: redis.url, databaseUrl: url, s3: s3.settings, nodeId: '', sharedDataDir: false, lockMs: 1000 };
       nodes = await Promise.all([
@@ -233,6 +256,55 @@ describe('cluster mode on Postgres', { skip }, () => {
       const rows = (await stores.ledger.history('acme', 100)).filter((r) => r.ref === uuid);
       assert.deepEqual(rows.map((r) => r.kind).sort(), ['commit', 'reserve'], 'reserved on one node, committed on another, once');
       assert.equal(await stores.ledger.balance('acme'), 1000 - credits);
+    });
+
+    it('what one key makes on one node (owned job, saved pronunciation, conversation, stored voice) is the same on another, and hidden from another key', async () => {
+      const [a, , c] = nodes as [ClusterNode, ClusterNode, ClusterNode];
+      const as = (key: string, json = true): Record<string, string> => ({ Authorization: `Bearer ${key}`, ...(json ? { 'Content-Type': 'application/json' } : {}) });
+      const post = (node: ClusterNode, path: string, key: string, body: unknown): Promise<Response> => fetch(`${node.url}${path}`, { method: 'POST', headers: as(key), body: JSON.stringify(body) });
+      const code = async (res: Response): Promise<[number, string | undefined]> => [res.status, res.ok ? undefined : ((await res.json()) as { error: { code: string } }).error.code];
+      // A pronunciation saved on A is listed on C and applied to a job submitted to C.
+      assert.equal((await post(a, '/api/v1/pronunciations/', KEY, { word: 'Llais', replacement: 'thlice' })).status, 200);
+      const listed = (await (await fetch(`${c.url}/api/v1/pronunciations/`, { headers: as(KEY) })).json()) as { pronunciations: Array<{ word: string }> };
+      assert.deepEqual(listed.pronunciations.map((p) => p.word), ['Llais']);
+      assert.equal(((await (await fetch(`${c.url}/api/v1/pronunciations/`, { headers: as(OTHER) })).json()) as { total: number }).total, 0);
+      const res = await post(c, '/v1/tts/', KEY, { text: 'Llais.', voice: 'en-us', format: 'wav' });
+      assert.equal(res.status, 200, await res.clone().text());
+      const { uuid } = (await res.json()) as { uuid: string };
+      assert.deepEqual(((await stores.jobs.get(uuid))!.request as { pronunciations: Array<{ word: string }> }).pronunciations.map((r) => r.word), ['Llais']);
+      // The job, made with K1 on C: another key polls it on A as a job that does not exist; K1 polls it there.
+      assert.deepEqual(await code(await fetch(`${a.url}/v1/speech/results/?uuid=${uuid}`, { headers: as(OTHER) })), [404, 'job_not_found']);
+      assert.equal((await fetch(`${a.url}/v1/speech/results/?uuid=${uuid}`, { headers: as(KEY) })).status, 200);
+      // A conversation started on A continues on C, for its own key only.
+      const first = (await (await post(a, '/v1/voice-chat/', KEY, { text: 'Hello there.' })).json()) as { conversation_id: string };
+      assert.deepEqual(await code(await post(c, '/v1/voice-chat/', OTHER, { text: 'Mine now?', conversation_id: first.conversation_id })), [404, 'conversation_not_found']);
+      const second = await post(c, '/v1/voice-chat/', KEY, { text: 'How are you?', conversation_id: first.conversation_id });
+      assert.equal(second.status, 200, await second.clone().text());
+      assert.equal(((await second.json()) as { conversation_id: string }).conversation_id, first.conversation_id);
+      assert.deepEqual((await stores.conversations.get(first.conversation_id))!.messages.map((m) => `${m.role}:${m.content}`).filter((m) => m.startsWith('user:')), ['user:Hello there.', 'user:How are you?']);
+      // A voice embedded on A is listed on C and converts toward there; another key finds no such voice.
+      const speech = await fetch(`${a.url}/v1/audio/speech`, { method: 'POST', headers: as(KEY), body: JSON.stringify({ model: 'espeak', input: CLIP_TEXTS[0], voice: 'en-us', response_format: 'pcm' }) });
+      const bytes = new Uint8Array(await speech.arrayBuffer());
+      const wav = wavOf(new Int16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >> 1), 24_000);
+      const upload = (fields: Record<string, string>): FormData => {
+        const fd = new FormData();
+        for (const [k, v] of Object.entries(fields)) fd.append(k, v);
+        fd.append('file', new Blob([new Uint8Array(wav)]), 'voice.wav');
+        return fd;
+      };
+      const embedded = await fetch(`${a.url}/v1/voice-embed/`, { method: 'POST', headers: as(KEY, false), body: upload({}) });
+      assert.equal(embedded.status, 200, await embedded.clone().text());
+      const { embed_id: embedId } = (await embedded.json()) as { embed_id: string };
+      const voices = (await (await fetch(`${c.url}/v1/voice-embed/`, { headers: as(KEY) })).json()) as { embeddings: Array<{ embed_id: string }> };
+      assert.deepEqual(voices.embeddings.map((e) => e.embed_id), [embedId]);
+      assert.deepEqual(await code(await fetch(`${c.url}/v1/voice-convert/`, { method: 'POST', headers: as(OTHER, false), body: upload({ target_voice: embedId, format: 'wav' }) })), [404, 'embedding_not_found']);
+      const converted = await fetch(`${c.url}/v1/voice-convert/`, { method: 'POST', headers: as(KEY, false), body: upload({ target_voice: embedId, format: 'wav' }) });
+      assert.equal(converted.status, 200, await converted.clone().text());
+      assert.equal(Buffer.from(await converted.arrayBuffer()).subarray(0, 4).toString(), 'RIFF');
+      // The job ends before the nodes stop, so none is handed back mid-run.
+      for (const deadline = Date.now() + 30_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
+        if ((await stores.jobs.get(uuid))?.status === 'completed') break;
+      }
     });
 
     // Async audio tool and transcription jobs on the `audio-jobs` queue (uploads on S3).

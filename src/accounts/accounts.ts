@@ -12,9 +12,9 @@ import { trustedProxySet } from './client-ip.js';
 import { AccessGate } from './gate.js';
 import type { LedgerStore } from './ledger.js';
 import { MemoryLimitStore, type LimitStore } from './limit-store.js';
-import { SqliteOwnershipStore, type OwnershipStore } from './ownership.js';
+import type { OwnershipStore } from './ownership.js';
 import { resolvePlans, type Plan } from './plans.js';
-import { SqlitePronunciationStore, type PronunciationStore } from './pronunciation-store.js';
+import type { PronunciationStore } from './pronunciation-store.js';
 
 /** The id that open mode's single user (no keys) owns things under: its saved pronunciations, its webhook secret. */
 export const OPEN_MODE_ACCOUNT = '_open';
@@ -39,9 +39,10 @@ export interface Accounts {
 
 /**
  * Builds the accounts services; throws on a malformed `auth` or `plans` setting. `stores`: where
- * accounts, keys, the ledger and webhook secrets live (Postgres in cluster mode); default `db`.
+ * accounts, keys, the ledger, webhook secrets, ownership and saved pronunciations live (Postgres
+ * in cluster mode); default `db`.
  */
-export function openAccounts(config: Config, db: Db, hooks: Pick<BillingOptions, 'onSpent'> = {}, stores: Pick<SharedStores, 'accounts' | 'keys' | 'ledger' | 'webhookSecrets'> = sqliteStores(db)): Accounts {
+export function openAccounts(config: Config, db: Db, hooks: Pick<BillingOptions, 'onSpent'> = {}, stores: Pick<SharedStores, 'accounts' | 'keys' | 'ledger' | 'webhookSecrets' | 'ownership' | 'pronunciations'> = sqliteStores(db)): Accounts {
   const setting = authSetting(config.auth);
   const plans = resolvePlans(config.plans);
   const { accounts, keys, ledger } = stores;
@@ -55,8 +56,8 @@ export function openAccounts(config: Config, db: Db, hooks: Pick<BillingOptions,
     keys,
     ledger,
     limits,
-    ownership: new SqliteOwnershipStore(db),
-    pronunciations: new SqlitePronunciationStore(db),
+    ownership: stores.ownership,
+    pronunciations: stores.pronunciations,
     webhookSecrets: stores.webhookSecrets,
     gate: new AccessGate({ accounts, keys, limits, plans, mode }),
     billing: new Billing(ledger, limits, hooks),

@@ -14,19 +14,24 @@ export interface SavedPronunciation extends PronunciationRule {
 
 export interface PronunciationStore {
   /** Oldest first (the order they apply in: a later entry for the same word wins). */
-  list(accountId: string): SavedPronunciation[];
+  list(accountId: string): Promise<SavedPronunciation[]>;
   /** 409 `too_many_pronunciations` when the account already has the maximum. */
-  add(accountId: string, rule: PronunciationRule): SavedPronunciation;
+  add(accountId: string, rule: PronunciationRule): Promise<SavedPronunciation>;
   /** False when the account has no entry with that id. */
-  remove(accountId: string, id: number): boolean;
+  remove(accountId: string, id: number): Promise<boolean>;
 }
 
-interface Row { id: number; word: string; replacement: string; language: string | null; case_sensitive: number; created_at: number }
+/** A stored row: `case_sensitive` is 0/1 in SQLite, a boolean in Postgres. */
+export interface Row { id: number; word: string; replacement: string; language: string | null; case_sensitive: number | boolean; created_at: number }
 
-function fromRow(r: Row): SavedPronunciation {
-  const saved: SavedPronunciation = { id: r.id, word: r.word, replacement: r.replacement, caseSensitive: r.case_sensitive === 1, createdAt: r.created_at };
+export function fromRow(r: Row): SavedPronunciation {
+  const saved: SavedPronunciation = { id: r.id, word: r.word, replacement: r.replacement, caseSensitive: r.case_sensitive === 1 || r.case_sensitive === true, createdAt: r.created_at };
   if (r.language) saved.language = r.language;
   return saved;
+}
+
+export function tooManyPronunciations(): ApiError {
+  return new ApiError('too_many_pronunciations', `The account already has ${MAX_PRONUNCIATIONS} saved pronunciations, the most allowed; delete some first`);
 }
 
 export class SqlitePronunciationStore implements PronunciationStore {
@@ -44,23 +49,21 @@ export class SqlitePronunciationStore implements PronunciationStore {
     // The count and the insert in one transaction: two concurrent adds cannot both take the last place.
     this.addTx = db.transaction((accountId: string, rule: PronunciationRule): SavedPronunciation => {
       const { n } = this.stmts.count.get(accountId) as { n: number };
-      if (n >= MAX_PRONUNCIATIONS) {
-        throw new ApiError('too_many_pronunciations', `The account already has ${MAX_PRONUNCIATIONS} saved pronunciations, the most allowed; delete some first`);
-      }
+      if (n >= MAX_PRONUNCIATIONS) throw tooManyPronunciations();
       const info = this.stmts.insert.run(accountId, rule.word, rule.replacement, rule.language ?? null, rule.caseSensitive ? 1 : 0, Date.now());
       return fromRow(this.stmts.byId.get(info.lastInsertRowid) as Row);
     });
   }
 
-  list(accountId: string): SavedPronunciation[] {
+  async list(accountId: string): Promise<SavedPronunciation[]> {
     return (this.stmts.list.all(accountId) as Row[]).map(fromRow);
   }
 
-  add(accountId: string, rule: PronunciationRule): SavedPronunciation {
+  async add(accountId: string, rule: PronunciationRule): Promise<SavedPronunciation> {
     return this.addTx.immediate(accountId, rule);
   }
 
-  remove(accountId: string, id: number): boolean {
+  async remove(accountId: string, id: number): Promise<boolean> {
     return this.stmts.remove.run(accountId, id).changes === 1;
   }
 }

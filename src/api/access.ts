@@ -163,13 +163,18 @@ export async function admitSharedUpgrade(accounts: Accounts, request: UpgradeReq
  * 404 (`code`) unless `caller` may see the owned thing `id`: things with an owner are visible to
  * that account only; things without one (made in open mode or anonymously) to whoever has the id.
  */
-export function checkOwner(accounts: Accounts, caller: Caller, kind: OwnedKind, id: string, code: ErrorCode, message: string, param: string | null): void {
+export async function checkOwner(accounts: Accounts, caller: Caller, kind: OwnedKind, id: string, code: ErrorCode, message: string, param: string | null): Promise<void> {
   if (caller.kind === 'open') return;
-  const owner = accounts.ownership.ownerOf(kind, id);
+  const owner = await accounts.ownership.ownerOf(kind, id);
   if (owner !== undefined && (caller.kind !== 'account' || caller.accountId !== owner)) throw new ApiError(code, message, param);
 }
 
-/** Records that `caller` owns a new thing (nothing for open-mode and anonymous callers). */
-export function claim(accounts: Accounts, caller: Caller, kind: OwnedKind, id: string): void {
-  if (caller.kind === 'account') accounts.ownership.claim(kind, id, caller.accountId);
+/**
+ * Records that `caller` owns new things (nothing for open-mode and anonymous callers), all in one
+ * store call. Where it can, a handler claims before it stores the things, so none is visible
+ * without its owner even for a moment; a claimed id whose thing is then not stored is random and
+ * never seen again.
+ */
+export async function claim(accounts: Accounts, caller: Caller, kind: OwnedKind, ids: string | readonly string[]): Promise<void> {
+  if (caller.kind === 'account') await accounts.ownership.claim(kind, typeof ids === 'string' ? [ids] : ids, caller.accountId);
 }

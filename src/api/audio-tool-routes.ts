@@ -92,7 +92,7 @@ async function handle(ctx: ApiContext, jobs: ToolJobs, ex: HttpExchange, parse: 
     await removeWorkDir(workDir!);
   }
   const credits = await settle(out);
-  for (const s of out.stems) claim(ctx.accounts, caller, 'job', s.uuid);
+  await claim(ctx.accounts, caller, 'job', out.stems.map((s) => s.uuid));
   if (wantsJson(ex)) {
     ex.json(200, await resultBody(ctx, baseUrl(ctx, ex), tool, out, credits));
     return;
@@ -144,7 +144,14 @@ async function startJob(ctx: ApiContext, jobs: ToolJobs, ex: HttpExchange, j: Jo
       })
       .finally(() => removeWorkDir(j.workDir)),
   );
-  claim(ctx.accounts, callerOf(ex), 'job', job.id);
+  try {
+    await claim(ctx.accounts, callerOf(ex), 'job', job.id);
+  } catch (err) {
+    // Unclaimed, the caller gets no id to follow it by: the run stops and refunds itself.
+    const record = await jobs.get(job.id);
+    if (record) await jobs.cancel(record);
+    throw err;
+  }
   ex.json(202, acceptedJobBody(base, job.id));
 }
 
@@ -165,7 +172,7 @@ async function submitQueued(ctx: ApiContext, queued: QueuedAudioJobs, ex: HttpEx
       return { accountId: caller.kind === 'account' ? caller.accountId : null, credits: estimate, refund: (why) => charge.refund(why) };
     },
   });
-  claim(ctx.accounts, caller, 'job', id);
+  await claim(ctx.accounts, caller, 'job', id);
   ex.json(202, acceptedJobBody(base, id));
 }
 
@@ -179,7 +186,7 @@ async function ownedJob(ctx: ApiContext, jobs: ToolJobs, ex: HttpExchange): Prom
   const id = ex.params.id!;
   const job = await jobs.get(id);
   if (!job) throw new ApiError('job_not_found', `No audio tool job ${id} (finished jobs are kept for an hour)`, 'id');
-  checkOwner(ctx.accounts, callerOf(ex), 'job', id, 'job_not_found', `No audio tool job ${id}`, 'id');
+  await checkOwner(ctx.accounts, callerOf(ex), 'job', id, 'job_not_found', `No audio tool job ${id}`, 'id');
   return job;
 }
 

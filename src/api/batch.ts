@@ -17,7 +17,7 @@ import { callerOf, checkOwner, claim } from './access.js';
 import { baseUrl, type ApiContext } from './context.js';
 import { resultFileUrl } from './download-url.js';
 import { dictionaryOwner } from './pronunciations.js';
-import { tierOf, withSavedPronunciations } from './speech-charge.js';
+import { savedPronunciationsOf, tierOf, withSavedPronunciations } from './speech-charge.js';
 import { parseNativeTts } from './tts-request.js';
 
 /** API.md: at most 50 texts per batch. */
@@ -72,11 +72,12 @@ async function submitBatch(ctx: ApiContext, ex: HttpExchange): Promise<void> {
   const owner = dictionaryOwner(caller);
   if (owner === null) throw new ApiError('missing_api_key', 'Batches belong to an account: send "Authorization: Bearer sk-tts-…"');
   const { billing } = ctx.accounts;
+  const saved = await savedPronunciationsOf(ctx, caller);
   const planned: PlannedSpeech[] = textsOf(body).map((item, i) =>
     forItem(i, () => {
       const { spec, stream } = parseNativeTts(item, ctx.tts.limits);
       if (stream) throw new ApiError('unsupported_parameter', "'stream' is not available in a batch; each item is a queued job", 'stream');
-      const p = ctx.tts.plan(withSavedPronunciations(ctx, caller, spec));
+      const p = ctx.tts.plan(withSavedPronunciations(saved, spec));
       billing.checkTts(caller, p.chars, tierOf(p.spec.model), p.spec.model);
       return p;
     }),
@@ -94,6 +95,7 @@ async function submitBatch(ctx: ApiContext, ex: HttpExchange): Promise<void> {
   const batchId = `batch_${randomBytes(16).toString('hex')}`;
   try {
     // Each reservation is atomic on its own; one refused (another request spent the balance meanwhile) gives back the others.
+    await Promise.all([claim(ctx.accounts, caller, 'batch', batchId), claim(ctx.accounts, caller, 'job', records.map((r) => r.uuid))]);
     for (const [i, r] of records.entries()) charges.push(await billing.reserve(caller, { credits: r.creditsUsed, chars: r.chars, note: `tts batch ${batchId} item ${i}, ${r.chars} chars`, service: 'tts', ref: r.uuid }));
     // The jobs and the batch are stored together (one transaction in the store) or not at all.
     await ctx.batches.create({ id: batchId, accountId: owner, creditsUsed: credits, webhookUrl, baseUrl: baseUrl(ctx, ex), jobUuids: records.map((r) => r.uuid) }, records);
@@ -101,9 +103,7 @@ async function submitBatch(ctx: ApiContext, ex: HttpExchange): Promise<void> {
     await Promise.all(charges.map((c) => c.refund('batch not queued')));
     throw err;
   }
-  claim(ctx.accounts, caller, 'batch', batchId);
   records.forEach((r, i) => {
-    claim(ctx.accounts, caller, 'job', r.uuid);
     ctx.jobCharges.hold(r.uuid, charges[i]!);
     ctx.queue.enqueue(r);
   });
@@ -117,7 +117,7 @@ async function batchResult(ctx: ApiContext, ex: HttpExchange): Promise<void> {
   const batch = BATCH_ID.test(id) ? await ctx.batches.get(id) : undefined;
   if (!batch) throw new ApiError('batch_not_found', notFound, 'batch_id');
   const caller = callerOf(ex);
-  checkOwner(ctx.accounts, caller, 'batch', id, 'batch_not_found', notFound, 'batch_id');
+  await checkOwner(ctx.accounts, caller, 'batch', id, 'batch_not_found', notFound, 'batch_id');
   const view = await batchView(batch, ctx.jobs, (base, uuid, file, expiresAt) => resultFileUrl(ctx, base, uuid, file, expiresAt));
   const delivery = await ctx.batches.delivery(id);
   const webhook = batch.webhookUrl === null ? undefined : delivery

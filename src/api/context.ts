@@ -20,6 +20,8 @@ import type { UploadReceiver } from '../http/body.js';
 import type { HttpExchange } from '../http/exchange.js';
 import type { TtsService } from '../tts/service.js';
 import type { WorkerPool } from '../workers/pool.js';
+import type { ConversationStore } from '../voice-chat/conversation-store.js';
+import type { EmbeddingStore } from '../voice/embedding-store.js';
 
 export interface ApiContext {
   config: Config;
@@ -42,6 +44,10 @@ export interface ApiContext {
   live: LiveSessionLimits;
   /** Keys, plans, limits, credits, ownership, saved pronunciations. */
   accounts: Accounts;
+  /** Voice-chat conversations (Postgres in cluster mode, like the stores below). */
+  conversations: ConversationStore;
+  /** Stored voices (`/v1/voice-embed/`). */
+  voices: EmbeddingStore;
   /** Charges of queued jobs, settled when each job ends. */
   jobCharges: JobCharges;
   /** Counters and histograms behind `GET /metrics`. */

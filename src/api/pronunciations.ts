@@ -43,8 +43,8 @@ function shape(e: SavedPronunciation): Record<string, unknown> {
 
 export function registerPronunciationRoutes(router: Router, ctx: ApiContext): void {
   const store = ctx.accounts.pronunciations;
-  router.get('/api/v1/pronunciations', (ex) => {
-    const entries = store.list(ownerOf(ex));
+  router.get('/api/v1/pronunciations', async (ex) => {
+    const entries = await store.list(ownerOf(ex));
     ex.json(200, { pronunciations: entries.map(shape), total: entries.length });
   });
   router.post('/api/v1/pronunciations', async (ex) => {
@@ -56,16 +56,16 @@ export function registerPronunciationRoutes(router: Router, ctx: ApiContext): vo
       if (!tag) throw new ApiError('invalid_value', "'language' must be a language code such as \"en\" or \"en-gb\", or empty for every language", 'language');
       rule.language = tag;
     }
-    ex.json(200, shape(store.add(owner, rule)));
+    ex.json(200, shape(await store.add(owner, rule)));
   });
-  router.delete('/api/v1/pronunciations', (ex) => {
+  router.delete('/api/v1/pronunciations', async (ex) => {
     const owner = ownerOf(ex);
     const raw = ex.query.get('id') ?? '';
     if (!raw) throw new ApiError('missing_required_parameter', "Missing required query parameter 'id'", 'id');
     const id = Number(raw);
     if (!Number.isSafeInteger(id) || id <= 0) throw new ApiError('invalid_value', "'id' must be the id of one of your saved pronunciations", 'id');
     // Another account's entry is not found, exactly like one that never existed.
-    if (!store.remove(owner, id)) throw new ApiError('pronunciation_not_found', `No saved pronunciation with id ${id}`, 'id');
+    if (!(await store.remove(owner, id))) throw new ApiError('pronunciation_not_found', `No saved pronunciation with id ${id}`, 'id');
     ex.json(200, { id, deleted: true });
   });
 }

@@ -26,7 +26,7 @@ async function pollResult(ctx: ApiContext, ex: HttpExchange): Promise<void> {
   const job = await ctx.jobs.get(uuid);
   if (!job) throw new ApiError('job_not_found', `No job with uuid ${uuid}`, 'uuid');
   // A job made with a key is polled with that account's key; other callers see no such job.
-  checkOwner(ctx.accounts, callerOf(ex), 'job', uuid, 'job_not_found', `No job with uuid ${uuid}`, 'uuid');
+  await checkOwner(ctx.accounts, callerOf(ex), 'job', uuid, 'job_not_found', `No job with uuid ${uuid}`, 'uuid');
   switch (job.status) {
     case 'queued':
     case 'processing':

@@ -11,6 +11,7 @@ import { MODEL_CATALOGUE } from '../engines/tts/catalogue.js';
 import type { HttpExchange } from '../http/exchange.js';
 import type { PlannedSpeech } from '../tts/plan.js';
 import type { SpeechSpec } from '../tts/speech-spec.js';
+import type { PronunciationRule } from '../text/pronunciations.js';
 import { callerOf } from './access.js';
 import type { ApiContext } from './context.js';
 import type { StreamOptions } from './speech-stream.js';
@@ -27,14 +28,17 @@ export function tierOf(model: string): ModelTier {
   return MODEL_CATALOGUE.find((m) => m.id === model)?.tier ?? 'premium';
 }
 
-/** The caller's saved pronunciations (first, so the request's own entries win) added to `spec`. */
-export function withSavedPronunciations(ctx: ApiContext, caller: Caller, spec: SpeechSpec): SpeechSpec {
+/** The caller's saved pronunciations as rules: one store read, made once per request (a batch's items share it). */
+export async function savedPronunciationsOf(ctx: ApiContext, caller: Caller): Promise<PronunciationRule[]> {
   const owner = dictionaryOwner(caller);
-  if (owner === null) return spec;
-  const saved = ctx.accounts.pronunciations.list(owner);
-  if (saved.length === 0) return spec;
-  const rules = saved.map(({ word, replacement, caseSensitive, language }) => (language ? { word, replacement, caseSensitive, language } : { word, replacement, caseSensitive }));
-  return { ...spec, pronunciations: [...rules, ...spec.pronunciations] };
+  if (owner === null) return [];
+  const saved = await ctx.accounts.pronunciations.list(owner);
+  return saved.map(({ word, replacement, caseSensitive, language }) => (language ? { word, replacement, caseSensitive, language } : { word, replacement, caseSensitive }));
+}
+
+/** `saved` added to `spec`, first, so the request's own entries win. */
+export function withSavedPronunciations(saved: readonly PronunciationRule[], spec: SpeechSpec): SpeechSpec {
+  return saved.length === 0 ? spec : { ...spec, pronunciations: [...saved, ...spec.pronunciations] };
 }
 
 /**
@@ -44,7 +48,7 @@ export function withSavedPronunciations(ctx: ApiContext, caller: Caller, spec: S
  */
 export async function chargeSpeech(ctx: ApiContext, ex: HttpExchange, spec: SpeechSpec, ref?: string): Promise<ChargedSpeech> {
   const caller = callerOf(ex);
-  const planned = ctx.tts.plan(withSavedPronunciations(ctx, caller, spec));
+  const planned = ctx.tts.plan(withSavedPronunciations(await savedPronunciationsOf(ctx, caller), spec));
   const { billing } = ctx.accounts;
   billing.checkTts(caller, planned.chars, tierOf(planned.spec.model), planned.spec.model);
   const req = { credits: planned.creditsUsed, chars: planned.chars, note: `tts ${planned.spec.model}, ${planned.chars} chars`, service: 'tts' as const, ref };

@@ -46,7 +46,7 @@ export async function startSttJob(ctx: ApiContext, ex: HttpExchange, file: Store
         return { accountId: caller.kind === 'account' ? caller.accountId : null, credits: STT_CREDITS_PER_MINUTE, refund: (why) => charge.refund(why) };
       },
     });
-    claim(ctx.accounts, caller, 'job', id);
+    await claim(ctx.accounts, caller, 'job', id);
     ex.json(202, acceptedJobBody(base, id));
     return;
   }
@@ -85,6 +85,13 @@ export async function startSttJob(ctx: ApiContext, ex: HttpExchange, file: Store
       })
       .finally(() => removeWorkDir(dir)),
   );
-  claim(ctx.accounts, caller, 'job', job.id);
+  try {
+    await claim(ctx.accounts, caller, 'job', job.id);
+  } catch (err) {
+    // Unclaimed, the caller gets no id to follow it by: the run stops and refunds itself.
+    const record = await jobs.get(job.id);
+    if (record) await jobs.cancel(record);
+    throw err;
+  }
   ex.json(202, acceptedJobBody(base, job.id));
 }

@@ -26,7 +26,7 @@ async function subtitles(ctx: ApiContext, ex: HttpExchange): Promise<void> {
   if (language === null) throw new ApiError('invalid_value', "'language' must be a language code such as en", 'language');
   const job = await ctx.jobs.get(uuid);
   if (!job) throw new ApiError('job_not_found', `No job with uuid ${uuid}`, 'uuid');
-  checkOwner(ctx.accounts, callerOf(ex), 'job', uuid, 'job_not_found', `No job with uuid ${uuid}`, 'uuid');
+  await checkOwner(ctx.accounts, callerOf(ex), 'job', uuid, 'job_not_found', `No job with uuid ${uuid}`, 'uuid');
   if (job.status === 'expired') throw new ApiError('result_expired', `The result of job ${uuid} has expired and was deleted`, 'uuid');
   if (job.status !== 'completed') throw new ApiError('job_not_completed', `Job ${uuid} is ${job.status}; subtitles exist once it is completed`, 'uuid');
   const { cues, source } = await jobCues(ctx, job, job.format, language, ex.signal);

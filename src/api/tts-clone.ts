@@ -67,7 +67,7 @@ export function registerTtsCloneRoutes(router: Router, ctx: VoiceContext): void 
     let referencePath: string | undefined;
     if (embedId !== undefined) {
       if (body.files.reference_audio) throw new ApiError('conflicting_parameters', "Send 'reference_audio' or 'embed_id', not both", 'embed_id');
-      target = storedVoice(ctx, ex, embedId, 'embed_id').stats;
+      target = (await storedVoice(ctx, ex, embedId, 'embed_id')).stats;
     } else {
       if (!body.files.reference_audio) throw new ApiError('missing_required_parameter', "Send the voice to clone: 'reference_audio' (a file) or 'embed_id' (from /v1/voice-embed/)", 'reference_audio');
       const file = await audioFile(body, 'reference_audio');

@@ -34,12 +34,12 @@ async function createTts(ctx: ApiContext, ex: HttpExchange): Promise<void> {
   try {
     // Refused before it is stored: a 503 leaves nothing behind for a restart to run.
     ctx.queue.admit(record.chars);
+    await claim(ctx.accounts, caller, 'job', record.uuid);
     job = await ctx.jobs.create(record);
   } catch (err) {
     void charge.refund('job not queued');
     throw err;
   }
-  claim(ctx.accounts, caller, 'job', job.uuid);
   ctx.jobCharges.hold(job.uuid, charge);
   ctx.queue.enqueue(job);
   ex.json(200, {

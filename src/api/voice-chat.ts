@@ -5,7 +5,6 @@
 import { resultFileUrl } from './download-url.js';
 import { VOICE_CHAT_CREDITS_PER_TURN } from '../accounts/billing.js';
 import type { Router } from '../http/router.js';
-import { SqliteConversationStore } from '../voice-chat/conversation-store.js';
 import { ReplyAudioRenderer } from '../voice-chat/reply-audio.js';
 import { runTurn, type TurnDeps } from '../voice-chat/turn.js';
 import { callerOf, checkOwner, claim } from './access.js';
@@ -16,7 +15,7 @@ export function registerVoiceChatRoutes(router: Router, ctx: ApiContext): void {
   const deps: TurnDeps = {
     stt: ctx.stt,
     responder: ctx.responder,
-    conversations: new SqliteConversationStore(ctx.db),
+    conversations: ctx.conversations,
     audio: new ReplyAudioRenderer({
       tts: ctx.tts,
       jobs: ctx.jobs,
@@ -36,7 +35,7 @@ export function registerVoiceChatRoutes(router: Router, ctx: ApiContext): void {
     const caller = callerOf(ex);
     if (req.conversationId !== undefined) {
       // Another account's conversation does not exist, as far as this caller can tell.
-      checkOwner(ctx.accounts, caller, 'conversation', req.conversationId, 'conversation_not_found', `No conversation with id ${JSON.stringify(req.conversationId.slice(0, 64))}; omit 'conversation_id' to start one`, 'conversation_id');
+      await checkOwner(ctx.accounts, caller, 'conversation', req.conversationId, 'conversation_not_found', `No conversation with id ${JSON.stringify(req.conversationId.slice(0, 64))}; omit 'conversation_id' to start one`, 'conversation_id');
     }
     const charge = await ctx.accounts.billing.reserve(caller, { credits: VOICE_CHAT_CREDITS_PER_TURN, chars: 0, note: 'voice chat turn', service: 'voice_chat' });
     const started = performance.now();
@@ -48,7 +47,7 @@ export function registerVoiceChatRoutes(router: Router, ctx: ApiContext): void {
       throw err;
     }
     const creditsRemaining = await charge.commit();
-    claim(ctx.accounts, caller, 'conversation', turn.conversationId);
+    await claim(ctx.accounts, caller, 'conversation', turn.conversationId);
     requestLogger(ctx, ex).info(
       { conversationId: turn.conversationId, input: req.input.kind, ms: Math.round(performance.now() - started), audioSec: turn.audio.durationSec },
       'voice chat turn',

@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { ApiError } from '../errors.js';
 import type { Router } from '../http/router.js';
-import { MAX_EMBEDDINGS_PER_ACCOUNT, type StoredEmbedding } from '../voice/embedding-store.js';
+import { MAX_EMBEDDINGS_PER_ACCOUNT, tooManyEmbeddings, type StoredEmbedding } from '../voice/embedding-store.js';
 import { installedSpeakerModel } from '../voice/voice-models.js';
 import type { VoiceEmbedResult } from '../workers/voice-task.js';
 import { audioFile, oneOf, readVoiceForm, VOICE_UPLOAD_LIMITS, voiceOwner, type VoiceContext } from './voice-upload.js';
@@ -29,14 +29,18 @@ export function newEmbedId(): string {
 /** Embeds the reference at `path` in a pool worker (checks included) and stores it for the caller. */
 export async function embedAndStore(ctx: VoiceContext, ex: HttpExchange, path: string, model: string): Promise<{ stored: StoredEmbedding; result: VoiceEmbedResult }> {
   const owner = voiceOwner(ex);
-  if (ctx.voices.count(owner) >= MAX_EMBEDDINGS_PER_ACCOUNT) {
-    throw new ApiError('too_many_embeddings', `The account already stores ${MAX_EMBEDDINGS_PER_ACCOUNT} voices, the most allowed; delete some first`);
-  }
+  // Refused before the costly embedding; add() holds the limit against concurrent requests.
+  if ((await ctx.voices.count(owner)) >= MAX_EMBEDDINGS_PER_ACCOUNT) throw tooManyEmbeddings();
   const onnx = installedSpeakerModel(ctx.config.modelsDir);
   const result = await ctx.pool.voice(path, { kind: 'voice', op: 'embed', maxSec: REFERENCE_MAX_SEC, minVoicedSec: REFERENCE_MIN_VOICED_SEC, oneSpeaker: true, keepAudio: true, ...(onnx ? { onnx } : {}) }, ex.signal);
   const stored: StoredEmbedding = { id: newEmbedId(), model, extractor: result.extractor, vector: result.embedding, stats: result.stats, audioSec: result.audioSec, createdAt: Date.now() };
   if (result.pcm) await ctx.voiceAudio.save(stored.id, result.pcm);
-  ctx.voices.add(owner, stored);
+  try {
+    await ctx.voices.add(owner, stored);
+  } catch (err) {
+    if (result.pcm) await ctx.voiceAudio.remove(stored.id);
+    throw err;
+  }
   return { stored, result };
 }
 
@@ -51,8 +55,8 @@ export function registerVoiceEmbedRoutes(router: Router, ctx: VoiceContext): voi
     ex.json(200, { embed_id: stored.id, model, duration_ms: Math.round(performance.now() - started), extractor: stored.extractor, audio_duration_sec: round2(stored.audioSec) });
   });
 
-  router.get('/v1/voice-embed', (ex) => {
-    const list = ctx.voices.list(voiceOwner(ex));
+  router.get('/v1/voice-embed', async (ex) => {
+    const list = await ctx.voices.list(voiceOwner(ex));
     ex.json(200, {
       embeddings: list.map((e) => ({ embed_id: e.id, model: e.model, extractor: e.extractor, audio_duration_sec: round2(e.audioSec), created_at: new Date(e.createdAt).toISOString() })),
       total: list.length,
@@ -63,7 +67,7 @@ export function registerVoiceEmbedRoutes(router: Router, ctx: VoiceContext): voi
     const owner = voiceOwner(ex);
     const id = ex.query.get('embed_id') ?? '';
     if (!id) throw new ApiError('missing_required_parameter', "Missing required query parameter 'embed_id'", 'embed_id');
-    if (!ctx.voices.remove(owner, id)) throw new ApiError('embedding_not_found', `No stored voice with id ${JSON.stringify(id)} for this account`, 'embed_id');
+    if (!(await ctx.voices.remove(owner, id))) throw new ApiError('embedding_not_found', `No stored voice with id ${JSON.stringify(id)} for this account`, 'embed_id');
     await ctx.voiceAudio.remove(id);
     ex.json(200, { embed_id: id, deleted: true });
   });

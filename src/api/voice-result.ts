@@ -40,6 +40,6 @@ export async function storeSyntheticResult(ctx: ApiContext, ex: HttpExchange, pl
   await ctx.jobs.markProcessing(job.uuid);
   const expiresAt = Date.now() + ctx.config.resultTtlSeconds * 1000;
   await ctx.jobs.complete(job.uuid, durationSec, expiresAt);
-  claim(ctx.accounts, callerOf(ex), 'job', job.uuid);
+  await claim(ctx.accounts, callerOf(ex), 'job', job.uuid);
   return { uuid, format, durationSec, bytes, url: await resultFileUrl(ctx, baseUrl(ctx, ex), uuid, `output.${format}`, expiresAt) };
 }

@@ -1,13 +1,12 @@
 /**
  * The voice-identity endpoints (docs/voice-identity.md): stored voices (voice-embed.ts) and,
  * sharing them, conversion, cloning, speech-to-speech and speech translation. One entry for
- * src/app.ts; the voice store lives on the shared database in its own table.
+ * src/app.ts; the voice store is `ctx.voices` (the node's SQLite, or Postgres in cluster mode).
  */
 import { join } from 'node:path';
 import type { Router } from '../http/router.js';
 import { VoiceAudioStore } from '../voice/voice-audio-store.js';
 import { BuiltinVoiceStats } from '../voice/builtin-voice-stats.js';
-import { SqliteEmbeddingStore } from '../voice/embedding-store.js';
 import type { ApiContext } from './context.js';
 import { registerSpeechToSpeechRoutes } from './speech-to-speech.js';
 import { registerSpeechTranslateRoutes } from './speech-translate.js';
@@ -17,7 +16,7 @@ import { registerVoiceEmbedRoutes } from './voice-embed.js';
 import type { VoiceContext } from './voice-upload.js';
 
 export function registerVoiceRoutes(router: Router, ctx: ApiContext): void {
-  const vctx: VoiceContext = { ...ctx, voices: new SqliteEmbeddingStore(ctx.db), voiceAudio: new VoiceAudioStore(join(ctx.config.dataDir, 'voices')), builtins: new BuiltinVoiceStats(ctx.tts, ctx.pool) };
+  const vctx: VoiceContext = { ...ctx, voiceAudio: new VoiceAudioStore(join(ctx.config.dataDir, 'voices')), builtins: new BuiltinVoiceStats(ctx.tts, ctx.pool) };
   registerVoiceEmbedRoutes(router, vctx);
   registerVoiceConvertRoutes(router, vctx);
   registerSpeechToSpeechRoutes(router, vctx);

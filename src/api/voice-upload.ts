@@ -11,7 +11,7 @@ import type { MultipartBody, MultipartFields, StoredFile } from '../http/body.js
 import type { HttpExchange } from '../http/exchange.js';
 import type { BuiltinVoiceStats } from '../voice/builtin-voice-stats.js';
 import type { VoiceAudioStore } from '../voice/voice-audio-store.js';
-import type { EmbeddingStore, StoredEmbedding } from '../voice/embedding-store.js';
+import type { StoredEmbedding } from '../voice/embedding-store.js';
 import type { VoiceStats } from '../voice/voice-profile.js';
 import { callerOf } from './access.js';
 import type { ApiContext } from './context.js';
@@ -77,9 +77,8 @@ export function voiceOwner(ex: HttpExchange): string {
   throw new ApiError('missing_api_key', 'Stored voices belong to an account: send "Authorization: Bearer sk-tts-…"');
 }
 
-/** What the voice endpoints receive: the API context, the stored voices, the built-in voices' statistics. */
+/** What the voice endpoints receive: the API context (its `voices` are the stored voices), their audio, the built-in voices' statistics. */
 export interface VoiceContext extends ApiContext {
-  voices: EmbeddingStore;
   /** The stored voices' own audio (for kNN-VC's matching set). */
   voiceAudio: VoiceAudioStore;
   builtins: BuiltinVoiceStats;
@@ -93,7 +92,7 @@ export async function targetVoiceAudio(ctx: VoiceContext, ex: HttpExchange, voic
 
 /** The statistics of a target voice: a stored voice (`emb_…`) of the caller, or a built-in TTS voice. */
 export async function targetVoiceStats(ctx: VoiceContext, ex: HttpExchange, voice: string, param: string): Promise<VoiceStats> {
-  if (voice.startsWith('emb_')) return storedVoice(ctx, ex, voice, param).stats;
+  if (voice.startsWith('emb_')) return (await storedVoice(ctx, ex, voice, param)).stats;
   try {
     return (await ctx.builtins.get(voice, ex.signal)).stats;
   } catch (error) {
@@ -104,8 +103,8 @@ export async function targetVoiceStats(ctx: VoiceContext, ex: HttpExchange, voic
 }
 
 /** A stored voice of the caller's account; another account's id is not found, exactly like a missing one. */
-export function storedVoice(ctx: VoiceContext, ex: HttpExchange, id: string, param: string): StoredEmbedding {
-  const found = ctx.voices.get(voiceOwner(ex), id);
+export async function storedVoice(ctx: VoiceContext, ex: HttpExchange, id: string, param: string): Promise<StoredEmbedding> {
+  const found = await ctx.voices.get(voiceOwner(ex), id);
   if (!found) throw new ApiError('embedding_not_found', `No stored voice with id ${JSON.stringify(id)} for this account`, param);
   return found;
 }

@@ -22,6 +22,11 @@ export interface ConversationMessage {
   createdAt: number;
 }
 
+/** A conversation with its messages, oldest first: what a turn reads, in one store call. */
+export interface StoredConversation extends Conversation {
+  messages: ConversationMessage[];
+}
+
 export interface CompletedTurn {
   /** An existing conversation's id, or a fresh one from `newConversationId()`. */
   conversationId: string;
@@ -32,11 +37,10 @@ export interface CompletedTurn {
 }
 
 export interface ConversationStore {
-  get(id: string): Conversation | undefined;
-  /** Oldest first. */
-  messages(id: string): ConversationMessage[];
-  /** Creates the conversation when it does not exist yet, then appends both messages. */
-  saveTurn(turn: CompletedTurn): void;
+  /** The conversation and all its messages (one query where the store is remote: it runs every turn). */
+  get(id: string): Promise<StoredConversation | undefined>;
+  /** Creates the conversation when it does not exist yet, then appends both messages, in one transaction. */
+  saveTurn(turn: CompletedTurn): Promise<void>;
 }
 
 /** `conv_` and 24 hex digits: 96 random bits, as unguessable as a result uuid. */
@@ -45,7 +49,11 @@ export function newConversationId(): string {
 }
 
 interface ConversationRow { id: string; system_prompt: string | null; created_at: number; updated_at: number }
-interface MessageRow { seq: number; role: ConversationRole; content: string; created_at: number }
+export interface MessageRow { seq: number; role: ConversationRole; content: string; created_at: number }
+
+export function messageOf(r: MessageRow): ConversationMessage {
+  return { seq: r.seq, role: r.role, content: r.content, createdAt: r.created_at };
+}
 
 export class SqliteConversationStore implements ConversationStore {
   private readonly stmts;
@@ -62,16 +70,14 @@ export class SqliteConversationStore implements ConversationStore {
     };
   }
 
-  get(id: string): Conversation | undefined {
+  async get(id: string): Promise<StoredConversation | undefined> {
     const r = this.stmts.get.get(id) as ConversationRow | undefined;
-    return r ? { id: r.id, systemPrompt: r.system_prompt, createdAt: r.created_at, updatedAt: r.updated_at } : undefined;
+    if (!r) return undefined;
+    const messages = (this.stmts.messages.all(id) as MessageRow[]).map(messageOf);
+    return { id: r.id, systemPrompt: r.system_prompt, createdAt: r.created_at, updatedAt: r.updated_at, messages };
   }
 
-  messages(id: string): ConversationMessage[] {
-    return (this.stmts.messages.all(id) as MessageRow[]).map((r) => ({ seq: r.seq, role: r.role, content: r.content, createdAt: r.created_at }));
-  }
-
-  saveTurn(turn: CompletedTurn): void {
+  async saveTurn(turn: CompletedTurn): Promise<void> {
     // One transaction: the sequence numbers are read and used without another turn between.
     this.db.transaction(() => {
       const now = Date.now();

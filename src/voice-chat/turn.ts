@@ -9,7 +9,7 @@ import { recentHistory } from '../llm/history.js';
 import type { ChatMessage, Responder } from '../llm/types.js';
 import type { SttFileAudio, SttService } from '../stt/service.js';
 import type { TtsService } from '../tts/service.js';
-import { newConversationId, type Conversation, type ConversationStore } from './conversation-store.js';
+import { newConversationId, type ConversationStore, type StoredConversation } from './conversation-store.js';
 import type { ReplyAudio, ReplyAudioRenderer, ReplyVoice } from './reply-audio.js';
 import type { UserInput, VoiceChatRequest } from './turn-request.js';
 
@@ -30,25 +30,25 @@ export interface TurnResult {
 
 export async function runTurn(deps: TurnDeps, req: VoiceChatRequest, clientIp: string, signal: AbortSignal): Promise<TurnResult> {
   // The cheap checks come first, so a bad id or voice costs no transcription or LLM call.
-  const conversation = req.conversationId === undefined ? undefined : findConversation(deps.conversations, req.conversationId);
+  const conversation = req.conversationId === undefined ? undefined : await findConversation(deps.conversations, req.conversationId);
   const voice = replyVoice(deps, req);
   const userText = await userTextOf(deps.stt, req.input, signal);
   // A prompt sent with a continued conversation replaces the stored one from this turn on.
   const systemPrompt = req.systemPrompt !== undefined ? req.systemPrompt : (conversation?.systemPrompt ?? null);
   const messages: ChatMessage[] = [
     ...(systemPrompt ? [{ role: 'system' as const, content: systemPrompt }] : []),
-    ...(conversation ? recentHistory(deps.conversations.messages(conversation.id)).map((m) => ({ role: m.role, content: m.content })) : []),
+    ...(conversation ? recentHistory(conversation.messages).map((m) => ({ role: m.role, content: m.content })) : []),
     { role: 'user', content: userText },
   ];
   // No tools are offered, so a tool call (which a model may still send) is ignored.
   const { text: aiText, audio } = await deps.audio.speak((s) => deps.responder.reply(messages, { signal: s }), voice, clientIp, signal);
   const conversationId = conversation?.id ?? newConversationId();
-  deps.conversations.saveTurn({ conversationId, systemPrompt: req.systemPrompt, userText, assistantText: aiText });
+  await deps.conversations.saveTurn({ conversationId, systemPrompt: req.systemPrompt, userText, assistantText: aiText });
   return { conversationId, userText, aiText, audio };
 }
 
-function findConversation(store: ConversationStore, id: string): Conversation {
-  const found = store.get(id);
+async function findConversation(store: ConversationStore, id: string): Promise<StoredConversation> {
+  const found = await store.get(id);
   if (!found) throw new ApiError('conversation_not_found', `No conversation with id ${JSON.stringify(id.slice(0, 64))}; omit 'conversation_id' to start one`, 'conversation_id');
   return found;
 }

@@ -4,6 +4,7 @@
  * not found. The table is created here (IF NOT EXISTS) rather than as a numbered migration in
  * src/storage/database.ts, so this feature adds no step to the shared migration list.
  */
+import { ApiError } from '../errors.js';
 import type { Db } from '../storage/database.js';
 import type { VoiceStats } from './voice-profile.js';
 
@@ -24,12 +25,21 @@ export interface StoredEmbedding {
 }
 
 export interface EmbeddingStore {
-  add(accountId: string, e: StoredEmbedding): void;
-  get(accountId: string, id: string): StoredEmbedding | undefined;
+  /**
+   * Stores `e` for the account; 409 `too_many_embeddings` when it already has the maximum. The
+   * count and the insert are one transaction, so two concurrent adds cannot both take the last place.
+   */
+  add(accountId: string, e: StoredEmbedding): Promise<void>;
+  get(accountId: string, id: string): Promise<StoredEmbedding | undefined>;
   /** Newest first. */
-  list(accountId: string): StoredEmbedding[];
-  count(accountId: string): number;
-  remove(accountId: string, id: string): boolean;
+  list(accountId: string): Promise<StoredEmbedding[]>;
+  /** For refusing early (before the embedding is computed); `add` is what holds the limit. */
+  count(accountId: string): Promise<number>;
+  remove(accountId: string, id: string): Promise<boolean>;
+}
+
+export function tooManyEmbeddings(): ApiError {
+  return new ApiError('too_many_embeddings', `The account already stores ${MAX_EMBEDDINGS_PER_ACCOUNT} voices, the most allowed; delete some first`);
 }
 
 interface Row { id: string; model: string; extractor: string; vector: string; stats: string; audio_sec: number; created_at: number }
@@ -40,6 +50,7 @@ function fromRow(r: Row): StoredEmbedding {
 
 export class SqliteEmbeddingStore implements EmbeddingStore {
   private readonly stmts;
+  private readonly addTx;
 
   constructor(db: Db) {
     db.exec(`CREATE TABLE IF NOT EXISTS voice_embeddings (
@@ -60,26 +71,30 @@ export class SqliteEmbeddingStore implements EmbeddingStore {
       count: db.prepare('SELECT COUNT(*) AS n FROM voice_embeddings WHERE account_id = ?'),
       remove: db.prepare('DELETE FROM voice_embeddings WHERE account_id = ? AND id = ?'),
     };
+    this.addTx = db.transaction((accountId: string, e: StoredEmbedding) => {
+      if ((this.stmts.count.get(accountId) as { n: number }).n >= MAX_EMBEDDINGS_PER_ACCOUNT) throw tooManyEmbeddings();
+      this.stmts.insert.run(e.id, accountId, e.model, e.extractor, JSON.stringify(e.vector), JSON.stringify(e.stats), e.audioSec, e.createdAt);
+    });
   }
 
-  add(accountId: string, e: StoredEmbedding): void {
-    this.stmts.insert.run(e.id, accountId, e.model, e.extractor, JSON.stringify(e.vector), JSON.stringify(e.stats), e.audioSec, e.createdAt);
+  async add(accountId: string, e: StoredEmbedding): Promise<void> {
+    this.addTx.immediate(accountId, e);
   }
 
-  get(accountId: string, id: string): StoredEmbedding | undefined {
+  async get(accountId: string, id: string): Promise<StoredEmbedding | undefined> {
     const row = this.stmts.get.get(accountId, id) as Row | undefined;
     return row && fromRow(row);
   }
 
-  list(accountId: string): StoredEmbedding[] {
+  async list(accountId: string): Promise<StoredEmbedding[]> {
     return (this.stmts.list.all(accountId) as Row[]).map(fromRow);
   }
 
-  count(accountId: string): number {
+  async count(accountId: string): Promise<number> {
     return (this.stmts.count.get(accountId) as { n: number }).n;
   }
 
-  remove(accountId: string, id: string): boolean {
+  async remove(accountId: string, id: string): Promise<boolean> {
     return this.stmts.remove.run(accountId, id).changes === 1;
   }
 }

@@ -6,11 +6,13 @@
  * inserts, SQLite's rowid does not); the order of rows is still compared.
  */
 import type { NewJob } from '../../src/jobs/job-store.js';
+import { MAX_PRONUNCIATIONS } from '../../src/text/pronunciations.js';
+import { MAX_EMBEDDINGS_PER_ACCOUNT, type StoredEmbedding } from '../../src/voice/embedding-store.js';
 import type { SharedStores } from '../../src/storage/shared-stores.js';
 
 export type ContractRow = [step: string, answer: unknown];
 
-const TIME_KEYS = new Set(['createdAt', 'completedAt', 'revokedAt', 'expiresAt', 'nextAttemptAt']);
+const TIME_KEYS = new Set(['createdAt', 'updatedAt', 'completedAt', 'revokedAt', 'expiresAt', 'nextAttemptAt']);
 
 /** Times (set by the store from the clock) become a marker of whether there is one. */
 function normalize(value: unknown): unknown {
@@ -110,5 +112,73 @@ export async function storeContract(s: SharedStores): Promise<ContractRow[]> {
   await step('batches.recordAttempt after delivered does nothing', () => s.batches.recordAttempt('batch_1', { delivered: false, error: 'x', nextAttemptAt: null }));
   await step('batches.delivery delivered', () => s.batches.delivery('batch_1'));
   await step('batches.nextDueAt none', () => s.batches.nextDueAt());
+  await perAccountContract(s, step);
   return rows;
+}
+
+/** Awaited calls to the ones a caller may start at once: which succeeded, and the distinct refusals. */
+async function atOnce(calls: Array<() => Promise<unknown>>): Promise<{ ok: number; refused: string[] }> {
+  const settled = await Promise.allSettled(calls.map((c) => c()));
+  const refused = [...new Set(settled.flatMap((r) => (r.status === 'rejected' ? [(r.reason as Error).message] : [])))];
+  return { ok: settled.filter((r) => r.status === 'fulfilled').length, refused };
+}
+
+/** Values whose float64 bits a lossy encoding would change (a float32 one, a subnormal, a third). */
+const VECTOR = [0.1, 1 / 3, -Math.PI, 5e-324, 1e300, Math.fround(0.7), -123456.789];
+
+function voice(n: number, vector: number[] = [n, n / 7]): StoredEmbedding {
+  return { id: `emb_${n.toString(16).padStart(24, '0')}`, model: 'chatterbox', extractor: 'stats', vector, stats: { logF0Mean: 4.6 + n / 100, logF0Std: 0.2, voicedSec: 9.5, speechSec: 11, envelope: [0.5, -0.25] }, audioSec: 12.5, createdAt: 1_000 + n };
+}
+
+/** Ownership, saved pronunciations, conversations and stored voices (the stores kept per account). */
+async function perAccountContract(s: SharedStores, step: (name: string, call: () => Promise<unknown>) => Promise<void>): Promise<void> {
+  // Ownership: the first claim wins, whoever claims again.
+  await step('ownership.ownerOf unknown', () => s.ownership.ownerOf('job', 'j-none'));
+  await step('ownership.claim', () => s.ownership.claim('job', ['j1', 'j2', 'j3'], 'acme'));
+  await step('ownership.claim twice, another account', () => s.ownership.claim('job', ['j1', 'j4'], 'beta'));
+  await step('ownership.claim none', () => s.ownership.claim('batch', [], 'beta'));
+  await step('ownership.ownerOf each', async () => Promise.all(['j1', 'j2', 'j3', 'j4', 'j5'].map((id) => s.ownership.ownerOf('job', id))));
+  await step('ownership.ownerOf is per kind', async () => [await s.ownership.ownerOf('batch', 'j1'), await s.ownership.claim('conversation', ['j1'], 'beta'), await s.ownership.ownerOf('conversation', 'j1')]);
+  // Saved pronunciations: per account, oldest first, at most MAX_PRONUNCIATIONS even when added at once.
+  await step('pronunciations.list empty', () => s.pronunciations.list('acme'));
+  const gif = await s.pronunciations.add('acme', { word: 'GIF', replacement: 'jiff', caseSensitive: false });
+  await step('pronunciations.add', async () => gif);
+  await step('pronunciations.add with language', () => s.pronunciations.add('acme', { word: 'SQL', replacement: 'sequel', caseSensitive: true, language: 'en-gb' }));
+  await step('pronunciations.list', () => s.pronunciations.list('acme'));
+  await step('pronunciations.list of another account', () => s.pronunciations.list('beta'));
+  await step('pronunciations.remove by another account', () => s.pronunciations.remove('beta', gif.id));
+  await step('pronunciations.remove', () => s.pronunciations.remove('acme', gif.id));
+  await step('pronunciations.remove again', () => s.pronunciations.remove('acme', gif.id));
+  await step('pronunciations.list after remove', () => s.pronunciations.list('acme'));
+  await step('pronunciations.add past the limit at once', () => atOnce(Array.from({ length: MAX_PRONUNCIATIONS + 5 }, (_, i) => () => s.pronunciations.add('beta', { word: `w${i}`, replacement: 'x', caseSensitive: false }))));
+  await step('pronunciations.list at the limit', async () => (await s.pronunciations.list('beta')).length);
+  // Conversations: a turn creates or continues; the prompt is kept unless a turn sends one.
+  const turn = (userText: string, systemPrompt?: string | null) => ({ conversationId: 'conv_1', systemPrompt, userText, assistantText: `re: ${userText}` });
+  await step('conversations.get missing', () => s.conversations.get('conv_1'));
+  await step('conversations.saveTurn new', () => s.conversations.saveTurn(turn('hello', 'Be brief.')));
+  await step('conversations.saveTurn keeps the prompt', () => s.conversations.saveTurn(turn('again')));
+  await step('conversations.get', () => s.conversations.get('conv_1'));
+  await step('conversations.saveTurn replaces the prompt', () => s.conversations.saveTurn(turn('third', null)));
+  await step('conversations.saveTurn two at once', () => Promise.all([s.conversations.saveTurn(turn('x')), s.conversations.saveTurn(turn('y'))]));
+  await step('conversations.get in order', async () => {
+    const c = await s.conversations.get('conv_1');
+    return { systemPrompt: c?.systemPrompt, seqs: c?.messages.map((m) => `${m.seq}:${m.role}`), texts: c?.messages.slice(0, 6).map((m) => m.content) };
+  });
+  await step('conversations.saveTurn another, no prompt', async () => [await s.conversations.saveTurn({ conversationId: 'conv_2', systemPrompt: undefined, userText: 'hi', assistantText: 'yo' }), await s.conversations.get('conv_2')]);
+  // Stored voices: per account, newest first, exact vectors, at most MAX_EMBEDDINGS_PER_ACCOUNT.
+  await step('voices.add', () => s.voices.add('acme', voice(1, VECTOR)));
+  await step('voices.add second', () => s.voices.add('acme', voice(2)));
+  await step('voices.get reads back the exact vector', async () => {
+    const got = await s.voices.get('acme', voice(1).id);
+    return [got, got?.vector.length === VECTOR.length && got.vector.every((v, i) => Object.is(v, VECTOR[i]))];
+  });
+  await step('voices.get of another account', () => s.voices.get('beta', voice(1).id));
+  await step('voices.list', () => s.voices.list('acme'));
+  await step('voices.list of another account', () => s.voices.list('beta'));
+  await step('voices.count', async () => [await s.voices.count('acme'), await s.voices.count('beta')]);
+  await step('voices.remove by another account', () => s.voices.remove('beta', voice(1).id));
+  await step('voices.remove', () => s.voices.remove('acme', voice(1).id));
+  await step('voices.remove again', () => s.voices.remove('acme', voice(1).id));
+  await step('voices.add past the limit at once', () => atOnce(Array.from({ length: MAX_EMBEDDINGS_PER_ACCOUNT + 3 }, (_, i) => () => s.voices.add('beta', voice(100 + i)))));
+  await step('voices.count at the limit', () => s.voices.count('beta'));
 }

@@ -6,7 +6,8 @@
  *
  * The tables mirror the embedded SQLite schema (src/storage/database.ts) for what cluster mode
  * shares: accounts, keys, the ledger, webhook secrets, TTS jobs, batches and webhook deliveries,
- * async audio tool and transcription jobs (step 4).
+ * ownership, saved pronunciations, voice-chat conversations and stored voices (step 3), async
+ * audio tool and transcription jobs (step 4).
  */
 import type { PgPool } from './pool.js';
 
@@ -107,6 +108,52 @@ export const MIGRATIONS: readonly Migration[] = [
         updated_at BIGINT NOT NULL
       );
       CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_attempt_at) WHERE status = 'pending';`,
+  },
+  {
+    version: 3,
+    name: 'ownership, pronunciations, conversations, stored voices',
+    sql: `CREATE TABLE resource_owners (
+        kind TEXT NOT NULL,
+        id TEXT NOT NULL,
+        account_id TEXT NOT NULL,
+        PRIMARY KEY (kind, id)
+      );
+      CREATE TABLE pronunciations (
+        id BIGSERIAL PRIMARY KEY,
+        account_id TEXT NOT NULL,
+        word TEXT NOT NULL,
+        replacement TEXT NOT NULL,
+        language TEXT,
+        case_sensitive BOOLEAN NOT NULL,
+        created_at BIGINT NOT NULL
+      );
+      CREATE INDEX pronunciations_account ON pronunciations(account_id, id);
+      CREATE TABLE conversations (
+        id TEXT PRIMARY KEY,
+        system_prompt TEXT,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL
+      );
+      CREATE TABLE conversation_messages (
+        conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('user','assistant')),
+        content TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        PRIMARY KEY (conversation_id, seq)
+      );
+      -- The vector as float64 little-endian bytes: every JS number (the statistics' vectors are float64) round-trips exactly.
+      CREATE TABLE voice_embeddings (
+        id TEXT PRIMARY KEY,
+        account_id TEXT NOT NULL,
+        model TEXT NOT NULL,
+        extractor TEXT NOT NULL,
+        vector BYTEA NOT NULL,
+        stats TEXT NOT NULL,
+        audio_sec DOUBLE PRECISION NOT NULL,
+        created_at BIGINT NOT NULL
+      );
+      CREATE INDEX voice_embeddings_account ON voice_embeddings(account_id, created_at);`,
   },
   {
     version: 4,
