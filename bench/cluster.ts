@@ -15,9 +15,14 @@
 import { pathToFileURL } from 'node:url';
 import { generateApiKey } from '../src/accounts/api-key.js';
 import { openAccounts } from '../src/accounts/accounts.js';
+import type { S3Settings } from '../src/cluster/cluster-config.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/storage/database.js';
+import { createPgPool } from '../src/storage/postgres/pool.js';
+import { migrate } from '../src/storage/postgres/migrations.js';
+import { postgresStores, type SharedStores } from '../src/storage/shared-stores.js';
 import { startNode, startRedis, startS3, type ClusterNode } from '../test/helpers/cluster.js';
+import { postgresSkipReason, startPostgres, type PostgresServer } from '../test/helpers/postgres.js';
 import { tempDir } from '../test/helpers/app.js';
 import { heading, ms, printTable, ratio, verdict } from './lib/report.js';
 
@@ -36,14 +41,20 @@ const TARGET_GATE_ADDED_MS = 1;
 type Keyed = ClusterNode & { key: string };
 
 /** An enterprise account's key in the database of `dataDir`, made before the nodes start. */
-function accountKey(dataDir: string): string {
+async function accountKey(dataDir: string): Promise<string> {
   const db = openDatabase(dataDir);
   const accounts = openAccounts(loadConfig({ dataDir }, { env: {} }), db);
-  accounts.accounts.ensure('bench', 'enterprise');
-  accounts.ledger.grant('bench', 1_000_000, 'bench');
-  const key = generateApiKey();
-  accounts.keys.add('bench', key);
+  const key = await benchAccount(accounts);
   db.close();
+  return key;
+}
+
+/** The bench's enterprise account and a key of it, in whichever stores. */
+async function benchAccount(stores: Pick<SharedStores, 'accounts' | 'ledger' | 'keys'>): Promise<string> {
+  await stores.accounts.ensure('bench', 'enterprise');
+  await stores.ledger.grant('bench', 1_000_000, 'bench');
+  const key = generateApiKey();
+  await stores.keys.add('bench', key);
   return key;
 }
 
@@ -104,7 +115,7 @@ export async function runCluster(): Promise<void> {
   const nodes: ClusterNode[] = [];
   try {
     const embeddedDir = await tempDir('llais-bench-embedded-');
-    const embeddedKey = accountKey(embeddedDir);
+    const embeddedKey = await accountKey(embeddedDir);
     const embedded = { ...(await startNode('serve', { dataDir: embeddedDir, jobConcurrency: 1, plans: PLANS })), key: embeddedKey };
     nodes.push(embedded);
     const embeddedGateMs = await gateLatency(embedded, embeddedKey);
@@ -112,7 +123,7 @@ export async function runCluster(): Promise<void> {
     await embedded.close();
 
     const dataDir = await tempDir('llais-bench-cluster-');
-    const clusterKey = accountKey(dataDir);
+    const clusterKey = await accountKey(dataDir);
     const cluster = { redisUrl: redis.url, s3: s3.settings, nodeId: '', sharedDataDir: true, lockMs: 30_000 };
     const serve = { ...(await startNode('serve', { dataDir, jobConcurrency: 0, plans: PLANS, cluster: { ...cluster, nodeId: 'serve' } })), key: clusterKey };
     nodes.push(serve);
@@ -135,7 +146,7 @@ export async function runCluster(): Promise<void> {
     const diskDir = await tempDir('llais-bench-cluster-disk-');
     // Another Redis database: the first cluster's workers, on another data directory, must not take these jobs.
     const diskCluster = { ...cluster, redisUrl: `${redis.url}/1`, s3: null };
-    const diskKey = accountKey(diskDir);
+    const diskKey = await accountKey(diskDir);
     const diskServe = { ...(await startNode('serve', { dataDir: diskDir, jobConcurrency: 0, plans: PLANS, cluster: { ...diskCluster, nodeId: 'serve-disk' } })), key: diskKey };
     nodes.push(diskServe);
     nodes.push(await startNode('worker', { dataDir: diskDir, jobConcurrency: 1, cluster: { ...diskCluster, nodeId: 'worker-disk' } }));
@@ -157,9 +168,58 @@ export async function runCluster(): Promise<void> {
       ],
     );
     console.log(`the shared queue adds ${ms(added)} ms per job, S3 results ${ms(clusterMs - diskMs)} ms more (medians of ${LATENCY_ROUNDS}); 2 workers / 1: ${ratio(scaling)}`);
+    // Stop the SQLite cluster's workers: the Postgres one gets the cores to itself.
+    await Promise.all(nodes.splice(0).map((n) => n.close()));
+    await postgresRows(redis.url, s3.settings, embeddedMs, perMinute[0]!, nodes);
   } finally {
     await Promise.all(nodes.map((n) => n.close()));
     await Promise.all([redis.stop(), s3.stop()]);
+  }
+}
+
+/**
+ * The same queue with Postgres holding the records (each node its own data directory, results on
+ * S3): one job's latency against the embedded queue, and jobs per minute with one and two workers.
+ */
+async function postgresRows(redisUrl: string, s3: S3Settings, embeddedMs: number, sqliteOneWorker: number, nodes: ClusterNode[]): Promise<void> {
+  const skip = postgresSkipReason();
+  if (skip) {
+    console.log(`Postgres rows skipped: ${skip}`);
+    return;
+  }
+  let pg: PostgresServer | undefined;
+  try {
+    pg = await startPostgres();
+    const url = await pg.createDatabase('bench');
+    const pool = createPgPool(url);
+    await migrate(pool);
+    await pool.end();
+    const stores = await postgresStores(url);
+    const key = await benchAccount(stores);
+    await stores.close();
+    // Redis database 2: the other clusters' workers must not take these jobs.
+    const cluster = { redisUrl: `${redisUrl}/2`, databaseUrl: url, s3, nodeId: '', sharedDataDir: false, lockMs: 30_000 };
+    const serve = { ...(await startNode('serve', { dataDir: await tempDir('llais-bench-pg-'), jobConcurrency: 0, plans: PLANS, cluster: { ...cluster, nodeId: 'serve-pg' } })), key };
+    nodes.push(serve);
+    const perMinute: number[] = [];
+    let latencyMs = 0;
+    for (let n = 1; n <= 2; n++) {
+      nodes.push(await startNode('worker', { dataDir: await tempDir('llais-bench-pg-w-'), jobConcurrency: 1, cluster: { ...cluster, nodeId: `worker-pg-${n}` } }));
+      if (n === 1) latencyMs = await latency(serve);
+      await throughput(serve);
+      perMinute.push(Math.max(await throughput(serve), await throughput(serve)));
+    }
+    printTable(
+      ['Postgres records, S3 results, own data dirs', 'value', 'vs', 'target', 'verdict'],
+      [
+        ['median submit → completed', `${ms(latencyMs)} ms`, `+${ms(latencyMs - embeddedMs)} ms vs embedded`, '-', '-'],
+        ['jobs/min, 1 worker', perMinute[0]!.toFixed(0), `${ratio(perMinute[0]! / sqliteOneWorker)} of SQLite's`, '-', '-'],
+        ['jobs/min, 2 workers', perMinute[1]!.toFixed(0), `${ratio(perMinute[1]! / perMinute[0]!)} of 1 worker`, `≥ ${TARGET_SCALING}×`, verdict(perMinute[1]! / perMinute[0]! >= TARGET_SCALING)],
+      ],
+    );
+  } finally {
+    await Promise.all(nodes.splice(0).map((n) => n.close()));
+    await pg?.stop();
   }
 }
 
