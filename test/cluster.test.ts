@@ -14,10 +14,12 @@ import { generateApiKey } from '../src/accounts/api-key.js';
 import { openAccounts, type Accounts } from '../src/accounts/accounts.js';
 import { probeAudio } from '../src/audio/probe.js';
 import { DEFAULTS, loadConfig } from '../src/config.js';
+import { SqliteToolJobStore } from '../src/jobs/tool-job-store.js';
 import { openDatabase, type Db } from '../src/storage/database.js';
 import type { ClusterSettings } from '../src/cluster/cluster-config.js';
 import { clusterSkipReason, completions, startNode, startRedis, startS3, type ClusterNode, type RedisServer, type S3Server } from './helpers/cluster.js';
 import { tempDir } from './helpers/app.js';
+import { repeatedSpeech, speechForm } from './helpers/speech-wav.js';
 import { pluckedLoop } from './helpers/tool-signals.js';
 import { toolForm, toolWav } from './helpers/tool-wav.js';
 
@@ -110,9 +112,9 @@ describe('cluster mode: Redis queue, S3 results, three nodes', { skip }, () => {
     // (which also applies the migrations once, before nodes race to).
     db = openDatabase(dataDir);
     accounts = openAccounts(loadConfig({ dataDir }, { env: {} }), db);
-    accounts.accounts.ensure(ACCOUNT, 'pro');
-    accounts.ledger.grant(ACCOUNT, 1000, 'test');
-    accounts.keys.add(ACCOUNT, KEY);
+    await accounts.accounts.ensure(ACCOUNT, 'pro');
+    await accounts.ledger.grant(ACCOUNT, 1000, 'test');
+    await accounts.keys.add(ACCOUNT, KEY);
     // The database exists now (made above), so the nodes can start together.
     [serve, ...workers] = await Promise.all([
       startNode('serve', { dataDir, jobConcurrency: 0, webhooks: WEBHOOKS, plans: PLANS, cluster: { ...cluster, nodeId: 'serve-1' } }),
@@ -208,6 +210,30 @@ describe('cluster mode: Redis queue, S3 results, three nodes', { skip }, () => {
     assert.equal(await completedBy(workers, uuid), 1, 'another worker completed it exactly once');
   });
 
+  it('a worker draining on SIGTERM hands its running async transcription back to the queue: it completes once, on another node', async () => {
+    const fourth = await startNode('worker', { dataDir, jobConcurrency: 1, webhooks: WEBHOOKS, plans: PLANS, cluster: { ...cluster, nodeId: 'worker-4' } });
+    nodes.push(fourth);
+    workers.push(fourth);
+    const res = await fetch(`${serve.url}/v1/stt/`, { method: 'POST', headers: { authorization: json().authorization! }, body: speechForm(await repeatedSpeech(3), { async: 'true' }) });
+    assert.equal(res.status, 202, await res.clone().text());
+    const { job_id: id } = (await res.json()) as { job_id: string };
+    const logged = (node: ClusterNode, what: string): number => node.lines.filter((l) => l.includes(`"audio job ${what}"`) && l.includes(id)).length;
+    let victim: ClusterNode | undefined;
+    for (const deadline = Date.now() + 15_000; !(victim = workers.find((w) => logged(w, 'started') > 0)); await new Promise((r) => setTimeout(r, 20))) {
+      if (Date.now() > deadline) throw new Error(`audio job ${id} did not start on a worker`);
+    }
+    await victim.close();
+    workers.splice(workers.indexOf(victim), 1);
+    // Read from the shared database: polls over HTTP would spend the plan's requests per minute.
+    const records = new SqliteToolJobStore(db);
+    let job = await records.get(id);
+    for (const deadline = Date.now() + 60_000; job?.status === 'processing' && Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) job = await records.get(id);
+    assert.equal(job?.status, 'completed', JSON.stringify(job));
+    assert.equal(logged(victim, 'completed'), 0, 'the draining node did not complete it');
+    for (const deadline = Date.now() + 5000; workers.every((w) => logged(w, 'completed') === 0) && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(workers.reduce((n, w) => n + logged(w, 'completed'), 0), 1, 'another worker completed it exactly once');
+  });
+
   it('a worker killed with SIGKILL mid-job leaves the job to the other: it completes once, elsewhere', async () => {
     const uuid = await postJob(serve, LONG_TEXT);
     const victim = await runnerOf(uuid);
@@ -225,9 +251,9 @@ describe('cluster mode: Redis queue, S3 results, three nodes', { skip }, () => {
 
   it('a plan\'s requests per minute hold exactly for 50 concurrent requests spread over three serve nodes', async () => {
     const racerKey = generateApiKey();
-    accounts.accounts.ensure('racer', 'starter');
-    accounts.ledger.grant('racer', 1000, 'test');
-    accounts.keys.add('racer', racerKey);
+    await accounts.accounts.ensure('racer', 'starter');
+    await accounts.ledger.grant('racer', 1000, 'test');
+    await accounts.keys.add('racer', racerKey);
     const more = await Promise.all([2, 3].map((i) => startNode('serve', { dataDir, jobConcurrency: 0, plans: PLANS, cluster: { ...cluster, nodeId: `serve-${i}` } })));
     nodes.push(...more);
     const serveNodes = [serve, ...more];
