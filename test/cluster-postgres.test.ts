@@ -30,6 +30,7 @@ import { repeatedSpeech, SHORT_SPEECH, speechForm } from './helpers/speech-wav.j
 import { pluckedLoop } from './helpers/tool-signals.js';
 import { toolForm, toolWav } from './helpers/tool-wav.js';
 import { CLIP_TEXTS, wavOf } from './helpers/voices.js';
+import { S3VoiceAudioStore } from '../src/voice/s3-voice-audio-store.js';
 
 const skip = postgresSkipReason();
 if (skip) process.stderr.write(`cluster-postgres tests skipped: ${skip}\n`);
@@ -301,6 +302,12 @@ describe('cluster mode on Postgres', { skip }, () => {
       const converted = await fetch(`${c.url}/v1/voice-convert/`, { method: 'POST', headers: as(KEY, false), body: upload({ target_voice: embedId, format: 'wav' }) });
       assert.equal(converted.status, 200, await converted.clone().text());
       assert.equal(Buffer.from(await converted.arrayBuffer()).subarray(0, 4).toString(), 'RIFF');
+      // Its audio (for the audio-based converters) is in the bucket, not on A's disk, and goes with the voice.
+      const voiceAudio = new S3VoiceAudioStore(s3.settings);
+      assert.ok(((await voiceAudio.load(embedId))?.length ?? 0) > 16_000, 'the stored voice\'s audio is in the bucket');
+      const removed = await fetch(`${c.url}/v1/voice-embed/?embed_id=${embedId}`, { method: 'DELETE', headers: as(KEY) });
+      assert.equal(removed.status, 200, await removed.clone().text());
+      assert.equal(await voiceAudio.load(embedId), undefined, 'deleted through another node, its audio too');
       // The job ends before the nodes stop, so none is handed back mid-run.
       for (const deadline = Date.now() + 30_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
         if ((await stores.jobs.get(uuid))?.status === 'completed') break;

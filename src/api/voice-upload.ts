@@ -10,7 +10,7 @@ import { ApiError, invalidParam } from '../errors.js';
 import type { MultipartBody, MultipartFields, StoredFile } from '../http/body.js';
 import type { HttpExchange } from '../http/exchange.js';
 import type { BuiltinVoiceStats } from '../voice/builtin-voice-stats.js';
-import type { VoiceAudioStore } from '../voice/voice-audio-store.js';
+import type { VoiceAudio } from '../voice/voice-audio-store.js';
 import type { StoredEmbedding } from '../voice/embedding-store.js';
 import type { VoiceStats } from '../voice/voice-profile.js';
 import { callerOf } from './access.js';
@@ -80,7 +80,7 @@ export function voiceOwner(ex: HttpExchange): string {
 /** What the voice endpoints receive: the API context (its `voices` are the stored voices), their audio, the built-in voices' statistics. */
 export interface VoiceContext extends ApiContext {
   /** The stored voices' own audio (for kNN-VC's matching set). */
-  voiceAudio: VoiceAudioStore;
+  voiceAudio: VoiceAudio;
   builtins: BuiltinVoiceStats;
 }
 

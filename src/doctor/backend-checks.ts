@@ -14,6 +14,7 @@ import { appliedVersion, LATEST_VERSION } from '../storage/postgres/migrations.j
 import { createPgPool, pgReachable } from '../storage/postgres/pool.js';
 import { fail, ok, type CheckResult } from './check.js';
 import { firstLine } from './install-checks.js';
+import { s3ClientFor } from '../jobs/s3-client.js';
 
 /** Each backend gets this long to answer: a firewalled port should not hang the doctor. */
 const TIMEOUT_MS = 3000;
@@ -109,15 +110,7 @@ export async function databaseCheck(config: Config): Promise<CheckResult> {
 }
 
 function clientFor(s3: S3Settings): S3Client {
-  return new S3Client({
-    region: s3.region,
-    ...(s3.endpoint ? { endpoint: s3.endpoint } : {}),
-    forcePathStyle: s3.forcePathStyle,
-    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
-    maxAttempts: 1,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  return s3ClientFor(s3, { maxAttempts: 1 });
 }
 
 /** The SDK's error in one line: a HeadBucket 404 has no message, only a name and status. */

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { S3Settings } from '../cluster/cluster-config.js';
+import { isMissingObject, s3ClientFor } from './s3-client.js';
 
 /** Job ids come from URLs too: never let one name another key or path. */
 const JOB_ID = /^[a-z]{2,4}_[0-9a-f]{32}$/;
@@ -32,25 +33,13 @@ function name(id: string, ext: string): string {
   return `${id}/input.${ext}`;
 }
 
-function isMissing(err: unknown): boolean {
-  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return e.name === 'NoSuchKey' || e.name === 'NotFound' || e.$metadata?.httpStatusCode === 404;
-}
 
 export class S3JobUploads implements JobUploads {
   readonly kind = 's3';
   private readonly client: S3Client;
 
   constructor(private readonly settings: S3Settings) {
-    this.client = new S3Client({
-      region: settings.region,
-      ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
-      forcePathStyle: settings.forcePathStyle,
-      credentials: { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey },
-      // As the result store: several S3-compatible servers reject the newer checksum headers.
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    });
+    this.client = s3ClientFor(settings);
   }
 
   private key(id: string, ext: string): string {
@@ -68,7 +57,7 @@ export class S3JobUploads implements JobUploads {
       await pipeline(res.Body as NodeJS.ReadableStream, createWriteStream(dest));
       return true;
     } catch (err) {
-      if (isMissing(err)) return false;
+      if (isMissingObject(err)) return false;
       throw err;
     }
   }
@@ -78,7 +67,7 @@ export class S3JobUploads implements JobUploads {
       await this.client.send(new HeadObjectCommand({ Bucket: this.settings.bucket, Key: this.key(id, ext) }));
       return true;
     } catch (err) {
-      if (isMissing(err)) return false;
+      if (isMissingObject(err)) return false;
       throw err;
     }
   }

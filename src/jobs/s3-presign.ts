@@ -7,6 +7,7 @@
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { S3Settings } from '../cluster/cluster-config.js';
+import { s3ClientFor } from './s3-client.js';
 
 /** SigV4's limit on a presigned URL's lifetime. */
 export const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
@@ -15,13 +16,7 @@ export class S3Presigner {
   private readonly client: S3Client;
 
   constructor(private readonly settings: S3Settings) {
-    const endpoint = settings.publicEndpoint || settings.endpoint;
-    this.client = new S3Client({
-      region: settings.region,
-      ...(endpoint ? { endpoint } : {}),
-      forcePathStyle: settings.forcePathStyle,
-      credentials: { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey },
-    });
+    this.client = s3ClientFor(settings, { endpoint: settings.publicEndpoint || settings.endpoint });
   }
 
   /** A GET URL for object `key` that works until `expiresAtMs` (null: never expires) or 7 days, whichever is sooner. */

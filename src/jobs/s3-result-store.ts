@@ -19,14 +19,10 @@ import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCom
 import type { S3Settings } from '../cluster/cluster-config.js';
 import { S3Presigner } from './s3-presign.js';
 import { DiskResultStore, type RemoteResult, type ResultFile, type ResultStore, type ResultWriter } from './result-store.js';
+import { isMissingObject, s3ClientFor } from './s3-client.js';
 
 const UUID_HEX = /^[0-9a-f]{32}$/;
 const EXTRA_NAME = /^[a-z0-9-]+\.[a-z0-9]+$/;
-
-function isMissing(err: unknown): boolean {
-  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return e.name === 'NoSuchKey' || e.name === 'NotFound' || e.$metadata?.httpStatusCode === 404;
-}
 
 export class S3ResultStore implements ResultStore {
   private readonly client: S3Client;
@@ -36,15 +32,7 @@ export class S3ResultStore implements ResultStore {
 
   /** `localDir`: staging files and the local copies `find` hands out (under the data directory). */
   constructor(private readonly settings: S3Settings, private readonly localDir: string) {
-    this.client = new S3Client({
-      region: settings.region,
-      ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
-      forcePathStyle: settings.forcePathStyle,
-      credentials: { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey },
-      // Checksums only where S3 requires them: several S3-compatible servers reject the newer headers.
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    });
+    this.client = s3ClientFor(settings);
     this.staging = new DiskResultStore(join(localDir, 'staging'));
     this.presigner = settings.presign ? new S3Presigner(settings) : undefined;
   }
@@ -87,7 +75,7 @@ export class S3ResultStore implements ResultStore {
       const head = await this.client.send(new HeadObjectCommand({ Bucket: this.settings.bucket, Key }));
       sizeBytes = head.ContentLength ?? 0;
     } catch (err) {
-      if (isMissing(err)) return undefined;
+      if (isMissingObject(err)) return undefined;
       throw err;
     }
     return {
@@ -131,7 +119,7 @@ export class S3ResultStore implements ResultStore {
       const res = await this.client.send(new GetObjectCommand({ Bucket: this.settings.bucket, Key: this.key(uuid, name) }));
       return await res.Body!.transformToString('utf8');
     } catch (err) {
-      if (isMissing(err)) return undefined;
+      if (isMissingObject(err)) return undefined;
       throw err;
     }
   }
