@@ -6,12 +6,11 @@
  * AWS's and MinIO's to judge; what is checked here is where the URL points and what it serves.)
  */
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import { createServer } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { clusterSkipReason, startNode, startRedis, startS3, type ClusterNode, type RedisServer, type S3Server } from './helpers/cluster.js';
 import { DEFAULTS } from '../src/config.js';
 import { tempDir } from './helpers/app.js';
+import { startWebhookReceiver } from './helpers/webhook-receiver.js';
 
 const skip = clusterSkipReason();
 if (skip && process.env.CI) throw new Error(`cluster tests cannot run on CI: ${skip}`);
@@ -66,19 +65,10 @@ describe('cluster mode: presigned S3 downloads', { skip }, () => {
   });
 
   it("a batch's result_urls are presigned too, in the poll and in the webhook, each serving its item's bytes", async () => {
-    const hooks: string[] = [];
-    const receiver = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString()));
-      req.on('end', () => {
-        hooks.push(body);
-        res.writeHead(204).end();
-      });
-    });
-    receiver.listen(0, '127.0.0.1');
-    await once(receiver, 'listening');
+    const receiver = await startWebhookReceiver();
+    const { hooks } = receiver;
     try {
-      const webhook_url = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hook`;
+      const webhook_url = receiver.url;
       const texts = ['First in the batch.', 'Second in the batch.'].map((text) => ({ text, voice: 'en-us' }));
       const res = await fetch(`${node.url}/v1/tts/batch/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ texts, webhook_url }) });
       assert.equal(res.status, 200, await res.clone().text());

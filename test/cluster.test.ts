@@ -6,8 +6,6 @@
  * whose Redis goes away answers 503 `queue_unavailable` for queued work and recovers with it.
  */
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import { createServer } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { generateApiKey } from '../src/accounts/api-key.js';
@@ -19,6 +17,7 @@ import { openDatabase, type Db } from '../src/storage/database.js';
 import type { ClusterSettings } from '../src/cluster/cluster-config.js';
 import { clusterSkipReason, completions, startNode, startRedis, startS3, type ClusterNode, type RedisServer, type S3Server } from './helpers/cluster.js';
 import { tempDir } from './helpers/app.js';
+import { startWebhookReceiver } from './helpers/webhook-receiver.js';
 import { repeatedSpeech, speechForm } from './helpers/speech-wav.js';
 import { pluckedLoop } from './helpers/tool-signals.js';
 import { toolForm, toolWav } from './helpers/tool-wav.js';
@@ -165,19 +164,10 @@ describe('cluster mode: Redis queue, S3 results, three nodes', { skip }, () => {
   });
 
   it('a batch accepted by the serve node completes on the workers, and its webhook is sent once', async () => {
-    const hooks: string[] = [];
-    const receiver = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString()));
-      req.on('end', () => {
-        hooks.push(body);
-        res.writeHead(204).end();
-      });
-    });
-    receiver.listen(0, '127.0.0.1');
-    await once(receiver, 'listening');
+    const receiver = await startWebhookReceiver();
+    const { hooks } = receiver;
     try {
-      const webhookUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hook`;
+      const webhookUrl = receiver.url;
       const texts = ['First item.', 'Second item.', 'Third item.', 'Fourth item.'].map((text) => ({ text, voice: 'en-us' }));
       const res = await fetch(`${serve.url}/v1/tts/batch/`, { method: 'POST', headers: json(), body: JSON.stringify({ texts, webhook_url: webhookUrl }) });
       assert.equal(res.status, 200, await res.clone().text());

@@ -13,14 +13,14 @@
  * because this node is draining hands the job back for another node; anything else it records
  * itself, so BullMQ never retries a job that ended.
  */
-import { Queue, Worker, type Job } from 'bullmq';
+import { Queue, type Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { ApiError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { QUEUE_PREFIX, startQueueWorker } from './bull-worker.js';
 import type { ToolJobStore } from './tool-job-store.js';
 
 const QUEUE_NAME = 'audio-jobs';
-const PREFIX = 'llais';
 /** As the TTS queue: a job whose node died or drained goes back this many times at most. */
 const ATTEMPTS = 20;
 const UNAVAILABLE_RETRY_AFTER_SEC = 5;
@@ -52,7 +52,7 @@ export class RedisAudioJobQueue {
     private readonly opts: AudioJobQueueOptions,
   ) {
     this.log = opts.logger.child({ node: opts.nodeId, queue: QUEUE_NAME });
-    this.queue = new Queue(QUEUE_NAME, { connection: { url: opts.redisUrl, maxRetriesPerRequest: 1, retryStrategy: (n: number) => Math.min(100 * n, 1000) }, prefix: PREFIX });
+    this.queue = new Queue(QUEUE_NAME, { connection: { url: opts.redisUrl, maxRetriesPerRequest: 1, retryStrategy: (n: number) => Math.min(100 * n, 1000) }, prefix: QUEUE_PREFIX });
     this.queue.on('error', () => {});
     this.redis = new Redis(opts.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: (n) => Math.min(100 * n, 1000) });
     this.redis.on('error', () => {}); // reported by `admit` and health; ioredis reconnects by itself
@@ -91,17 +91,7 @@ export class RedisAudioJobQueue {
   }
 
   private startWorker(): void {
-    const { redisUrl, lockMs, concurrency } = this.opts;
-    this.worker = new Worker(QUEUE_NAME, (bull: Job<{ id: string }>) => this.execute(bull.data.id), {
-      connection: { url: redisUrl, maxRetriesPerRequest: null, retryStrategy: (n: number) => Math.min(100 * n, 1000) },
-      prefix: PREFIX,
-      concurrency,
-      lockDuration: lockMs,
-      stalledInterval: lockMs,
-      maxStalledCount: ATTEMPTS,
-      name: this.opts.nodeId,
-    });
-    this.worker.on('error', (err) => this.log.debug({ err }, 'audio queue worker error'));
+    this.worker = startQueueWorker<{ id: string }>(QUEUE_NAME, { ...this.opts, attempts: ATTEMPTS }, (data) => this.execute(data.id), this.log);
   }
 
   private async execute(id: string): Promise<void> {

@@ -15,15 +15,16 @@
  * may pass the bounds by what arrives within that time; and a node that cannot reach Redis
  * refuses queued work at once (503 `queue_unavailable`) instead of accepting what it cannot hand on.
  */
-import { Queue, Worker, type Job } from 'bullmq';
+import { Queue, type Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { ApiError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { QUEUE_PREFIX, startQueueWorker } from './bull-worker.js';
 import type { JobQueue, JobQueueOptions, JobRunner } from './job-queue.js';
 import type { JobStore, TtsJob } from './job-store.js';
 
 const QUEUE_NAME = 'tts-jobs';
-const PREFIX = 'llais';
+const PREFIX = QUEUE_PREFIX;
 const IN_FLIGHT = `${PREFIX}:tts-in-flight`;
 const IN_FLIGHT_CHARS = `${PREFIX}:tts-in-flight-chars`;
 const COUNT_REFRESH_MS = 250;
@@ -154,18 +155,7 @@ export class RedisJobQueue implements JobQueue {
   }
 
   private startWorker(): void {
-    const { redisUrl, lockMs, concurrency } = this.opts;
-    this.worker = new Worker(QUEUE_NAME, (bull: Job<{ uuid: string }>) => this.execute(bull.data.uuid), {
-      connection: { url: redisUrl, maxRetriesPerRequest: null, retryStrategy: (n: number) => Math.min(100 * n, 1000) },
-      prefix: PREFIX,
-      concurrency,
-      lockDuration: lockMs,
-      stalledInterval: lockMs,
-      // A node may die more than once under the same job before it completes somewhere.
-      maxStalledCount: ATTEMPTS,
-      name: this.opts.nodeId,
-    });
-    this.worker.on('error', (err) => this.log.debug({ err }, 'queue worker error'));
+    this.worker = startQueueWorker<{ uuid: string }>(QUEUE_NAME, { ...this.opts, attempts: ATTEMPTS }, (data) => this.execute(data.uuid), this.log);
   }
 
   private async execute(uuid: string): Promise<void> {

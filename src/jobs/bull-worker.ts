@@ -1,0 +1,38 @@
+/**
+ * The BullMQ worker both cluster queues run (tts-jobs, audio-jobs), with their shared
+ * at-least-once settings: a running job's lock lasts `lockMs` and is renewed while it runs, the
+ * stalled check runs as often, and a job may stall (its node died or drained) `attempts` times
+ * before BullMQ gives up on it, since a node may die more than once under the same job.
+ */
+import { Worker, type Job } from 'bullmq';
+import type { Logger } from '../logger.js';
+
+/** Key prefix of every queue in Redis. */
+export const QUEUE_PREFIX = 'llais';
+
+export interface QueueWorkerOptions {
+  redisUrl: string;
+  lockMs: number;
+  nodeId: string;
+  concurrency: number;
+  attempts: number;
+}
+
+/** A connection that waits for Redis (retrying) rather than failing: the worker's blocking reads must survive an outage. */
+export function workerConnection(redisUrl: string): { url: string; maxRetriesPerRequest: null; retryStrategy: (n: number) => number } {
+  return { url: redisUrl, maxRetriesPerRequest: null, retryStrategy: (n: number) => Math.min(100 * n, 1000) };
+}
+
+export function startQueueWorker<T>(queue: string, opts: QueueWorkerOptions, run: (data: T) => Promise<void>, log: Logger): Worker {
+  const worker = new Worker(queue, (bull: Job<T>) => run(bull.data), {
+    connection: workerConnection(opts.redisUrl),
+    prefix: QUEUE_PREFIX,
+    concurrency: opts.concurrency,
+    lockDuration: opts.lockMs,
+    stalledInterval: opts.lockMs,
+    maxStalledCount: opts.attempts,
+    name: opts.nodeId,
+  });
+  worker.on('error', (err) => log.debug({ err, queue }, 'queue worker error'));
+  return worker;
+}
