@@ -172,10 +172,10 @@ describe('cluster mode on Postgres', { skip }, () => {
       steps.push(strip(await store.get(id(1))), await store.get('atj_none'));
       steps.push(await store.interruptUnfinished({ code: 'interrupted', message: 'x' }, 'node-a'));
       steps.push(strip(await store.get(id(2))), (await store.get(id(3)))?.status, (await store.get(id(1)))?.status);
-      steps.push((await store.unfinishedQueued()).map((r) => r.id));
+      steps.push((await store.unfinishedQueued()).map((r) => r.id), await store.countQueued());
       steps.push(await store.finish(id(1), { status: 'cancelled' }), await store.finish(id(1), { status: 'completed', result: { a: 1 } }));
       await store.setProgress(id(1), 90);
-      steps.push(strip(await store.get(id(1))), (await store.unfinishedQueued()).length);
+      steps.push(strip(await store.get(id(1))), (await store.unfinishedQueued()).length, await store.countQueued());
       steps.push(await store.interruptUnfinished({ code: 'interrupted', message: 'y' }));
       steps.push((await store.get(id(3)))?.status);
       await store.prune(Date.now() + 1);
@@ -188,12 +188,14 @@ describe('cluster mode on Postgres', { skip }, () => {
       assert.deepEqual(postgres, sqlite);
       assert.deepEqual(sqlite[2], 1, 'node-a\'s local job only');
       assert.equal(sqlite[4], 'processing', 'node-b\'s local job runs on');
-      assert.equal(sqlite[12], 'failed');
-      assert.equal(sqlite[13], undefined, 'pruned');
+      assert.equal(sqlite[14], 'failed');
+      assert.equal(sqlite[15], undefined, 'pruned');
       assert.deepEqual(sqlite[6], ['atj_' + '1'.padStart(32, '0')], 'the queued job stays for the queue');
-      assert.deepEqual(sqlite[7], true);
-      assert.deepEqual(sqlite[8], false, 'a cancelled job does not complete');
-      assert.equal(sqlite[11], 1, 'without a runner: every local job, the queued one already ended');
+      assert.equal(sqlite[7], 1, 'one queued job counted');
+      assert.deepEqual(sqlite[8], true);
+      assert.deepEqual(sqlite[9], false, 'a cancelled job does not complete');
+      assert.equal(sqlite[12], 0, 'an ended job no longer counts');
+      assert.equal(sqlite[13], 1, 'without a runner: every local job, the queued one already ended');
     } finally {
       db.close();
       await pg.close();
@@ -431,6 +433,24 @@ describe('cluster mode on Postgres', { skip }, () => {
         assert.equal(started(other, id), 1, 'the stalled job was handed to the other worker');
         assert.equal(finished(other, id), 1);
         await settledOnce(id, (job.result as { credits_used: number }).credits_used);
+      });
+
+      it('past LLAIS_JOB_QUEUE_MAX_JOBS unfinished queued audio jobs across the cluster, a new one is refused with 503 job_queue_full', async () => {
+        const a = nodes[0]!;
+        // Records only (no queue entry, no worker): the bound is counted in the shared database.
+        const fill = 1000 - (await stores.toolJobs.countQueued());
+        const ids = Array.from({ length: fill }, (_, i) => `atj_${'f'.repeat(24)}${String(i).padStart(8, '0')}`);
+        try {
+          for (let i = 0; i < ids.length; i += 100) await Promise.all(ids.slice(i, i + 100).map((id) => stores.toolJobs.create({ id, tool: 'enhance', totalFrames: 1, runner: QUEUE_RUNNER })));
+          const balance = await stores.ledger.balance('audio');
+          const res = await fetch(`${a.url}/v1/audio/enhance/`, { method: 'POST', headers: keyOnly, body: toolForm(toolWav([pluckedLoop(8000, 1, [220], 0.5)], 8000), { async: 'true' }) });
+          assert.equal(res.status, 503, await res.clone().text());
+          assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'job_queue_full');
+          assert.ok(Number(res.headers.get('retry-after')) > 0);
+          assert.equal(await stores.ledger.balance('audio'), balance, 'nothing reserved');
+        } finally {
+          for (let i = 0; i < ids.length; i += 100) await Promise.all(ids.slice(i, i + 100).map((id) => stores.toolJobs.finish(id, { status: 'cancelled' })));
+        }
       });
     });
   });

@@ -28,6 +28,7 @@ import type { ApiContext } from './context.js';
 import { sttResultBody } from './stt-body.js';
 
 const WATCH_MS = 500;
+const QUEUE_FULL_RETRY_AFTER_SEC = 10;
 
 export type QueuedWork =
   | { kind: 'tool'; input: Omit<ToolInput, 'path' | 'stemUuid'>; rate: number }
@@ -83,6 +84,14 @@ export class QueuedAudioJobs {
   /** Stores the upload, reserves, records and queues the job; its id. */
   async submit(s: Submission): Promise<string> {
     this.queue.admit();
+    // The cluster's bound on audio jobs waiting or running, as LLAIS_JOB_QUEUE_MAX_JOBS bounds TTS
+    // jobs; counted in the database, so a burst on several nodes may pass it by what arrives at once.
+    const maxJobs = this.ctx.config.jobQueueMaxJobs;
+    if ((await this.store.countQueued()) >= maxJobs) {
+      throw new ApiError('job_queue_full', `The audio job queue holds its maximum of ${maxJobs} jobs; retry later, or send the request without async=true.`, null, {
+        headers: { 'Retry-After': String(QUEUE_FULL_RETRY_AFTER_SEC) },
+      });
+    }
     const id = newToolJobId();
     const ext = extOf(s.upload.filename);
     const charge = await s.reserve(id);

@@ -63,6 +63,8 @@ export interface ToolJobStore {
   interruptUnfinished(error: ToolJobError, runner?: string): Promise<number>;
   /** Every `processing` job handed to the queue (to queue again after Redis lost them). */
   unfinishedQueued(): Promise<ToolJobRecord[]>;
+  /** How many jobs handed to the queue have not ended (the cluster's bound on queued audio jobs). */
+  countQueued(): Promise<number>;
   /** Forgets finished records older than `beforeMs`. */
   prune(beforeMs: number): Promise<void>;
 }
@@ -138,6 +140,10 @@ export class SqliteToolJobStore implements ToolJobStore {
   async unfinishedQueued(): Promise<ToolJobRecord[]> {
     const rows = this.db.prepare(`SELECT * FROM audio_tool_jobs WHERE status = 'processing' AND runner = ? ORDER BY created_at`).all(QUEUE_RUNNER) as ToolJobRow[];
     return rows.map(toolJobFromRow);
+  }
+
+  async countQueued(): Promise<number> {
+    return (this.db.prepare(`SELECT COUNT(*) AS n FROM audio_tool_jobs WHERE status = 'processing' AND runner = ?`).get(QUEUE_RUNNER) as { n: number }).n;
   }
 
   async prune(beforeMs: number): Promise<void> {

@@ -48,6 +48,11 @@ export class PgToolJobStore implements ToolJobStore {
     return rows.map(toolJobFromRow);
   }
 
+  async countQueued(): Promise<number> {
+    const { rows } = await this.pool.query<{ n: string }>(`SELECT COUNT(*) AS n FROM audio_tool_jobs WHERE status = 'processing' AND runner = $1`, [QUEUE_RUNNER]);
+    return Number(rows[0]!.n);
+  }
+
   async prune(beforeMs: number): Promise<void> {
     await this.pool.query('DELETE FROM audio_tool_jobs WHERE finished_at IS NOT NULL AND finished_at < $1', [beforeMs]);
   }
