@@ -11,8 +11,12 @@
  */
 import { randomBytes } from 'node:crypto';
 
+import type { Accounts } from '../accounts/accounts.js';
+import type { Caller } from '../accounts/gate.js';
+import { ApiError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { NewToolJob, ToolJobError, ToolJobRecord, ToolJobStore } from '../jobs/tool-job-store.js';
+import { claim } from './access.js';
 import type { QueuedAudioJobs } from './queued-audio-jobs.js';
 
 /** Finished records are forgotten after this (their files stay until the results' own expiry). */
@@ -93,6 +97,34 @@ export class ToolJobs {
     if ('result' in outcome) await this.store.finish(job.id, { status: 'completed', result: outcome.result });
     else if ('error' in outcome) await this.store.finish(job.id, { status: 'failed', error: outcome.error });
     else await this.store.finish(job.id, { status: 'cancelled' });
+  }
+
+  /**
+   * Ends a local run (`what`: 'audio tool', 'transcription') that threw: stopped by a `DELETE` (its signal aborted), it refunds everything
+   * and ends `cancelled`; anything else refunds and ends `failed` with the error (an unexpected
+   * one logged, and shown to the client as `fallback`).
+   */
+  async runFailed(what: string, job: RunningToolJob, err: unknown, refund: (why: string) => Promise<void>, log: Logger, fallback: ApiError): Promise<void> {
+    if (job.controller.signal.aborted) {
+      await refund(`${what} job cancelled`);
+      await this.finish(job, { cancelled: true });
+      return;
+    }
+    void refund(`${what} failed`);
+    if (!(err instanceof ApiError)) log.error({ err }, `${what} job failed`);
+    const e = err instanceof ApiError ? err : fallback;
+    await this.finish(job, { error: { code: e.code, message: e.message } });
+  }
+
+  /** Claims a job started by `caller`; a job it could not claim is stopped (refunding itself): nobody could follow it. */
+  async claimFor(accounts: Accounts, caller: Caller, id: string): Promise<void> {
+    try {
+      await claim(accounts, caller, 'job', id);
+    } catch (err) {
+      const record = await this.get(id);
+      if (record) await this.cancel(record);
+      throw err;
+    }
   }
 
   /**

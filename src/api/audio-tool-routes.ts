@@ -131,27 +131,10 @@ async function startJob(ctx: ApiContext, jobs: ToolJobs, ex: HttpExchange, j: Jo
   const job = await jobs.startLocal(spec.tool, Math.round(j.upload.durationSec * toolRateHz(spec)), (job) =>
     runTool(ctx, toolInput(j.upload, j.input, ex, j.estimate), j.workDir, job.controller.signal, job.progress)
       .then(async (out) => jobs.finish(job, { result: await resultBody(ctx, base, spec.tool, out, await j.settle(out)) }))
-      .catch(async (err: unknown) => {
-        if (job.controller.signal.aborted) {
-          await j.refund('audio tool job cancelled');
-          await jobs.finish(job, { cancelled: true });
-          return;
-        }
-        void j.refund('audio tool failed');
-        if (!(err instanceof ApiError)) log.error({ err }, 'audio tool job failed');
-        const e = err instanceof ApiError ? err : new ApiError('internal_error', 'The audio tool failed');
-        await jobs.finish(job, { error: { code: e.code, message: e.message } });
-      })
+      .catch((err: unknown) => jobs.runFailed('audio tool', job, err, j.refund, log, new ApiError('internal_error', 'The audio tool failed')))
       .finally(() => removeWorkDir(j.workDir)),
   );
-  try {
-    await claim(ctx.accounts, callerOf(ex), 'job', job.id);
-  } catch (err) {
-    // Unclaimed, the caller gets no id to follow it by: the run stops and refunds itself.
-    const record = await jobs.get(job.id);
-    if (record) await jobs.cancel(record);
-    throw err;
-  }
+  await jobs.claimFor(ctx.accounts, callerOf(ex), job.id);
   ex.json(202, acceptedJobBody(base, job.id));
 }
 

@@ -14,7 +14,7 @@ import { ApiError, invalidParam } from '../errors.js';
 import type { StoredFile } from '../http/body.js';
 import type { HttpExchange } from '../http/exchange.js';
 import type { TranscribeOptions } from '../stt/service.js';
-import { callerOf, claim } from './access.js';
+import { callerOf } from './access.js';
 import { acceptedJobBody } from './audio-tool-jobs.js';
 import { makeWorkDir, removeWorkDir } from './audio-tool-run.js';
 import { baseUrl, requestLogger, type ApiContext } from './context.js';
@@ -46,7 +46,7 @@ export async function startSttJob(ctx: ApiContext, ex: HttpExchange, file: Store
         return { accountId: caller.kind === 'account' ? caller.accountId : null, credits: STT_CREDITS_PER_MINUTE, refund: (why) => charge.refund(why) };
       },
     });
-    await claim(ctx.accounts, caller, 'job', id);
+    await jobs.claimFor(ctx.accounts, caller, id);
     ex.json(202, acceptedJobBody(base, id));
     return;
   }
@@ -72,26 +72,9 @@ export async function startSttJob(ctx: ApiContext, ex: HttpExchange, file: Store
         const used = creditsFor(t.durationSec / 60, STT_CREDITS_PER_MINUTE);
         await jobs.finish(job, { result: sttResultBody(t, { used, remaining: await charge.commit(used) }, opts.wordTimestamps) });
       })
-      .catch(async (err: unknown) => {
-        if (job.controller.signal.aborted) {
-          await charge.refund('transcription job cancelled');
-          await jobs.finish(job, { cancelled: true });
-          return;
-        }
-        void charge.refund('transcription failed');
-        if (!(err instanceof ApiError)) log.error({ err }, 'transcription job failed');
-        const e = err instanceof ApiError ? err : new ApiError('transcription_failed', 'Transcription failed');
-        await jobs.finish(job, { error: { code: e.code, message: e.message } });
-      })
+      .catch((err: unknown) => jobs.runFailed('transcription', job, err, (why) => charge.refund(why), log, new ApiError('transcription_failed', 'Transcription failed')))
       .finally(() => removeWorkDir(dir)),
   );
-  try {
-    await claim(ctx.accounts, caller, 'job', job.id);
-  } catch (err) {
-    // Unclaimed, the caller gets no id to follow it by: the run stops and refunds itself.
-    const record = await jobs.get(job.id);
-    if (record) await jobs.cancel(record);
-    throw err;
-  }
+  await jobs.claimFor(ctx.accounts, caller, job.id);
   ex.json(202, acceptedJobBody(base, job.id));
 }
