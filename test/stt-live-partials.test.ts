@@ -13,7 +13,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { concatPcm } from '../src/audio/pcm.js';
 import { FliteCore } from '../src/engines/tts/flite/flite-core.js';
 import { PartialHypothesis, type LivePartial } from '../src/stt/live-partial.js';
-import { STT_SAMPLE_RATE_HZ } from '../src/stt/transcribe-pcm.js';
+import { STT_SAMPLE_RATE_HZ, transcribePcm } from '../src/stt/transcribe-pcm.js';
+import { PocketSphinxDecoder } from '../src/engines/stt/pocketsphinx/decoder.js';
 import { LiveSttPool } from '../src/workers/live-stt-pool.js';
 import { WorkerPool } from '../src/workers/pool.js';
 import { DEFAULT_ONNX_SETTINGS } from '../src/engines/onnx/settings.js';
@@ -108,6 +109,31 @@ describe('partials from live decoders', () => {
 
   test('a pinned live thread does too', async () => {
     await check((onPartial) => live.transcribe(paced(speech), 'en', new AbortController().signal, { onPartial }));
+  });
+
+  test('audio that arrives in one burst and then stops mid-turn still gets its partial, words settled, while the turn stays open', async () => {
+    // As when a client pauses, or a busy decoder catches up: the burst is decoded at once, and no
+    // audio follows to offer its hypothesis again (words settle when two partials agree on them).
+    const decoder = new PocketSphinxDecoder();
+    let resume: () => void = () => {};
+    const held = new Promise<void>((r) => (resume = r));
+    async function* burstThenPause(): AsyncGenerator<Int16Array> {
+      yield speech.slice(0, Math.floor(speech.length * 0.6));
+      await held;
+    }
+    const partials: LivePartial[] = [];
+    const recognizer = { language: 'en', openStream: () => decoder.openLiveStream() };
+    const turn = transcribePcm(burstThenPause(), recognizer, { wordTimestamps: false, diarize: false, onPartial: (p) => partials.push(p) });
+    try {
+      for (const deadline = Date.now() + 5000; (partials.at(-1)?.stableWords ?? 0) === 0 && Date.now() < deadline; ) await sleep(20);
+      const last = partials.at(-1);
+      assert.ok(last && last.stableWords > 0, `a partial with settled words while the audio is paused: ${JSON.stringify(last)}`);
+      assert.ok(last.words.length >= 3, last.text);
+    } finally {
+      resume();
+      await turn;
+      decoder.free();
+    }
   });
 });
 

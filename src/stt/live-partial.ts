@@ -48,6 +48,11 @@ export class PartialHypothesis {
     return nowMs - this.lastSentAtMs >= this.intervalMs;
   }
 
+  /** How long from `nowMs` until a partial could be sent again. */
+  waitMs(nowMs: number): number {
+    return Math.max(0, this.lastSentAtMs + this.intervalMs - nowMs);
+  }
+
   /** The partial to send for `hypothesis` (the turn's words so far) at `nowMs`, or null: too soon, or nothing changed. */
   offer(hypothesis: readonly TranscriptWord[], nowMs: number): LivePartial | null {
     if (!this.due(nowMs)) return null;

@@ -92,17 +92,35 @@ export async function transcribePcm(
     if (words.length > 0) speakers?.discardBefore(builder.openStart ?? 0);
   };
 
-  for await (const chunk of audio) {
-    // Features first: the segments the recognizer closes now may end in this chunk.
-    speakers?.push(chunk);
-    voice?.push(chunk);
-    samples += chunk.length;
-    take(stream.push(chunk));
+  // Trailing edge: a hypothesis the throttle held back, or one that may settle its words when
+  // offered again, is offered once the interval has passed, even if no more audio comes (a client
+  // that pauses, or a decoder catching up in a burst, must not leave the caption behind).
+  let trailing: NodeJS.Timeout | undefined;
+  const offerPartial = (): void => {
+    clearTimeout(trailing);
+    trailing = undefined;
     const now = performance.now();
-    if (partials?.due(now)) {
-      const partial = partials.offer([...heard, ...stream.partial!()], now);
-      if (partial) opts.onPartial!(partial);
+    if (!partials!.due(now)) {
+      trailing = setTimeout(offerPartial, partials!.waitMs(now));
+      return;
     }
+    const partial = partials!.offer([...heard, ...stream.partial!()], now);
+    if (partial === null) return;
+    opts.onPartial!(partial);
+    trailing = setTimeout(offerPartial, partials!.waitMs(performance.now()));
+  };
+  try {
+    for await (const chunk of audio) {
+      // Features first: the segments the recognizer closes now may end in this chunk.
+      speakers?.push(chunk);
+      voice?.push(chunk);
+      samples += chunk.length;
+      take(stream.push(chunk));
+      if (partials) offerPartial();
+    }
+  } finally {
+    // Before the stream ends or its decoder is freed (an aborted turn): nothing reads it later.
+    clearTimeout(trailing);
   }
   take(stream.end());
   emit(builder.flush());
