@@ -152,7 +152,12 @@ describe('live captions over wss://', () => {
     const { rt, log } = await official();
     rt.send({ type: 'session.update', session: { type: 'transcription', audio: { input: { turn_detection: null } } } });
     await log.waitFor('session.updated');
-    await stream(audio24k.subarray(0, 48 * (voiced.endMs + 100)), 48, (f) => rt.send({ type: 'input_audio_buffer.append', audio: f.toString('base64') }));
+    // As in the first test: the sender waits mid-sentence for words, so a loaded machine is slower but not wrong.
+    const append = (f: Buffer): void => rt.send({ type: 'input_audio_buffer.append', audio: f.toString('base64') });
+    const pauseAt = 48 * 2 * Math.round((voiced.startMs + voiced.endMs) / 4);
+    await stream(audio24k.subarray(0, pauseAt), 48, append);
+    await log.waitFor('conversation.item.input_audio_transcription.delta', { timeoutMs: 60_000 });
+    await stream(audio24k.subarray(pauseAt, 48 * (voiced.endMs + 100)), 48, append);
     const committedAt = performance.now();
     rt.send({ type: 'input_audio_buffer.commit' });
     const completed = (await log.waitFor('conversation.item.input_audio_transcription.completed')).event;
@@ -208,13 +213,18 @@ describe('live captions over wss://', () => {
 
   it('/v1/stt/ws: 16 kHz frames in; partials while speaking, a final with word times that matches the recording', async () => {
     const { ws, log, closed } = await sttWs('?sample_rate=16000&silence_duration_ms=700');
-    const sentAt = await stream(to16k(audio24k), 32, (f) => ws.send(f));
+    // Paused mid-sentence until a partial comes (see the first test): while speaking, whatever the load.
+    const audio16k = to16k(audio24k);
+    const pauseAt = 32 * 2 * Math.round((voiced.startMs + voiced.endMs) / 4);
+    await stream(audio16k.subarray(0, pauseAt), 32, (f) => ws.send(f));
+    await log.waitFor('partial', { timeoutMs: 60_000 });
+    assert.equal(log.of('final').length, 0, 'the first partial came mid-utterance');
+    await stream(audio16k.subarray(pauseAt), 32, (f) => ws.send(f));
     const final = (await log.waitFor('final')).event;
     const started = log.of('speech.started')[0]!;
     assert.equal(started.utterance_id, final.utterance_id);
     const partials = log.events.filter((e) => e.event.type === 'partial');
     assert.ok(partials.length >= 3, `${partials.length} partials`);
-    assert.ok(partials[0]!.at < sentAt(voiced.endMs), 'the first partial arrives before the speech has all been sent');
     const last = partials.at(-1)!.event;
     assert.ok(corpusWer([{ reference: final.text as string, hypothesis: last.text as string }]) <= 0.35, `last partial "${last.text}" vs final "${final.text}"`);
     const wer = corpusWer([{ reference: normalize(SAID), hypothesis: normalize(final.text as string) }]);
