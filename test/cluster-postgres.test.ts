@@ -353,7 +353,14 @@ describe('cluster mode on Postgres', { skip }, () => {
         assert.deepEqual(rows.map((r) => r.kind).sort(), ['commit', 'reserve'], 'reserved on the accepting node, committed once');
         assert.equal(rows.reduce((sum, r) => sum + r.delta, 0), -used);
       };
-      const uploads = (): S3JobUploads => new S3JobUploads(s3.settings);
+      const assertUploadGone = async (id: string): Promise<void> => {
+        const store = new S3JobUploads(s3.settings);
+        try {
+          assert.equal(await store.exists(id, 'wav'), false, 'the upload is gone from S3');
+        } finally {
+          store.close();
+        }
+      };
 
       it('an enhance job submitted to node A runs on the worker, is polled and downloaded on node C; upload gone; charged once', async () => {
         const [a, , c] = nodes as [ClusterNode, ClusterNode, ClusterNode];
@@ -368,12 +375,7 @@ describe('cluster mode on Postgres', { skip }, () => {
         const file = await fetch(`${c.url}${new URL(result.result_url).pathname}`);
         assert.equal(file.status, 200);
         assert.equal(Buffer.from(await file.arrayBuffer()).subarray(0, 4).toString(), 'RIFF');
-        const store = uploads();
-        try {
-          assert.equal(await store.exists(id, 'wav'), false, 'the upload is gone from S3');
-        } finally {
-          store.close();
-        }
+        await assertUploadGone(id);
         await settledOnce(id, result.credits_used);
         assert.equal(await stores.ledger.balance('audio'), balance - result.credits_used);
         assert.equal(result.credits_remaining, balance - result.credits_used);
@@ -389,12 +391,7 @@ describe('cluster mode on Postgres', { skip }, () => {
         const result = job.result as { text: string; credits_used: number; segments: unknown[] };
         assert.ok(result.text.length > 5, result.text);
         await settledOnce(id, result.credits_used);
-        const store = uploads();
-        try {
-          assert.equal(await store.exists(id, 'wav'), false);
-        } finally {
-          store.close();
-        }
+        await assertUploadGone(id);
       });
 
       it('a DELETE on node C stops the job running on the worker: cancelled, refunded, upload gone', async () => {
@@ -412,12 +409,7 @@ describe('cluster mode on Postgres', { skip }, () => {
         const next = await submit(a, '/v1/audio/enhance/', toolForm(toolWav([pluckedLoop(8000, 1, [330], 0.5)], 8000), { async: 'true' }));
         assert.equal((await pollDone(c, next)).status, 'completed');
         assert.equal(workers().reduce((n, w) => n + finished(w, id), 0), 0, 'the cancelled job never completed');
-        const store = uploads();
-        try {
-          assert.equal(await store.exists(id, 'wav'), false);
-        } finally {
-          store.close();
-        }
+        await assertUploadGone(id);
       });
 
       it('the worker killed mid-job: the other worker runs it again, the record ends once, charged once', async () => {

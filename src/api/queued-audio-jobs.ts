@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { creditsFor, STT_CREDITS_PER_MINUTE, type BilledService } from '../accounts/billing.js';
 import { ApiError } from '../errors.js';
 import type { JobUploads } from '../jobs/job-uploads.js';
+import { queueFull } from '../jobs/bull-worker.js';
 import { RedisAudioJobQueue } from '../jobs/redis-audio-job-queue.js';
 import { QUEUE_RUNNER, type ToolJobRecord, type ToolJobStore } from '../jobs/tool-job-store.js';
 import type { Logger } from '../logger.js';
@@ -28,7 +29,6 @@ import type { ApiContext } from './context.js';
 import { sttResultBody } from './stt-body.js';
 
 const WATCH_MS = 500;
-const QUEUE_FULL_RETRY_AFTER_SEC = 10;
 
 export type QueuedWork =
   | { kind: 'tool'; input: Omit<ToolInput, 'path' | 'stemUuid'>; rate: number }
@@ -88,9 +88,7 @@ export class QueuedAudioJobs {
     // jobs; counted in the database, so a burst on several nodes may pass it by what arrives at once.
     const maxJobs = this.ctx.config.jobQueueMaxJobs;
     if ((await this.store.countQueued()) >= maxJobs) {
-      throw new ApiError('job_queue_full', `The audio job queue holds its maximum of ${maxJobs} jobs; retry later, or send the request without async=true.`, null, {
-        headers: { 'Retry-After': String(QUEUE_FULL_RETRY_AFTER_SEC) },
-      });
+      throw queueFull('audio job queue', `${maxJobs} jobs`, 'send the request without async=true');
     }
     const id = newToolJobId();
     const ext = extOf(s.upload.filename);

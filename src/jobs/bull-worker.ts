@@ -5,6 +5,7 @@
  * before BullMQ gives up on it, since a node may die more than once under the same job.
  */
 import { Worker, type Job } from 'bullmq';
+import { ApiError } from '../errors.js';
 import type { Logger } from '../logger.js';
 
 /** Key prefix of every queue in Redis. */
@@ -35,4 +36,18 @@ export function startQueueWorker<T>(queue: string, opts: QueueWorkerOptions, run
   });
   worker.on('error', (err) => log.debug({ err, queue }, 'queue worker error'));
   return worker;
+}
+
+/** 503 `queue_unavailable`: this node cannot reach Redis; `instead` says what works without the queue. */
+export function queueUnavailable(instead: string): ApiError {
+  return new ApiError('queue_unavailable', `The shared job queue (Redis) cannot be reached from this node; retry later, or ${instead}.`, null, {
+    headers: { 'Retry-After': '5' },
+  });
+}
+
+/** 503 `job_queue_full`: the queue holds its maximum (`what`, e.g. "1000 jobs"). */
+export function queueFull(queue: string, what: string, instead: string): ApiError {
+  return new ApiError('job_queue_full', `The ${queue} holds its maximum of ${what}; retry later, or ${instead}.`, null, {
+    headers: { 'Retry-After': '10' },
+  });
 }

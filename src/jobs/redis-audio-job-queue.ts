@@ -17,13 +17,12 @@ import { Queue, type Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { ApiError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { QUEUE_PREFIX, startQueueWorker } from './bull-worker.js';
+import { QUEUE_PREFIX, queueUnavailable, startQueueWorker } from './bull-worker.js';
 import type { ToolJobStore } from './tool-job-store.js';
 
 const QUEUE_NAME = 'audio-jobs';
 /** As the TTS queue: a job whose node died or drained goes back this many times at most. */
 const ATTEMPTS = 20;
-const UNAVAILABLE_RETRY_AFTER_SEC = 5;
 
 /** Runs job `id`; throws only when `signal` was aborted by this node's drain (the job goes back). */
 export type AudioJobRunner = (id: string, signal: AbortSignal) => Promise<void>;
@@ -69,9 +68,7 @@ export class RedisAudioJobQueue {
   admit(): void {
     if (this.stopped) throw new ApiError('shutting_down', 'The server is shutting down');
     if (this.redis.status !== 'ready') {
-      throw new ApiError('queue_unavailable', 'The shared job queue (Redis) cannot be reached from this node; retry later, or send the request without async=true.', null, {
-        headers: { 'Retry-After': String(UNAVAILABLE_RETRY_AFTER_SEC) },
-      });
+      throw queueUnavailable('send the request without async=true');
     }
   }
 

@@ -19,7 +19,7 @@ import { Queue, type Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { ApiError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { QUEUE_PREFIX, startQueueWorker } from './bull-worker.js';
+import { QUEUE_PREFIX, queueFull, queueUnavailable, startQueueWorker } from './bull-worker.js';
 import type { JobQueue, JobQueueOptions, JobRunner } from './job-queue.js';
 import type { JobStore, TtsJob } from './job-store.js';
 
@@ -30,8 +30,6 @@ const IN_FLIGHT_CHARS = `${PREFIX}:tts-in-flight-chars`;
 const COUNT_REFRESH_MS = 250;
 /** A job whose runner was interrupted (its node draining) goes back this many times before BullMQ gives up on it. */
 const ATTEMPTS = 20;
-const UNAVAILABLE_RETRY_AFTER_SEC = 5;
-const QUEUE_FULL_RETRY_AFTER_SEC = 10;
 
 /** Counted once per uuid however often a job is re-queued, so at-least-once cannot inflate the counts. */
 const ADD_SCRIPT = `if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 1 then redis.call('INCRBY', KEYS[2], ARGV[2]) end return 1`;
@@ -102,16 +100,12 @@ export class RedisJobQueue implements JobQueue {
   admit(chars: number, jobs = 1): void {
     if (this.stopped) throw new ApiError('shutting_down', 'The server is shutting down');
     if (!this.reachable) {
-      throw new ApiError('queue_unavailable', 'The shared job queue (Redis) cannot be reached from this node; retry later, or stream the audio instead ("stream": true).', null, {
-        headers: { 'Retry-After': String(UNAVAILABLE_RETRY_AFTER_SEC) },
-      });
+      throw queueUnavailable('stream the audio instead ("stream": true)');
     }
     const { maxJobs, maxChars } = this.opts;
     if (this.counts.jobs + jobs <= maxJobs && this.counts.chars + chars <= maxChars) return;
     const which = this.counts.jobs + jobs > maxJobs ? `${maxJobs} jobs` : `${maxChars} characters of text`;
-    throw new ApiError('job_queue_full', `The job queue holds its maximum of ${which}; retry later, or stream the audio instead ("stream": true).`, null, {
-      headers: { 'Retry-After': String(QUEUE_FULL_RETRY_AFTER_SEC) },
-    });
+    throw queueFull('job queue', which, 'stream the audio instead ("stream": true)');
   }
 
   enqueue(job: Pick<TtsJob, 'uuid' | 'chars'>): void {
