@@ -16,7 +16,7 @@ import { postgresStores, sqliteStores, type SharedStores } from '../src/storage/
 import { generateApiKey } from '../src/accounts/api-key.js';
 import type { ClusterSettings } from '../src/cluster/cluster-config.js';
 import { startTestApp, tempDir } from './helpers/app.js';
-import { clusterSkipReason, completions, startNode, startRedis, startS3, type ClusterNode, type RedisServer, type S3Server } from './helpers/cluster.js';
+import { clusterSkipReason, completedBy, completions, startNode, startRedis, startS3, type ClusterNode, type RedisServer, type S3Server } from './helpers/cluster.js';
 import { postgresSkipReason, startPostgres, type PostgresServer } from './helpers/postgres.js';
 import { storeContract } from './helpers/store-contract.js';
 import { tooManyPronunciations } from '../src/accounts/pronunciation-store.js';
@@ -250,7 +250,7 @@ describe('cluster mode on Postgres', { skip }, () => {
         if (done.status === 'completed' || done.status === 'failed') break;
       }
       assert.equal(done.status, 'completed', JSON.stringify(done));
-      assert.equal(completions(b, uuid), 1, 'the worker ran it');
+      assert.equal(await completedBy([b], uuid), 1, 'the worker ran it');
       assert.equal(completions(a, uuid) + completions(c, uuid), 0, 'the serve nodes ran nothing');
       assert.match(done.result_url as string, new RegExp(`^${c.url}/`));
       const file = await fetch(done.result_url as string);

@@ -15,7 +15,7 @@ import { DEFAULTS, loadConfig } from '../src/config.js';
 import { SqliteToolJobStore } from '../src/jobs/tool-job-store.js';
 import { openDatabase, type Db } from '../src/storage/database.js';
 import type { ClusterSettings } from '../src/cluster/cluster-config.js';
-import { clusterSkipReason, completions, startNode, startRedis, startS3, type ClusterNode, type RedisServer, type S3Server } from './helpers/cluster.js';
+import { clusterSkipReason, completedBy, completions, startNode, startRedis, startS3, type ClusterNode, type RedisServer, type S3Server } from './helpers/cluster.js';
 import { tempDir } from './helpers/app.js';
 import { startWebhookReceiver } from './helpers/webhook-receiver.js';
 import { repeatedSpeech, speechForm } from './helpers/speech-wav.js';
@@ -46,14 +46,6 @@ function json(): Record<string, string> {
  * How many of `nodes` logged completing job `uuid`. The log line may reach us a moment after the
  * record says completed (another process's stdout): waited for, then a moment more for a second.
  */
-async function completedBy(nodes: ClusterNode[], uuid: string): Promise<number> {
-  const count = (): number => nodes.reduce((n, node) => n + completions(node, uuid), 0);
-  const deadline = Date.now() + 5000;
-  while (count() === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  await new Promise((r) => setTimeout(r, 100));
-  return count();
-}
-
 async function postJob(node: ClusterNode, text: string): Promise<string> {
   const res = await fetch(`${node.url}/v1/tts/`, { method: 'POST', headers: json(), body: JSON.stringify({ text, voice: 'en-us', format: 'wav' }) });
   assert.equal(res.status, 200, await res.clone().text());

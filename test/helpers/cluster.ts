@@ -117,6 +117,19 @@ export async function startNode(role: 'serve' | 'worker', overrides: Partial<Con
   return { id: overrides.cluster?.nodeId ?? '', url: `http://127.0.0.1:${port}`, pid: child.pid!, role, lines, kill: () => stop('SIGKILL'), close: () => stop('SIGTERM') };
 }
 
+/**
+ * How many of `nodes` logged `job completed` for `uuid`, once one has (up to 5 s) and a moment more
+ * for a second to show. A node's log reaches the test through a pipe, so a job can read as completed
+ * in the database before the line that says who ran it has arrived.
+ */
+export async function completedBy(nodes: ClusterNode[], uuid: string): Promise<number> {
+  const count = (): number => nodes.reduce((n, node) => n + completions(node, uuid), 0);
+  const deadline = Date.now() + 5000;
+  while (count() === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  await new Promise((r) => setTimeout(r, 100));
+  return count();
+}
+
 /** The `job completed` log lines of job `uuid` a node wrote. */
 export function completions(node: ClusterNode, uuid: string): number {
   return node.lines.filter((l) => l.includes('"job completed"') && l.includes(uuid)).length;
