@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 
@@ -100,5 +101,83 @@ describe('POST /v1/stt/ async=true (one node)', () => {
     const after0 = (await (await fetch(url, { headers: auth() })).json()) as Job;
     assert.equal(after0.status, 'cancelled');
     assert.equal(after0.result, undefined);
+  });
+});
+
+/**
+ * A request whose head and first body bytes go out now and the rest on `finish()`: the server
+ * admits it (its pool check runs on the head) long before its job can start.
+ */
+function heldUpload(url: string, body: { bytes: Uint8Array; type: string }, headers: Record<string, string>): { finish(): void; response: Promise<{ status: number; body: string }> } {
+  const { hostname, port, pathname, search } = new URL(url);
+  const socket = connect(Number(port), hostname);
+  const head = [`POST ${pathname}${search} HTTP/1.1`, `Host: ${hostname}:${port}`, `Content-Type: ${body.type}`, `Content-Length: ${body.bytes.length}`, 'Connection: close', ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), '', ''].join('\r\n');
+  socket.write(head);
+  socket.write(body.bytes.subarray(0, 100));
+  const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    socket.on('data', (d: Buffer) => chunks.push(d));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const text = Buffer.concat(chunks).toString();
+      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0);
+      // A chunked JSON answer is one chunk here: the JSON object sits between its first { and last }.
+      const json = text.slice(text.indexOf('{'), text.lastIndexOf('}') + 1);
+      resolve({ status, body: json });
+    });
+  });
+  return { finish: () => void socket.write(body.bytes.subarray(100)), response };
+}
+
+describe('async transcriptions on a busy node (one pool worker, no pool queue)', () => {
+  let app: App;
+  let key: string;
+  before(async () => {
+    app = await startTestApp({ poolWorkers: 1, poolMaxQueue: 0, jobQueueMaxJobs: 3 });
+    const { accounts, keys, ledger } = app.context.accounts;
+    await accounts.ensure('burst', 'enterprise');
+    await ledger.grant('burst', 100, 'test');
+    key = generateApiKey();
+    await keys.add('burst', key);
+  });
+  after(() => app.close());
+
+  it('a burst past the pool\'s room: every accepted job completes; past LLAIS_JOB_QUEUE_MAX_JOBS the next is refused (503 job_queue_full) with nothing charged', async () => {
+    const req = new Request('http://x/', { method: 'POST', body: form(await readFile(SPEECH), { async: 'true' }) });
+    const body = { bytes: new Uint8Array(await req.arrayBuffer()), type: req.headers.get('content-type')! };
+    const auth = { authorization: `Bearer ${key}` };
+    // Four heads while the one worker is free: each passes the pool's check.
+    const uploads = Array.from({ length: 4 }, () => heldUpload(`${app.url}/v1/stt/`, body, auth));
+    await delay(300);
+    // Three bodies end together: two of their jobs find the worker taken and no queue to wait in.
+    // Before they waited for it (workers/until-admitted.ts), those two ended `failed` `overloaded`
+    // after their 202.
+    for (const u of uploads.slice(0, 3)) u.finish();
+    const accepted = await Promise.all(uploads.slice(0, 3).map((u) => u.response));
+    assert.deepEqual(accepted.map((r) => r.status), [202, 202, 202], JSON.stringify(accepted));
+    const balance = (): Promise<number> => app.context.accounts.ledger.balance('burst');
+    const reserved = await balance();
+    // The fourth, with three unfinished: refused before anything is stored or charged.
+    uploads[3]!.finish();
+    const refused = await uploads[3]!.response;
+    assert.equal(refused.status, 503, refused.body);
+    assert.equal((JSON.parse(refused.body) as { error: { code: string } }).error.code, 'job_queue_full');
+    assert.equal(await balance(), reserved, 'the refused job reserved nothing');
+    const jobs: Job[] = [];
+    for (const r of accepted) {
+      const url = (JSON.parse(r.body) as { status_url: string }).status_url;
+      for (const deadline = Date.now() + 60_000; ; await delay(100)) {
+        const job = (await (await fetch(url, { headers: auth })).json()) as Job;
+        if (job.status !== 'processing' || Date.now() > deadline) {
+          jobs.push(job);
+          break;
+        }
+      }
+    }
+    assert.deepEqual(jobs.map((j) => j.status), ['completed', 'completed', 'completed'], JSON.stringify(jobs.map((j) => j.error)));
+    const texts = jobs.map((j) => j.result?.text as string);
+    assert.ok(texts[0]!.length > 10 && texts.every((t) => t === texts[0]), JSON.stringify(texts));
+    const spent = jobs.reduce((n, j) => n + (j.result?.credits_used as number), 0);
+    assert.equal(await balance(), 100 - spent, 'three charges, settled once each');
   });
 });

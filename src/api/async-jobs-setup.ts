@@ -19,7 +19,7 @@ export function openToolJobs(config: Config, store: ToolJobStore, logger: Logger
   // Only a store no other node writes holds nothing but this node's own local jobs.
   const ownStore = (databaseUrl ?? '') === '' && !sharedDataDir;
   const nodeId = nodeIdOf(config.cluster);
-  return new ToolJobs(store, { nodeId, interruptScope: ownStore ? undefined : nodeId, logger });
+  return new ToolJobs(store, { nodeId, interruptScope: ownStore ? undefined : nodeId, maxLocalJobs: config.jobQueueMaxJobs, logger });
 }
 
 function uploadsFor(config: Config): JobUploads | undefined {

@@ -16,6 +16,7 @@ import type { Caller } from '../accounts/gate.js';
 import { ApiError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { NewToolJob, ToolJobError, ToolJobRecord, ToolJobStore } from '../jobs/tool-job-store.js';
+import { queueFull } from '../jobs/bull-worker.js';
 import { claim } from './access.js';
 import type { QueuedAudioJobs } from './queued-audio-jobs.js';
 
@@ -46,6 +47,13 @@ export interface ToolJobsOptions {
    * local jobs are still running). Queued jobs are never interrupted: the queue retries them.
    */
   interruptScope: string | undefined;
+  /**
+   * Most unfinished local jobs (`jobQueueMaxJobs`, the queued jobs' bound too): past it a new one
+   * is refused with 503 `job_queue_full` before anything is stored or charged. Jobs beyond the
+   * pool's room wait for it (workers/until-admitted.ts), so without this they could pile up.
+   * Requests checked at the same moment may pass it together: a bound, not an exact count.
+   */
+  maxLocalJobs: number;
   logger: Logger;
 }
 
@@ -74,6 +82,12 @@ export class ToolJobs {
     const id = job.id ?? newToolJobId();
     await this.store.create({ ...job, id });
     return id;
+  }
+
+  /** Throws 503 `job_queue_full` when this node holds its most unfinished local jobs. */
+  checkLocalRoom(): void {
+    const max = this.opts.maxLocalJobs;
+    if (this.running.size >= max) throw queueFull('async job queue', `${max} unfinished jobs`, 'send the request without async=true');
   }
 
   /** Records a new job run on this node; `run` starts the work with the job's signal and progress counter. */

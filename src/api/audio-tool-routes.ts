@@ -27,6 +27,7 @@ import { sendStemZip } from './audio-tool-zip.js';
 import type { QueuedAudioJobs } from './queued-audio-jobs.js';
 import { baseUrl, requestLogger, type ApiContext } from './context.js';
 import { creditsFor } from '../accounts/billing.js';
+import { untilAdmitted } from '../workers/until-admitted.js';
 
 /** API.md's price list: audio enhance 2 credits a minute, stem separation 3 (2 stems) or 4 (more). Dereverb is an enhancement. */
 export const TOOL_CREDITS_PER_MINUTE = { enhance: 2, dereverb: 2, separate: 3 } as const;
@@ -62,6 +63,7 @@ async function handle(ctx: ApiContext, jobs: ToolJobs, ex: HttpExchange, parse: 
     await submitQueued(ctx, jobs.queued, ex, upload, rate, estimate);
     return;
   }
+  if (request.async) jobs.checkLocalRoom();
   const charge = await ctx.accounts.billing.reserve(caller, { credits: estimate, chars: 0, note: `audio ${tool}`, service: 'audio_tools' });
   let workDir: string | undefined;
   const settle = async (out: ToolOutput): Promise<{ used: number; remaining: number | null }> => {
@@ -129,7 +131,7 @@ async function startJob(ctx: ApiContext, jobs: ToolJobs, ex: HttpExchange, j: Jo
   const base = baseUrl(ctx, ex);
   const log = requestLogger(ctx, ex);
   const job = await jobs.startLocal(spec.tool, Math.round(j.upload.durationSec * toolRateHz(spec)), (job) =>
-    runTool(ctx, toolInput(j.upload, j.input, ex, j.estimate), j.workDir, job.controller.signal, job.progress)
+    untilAdmitted(job.controller.signal, () => runTool(ctx, toolInput(j.upload, j.input, ex, j.estimate), j.workDir, job.controller.signal, job.progress))
       .then(async (out) => jobs.finish(job, { result: await resultBody(ctx, base, spec.tool, out, await j.settle(out)) }))
       .catch((err: unknown) => jobs.runFailed('audio tool', job, err, j.refund, log, new ApiError('internal_error', 'The audio tool failed')))
       .finally(() => removeWorkDir(j.workDir)),

@@ -27,6 +27,7 @@ import { newToolJobId, type ToolJobs } from './audio-tool-jobs.js';
 import { makeWorkDir, removeWorkDir, resultBody, runTool, type ToolInput } from './audio-tool-run.js';
 import type { ApiContext } from './context.js';
 import { sttResultBody } from './stt-body.js';
+import { untilAdmitted } from '../workers/until-admitted.js';
 
 const WATCH_MS = 500;
 
@@ -169,13 +170,14 @@ export class QueuedAudioJobs {
   private async work(id: string, p: QueuedPayload, input: string, dir: string, signal: AbortSignal, progress: Int32Array): Promise<{ result: Record<string, unknown>; files: string[] }> {
     const ctx = this.ctx;
     if (p.work.kind === 'transcribe') {
-      const t = await ctx.stt.transcribe({ kind: 'file', path: input }, p.work.opts, signal);
+      const { opts } = p.work;
+      const t = await untilAdmitted(signal, () => ctx.stt.transcribe({ kind: 'file', path: input }, opts, signal));
       const used = creditsFor(t.durationSec / 60, STT_CREDITS_PER_MINUTE);
       return { result: sttResultBody(t, { used, remaining: await this.remainingAfter(p, used) }, p.work.opts.wordTimestamps), files: [] };
     }
     const { input: tool, rate } = p.work;
     const stemUuid = (stem: string): string => createHash('sha256').update(`${id}:${stem}`).digest('hex').slice(0, 32);
-    const out = await runTool(ctx, { ...tool, path: input, stemUuid }, dir, signal, progress);
+    const out = await untilAdmitted(signal, () => runTool(ctx, { ...tool, path: input, stemUuid }, dir, signal, progress));
     const used = creditsFor(out.durationSec / 60, rate);
     return { result: await resultBody(ctx, p.base, tool.spec.tool, out, { used, remaining: await this.remainingAfter(p, used) }), files: out.stems.map((s) => s.uuid) };
   }

@@ -19,6 +19,7 @@ import { acceptedJobBody } from './audio-tool-jobs.js';
 import { makeWorkDir, removeWorkDir } from './audio-tool-run.js';
 import { baseUrl, requestLogger, type ApiContext } from './context.js';
 import { sttResultBody } from './stt-body.js';
+import { untilAdmitted } from '../workers/until-admitted.js';
 
 /** `?async=true` on the URL, else the form's `async` field (already checked as a boolean). */
 export function asyncRequested(ex: HttpExchange, field: boolean): boolean {
@@ -50,6 +51,7 @@ export async function startSttJob(ctx: ApiContext, ex: HttpExchange, file: Store
     ex.json(202, acceptedJobBody(base, id));
     return;
   }
+  jobs.checkLocalRoom();
   const charge = await reserve();
   let workDir: string | undefined;
   let input: string;
@@ -66,8 +68,7 @@ export async function startSttJob(ctx: ApiContext, ex: HttpExchange, file: Store
   const dir = workDir;
   const log = requestLogger(ctx, ex);
   const job = await jobs.startLocal('transcribe', 0, (job) =>
-    ctx.stt
-      .transcribe({ kind: 'file', path: input }, opts, job.controller.signal)
+    untilAdmitted(job.controller.signal, () => ctx.stt.transcribe({ kind: 'file', path: input }, opts, job.controller.signal))
       .then(async (t) => {
         const used = creditsFor(t.durationSec / 60, STT_CREDITS_PER_MINUTE);
         await jobs.finish(job, { result: sttResultBody(t, { used, remaining: await charge.commit(used) }, opts.wordTimestamps) });
