@@ -224,6 +224,8 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
         await pool.close();
         if (whisperPool !== pool) await whisperPool.close();
         await livePool?.close();
+        // Local async jobs record their end (`interrupted`) while the database is still open.
+        await asyncJobs.settleAll();
         await releaseSpawner();
         await stores.close();
         db.close();

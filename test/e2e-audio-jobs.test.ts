@@ -108,6 +108,25 @@ describe('DELETE /v1/audio/jobs/{id}', () => {
 });
 
 describe('audio tool jobs survive a server restart', () => {
+  it('a job running at a graceful stop (SIGTERM\'s close) answers failed/interrupted after it, as after a kill', async () => {
+    const overrides = { audioToolsMaxDurationSec: MAX_SEC, poolWorkers: 1 };
+    const first = await startTestApp(overrides);
+    const res = await fetch(`${first.url}/v1/audio/separate/`, { method: 'POST', body: toolForm(long(), { async: 'true' }) });
+    assert.equal(res.status, 202);
+    const { job_id: id, status_url: url } = (await res.json()) as { job_id: string; status_url: string };
+    await pollUntil(url, (j) => j.progress > 0 || j.status !== 'processing');
+    // Before, the pool's `shutting_down` refusal was recorded as the job's error.
+    await first.close();
+    const second = await startTestApp({ ...overrides, dataDir: first.config.dataDir });
+    try {
+      const job = toolJobResponse.parse(await (await fetch(`${second.url}/v1/audio/jobs/${id}`)).json());
+      assert.equal(job.status, 'failed');
+      assert.equal(job.error?.code, 'interrupted', JSON.stringify(job.error));
+    } finally {
+      await second.close();
+    }
+  });
+
   it('a job cut off by a kill answers failed/interrupted, one finished before it its result', async () => {
     const overrides = { audioToolsMaxDurationSec: MAX_SEC, poolWorkers: 1 };
     const first = await startChildServer(overrides);

@@ -103,6 +103,11 @@ export class ToolJobs {
     return job;
   }
 
+  /** Resolves once every local job has ended and recorded its outcome (at shutdown, after the pool has failed their tasks). */
+  async settleAll(): Promise<void> {
+    await Promise.all([...this.running.values()].map((job) => job.settled));
+  }
+
   get(id: string): Promise<ToolJobRecord | undefined> {
     return this.store.get(id);
   }
@@ -122,6 +127,13 @@ export class ToolJobs {
     if (job.controller.signal.aborted) {
       await refund(`${what} job cancelled`);
       await this.finish(job, { cancelled: true });
+      return;
+    }
+    // A graceful stop fails the pool's tasks with `shutting_down`: recorded as a kill is, so a
+    // client sees one answer for "the server stopped under my job", whichever way it stopped.
+    if (err instanceof ApiError && err.code === 'shutting_down') {
+      await refund(`${what} interrupted by a shutdown`);
+      await this.finish(job, { error: INTERRUPTED });
       return;
     }
     void refund(`${what} failed`);
