@@ -399,6 +399,12 @@ describe('cluster mode on Postgres', { skip }, () => {
         const balance = await stores.ledger.balance('audio');
         const id = await submit(a, '/v1/stt/', speechForm(await repeatedSpeech(34), { async: 'true' }));
         while (startedOnWorkers(id) === 0) await new Promise((r) => setTimeout(r, 50));
+        // The worker writes its progress to the record (about every second): node C reads it there.
+        let progress = 0;
+        for (const deadline = Date.now() + 30_000; progress === 0 && Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
+          progress = ((await (await fetch(`${c.url}/v1/audio/jobs/${id}`, { headers: keyOnly })).json()) as { progress: number }).progress;
+        }
+        assert.ok(progress > 0 && progress < 0.5, `progress ${progress} of about 4 minutes, read on another node`);
         const res = await fetch(`${c.url}/v1/audio/jobs/${id}`, { method: 'DELETE', headers: keyOnly });
         assert.equal(res.status, 200, await res.clone().text());
         assert.equal(((await res.json()) as { status: string }).status, 'cancelled');

@@ -76,6 +76,13 @@ describe('POST /v1/stt/ async=true (one node)', () => {
     assert.equal((await fetch(accepted.status_url, { method: 'DELETE', headers: auth() })).status, 409);
   });
 
+  it('an upload that is not audio is refused (415) before a job exists, nothing charged', async () => {
+    const before0 = await balance();
+    const res = await fetch(`${app.url}/v1/stt/?async=true`, { method: 'POST', headers: auth(), body: form(new TextEncoder().encode('not audio at all, just some text'.repeat(40))) });
+    assert.equal(res.status, 415, await res.clone().text());
+    assert.equal(await balance(), before0);
+  });
+
   it('?async=true on the URL works too; a bad value is a 400', async () => {
     const bad = await fetch(`${app.url}/v1/stt/?async=maybe`, { method: 'POST', headers: auth(), body: form(await readFile(SPEECH)) });
     assert.equal(bad.status, 400);
@@ -93,7 +100,10 @@ describe('POST /v1/stt/ async=true (one node)', () => {
     assert.equal(res.status, 202);
     const { status_url: url } = (await res.json()) as { status_url: string };
     assert.ok((await balance()) < before0, 'a minute is reserved');
-    await delay(300);
+    // Progress follows the recognizer through the audio: a share of it once the first segments are final.
+    const running = await poll(url, (j) => j.progress > 0 || j.status !== 'processing');
+    assert.equal(running.status, 'processing');
+    assert.ok(running.progress > 0 && running.progress < 0.5, `progress ${running.progress} of about 4 minutes`);
     const del = await fetch(url, { method: 'DELETE', headers: auth() });
     assert.equal(del.status, 200, await del.clone().text());
     assert.equal(((await del.json()) as Job).status, 'cancelled');

@@ -26,6 +26,7 @@ import type { TranscribeOptions } from '../stt/service.js';
 import { newToolJobId, type ToolJobs } from './audio-tool-jobs.js';
 import { makeWorkDir, removeWorkDir, resultBody, runTool, type ToolInput } from './audio-tool-run.js';
 import type { ApiContext } from './context.js';
+import { progressFromSegments } from './stt-async.js';
 import { sttResultBody } from './stt-body.js';
 import { untilAdmitted } from '../workers/until-admitted.js';
 
@@ -171,7 +172,7 @@ export class QueuedAudioJobs {
     const ctx = this.ctx;
     if (p.work.kind === 'transcribe') {
       const { opts } = p.work;
-      const t = await untilAdmitted(signal, () => ctx.stt.transcribe({ kind: 'file', path: input }, opts, signal));
+      const t = await untilAdmitted(signal, () => ctx.stt.transcribe({ kind: 'file', path: input }, { ...opts, onSegment: progressFromSegments(progress) }, signal));
       const used = creditsFor(t.durationSec / 60, STT_CREDITS_PER_MINUTE);
       return { result: sttResultBody(t, { used, remaining: await this.remainingAfter(p, used) }, p.work.opts.wordTimestamps), files: [] };
     }

@@ -13,7 +13,9 @@ import { creditsFor, STT_CREDITS_PER_MINUTE } from '../accounts/billing.js';
 import { ApiError, invalidParam } from '../errors.js';
 import type { StoredFile } from '../http/body.js';
 import type { HttpExchange } from '../http/exchange.js';
+import { probeUpload } from '../audio/decode-stream.js';
 import type { TranscribeOptions } from '../stt/service.js';
+import type { TranscriptSegment } from '../stt/transcript.js';
 import { callerOf } from './access.js';
 import { acceptedJobBody } from './audio-tool-jobs.js';
 import { makeWorkDir, removeWorkDir } from './audio-tool-run.js';
@@ -30,15 +32,30 @@ export function asyncRequested(ex: HttpExchange, field: boolean): boolean {
   throw invalidParam('async', `'async' must be true or false, got ${JSON.stringify(q)}`);
 }
 
+/** A transcription's progress counts hundredths of a second of audio transcribed. */
+const PROGRESS_FRAMES_PER_SEC = 100;
+
+/**
+ * Moves a transcription job's progress counter to the end of each segment as it is final: the
+ * recognizer works through the audio in order, so the last final segment's end is the share done
+ * (to within an utterance; a long silence advances it at the next speech).
+ */
+export function progressFromSegments(progress: Int32Array): (segment: TranscriptSegment) => void {
+  return (segment) => Atomics.store(progress, 0, Math.max(Atomics.load(progress, 0), Math.round(segment.end * PROGRESS_FRAMES_PER_SEC)));
+}
+
 export async function startSttJob(ctx: ApiContext, ex: HttpExchange, file: StoredFile, opts: TranscribeOptions): Promise<void> {
   const jobs = ctx.asyncJobs;
   const base = baseUrl(ctx, ex);
   const caller = callerOf(ex);
+  // 415/422 now, while the request can still be answered with them, not as a failed job; the
+  // length is what progress is measured against.
+  const totalFrames = Math.round((await probeUpload(file.path)).durationSec * PROGRESS_FRAMES_PER_SEC);
   const reserve = (ref?: string) => ctx.accounts.billing.reserve(caller, { credits: STT_CREDITS_PER_MINUTE, chars: 0, note: 'speech to text', service: 'stt', ...(ref ? { ref } : {}) });
   if (jobs.queued) {
     const id = await jobs.queued.submit({
       tool: 'transcribe',
-      totalFrames: 0,
+      totalFrames,
       upload: { path: file.path, filename: file.filename },
       work: { kind: 'transcribe', opts },
       base,
@@ -67,8 +84,8 @@ export async function startSttJob(ctx: ApiContext, ex: HttpExchange, file: Store
   }
   const dir = workDir;
   const log = requestLogger(ctx, ex);
-  const job = await jobs.startLocal('transcribe', 0, (job) =>
-    untilAdmitted(job.controller.signal, () => ctx.stt.transcribe({ kind: 'file', path: input }, opts, job.controller.signal))
+  const job = await jobs.startLocal('transcribe', totalFrames, (job) =>
+    untilAdmitted(job.controller.signal, () => ctx.stt.transcribe({ kind: 'file', path: input }, { ...opts, onSegment: progressFromSegments(job.progress) }, job.controller.signal))
       .then(async (t) => {
         const used = creditsFor(t.durationSec / 60, STT_CREDITS_PER_MINUTE);
         await jobs.finish(job, { result: sttResultBody(t, { used, remaining: await charge.commit(used) }, opts.wordTimestamps) });
