@@ -11,6 +11,7 @@ import { Redis } from 'ioredis';
 import { generateApiKey } from '../src/accounts/api-key.js';
 import { openAccounts, type Accounts } from '../src/accounts/accounts.js';
 import { probeAudio } from '../src/audio/probe.js';
+import { downloadResultWav } from './helpers/result-download.js';
 import { DEFAULTS, loadConfig } from '../src/config.js';
 import { SqliteToolJobStore } from '../src/jobs/tool-job-store.js';
 import { openDatabase, type Db } from '../src/storage/database.js';
@@ -141,13 +142,7 @@ describe('cluster mode: Redis queue, S3 results, three nodes', { skip }, () => {
       assert.equal(await completedBy(workers, uuid), 1);
       // Reserved by the node that accepted it, committed by the node that ran it, in the one ledger.
       assert.deepEqual(await ledgerOf(uuid), ['commit', 'reserve']);
-      const file = await fetch(done.result_url as string);
-      assert.equal(file.status, 200);
-      assert.equal(file.headers.get('content-type'), 'audio/wav');
-      const bytes = new Uint8Array(await file.arrayBuffer());
-      assert.equal(Number(file.headers.get('content-length')), bytes.length);
-      const probe = await probeAudio(bytes);
-      assert.ok(Math.abs(probe.durationSec - (done.duration as number)) < 0.05, `${probe.durationSec} vs ${String(done.duration)}`);
+      const bytes = await downloadResultWav(done.result_url as string, done.duration as number);
       const part = await fetch(done.result_url as string, { headers: { Range: 'bytes=8-11' } });
       assert.equal(part.status, 206);
       assert.equal(part.headers.get('content-range'), `bytes 8-11/${bytes.length}`);

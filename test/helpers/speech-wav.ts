@@ -9,10 +9,15 @@ export const SHORT_SPEECH = join(librivox, 'sense_and_sensibility_01_austen_64kb
 /** About 7 s. */
 export const LONGER_SPEECH = join(librivox, 'sense_and_sensibility_01_austen_64kb-0870.wav');
 
-/** LONGER_SPEECH's PCM `times` over, as one WAV: a long transcription. */
+/**
+ * LONGER_SPEECH's PCM (7.1 s) `times` over, each followed by a second of silence, as one WAV: a
+ * long transcription whose utterances are short, so its first segments (and its progress) come
+ * after seconds of decoding rather than after the recognizer's 30 s longest utterance.
+ */
 export async function repeatedSpeech(times: number): Promise<Buffer> {
   const wav = await readFile(LONGER_SPEECH);
-  const data = Buffer.concat(Array.from({ length: times }, () => wav.subarray(44)));
+  const pause = Buffer.alloc(wav.readUInt32LE(28)); // a second: the byte rate
+  const data = Buffer.concat(Array.from({ length: times }, () => [wav.subarray(44), pause]).flat());
   const header = Buffer.from(wav.subarray(0, 44));
   header.writeUInt32LE(36 + data.length, 4);
   header.writeUInt32LE(data.length, 40);
