@@ -158,7 +158,9 @@ describe('async transcriptions on a busy node (one pool worker, no pool queue)',
     const auth = { authorization: `Bearer ${key}` };
     // Four heads while the one worker is free: each passes the pool's check.
     const uploads = Array.from({ length: 4 }, () => heldUpload(`${app.url}/v1/stt/`, body, auth));
-    await delay(300);
+    // All four are being received (the pool's check comes first), whatever the machine's load.
+    for (const deadline = Date.now() + 10_000; app.context.uploads.active < 4 && Date.now() < deadline; ) await delay(10);
+    assert.equal(app.context.uploads.active, 4);
     // Three bodies end together: two of their jobs find the worker taken and no queue to wait in.
     // Before they waited for it (workers/until-admitted.ts), those two ended `failed` `overloaded`
     // after their 202.
