@@ -13,8 +13,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 
 import { toolJobResponse, toolResultResponse } from '../src/api/schemas/audio-tools.js';
 import type { App } from '../src/app.js';
-import { generateApiKey } from '../src/accounts/api-key.js';
-import { startTestApp } from './helpers/app.js';
+import { accountKey, startTestApp } from './helpers/app.js';
 import { startChildServer } from './helpers/child-server.js';
 import { ffmpegChildren, isAlive } from './helpers/processes.js';
 import { pluckedLoop } from './helpers/tool-signals.js';
@@ -49,11 +48,7 @@ describe('DELETE /v1/audio/jobs/{id}', () => {
   before(async () => {
     // One pool worker: a cancelled job that kept its worker would block the next request.
     app = await startTestApp({ audioToolsMaxDurationSec: MAX_SEC, poolWorkers: 1 });
-    const { accounts, keys, ledger } = app.context.accounts;
-    await accounts.ensure('jobs', 'enterprise');
-    await ledger.grant('jobs', 20, 'test');
-    key = generateApiKey();
-    await keys.add('jobs', key);
+    key = await accountKey(app, 'jobs', 'enterprise', 20);
   });
   after(() => app.close());
   const auth = (): Record<string, string> => ({ authorization: `Bearer ${key}` });

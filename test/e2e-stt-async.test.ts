@@ -10,8 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 
 import type { App } from '../src/app.js';
-import { generateApiKey } from '../src/accounts/api-key.js';
-import { startTestApp } from './helpers/app.js';
+import { accountKey, startTestApp } from './helpers/app.js';
 import { repeatedSpeech, SHORT_SPEECH as SPEECH, speechForm as form } from './helpers/speech-wav.js';
 
 interface Job {
@@ -28,11 +27,7 @@ describe('POST /v1/stt/ async=true (one node)', () => {
   let key: string;
   before(async () => {
     app = await startTestApp({ poolWorkers: 1 });
-    const { accounts, keys, ledger } = app.context.accounts;
-    await accounts.ensure('stt-async', 'enterprise');
-    await ledger.grant('stt-async', 100, 'test');
-    key = generateApiKey();
-    await keys.add('stt-async', key);
+    key = await accountKey(app, 'stt-async', 'enterprise', 100);
   });
   after(() => app.close());
   const auth = (): Record<string, string> => ({ authorization: `Bearer ${key}` });
@@ -144,11 +139,7 @@ describe('async transcriptions on a busy node (one pool worker, no pool queue)',
   let key: string;
   before(async () => {
     app = await startTestApp({ poolWorkers: 1, poolMaxQueue: 0, jobQueueMaxJobs: 3 });
-    const { accounts, keys, ledger } = app.context.accounts;
-    await accounts.ensure('burst', 'enterprise');
-    await ledger.grant('burst', 100, 'test');
-    key = generateApiKey();
-    await keys.add('burst', key);
+    key = await accountKey(app, 'burst', 'enterprise', 100);
   });
   after(() => app.close());
 

@@ -11,6 +11,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import { generateApiKey } from '../../src/accounts/api-key.js';
 import { startApp, type App, type StartOptions } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 
@@ -25,4 +26,14 @@ export async function startTestApp(overrides: Partial<Config> = {}, opts: StartO
     { env: {} },
   );
   return startApp(config, { logger: pino({ level: process.env.LLAIS_TEST_LOG ?? 'silent' }), ...opts });
+}
+
+/** A new API key for account `accountId` on `plan`, granted `credits` first, in `app`'s own accounts. */
+export async function accountKey(app: App, accountId: string, plan: string, credits: number): Promise<string> {
+  const { accounts, keys, ledger } = app.context.accounts;
+  await accounts.ensure(accountId, plan);
+  await ledger.grant(accountId, credits, 'test');
+  const key = generateApiKey();
+  await keys.add(accountId, key);
+  return key;
 }
