@@ -258,15 +258,18 @@ describe('the playground in headless Chromium', { skip: SKIP }, () => {
     const page = await open('live');
     await page.click('#live-start');
     // The fake microphone loops its file from wherever it is, so the first turn heard may be the
-    // tail of the sentence: the test waits for a whole one.
-    await page.waitForFunction(() => {
-      const s = (window as any).llaisPlayground.live;
-      return s.error !== null || (s.replyTranscripts.some((t: string) => /forward/i.test(t)) && s.samplesPlayed > 0);
-    }, null, { timeout: WAIT_MS });
-    const s = await page.evaluate(() => (window as any).llaisPlayground.live);
+    // tail of the sentence, and on a starved machine Chromium's fake capture can garble one turn
+    // ('go forward to and majors', once in CI): the test waits for a turn heard whole, as the loop
+    // keeps saying it.
+    let s: { error: unknown; replyTranscripts: string[]; userTranscripts: string[]; samplesPlayed: number };
+    let reply: string | undefined;
+    for (const deadline = Date.now() + WAIT_MS; ; await new Promise((r) => setTimeout(r, 100))) {
+      s = await page.evaluate(() => (window as any).llaisPlayground.live);
+      reply = s.replyTranscripts.find((t) => /forward/i.test(t) && wer(t) <= 0.5);
+      if (s.error !== null || (reply !== undefined && s.samplesPlayed > 0) || Date.now() > deadline) break;
+    }
     assert.equal(s.error, null);
-    const reply = s.replyTranscripts.find((t: string) => /forward/i.test(t));
-    assert.ok(wer(reply) <= 0.5, `heard '${reply}'`);
+    assert.ok(reply !== undefined, `no reply within WER 0.5 of '${SENTENCE}': ${JSON.stringify(s.replyTranscripts)}`);
     // The built-in responder says back what it heard.
     assert.ok(s.userTranscripts.includes(reply), `${JSON.stringify(s.userTranscripts)} / '${reply}'`);
     assert.ok(s.samplesPlayed > 0);
