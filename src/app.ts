@@ -55,6 +55,9 @@ import { startTtsPool, TtsService } from './tts/service.js';
 import { LiveSttPool, liveDecodersFrom } from './workers/live-stt-pool.js';
 import { WorkerPool } from './workers/pool.js';
 
+/** How long a starting node waits for its Redis connections before it listens without them. */
+const REDIS_START_WAIT_MS = 5000;
+
 export interface App {
   config: Config;
   port: number;
@@ -185,6 +188,11 @@ async function assemble(config: Config, opts: StartOptions, logger: Logger, undo
   if (opts.role !== 'worker') registerSttWsRoute(http, context);
   const stopMetrics = registerMetricsRoute(router, context, () => http.activeRequests);
   undo.push(stopMetrics);
+  // Redis connections (queues, shared limits) up before the first request, within a bound: a node
+  // listening before them refused its first queued work with 503; Redis down at start delays the
+  // node by the bound, then it serves what needs no Redis and reconnects by itself.
+  const redisUp = await Promise.all([queue.connected(REDIS_START_WAIT_MS), queuedAudioJobs?.connected(REDIS_START_WAIT_MS) ?? true, sharedGate?.connected(REDIS_START_WAIT_MS) ?? true]);
+  if (redisUp.includes(false)) logger.warn({ waitedMs: REDIS_START_WAIT_MS }, 'Redis not reachable yet: queued work gets 503 queue_unavailable until it is');
   const port = await http.listen();
   const recovered = await queue.recover();
   await queuedAudioJobs?.recover();

@@ -17,7 +17,7 @@ import { SqliteToolJobStore } from '../src/jobs/tool-job-store.js';
 import { openDatabase, type Db } from '../src/storage/database.js';
 import type { ClusterSettings } from '../src/cluster/cluster-config.js';
 import { clusterSkipReason, completedBy, completions, startNode, startRedis, startS3, type ClusterNode, type RedisServer, type S3Server } from './helpers/cluster.js';
-import { tempDir } from './helpers/app.js';
+import { startTestApp, tempDir } from './helpers/app.js';
 import { startWebhookReceiver } from './helpers/webhook-receiver.js';
 import { repeatedSpeech, speechForm } from './helpers/speech-wav.js';
 import { pluckedLoop } from './helpers/tool-signals.js';
@@ -289,5 +289,46 @@ describe('cluster mode: Redis queue, S3 results, three nodes', { skip }, () => {
       job = (await (await fetch(`${serve.url}/v1/audio/jobs/${job_id}`, { headers: json() })).json()) as { status: string };
     }
     assert.equal(job.status, 'completed', `the async audio job runs on a worker again: ${JSON.stringify(job)}`);
+  });
+});
+
+describe('a node started before its Redis is reachable', { skip }, () => {
+  const nodeCluster = (redisUrl: string): ClusterSettings => ({ ...loadConfig({}, { env: {} }).cluster, redisUrl, nodeId: 'early', sharedDataDir: true, lockMs: 1000 });
+  const ttsJob = (url: string): Promise<Response> =>
+    fetch(`${url}/v1/tts/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'The first job.', voice: 'en-us', format: 'wav' }) });
+
+  it('waits for Redis before it listens (bounded), so its first queued job is accepted, not refused with 503', async () => {
+    const redis = await startRedis();
+    await redis.stop();
+    let startedAt = 0;
+    const starting = startTestApp({ cluster: nodeCluster(redis.url) }).then((app) => ((startedAt = Date.now()), app));
+    await new Promise((r) => setTimeout(r, 1500));
+    await redis.start();
+    const redisUpAt = Date.now();
+    const app = await starting;
+    try {
+      assert.ok(startedAt >= redisUpAt, `listening ${redisUpAt - startedAt} ms before Redis was up`);
+      const res = await ttsJob(app.url);
+      assert.equal(res.status, 200, await res.clone().text());
+    } finally {
+      await app.close();
+      await redis.stop();
+    }
+  });
+
+  it('with Redis down for good, it starts after the wait: streaming works, queued work gets 503 queue_unavailable', async () => {
+    const redis = await startRedis();
+    await redis.stop();
+    const app = await startTestApp({ cluster: nodeCluster(redis.url) });
+    try {
+      const refused = await ttsJob(app.url);
+      assert.equal(refused.status, 503);
+      assert.equal(((await refused.json()) as { error: { code: string } }).error.code, 'queue_unavailable');
+      const streamed = await fetch(`${app.url}/v1/audio/speech`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'espeak', input: 'Still here.', voice: 'en-us', response_format: 'pcm' }) });
+      assert.equal(streamed.status, 200, await streamed.clone().text());
+      assert.ok((await streamed.arrayBuffer()).byteLength > 1000);
+    } finally {
+      await app.close();
+    }
   });
 });

@@ -109,6 +109,11 @@ export class QueuedAudioJobs {
     return id;
   }
 
+  /** Whether the queue's Redis is ready within `timeoutMs`. */
+  connected(timeoutMs: number): Promise<boolean> {
+    return this.queue.connected(timeoutMs);
+  }
+
   /** Queues the recorded jobs Redis may have lost. */
   recover(): Promise<number> {
     return this.queue.recover();

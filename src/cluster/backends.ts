@@ -13,6 +13,7 @@ import type { Config } from '../config.js';
 import { LocalJobQueue, type JobQueue, type JobQueueOptions, type JobRunner } from '../jobs/job-queue.js';
 import type { JobStore } from '../jobs/job-store.js';
 import { RedisJobQueue } from '../jobs/redis-job-queue.js';
+import { redisReady } from '../jobs/redis-ready.js';
 import { DiskResultStore, type ResultStore } from '../jobs/result-store.js';
 import { S3ResultStore } from '../jobs/s3-result-store.js';
 import { nodeIdOf } from './cluster-config.js';
@@ -22,8 +23,11 @@ import type { NodeRole } from './start-rule.js';
 /** A crashed node's concurrency slots are free again after this; its live ones are renewed every 10 s. */
 const SLOT_LEASE_MS = 30_000;
 
-/** The queue app.ts starts: either kind re-queues unfinished jobs on `recover()`. */
-export type NodeJobQueue = JobQueue & { recover(): Promise<number> };
+/**
+ * The queue app.ts starts: either kind re-queues unfinished jobs on `recover()`, and says whether
+ * its backend is ready within a bounded wait on `connected()` (the node waits before listening).
+ */
+export type NodeJobQueue = JobQueue & { recover(): Promise<number>; connected(timeoutMs: number): Promise<boolean> };
 
 export interface BackendStatus {
   kind: string;
@@ -53,7 +57,7 @@ export function jobQueueFor(config: Config, store: JobStore, run: JobRunner, opt
  * The access gate on Redis when the cluster has one (limits exact across nodes), else none: the
  * node's own gate counts. Slots are renewed while held; a dead node's lapse after `SLOT_LEASE_MS`.
  */
-export function sharedGateFor(config: Config, local: AccessGate): { gate: SharedGate; close(): void } | undefined {
+export function sharedGateFor(config: Config, local: AccessGate): { gate: SharedGate; connected(timeoutMs: number): Promise<boolean>; close(): void } | undefined {
   const { redisUrl } = config.cluster;
   if (redisUrl === '') return undefined;
   const redis = new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: (n) => Math.min(100 * n, 1000) });
@@ -61,6 +65,7 @@ export function sharedGateFor(config: Config, local: AccessGate): { gate: Shared
   const store = new RedisLimitStore(redis, nodeIdOf(config.cluster), { slotLeaseMs: SLOT_LEASE_MS });
   return {
     gate: new SharedGate(store, local),
+    connected: (timeoutMs) => redisReady(redis, timeoutMs),
     close: () => {
       store.close();
       redis.disconnect();

@@ -51,3 +51,22 @@ export function queueFull(queue: string, what: string, instead: string): ApiErro
     headers: { 'Retry-After': '10' },
   });
 }
+
+/** How long a stopping node waits for a BullMQ queue or worker to close before dropping it. */
+const CLOSE_WAIT_MS = 3000;
+
+/**
+ * Closes a BullMQ queue or worker, bounded: with Redis unreachable BullMQ's `close()` (and its
+ * `disconnect()`) wait for a connection that never comes, and a node stopping then never exited.
+ * Past the bound the connection is dropped without waiting; nothing is lost by it, since the
+ * records are in the database and the next node start queues unfinished ones again.
+ */
+export async function closeWithin(closable: { close(): Promise<void>; disconnect(): Promise<void> }, ms = CLOSE_WAIT_MS): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const closed = await Promise.race([
+    closable.close().then(() => true, () => true),
+    new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms))),
+  ]);
+  clearTimeout(timer);
+  if (!closed) void closable.disconnect().catch(() => {});
+}

@@ -53,6 +53,11 @@ export class LocalJobQueue implements JobQueue {
     private readonly opts: JobQueueOptions,
   ) {}
 
+  /** In the process: there from the start. */
+  connected(): Promise<boolean> {
+    return Promise.resolve(true);
+  }
+
   /** Re-queues what a previous process accepted but did not finish, past the bounds if need be. */
   async recover(): Promise<number> {
     const jobs = await this.store.unfinished();

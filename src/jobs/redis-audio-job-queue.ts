@@ -17,7 +17,8 @@ import { Queue, type Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { ApiError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { QUEUE_PREFIX, queueUnavailable, startQueueWorker } from './bull-worker.js';
+import { closeWithin, QUEUE_PREFIX, queueUnavailable, startQueueWorker } from './bull-worker.js';
+import { redisReady } from './redis-ready.js';
 import type { ToolJobStore } from './tool-job-store.js';
 
 const QUEUE_NAME = 'audio-jobs';
@@ -64,6 +65,11 @@ export class RedisAudioJobQueue {
     if (opts.concurrency > 0) this.startWorker();
   }
 
+  /** Whether Redis is ready within `timeoutMs` (waited for at start, before the node listens). */
+  connected(timeoutMs: number): Promise<boolean> {
+    return redisReady(this.redis, timeoutMs);
+  }
+
   /** Refuses a new job with 503 `queue_unavailable` while this node cannot reach Redis (before its upload is stored or charged). */
   admit(): void {
     if (this.stopped) throw new ApiError('shutting_down', 'The server is shutting down');
@@ -106,8 +112,8 @@ export class RedisAudioJobQueue {
     if (this.stopped) return;
     this.stopped = true;
     for (const c of this.running) c.abort(new Error('node draining'));
-    await this.worker?.close().catch(() => {});
-    await this.queue.close().catch(() => {});
+    if (this.worker) await closeWithin(this.worker);
+    await closeWithin(this.queue);
     this.redis.disconnect();
   }
 }

@@ -19,7 +19,8 @@ import { Queue, type Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { ApiError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { QUEUE_PREFIX, queueFull, queueUnavailable, startQueueWorker } from './bull-worker.js';
+import { closeWithin, QUEUE_PREFIX, queueFull, queueUnavailable, startQueueWorker } from './bull-worker.js';
+import { redisReady } from './redis-ready.js';
 import type { JobQueue, JobQueueOptions, JobRunner } from './job-queue.js';
 import type { JobStore, TtsJob } from './job-store.js';
 
@@ -75,6 +76,11 @@ export class RedisJobQueue implements JobQueue {
     this.refresher = setInterval(() => void this.refresh(), COUNT_REFRESH_MS);
     this.refresher.unref();
     if (opts.concurrency > 0) this.startWorker();
+  }
+
+  /** Whether Redis is ready within `timeoutMs` (waited for at start, before the node listens). */
+  connected(timeoutMs: number): Promise<boolean> {
+    return redisReady(this.redis, timeoutMs);
   }
 
   /** Whether this node can hand work to the queue now. */
@@ -192,8 +198,8 @@ export class RedisJobQueue implements JobQueue {
     this.stopped = true;
     clearInterval(this.refresher);
     for (const c of this.running.values()) c.abort(new Error('node draining'));
-    await this.worker?.close().catch(() => {});
-    await this.queue.close().catch(() => {});
+    if (this.worker) await closeWithin(this.worker);
+    await closeWithin(this.queue);
     this.redis.disconnect();
   }
 }
