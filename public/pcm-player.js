@@ -61,8 +61,12 @@ export class PcmPlayer {
   /** Silences everything scheduled; what had played (to the sample, about) stays counted. */
   stop() {
     const played = Math.round((this.playedMs * PCM_RATE_HZ) / 1000);
+    // A chunk cut mid-way never ends, so it is counted here: a barge-in during the first chunk
+    // heard some audio, and the page said none had played (seen on a loaded machine).
+    const cut = played !== this.samplesPlayed;
     this.samplesPlayed = played;
     this.samplesQueued = played;
+    if (cut) this.onPlayed?.(played);
     const sources = [...this.sources];
     this.sources.clear();
     for (const s of sources) {
