@@ -52,8 +52,14 @@ export function queueFull(queue: string, what: string, instead: string): ApiErro
   });
 }
 
-/** How long a stopping node waits for a BullMQ queue or worker to close before dropping it. */
-const CLOSE_WAIT_MS = 3000;
+/**
+ * How long a stopping node waits for a BullMQ queue or worker to close before dropping it: long
+ * enough, with Redis reachable, for an aborted job to hand itself back; short when this node's
+ * connection already says Redis is away, since then the close can only time out.
+ */
+export function closeWaitMs(redisReachable: boolean): number {
+  return redisReachable ? 10_000 : 500;
+}
 
 /**
  * Closes a BullMQ queue or worker, bounded: with Redis unreachable BullMQ's `close()` (and its
@@ -61,7 +67,7 @@ const CLOSE_WAIT_MS = 3000;
  * Past the bound the connection is dropped without waiting; nothing is lost by it, since the
  * records are in the database and the next node start queues unfinished ones again.
  */
-export async function closeWithin(closable: { close(): Promise<void>; disconnect(): Promise<void> }, ms = CLOSE_WAIT_MS): Promise<void> {
+export async function closeWithin(closable: { close(): Promise<void>; disconnect(): Promise<void> }, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const closed = await Promise.race([
     closable.close().then(() => true, () => true),

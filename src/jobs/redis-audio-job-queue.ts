@@ -17,7 +17,7 @@ import { Queue, type Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { ApiError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { closeWithin, QUEUE_PREFIX, queueUnavailable, startQueueWorker } from './bull-worker.js';
+import { closeWaitMs, closeWithin, QUEUE_PREFIX, queueUnavailable, startQueueWorker } from './bull-worker.js';
 import { redisReady } from './redis-ready.js';
 import type { ToolJobStore } from './tool-job-store.js';
 
@@ -112,8 +112,9 @@ export class RedisAudioJobQueue {
     if (this.stopped) return;
     this.stopped = true;
     for (const c of this.running) c.abort(new Error('node draining'));
-    if (this.worker) await closeWithin(this.worker);
-    await closeWithin(this.queue);
+    const ms = closeWaitMs(this.redis.status === 'ready');
+    if (this.worker) await closeWithin(this.worker, ms);
+    await closeWithin(this.queue, ms);
     this.redis.disconnect();
   }
 }

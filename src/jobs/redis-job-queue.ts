@@ -19,7 +19,7 @@ import { Queue, type Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { ApiError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { closeWithin, QUEUE_PREFIX, queueFull, queueUnavailable, startQueueWorker } from './bull-worker.js';
+import { closeWaitMs, closeWithin, QUEUE_PREFIX, queueFull, queueUnavailable, startQueueWorker } from './bull-worker.js';
 import { redisReady } from './redis-ready.js';
 import type { JobQueue, JobQueueOptions, JobRunner } from './job-queue.js';
 import type { JobStore, TtsJob } from './job-store.js';
@@ -198,8 +198,9 @@ export class RedisJobQueue implements JobQueue {
     this.stopped = true;
     clearInterval(this.refresher);
     for (const c of this.running.values()) c.abort(new Error('node draining'));
-    if (this.worker) await closeWithin(this.worker);
-    await closeWithin(this.queue);
+    const ms = closeWaitMs(this.redis.status === 'ready');
+    if (this.worker) await closeWithin(this.worker, ms);
+    await closeWithin(this.queue, ms);
     this.redis.disconnect();
   }
 }
