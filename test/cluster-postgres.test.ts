@@ -343,17 +343,18 @@ describe('cluster mode on Postgres', { skip }, () => {
           await new Promise((r) => setTimeout(r, Math.max(1, Number(res.headers.get('retry-after')) || 1) * 1000));
         }
       };
-      const readJob = async (node: ClusterNode, id: string): Promise<{ status: string; result?: Record<string, unknown>; progress: number }> => {
+      type JobView = { status: string; result?: Record<string, unknown>; progress: number };
+      const readJob = async (node: ClusterNode, id: string): Promise<JobView> => {
         const res = await call(node, `/v1/audio/jobs/${id}`);
         assert.equal(res.status, 200, await res.clone().text());
-        return (await res.json()) as { status: string; result?: Record<string, unknown>; progress: number };
+        return (await res.json()) as JobView;
       };
       const submit = async (node: ClusterNode, path: string, form: FormData): Promise<string> => {
         const res = await call(node, path, { method: 'POST', body: form });
         assert.equal(res.status, 202, await res.clone().text());
         return ((await res.json()) as { job_id: string }).job_id;
       };
-      const pollDone = async (node: ClusterNode, id: string, timeoutMs = 60_000): Promise<{ status: string; result?: Record<string, unknown>; progress: number }> => {
+      const pollDone = async (node: ClusterNode, id: string, timeoutMs = 60_000): Promise<JobView> => {
         for (const deadline = Date.now() + timeoutMs; ; await new Promise((r) => setTimeout(r, 250))) {
           const job = await readJob(node, id);
           if (job.status !== 'processing' || Date.now() > deadline) return job;
