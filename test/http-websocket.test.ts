@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import WebSocket from 'ws';
@@ -8,6 +10,7 @@ import { Router } from '../src/http/router.js';
 import { HttpServer } from '../src/http/server.js';
 import type { WebSocketConnection } from '../src/http/websocket.js';
 import { LiveSessionLimits } from '../src/realtime/session-limits.js';
+import { helperScriptArgs } from './helpers/repo.js';
 
 describe('WebSocket routes on uWebSockets.js', () => {
   let server: HttpServer;
@@ -135,5 +138,76 @@ describe('WebSocket routes on uWebSockets.js', () => {
     await s2.drain(100);
     const [code] = (await closed) as [number];
     assert.equal(code, 1001);
+  });
+});
+
+/**
+ * uWS 20.30 closed a socket upgraded inside `res.cork()` after an `await` when the freed memory it
+ * misread had one bit set (src/http/websocket.ts, `upgradeLater`): a few handshakes in a hundred,
+ * 1006 right after the 101. MALLOC_PERTURB_ fills freed memory with 0x10, that very bit, and with
+ * the tcache off every free is filled; under them the old code dropped every such session.
+ */
+describe('WebSocket upgrades completed after an await, under a perturbed allocator', () => {
+  const UWS_WARNING = 'uWS.HttpResponse writes must be made from within a corked callback';
+  let child: ChildProcess;
+  let base = '';
+  const stderr: string[] = [];
+
+  before(async () => {
+    child = spawn(process.execPath, helperScriptArgs('ws-upgrade-child'), {
+      env: { ...process.env, MALLOC_PERTURB_: '16', GLIBC_TUNABLES: 'glibc.malloc.tcache_count=0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    createInterface({ input: child.stderr! }).on('line', (l) => stderr.push(l));
+    const [line] = (await Promise.race([once(createInterface({ input: child.stdout! }), 'line'), once(child, 'exit').then(() => Promise.reject(new Error(`child exited: ${stderr.join('\n')}`)))])) as [string];
+    base = `ws://127.0.0.1:${(JSON.parse(line) as { port: number }).port}`;
+  });
+
+  after(async () => {
+    if (child.exitCode !== null) return;
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    await exited;
+  });
+
+  /** Opens a session and has it answer an echo: the echo, or how the socket closed instead. */
+  async function roundTrip(path: string, keepOpen = false): Promise<{ said: string[]; ws: WebSocket }> {
+    const ws = new WebSocket(base + path);
+    const said: string[] = [];
+    const done = new Promise<void>((resolve, reject) => {
+      ws.on('message', (m) => {
+        said.push(String(m));
+        if (said.length === 1) ws.send('echo me');
+        else resolve();
+      });
+      ws.once('close', (code) => reject(new Error(`closed with ${code} after ${JSON.stringify(said)}`)));
+      ws.once('error', reject);
+    });
+    await done;
+    if (!keepOpen) {
+      const closed = once(ws, 'close');
+      ws.close();
+      await closed;
+    }
+    return { said, ws };
+  }
+
+  it('a session upgraded with no other socket open stays open and answers (20 in a row)', async () => {
+    for (let i = 0; i < 20; i++) assert.deepEqual((await roundTrip('/later')).said, ['hello', 'echo me'], `session ${i}`);
+  });
+
+  it('a session upgraded while another is open stays open too, and uWS prints no warning for it', async () => {
+    const { ws: holder } = await roundTrip('/later', true);
+    try {
+      const warningsBefore = stderr.filter((l) => l.includes(UWS_WARNING)).length;
+      for (let i = 0; i < 20; i++) assert.deepEqual((await roundTrip('/later')).said, ['hello', 'echo me'], `session ${i}`);
+      assert.equal(stderr.filter((l) => l.includes(UWS_WARNING)).length, warningsBefore, stderr.join('\n'));
+    } finally {
+      holder.close();
+    }
+  });
+
+  it('a session accepted synchronously, inside uWS\'s handler, is unaffected', async () => {
+    for (let i = 0; i < 5; i++) assert.deepEqual((await roundTrip('/now')).said, ['hello', 'echo me'], `session ${i}`);
   });
 });

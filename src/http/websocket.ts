@@ -6,7 +6,8 @@
  * handshake with a readable body); a socket is never touched after its close callback; every
  * send from outside a uWS callback is corked; messages are copied out of uWS's buffers, which
  * are only valid during the callback; back-pressure is exposed as `bufferedBytes` and
- * `drained()`, so producers wait for slow clients instead of filling memory.
+ * `drained()`, so producers wait for slow clients instead of filling memory; an upgrade that
+ * completes after an `await` goes around a uWS bug that closed new sockets (`upgradeLater`).
  */
 import { randomUUID } from 'node:crypto';
 import uws from 'uWebSockets.js';
@@ -118,6 +119,11 @@ class Connection implements WebSocketConnection {
     this.ws.end(code, text);
   }
 
+  /** Runs `fn` with this socket holding the loop's cork (see `upgradeLater`). */
+  lendCork(fn: () => void): void {
+    this.ws.cork(fn);
+  }
+
   /** From uWS's drain callback. */
   onDrain(): void {
     const buffered = this.ws.getBufferedAmount();
@@ -133,6 +139,33 @@ class Connection implements WebSocketConnection {
     this.controller.abort(new ApiError('client_closed', 'The WebSocket closed'));
     for (const w of this.drainWaiters.splice(0)) w.resolve();
   }
+}
+
+/** Open sockets on this thread's uWS loop; the cork is the loop's, so any of them can lend it. */
+const lenders = new Set<Connection>();
+
+/**
+ * Completes an upgrade accepted after an `await` (`run` calls `res.upgrade`).
+ *
+ * Not in `res.cork()` of its own: uWS 20.30's `HttpResponse::cork` tells an upgrade inside it by
+ * the socket's address changing, but the upgrade shrinks the socket's memory in place, so the
+ * address stays and `cork` goes on to read the new WebSocket's memory (partly freed by then) as
+ * the HTTP response's state. When a "connection: close" bit happens to be set there it shuts the
+ * new socket down right after `open`: the client sees 1006 just after its 101 (a few in a hundred
+ * handshakes on a young process; uNetworking/uWebSockets#1928, fixed upstream in #1929, after
+ * the last build installable here). The test reproduces it every time with MALLOC_PERTURB_.
+ *
+ * While another socket holds the loop's cork, `res.cork()` only calls its handler, which skips
+ * that check and still counts as corked for uWS.js. With no socket open to lend its cork, the
+ * upgrade runs uncorked: also correct, but uWS.js then prints one warning line on stderr.
+ */
+function upgradeLater(res: uws.HttpResponse, run: () => void): void {
+  for (const lender of lenders) {
+    if (lender.closed) continue;
+    lender.lendCork(() => res.cork(run));
+    return;
+  }
+  run();
 }
 
 /**
@@ -192,12 +225,9 @@ export function registerWebSocketRoute(
         refuse(refusal);
         return;
       }
-      const upgrade = (start: SocketData['start']): void => {
-        if (aborted) return;
+      const upgrader = (start: SocketData['start']): (() => void) => {
         const protocol = (route.chooseProtocol ?? defaultProtocol)(request.protocols) ?? '';
-        res.cork(() => {
-          res.upgrade<SocketData>({ request, start }, key, protocol, extensions, context);
-        });
+        return () => res.upgrade<SocketData>({ request, start }, key, protocol, extensions, context);
       };
       let accepted: ReturnType<WebSocketRoute['accept']>;
       try {
@@ -206,13 +236,20 @@ export function registerWebSocketRoute(
         refuse(err);
         return;
       }
-      if (accepted instanceof Promise) accepted.then(upgrade, refuse);
-      else upgrade(accepted);
+      if (!(accepted instanceof Promise)) {
+        // Still inside uWS's handler, which has the response corked and sees the upgrade itself.
+        upgrader(accepted)();
+        return;
+      }
+      accepted.then((start) => {
+        if (!aborted) upgradeLater(res, upgrader(start));
+      }, refuse);
     },
     open: (ws) => {
       const data = ws.getUserData();
       const connection = new Connection(ws, data.request);
       data.connection = connection;
+      lenders.add(connection);
       hooks.opened(connection);
       try {
         data.session = data.start(connection);
@@ -235,6 +272,7 @@ export function registerWebSocketRoute(
       const data = ws.getUserData();
       const connection = data.connection;
       if (!connection) return;
+      lenders.delete(connection);
       connection.markClosed();
       hooks.closed(connection);
       data.session?.onClose(code, Buffer.from(message).toString('utf8'));
