@@ -157,7 +157,8 @@ const lenders = new Set<Connection>();
  *
  * While another socket holds the loop's cork, `res.cork()` only calls its handler, which skips
  * that check and still counts as corked for uWS.js. With no socket open to lend its cork, the
- * upgrade runs uncorked: also correct, but uWS.js then prints one warning line on stderr.
+ * upgrade runs uncorked: also correct, but uWS.js prints one warning line on stderr when the
+ * accept waited for I/O (a promise settled inside uWS's own callback still counts as corked).
  */
 function upgradeLater(res: uws.HttpResponse, run: () => void): void {
   for (const lender of lenders) {
