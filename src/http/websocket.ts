@@ -161,12 +161,10 @@ const lenders = new Set<Connection>();
  * accept waited for I/O (a promise settled inside uWS's own callback still counts as corked).
  */
 function upgradeLater(res: uws.HttpResponse, run: () => void): void {
-  for (const lender of lenders) {
-    if (lender.closed) continue;
-    lender.lendCork(() => res.cork(run));
-    return;
-  }
-  run();
+  // A socket leaves the set in its close callback, before uWS lets go of it.
+  const lender: Connection | undefined = lenders.values().next().value;
+  if (lender) lender.lendCork(() => res.cork(run));
+  else run();
 }
 
 /**
