@@ -198,7 +198,7 @@ export class RedisJobQueue implements JobQueue {
     this.stopped = true;
     clearInterval(this.refresher);
     for (const c of this.running.values()) c.abort(new Error('node draining'));
-    const ms = closeWaitMs(this.redis.status === 'ready');
+    const ms = closeWaitMs(this.reachable);
     if (this.worker) await closeWithin(this.worker, ms);
     await closeWithin(this.queue, ms);
     this.redis.disconnect();
